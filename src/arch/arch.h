@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hooks every architecture implements.  Generic code (vm, vcpu,
+ * machine, main) calls only these; the Makefile compiles src/arch/$(ARCH).
+ */
+#ifndef MINIVMM_ARCH_H
+#define MINIVMM_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct vm;
+struct vcpu;
+struct vm_config;
+
+struct arch_cap {
+	int cap; /* KVM_CAP_* */
+	const char *name;
+	bool required; /* refuse to run without it */
+	const char *why;
+};
+
+/* Capabilities this architecture uses (for the check and `minivmm caps`). */
+const struct arch_cap *arch_caps(size_t *count);
+
+/* The `type` argument of KVM_CREATE_VM for this configuration. */
+unsigned long arch_vm_type(const struct vm_config *cfg);
+
+/* After KVM_CREATE_VM: per-VM setup (TSS, identity map, ...). */
+int arch_vm_init(struct vm *vm);
+void arch_vm_destroy(struct vm *vm);
+
+/*
+ * A flat image has been loaded at vm->boot.load_addr: build what its start
+ * mode needs (GDT, page tables) in guest memory and record it in vm->boot.
+ */
+int arch_flat_setup(struct vm *vm);
+
+/* Register state of a new vCPU from vm->boot and the --reg overrides. */
+int arch_vcpu_init(struct vcpu *vcpu);
+void arch_vcpu_destroy(struct vcpu *vcpu);
+
+/* Whether NAME is a register --reg accepts. */
+bool arch_reg_valid(const char *name);
+/* The list of those names, for messages and --help. */
+const char *arch_reg_names(void);
+
+/* Instruction pointer of a stopped vCPU (0 when unreadable). */
+uint64_t arch_vcpu_pc(struct vcpu *vcpu);
+/* Register dump for crash reports and -v. */
+void arch_vcpu_dump(struct vcpu *vcpu, FILE *out);
+
+/* Extra lines for `minivmm caps` (CPU model facts). */
+void arch_caps_print(int kvm_fd, FILE *out);
+
+/* Lowest and highest guest-physical address RAM may use on this arch. */
+uint64_t arch_max_gpa(void);
+
+#endif

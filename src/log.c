@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static enum log_level current_level = LOG_WARN;
+static _Thread_local char last_error[512];
+
+void log_set_level(enum log_level level)
+{
+	current_level = level;
+}
+
+enum log_level log_get_level(void)
+{
+	return current_level;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (level > current_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* One fprintf per line so lines from several threads never interleave. */
+	fprintf(stderr, "minivmm: %s\n", line);
+}
+
+int err_set(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int err_errno(const char *fmt, ...)
+{
+	int saved = errno;
+	size_t used;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	used = strlen(last_error);
+	snprintf(last_error + used, sizeof(last_error) - used, ": %s",
+		 strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+const char *err_msg(void)
+{
+	return last_error;
+}
+
+void err_clear(void)
+{
+	last_error[0] = '\0';
+}

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+#include "mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define PAGE_SIZE 4096ull
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+void mem_init(struct guest_mem *mem)
+{
+	memset(mem, 0, sizeof(*mem));
+}
+
+void mem_destroy(struct guest_mem *mem)
+{
+	for (size_t i = 0; i < mem->nr_backends; i++) {
+		struct mem_backend *b = &mem->backends[i];
+
+		if (b->hva)
+			munmap(b->hva, b->size);
+		if (b->fd >= 0)
+			close(b->fd);
+	}
+	mem_init(mem);
+}
+
+/* Open (or create) the file behind a path backend; sizes a regular file. */
+static int backend_open_path(const char *path, uint64_t size, bool *is_chr)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* A directory (e.g. a hugetlbfs mount): use an unlinked file in it. */
+		char tmpl[PATH_MAX];
+
+		if (snprintf(tmpl, sizeof(tmpl), "%s/minivmm.XXXXXX", path) >=
+		    (int)sizeof(tmpl))
+			return err_set("--mem-path %s: path too long", path);
+		fd = mkstemp(tmpl);
+		if (fd < 0)
+			return err_errno("--mem-path %s: cannot create a file", path);
+		unlink(tmpl);
+	} else {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return err_errno("--mem-path %s", path);
+	}
+	if (fstat(fd, &st) < 0) {
+		err_errno("--mem-path %s", path);
+		close(fd);
+		return -1;
+	}
+	*is_chr = S_ISCHR(st.st_mode);
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < size &&
+	    ftruncate(fd, (off_t)size) < 0) {
+		err_errno("--mem-path %s: cannot size it to %llu bytes", path,
+			  (unsigned long long)size);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) && !*is_chr) {
+		close(fd);
+		return err_set("--mem-path %s: not a regular file, directory or character device",
+			       path);
+	}
+	return fd;
+}
+
+struct mem_backend *mem_backend_create(struct guest_mem *mem, const char *name,
+				       uint64_t size,
+				       const struct mem_backend_cfg *cfg)
+{
+	struct mem_backend *b;
+	bool is_chr = false;
+	int fd = -1, flags;
+	void *hva;
+
+	if (mem->nr_backends == MEM_MAX_BACKENDS) {
+		err_set("%s: too many memory backends (at most %d)", name,
+			MEM_MAX_BACKENDS);
+		return NULL;
+	}
+	if (size == 0 || size % PAGE_SIZE) {
+		err_set("%s: size %llu is not a positive multiple of 4 KiB", name,
+			(unsigned long long)size);
+		return NULL;
+	}
+	if (size > (uint64_t)SIZE_MAX / 2) {
+		err_set("%s: size %llu is too large", name,
+			(unsigned long long)size);
+		return NULL;
+	}
+
+	if (cfg && cfg->path) {
+		fd = backend_open_path(cfg->path, size, &is_chr);
+		if (fd < 0)
+			return NULL;
+		flags = MAP_SHARED;
+	} else {
+		flags = MAP_ANONYMOUS | MAP_NORESERVE |
+			(cfg && cfg->share ? MAP_SHARED : MAP_PRIVATE);
+	}
+	if (cfg && cfg->prealloc && !is_chr)
+		flags |= MAP_POPULATE;
+
+	hva = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, fd, 0);
+	if (hva == MAP_FAILED) {
+		if (cfg && cfg->path)
+			err_errno("%s: cannot map %llu bytes of %s", name,
+				  (unsigned long long)size, cfg->path);
+		else
+			err_errno("%s: cannot allocate %llu bytes", name,
+				  (unsigned long long)size);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	/*
+	 * MAP_POPULATE cannot report failure; MADV_POPULATE_WRITE can (e.g. a
+	 * hugetlbfs pool too small), so a short pool is an error now instead of
+	 * a SIGBUS later.
+	 */
+	if (cfg && cfg->prealloc && !is_chr &&
+	    madvise(hva, size, MADV_POPULATE_WRITE) < 0 && errno != EINVAL) {
+		err_errno("%s: cannot preallocate %llu bytes", name,
+			  (unsigned long long)size);
+		munmap(hva, size);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+
+	b = &mem->backends[mem->nr_backends++];
+	memset(b, 0, sizeof(*b));
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->size = size;
+	b->hva = hva;
+	b->fd = fd;
+	b->is_file = fd >= 0;
+	return b;
+}
+
+int mem_add_region(struct guest_mem *mem, const char *name,
+		   struct mem_backend *backend, uint64_t offset, uint64_t gpa,
+		   uint64_t size, bool readonly, bool is_ram)
+{
+	uint64_t last, end_off;
+	size_t pos;
+
+	if (mem->nr_regions == MEM_MAX_REGIONS)
+		return err_set("%s: too many memory regions (at most %d)", name,
+			       MEM_MAX_REGIONS);
+	if (size == 0 || gpa % PAGE_SIZE || size % PAGE_SIZE ||
+	    offset % PAGE_SIZE)
+		return err_set("%s: region 0x%llx+0x%llx is not page aligned",
+			       name, (unsigned long long)gpa,
+			       (unsigned long long)size);
+	if (__builtin_add_overflow(gpa, size - 1, &last))
+		return err_set("%s: region at 0x%llx of 0x%llx bytes wraps around",
+			       name, (unsigned long long)gpa,
+			       (unsigned long long)size);
+	if (__builtin_add_overflow(offset, size, &end_off) ||
+	    end_off > backend->size)
+		return err_set("%s: window 0x%llx+0x%llx is outside backend %s (0x%llx bytes)",
+			       name, (unsigned long long)offset,
+			       (unsigned long long)size, backend->name,
+			       (unsigned long long)backend->size);
+
+	for (pos = 0; pos < mem->nr_regions; pos++) {
+		const struct mem_region *r = &mem->regions[pos];
+		uint64_t rlast = r->gpa + (r->size - 1);
+
+		if (gpa <= rlast && r->gpa <= last)
+			return err_set("%s: 0x%llx-0x%llx overlaps %s at 0x%llx-0x%llx",
+				       name, (unsigned long long)gpa,
+				       (unsigned long long)last, r->name,
+				       (unsigned long long)r->gpa,
+				       (unsigned long long)rlast);
+		if (r->gpa > gpa)
+			break;
+	}
+	memmove(&mem->regions[pos + 1], &mem->regions[pos],
+		(mem->nr_regions - pos) * sizeof(mem->regions[0]));
+	mem->regions[pos] = (struct mem_region){
+		.gpa = gpa,
+		.size = size,
+		.hva = backend->hva + offset,
+		.backend = backend,
+		.readonly = readonly,
+		.is_ram = is_ram,
+	};
+	snprintf(mem->regions[pos].name, sizeof(mem->regions[pos].name), "%s",
+		 name);
+	mem->nr_regions++;
+	/* Slots follow gpa order so `-v` and KVM agree on the numbering. */
+	for (size_t i = 0; i < mem->nr_regions; i++)
+		mem->regions[i].slot = (uint32_t)i;
+	return 0;
+}
+
+const struct mem_region *mem_find(const struct guest_mem *mem, uint64_t gpa)
+{
+	size_t lo = 0, hi = mem->nr_regions;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct mem_region *r = &mem->regions[mid];
+
+		if (gpa < r->gpa)
+			hi = mid;
+		else if (gpa - r->gpa >= r->size)
+			lo = mid + 1;
+		else
+			return r;
+	}
+	return NULL;
+}
+
+void *gpa_to_hva(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
+{
+	const struct mem_region *r;
+
+	if (len == 0)
+		return NULL;
+	r = mem_find(mem, gpa);
+	/* gpa - r->gpa < r->size holds, so the subtraction cannot wrap. */
+	if (!r || len > r->size - (gpa - r->gpa))
+		return NULL;
+	return r->hva + (gpa - r->gpa);
+}
+
+/*
+ * Walk [gpa, gpa + len) region by region.  With `copy` false it only checks
+ * (so a failing copy writes nothing); with `copy` true it copies.
+ */
+static int guest_walk(const struct guest_mem *mem, uint64_t gpa, uint8_t *host,
+		      uint64_t len, bool to_guest, bool copy)
+{
+	uint64_t last;
+
+	if (len == 0)
+		return 0;
+	if (__builtin_add_overflow(gpa, len - 1, &last))
+		return -1;
+	while (len) {
+		const struct mem_region *r = mem_find(mem, gpa);
+		uint64_t chunk;
+
+		if (!r || (to_guest && r->readonly))
+			return -1;
+		chunk = r->size - (gpa - r->gpa);
+		if (chunk > len)
+			chunk = len;
+		if (copy) {
+			uint8_t *hva = r->hva + (gpa - r->gpa);
+
+			if (to_guest)
+				memcpy(hva, host, chunk);
+			else
+				memcpy(host, hva, chunk);
+		}
+		host += chunk;
+		gpa += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int copy_to_guest(const struct guest_mem *mem, uint64_t gpa, const void *src,
+		  uint64_t len)
+{
+	uint8_t *p = (uint8_t *)(uintptr_t)src;
+
+	if (guest_walk(mem, gpa, p, len, true, false) < 0)
+		return -1;
+	return guest_walk(mem, gpa, p, len, true, true);
+}
+
+int copy_from_guest(const struct guest_mem *mem, void *dst, uint64_t gpa,
+		    uint64_t len)
+{
+	if (guest_walk(mem, gpa, dst, len, false, false) < 0)
+		return -1;
+	return guest_walk(mem, gpa, dst, len, false, true);
+}
+
+uint64_t mem_ram_size(const struct guest_mem *mem)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < mem->nr_regions; i++)
+		if (mem->regions[i].is_ram)
+			total += mem->regions[i].size;
+	return total;
+}

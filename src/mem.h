@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest memory: backends (host mappings) and regions (where the guest sees
+ * them).
+ *
+ * A backend is one host mapping: anonymous memory, or a MAP_SHARED mapping of
+ * a file, a file on hugetlbfs or /dev/shm, or a character device.  A region
+ * places a window of a backend at a guest-physical address; one backend may
+ * appear in several regions (QEMU's pc machine splits its RAM around the PCI
+ * hole, and aliases the top of the firmware below 1 MiB).  Each region becomes
+ * one KVM memslot.
+ *
+ * Every access the monitor makes to guest memory goes through gpa_to_hva()
+ * or copy_{to,from}_guest(): the whole range is checked, with overflow
+ * checks, and NULL / -1 comes back when any byte lies outside a region.
+ * This file does no KVM ioctls, so all of it is unit-testable.
+ */
+#ifndef MINIVMM_MEM_H
+#define MINIVMM_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MEM_MAX_BACKENDS 16
+#define MEM_MAX_REGIONS 32
+
+struct mem_backend_cfg {
+	const char *path; /* NULL: anonymous private memory */
+	bool prealloc; /* touch every page now (MAP_POPULATE + check) */
+	bool share; /* anonymous only: MAP_SHARED instead of MAP_PRIVATE */
+};
+
+struct mem_backend {
+	char name[32];
+	uint64_t size;
+	uint8_t *hva;
+	int fd; /* -1 for anonymous */
+	bool is_file;
+};
+
+struct mem_region {
+	char name[32];
+	uint64_t gpa;
+	uint64_t size;
+	uint8_t *hva; /* backend->hva + offset */
+	struct mem_backend *backend;
+	bool readonly; /* ROM: the guest's writes exit as MMIO */
+	bool is_ram; /* counts as RAM (not firmware) */
+	uint32_t slot; /* KVM memslot number, assigned in order */
+};
+
+struct guest_mem {
+	struct mem_backend backends[MEM_MAX_BACKENDS];
+	size_t nr_backends;
+	struct mem_region regions[MEM_MAX_REGIONS]; /* sorted by gpa */
+	size_t nr_regions;
+};
+
+void mem_init(struct guest_mem *mem);
+/* Unmap every backend and close its file. */
+void mem_destroy(struct guest_mem *mem);
+
+/*
+ * Create a backend of `size` bytes (a multiple of the page size).  A path
+ * that does not exist is created as a regular file; a regular file shorter
+ * than size is extended; a character device is mapped as is.  Always
+ * MAP_SHARED for paths.  Returns the backend or NULL with err_msg() set.
+ */
+struct mem_backend *mem_backend_create(struct guest_mem *mem, const char *name,
+				       uint64_t size,
+				       const struct mem_backend_cfg *cfg);
+
+/*
+ * Show [offset, offset + size) of `backend` at guest-physical `gpa`.
+ * Refuses (−1, err_msg()) a window outside the backend, a gpa range that
+ * wraps or overlaps another region, unaligned addresses, and too many
+ * regions.
+ */
+int mem_add_region(struct guest_mem *mem, const char *name,
+		   struct mem_backend *backend, uint64_t offset, uint64_t gpa,
+		   uint64_t size, bool readonly, bool is_ram);
+
+/* The region containing gpa, or NULL. */
+const struct mem_region *mem_find(const struct guest_mem *mem, uint64_t gpa);
+
+/*
+ * The one checked door: host pointer for [gpa, gpa + len) when the whole
+ * range lies in a single region, else NULL.  len 0 is refused.
+ */
+void *gpa_to_hva(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
+
+/*
+ * Copy between host and guest.  The range may span adjacent regions; any
+ * byte outside RAM (or, for copy_to_guest, in a read-only region) makes the
+ * whole call fail with -1 before anything is copied.
+ */
+int copy_to_guest(const struct guest_mem *mem, uint64_t gpa, const void *src,
+		  uint64_t len);
+int copy_from_guest(const struct guest_mem *mem, void *dst, uint64_t gpa,
+		    uint64_t len);
+
+/* Sum of the sizes of the RAM regions (not ROM). */
+uint64_t mem_ram_size(const struct guest_mem *mem);
+
+#endif
