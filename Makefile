@@ -23,11 +23,11 @@ endif
 OPT ?= -O2 -g
 SANITIZE ?=
 CFLAGS ?=
-CPPFLAGS += -Isrc -Isrc/arch/$(ARCH) -D_GNU_SOURCE
+CPPFLAGS += -Isrc -Isrc/arch/$(ARCH_DIR) -D_GNU_SOURCE
 ALL_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(SANITIZE) -MMD -MP $(CFLAGS)
 LDLIBS := -lpthread
 
-ARCH_DIR := $(ARCH)
+ARCH_DIR := $(patsubst x86_64,x86,$(ARCH))
 SRCS := $(wildcard src/*.c src/loader/*.c src/dev/*.c src/virtio/*.c \
 	src/arch/$(ARCH_DIR)/*.c)
 CORE_SRCS := $(filter-out src/main.c,$(SRCS))
