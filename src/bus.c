@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include <stdio.h>
 
 void bus_init(struct bus *bus, const char *name, uint64_t limit)
 {

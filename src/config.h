@@ -56,7 +56,7 @@ struct mem_object {
 	char id[32];
 	bool is_file;
 	uint64_t size;
-	const char *mem_path; /* points into argv */
+	char mem_path[256];
 	bool share;
 	bool prealloc;
 };
@@ -64,7 +64,8 @@ struct mem_object {
 /* -numa node,memdev=ID[,cpus=A-B[:C-D]][,nodeid=N] */
 struct numa_node {
 	unsigned nodeid;
-	int memdev; /* index into objects[] */
+	char memdev_id[32]; /* as given; resolved by config_finish() */
+	int memdev; /* index into objects[], -1 when not given */
 	uint64_t cpus[(CONFIG_MAX_CPUS + 63) / 64]; /* bitmap */
 	bool has_cpus;
 };
@@ -104,7 +105,9 @@ struct vm_config {
 	unsigned smp;
 
 	/* Image and entry state. */
-	const char *image; /* NULL: the built-in demo guest */
+	const char *image; /* NULL: the built-in image below */
+	const void *builtin_image; /* the demo guest, set by main() */
+	uint64_t builtin_image_size;
 	const char *bios;
 	const char *kernel;
 	const char *initrd;

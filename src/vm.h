@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "bus.h"
@@ -99,6 +100,11 @@ struct vm {
 int vm_open_kvm(void);
 /* Whether /dev/kvm is served by PVM (guest code is emulated). */
 bool vm_kvm_is_pvm(void);
+
+/* Refuse a /dev/kvm without a capability minivmm needs. */
+int vm_check_caps(int kvm_fd);
+/* `minivmm caps`: API version, backend, each capability used. */
+void vm_caps_print(int kvm_fd, FILE *out);
 
 /* Build the whole VM for cfg (memory, devices, image, vCPUs). */
 int vm_create(struct vm *vm, const struct vm_config *cfg);

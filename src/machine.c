@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The bare machine (MISSION.md scenarios 1-3): one RAM region at ram-base,
+ * the debug consoles, and a flat image.  No interrupt controller, so HLT
+ * leaves the guest and ends the run.
+ */
+#include "machine.h"
+
+#include <stdio.h>
+
+#include "arch/arch.h"
+#include "dev/debugcon.h"
+#include "loader/flat.h"
+#include "log.h"
+#include "vm.h"
+
+static int machine_add_debugcons(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+
+	for (size_t i = 0; i < cfg->nr_debugcon; i++) {
+		struct debugcon *dc =
+			debugcon_create(&vm->pio, cfg->debugcon[i], stdout);
+
+		if (!dc || vm_add_device(vm, "debugcon", dc, debugcon_destroy) < 0)
+			return err_set("--debugcon 0x%x: %s", cfg->debugcon[i],
+				       err_msg());
+	}
+	return 0;
+}
+
+static int bare_create(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct mem_backend_cfg bcfg = {
+		.path = cfg->mem_path,
+		.prealloc = cfg->mem_prealloc,
+	};
+	struct mem_backend *ram;
+	uint64_t size = 0;
+
+	ram = mem_backend_create(&vm->mem, "ram", cfg->ram_size, &bcfg);
+	if (!ram)
+		return -1;
+	if (mem_add_region(&vm->mem, "ram", ram, 0, cfg->ram_base,
+			   cfg->ram_size, false, true) < 0)
+		return -1;
+	if (machine_add_debugcons(vm) < 0)
+		return -1;
+
+	if (cfg->image) {
+		if (flat_load_file(&vm->mem, cfg->image, cfg->load_addr, &size) < 0)
+			return -1;
+	} else {
+		size = cfg->builtin_image_size;
+		if (flat_load_bytes(&vm->mem, "built-in demo guest",
+				    cfg->builtin_image, size, cfg->load_addr) < 0)
+			return -1;
+	}
+	vm->boot.mode = cfg->mode;
+	vm->boot.load_addr = cfg->load_addr;
+	vm->boot.image_size = size;
+	vm->boot.entry = cfg->entry;
+	if (!gpa_to_hva(&vm->mem, cfg->entry, 1))
+		return err_set("--entry 0x%llx is outside RAM",
+			       (unsigned long long)cfg->entry);
+	return arch_flat_setup(vm);
+}
+
+int machine_create(struct vm *vm)
+{
+	vm->has_irqchip = arch_machine_has_irqchip(vm->cfg->machine);
+	if (vm->cfg->machine == MACHINE_BARE)
+		return bare_create(vm);
+	return arch_machine_create(vm);
+}

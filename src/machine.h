@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Machines: what to create for a configuration, in one readable function per
+ * machine (DESIGN.md habit 8).  The bare machine is generic; every other
+ * machine comes from the architecture (x86: pc).
+ */
+#ifndef MINIVMM_MACHINE_H
+#define MINIVMM_MACHINE_H
+
+struct vm;
+
+/*
+ * Build memory regions, devices, the loaded image and vm->boot for
+ * vm->cfg->machine.  Memory slots and vCPUs are created afterwards by vm.c.
+ */
+int machine_create(struct vm *vm);
+
+/* Arch hook: create a machine other than bare (x86: pc). */
+int arch_machine_create(struct vm *vm);
+
+/* Arch hook: whether this machine kind uses the in-kernel irqchip. */
+int arch_machine_has_irqchip(int kind);
+
+#endif
