@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Command numbers and status bits follow the IBM PC/AT technical reference
+ * as firmware (SeaBIOS src/hw/ps2port.c) and Linux (drivers/input/serio)
+ * use them.
+ */
+#include "dev/i8042.h"
+
+#include <stdlib.h>
+
+#include "log.h"
+
+#define STATUS_OBF 0x01 /* output buffer full: a byte waits at 0x60 */
+#define STATUS_SYS 0x04 /* system flag: self test passed */
+#define STATUS_CMD 0x08 /* last write was to the command port */
+
+#define CMD_READ_CB 0x20
+#define CMD_WRITE_CB 0x60
+#define CMD_DISABLE_AUX 0xa7
+#define CMD_ENABLE_AUX 0xa8
+#define CMD_TEST_AUX 0xa9
+#define CMD_SELF_TEST 0xaa
+#define CMD_TEST_KBD 0xab
+#define CMD_DISABLE_KBD 0xad
+#define CMD_ENABLE_KBD 0xae
+#define CMD_READ_OUTPORT 0xd0
+#define CMD_WRITE_OUTPORT 0xd1
+#define CMD_WRITE_AUX 0xd4
+#define CMD_PULSE_RESET 0xfe
+
+#define KBD_ACK 0xfa
+#define KBD_RESEND 0xfe
+
+#define OUTPORT_RESET 0x01 /* low = CPU reset asserted */
+#define OUTPORT_A20 0x02
+
+static void queue_push(struct i8042 *k, uint8_t b)
+{
+	if (k->count == I8042_QUEUE)
+		return; /* a guest that never reads loses the oldest replies */
+	k->queue[(k->head + k->count) % I8042_QUEUE] = b;
+	k->count++;
+}
+
+static uint8_t queue_pop(struct i8042 *k)
+{
+	uint8_t b;
+
+	if (!k->count)
+		return 0;
+	b = k->queue[k->head];
+	k->head = (k->head + 1) % I8042_QUEUE;
+	k->count--;
+	return b;
+}
+
+/* A byte for the keyboard itself (written to 0x60 with no command pending). */
+static void keyboard_write(struct i8042 *k, uint8_t b)
+{
+	if (k->kbd_pending) {
+		k->kbd_pending = 0; /* LEDs, typematic rate, scan set: accept */
+		queue_push(k, KBD_ACK);
+		return;
+	}
+	switch (b) {
+	case 0xff: /* reset: ACK, then Basic Assurance Test passed */
+		queue_push(k, KBD_ACK);
+		queue_push(k, 0xaa);
+		break;
+	case 0xf2: /* identify: MF2 keyboard */
+		queue_push(k, KBD_ACK);
+		queue_push(k, 0xab);
+		queue_push(k, 0x83);
+		break;
+	case 0xed: /* set LEDs */
+	case 0xf3: /* typematic rate */
+	case 0xf0: /* scan code set */
+		k->kbd_pending = b;
+		queue_push(k, KBD_ACK);
+		break;
+	case 0xee: /* echo */
+		queue_push(k, 0xee);
+		break;
+	case 0xf4: /* enable scanning */
+	case 0xf5: /* disable scanning */
+	case 0xf6: /* set defaults */
+		queue_push(k, KBD_ACK);
+		break;
+	default:
+		queue_push(k, KBD_RESEND);
+	}
+}
+
+static bool output_port_write(struct i8042 *k, uint8_t v)
+{
+	k->output_port = v;
+	return !(v & OUTPORT_RESET);
+}
+
+static bool controller_command(struct i8042 *k, uint8_t cmd)
+{
+	switch (cmd) {
+	case CMD_READ_CB:
+		queue_push(k, k->command_byte);
+		break;
+	case CMD_WRITE_CB:
+	case CMD_WRITE_OUTPORT:
+	case CMD_WRITE_AUX:
+		k->pending = cmd;
+		break;
+	case CMD_SELF_TEST:
+		queue_push(k, 0x55);
+		break;
+	case CMD_TEST_KBD:
+		queue_push(k, 0x00);
+		break;
+	case CMD_TEST_AUX:
+		queue_push(k, 0xff); /* no mouse: the aux port test fails */
+		break;
+	case CMD_READ_OUTPORT:
+		queue_push(k, k->output_port);
+		break;
+	case CMD_DISABLE_KBD:
+		k->command_byte |= 0x10;
+		break;
+	case CMD_ENABLE_KBD:
+		k->command_byte &= (uint8_t)~0x10;
+		break;
+	case CMD_DISABLE_AUX:
+		k->command_byte |= 0x20;
+		break;
+	case CMD_ENABLE_AUX:
+		k->command_byte &= (uint8_t)~0x20;
+		break;
+	default:
+		/* 0xf0-0xff pulse output-port lines; bit 0 is the reset line. */
+		if ((cmd & 0xf0) == 0xf0 && !(cmd & 0x01))
+			return true;
+		break;
+	}
+	return false;
+}
+
+static void i8042_access(struct i8042 *k, bool cmd_port, bool write,
+			 uint8_t *data)
+{
+	bool reset = false;
+	uint8_t v = data[0];
+
+	pthread_mutex_lock(&k->lock);
+	if (!write) {
+		data[0] = cmd_port ? (uint8_t)(STATUS_SYS |
+					       (k->count ? STATUS_OBF : 0)) :
+				     queue_pop(k);
+	} else if (cmd_port) {
+		reset = controller_command(k, v);
+	} else if (k->pending) {
+		uint8_t cmd = k->pending;
+
+		k->pending = 0;
+		if (cmd == CMD_WRITE_CB)
+			k->command_byte = v;
+		else if (cmd == CMD_WRITE_OUTPORT)
+			reset = output_port_write(k, v);
+		/* CMD_WRITE_AUX: there is no mouse; the byte is dropped. */
+	} else {
+		keyboard_write(k, v);
+	}
+	pthread_mutex_unlock(&k->lock);
+	if (reset && k->reset)
+		k->reset(k->reset_ctx);
+}
+
+static void i8042_data_read(void *opaque, uint64_t offset, uint8_t *data,
+			    uint32_t len)
+{
+	(void)offset;
+	(void)len;
+	i8042_access(opaque, false, false, data);
+}
+
+static void i8042_data_write(void *opaque, uint64_t offset,
+			     const uint8_t *data, uint32_t len)
+{
+	uint8_t v = data[0];
+
+	(void)offset;
+	(void)len;
+	i8042_access(opaque, false, true, &v);
+}
+
+static void i8042_cmd_read(void *opaque, uint64_t offset, uint8_t *data,
+			   uint32_t len)
+{
+	(void)offset;
+	(void)len;
+	i8042_access(opaque, true, false, data);
+}
+
+static void i8042_cmd_write(void *opaque, uint64_t offset, const uint8_t *data,
+			    uint32_t len)
+{
+	uint8_t v = data[0];
+
+	(void)offset;
+	(void)len;
+	i8042_access(opaque, true, true, &v);
+}
+
+/* Port 0x92: bit 0 = fast reset (on a 0->1 edge), bit 1 = A20. */
+static void port_a_read(void *opaque, uint64_t offset, uint8_t *data,
+			uint32_t len)
+{
+	struct i8042 *k = opaque;
+
+	(void)offset;
+	(void)len;
+	pthread_mutex_lock(&k->lock);
+	data[0] = k->port_a;
+	pthread_mutex_unlock(&k->lock);
+}
+
+static void port_a_write(void *opaque, uint64_t offset, const uint8_t *data,
+			 uint32_t len)
+{
+	struct i8042 *k = opaque;
+	bool reset;
+
+	(void)offset;
+	(void)len;
+	pthread_mutex_lock(&k->lock);
+	reset = !(k->port_a & 0x01) && (data[0] & 0x01);
+	k->port_a = data[0] & 0x02;
+	pthread_mutex_unlock(&k->lock);
+	if (reset && k->reset)
+		k->reset(k->reset_ctx);
+}
+
+static const struct bus_ops i8042_data_ops = {
+	.read = i8042_data_read,
+	.write = i8042_data_write,
+};
+
+static const struct bus_ops i8042_cmd_ops = {
+	.read = i8042_cmd_read,
+	.write = i8042_cmd_write,
+};
+
+static const struct bus_ops port_a_ops = {
+	.read = port_a_read,
+	.write = port_a_write,
+};
+
+struct i8042 *i8042_create(void (*reset)(void *ctx), void *ctx)
+{
+	struct i8042 *k = calloc(1, sizeof(*k));
+
+	if (!k) {
+		err_set("i8042: out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&k->lock, NULL);
+	/* Keyboard interrupt on, translation on, system flag set. */
+	k->command_byte = 0x45;
+	k->output_port = OUTPORT_RESET | OUTPORT_A20;
+	k->port_a = 0x02;
+	k->reset = reset;
+	k->reset_ctx = ctx;
+	return k;
+}
+
+void i8042_destroy(void *dev)
+{
+	struct i8042 *k = dev;
+
+	if (!k)
+		return;
+	pthread_mutex_destroy(&k->lock);
+	free(k);
+}
+
+int i8042_register(struct i8042 *k, struct bus *pio)
+{
+	/* 0x61 (port B) stays free: the in-kernel PIT owns it. */
+	if (bus_register(pio, "i8042-data", I8042_DATA_PORT, 1, BUS_W1,
+			 &i8042_data_ops, k) < 0 ||
+	    bus_register(pio, "i8042-cmd", I8042_CMD_PORT, 1, BUS_W1,
+			 &i8042_cmd_ops, k) < 0)
+		return -1;
+	return bus_register(pio, "port-a", PORT_A_PORT, 1, BUS_W1, &port_a_ops,
+			    k);
+}

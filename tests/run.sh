@@ -1,0 +1,62 @@
+#!/bin/bash
+# Run the test tiers and print one closing line: "N passed, N failed, N skipped".
+#
+#   tests/run.sh --unit DIR     every cmocka binary in DIR (built from tests/unit)
+#   tests/run.sh --guest        tests/guest/run.sh: our guests on host KVM
+#   tests/run.sh --nested       tests/nested/run.sh: Linux under real KVM (slow)
+#
+# Each tier prints its own lines; this script adds up their totals.  A tier
+# that cannot run here says SKIP with the reason and is not counted as passed.
+set -u
+cd "$(dirname "$0")/.."
+
+passed=0 failed=0 skipped=0
+
+add_totals() { # "<line with N passed, N failed[, N skipped]>"
+	local line=$1 p f s
+	p=$(sed -n 's/.*\b\([0-9][0-9]*\) passed.*/\1/p' <<<"$line")
+	f=$(sed -n 's/.*\b\([0-9][0-9]*\) failed.*/\1/p' <<<"$line")
+	s=$(sed -n 's/.*\b\([0-9][0-9]*\) skipped.*/\1/p' <<<"$line")
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	skipped=$((skipped + ${s:-0}))
+}
+
+run_unit() {
+	local dir=$1 bin out rc p f
+	for bin in "$dir"/test_*; do
+		[ -x "$bin" ] || continue
+		out=$("$bin" 2>&1)
+		rc=$?
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+		p=${p:-0} f=${f:-0}
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			f=1 # crashed before cmocka could count (e.g. a sanitizer)
+		fi
+		if [ "$f" -ne 0 ]; then
+			echo "$out" | grep -v '^\[ *\(RUN\|OK\) *\]'
+		fi
+		echo "unit $(basename "$bin"): $p passed, $f failed"
+		passed=$((passed + p))
+		failed=$((failed + f))
+	done
+}
+
+run_tier() { # script
+	local out
+	out=$("$@" 2>&1 | tee /dev/stderr | tail -1)
+	add_totals "$out"
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--unit) run_unit "$2"; shift 2 ;;
+	--guest) run_tier tests/guest/run.sh; shift ;;
+	--nested) run_tier tests/nested/run.sh; shift ;;
+	*) echo "tests/run.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
