@@ -113,11 +113,15 @@ void vm_caps_print(int kvm_fd, FILE *out)
 			const struct arch_cap *c = &lists[l][i];
 			int v = ioctl(kvm_fd, KVM_CHECK_EXTENSION, c->cap);
 
-			fprintf(out, "  %-22s %-8s %s%s\n", c->name,
-				v > 0 ? (v > 1 ? "yes" : "yes") : "MISSING",
-				c->why, c->required ? " (required)" : "");
+			char val[24];
+
 			if (v > 1)
-				fprintf(out, "  %-22s %d\n", "", v);
+				snprintf(val, sizeof(val), "yes (%d)", v);
+			else
+				snprintf(val, sizeof(val), "%s",
+					 v > 0 ? "yes" : "MISSING");
+			fprintf(out, "  %-22s %-12s %s%s\n", c->name, val,
+				c->why, c->required ? " (required)" : "");
 		}
 	}
 	arch_caps_print(kvm_fd, out);

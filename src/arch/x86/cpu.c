@@ -402,30 +402,47 @@ void arch_vcpu_dump(struct vcpu *vcpu, FILE *out)
 		s.gdt.limit);
 }
 
+/* What the host kernel reports, which is what counts (not raw CPUID). */
+static void host_flags_print(FILE *out)
+{
+	static const char *const wanted[] = { "vmx", "svm", "hypervisor" };
+	char line[8192];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		fprintf(out, "host CPU flags:");
+		for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+			char pat[32];
+
+			snprintf(pat, sizeof(pat), " %s", wanted[i]);
+			char *p = strstr(line, pat);
+			bool has = p && (p[strlen(pat)] == ' ' ||
+					 p[strlen(pat)] == '\n');
+			fprintf(out, " %s %s%s", wanted[i], has ? "yes" : "no",
+				i + 1 < sizeof(wanted) / sizeof(wanted[0]) ? "," : "\n");
+		}
+		break;
+	}
+	fclose(f);
+}
+
 void arch_caps_print(int kvm_fd, FILE *out)
 {
 	struct {
 		struct kvm_cpuid2 c;
 		struct kvm_cpuid_entry2 e[CPUID_MAX_ENTRIES];
 	} cpuid;
-	unsigned a, b, c, d;
-
 	memset(&cpuid, 0, sizeof(cpuid));
 	cpuid.c.nent = CPUID_MAX_ENTRIES;
 	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, &cpuid) == 0)
 		fprintf(out, "supported CPUID leaves: %u\n", cpuid.c.nent);
 	fprintf(out, "max vCPUs: %d\n",
 		ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS));
-	if (__get_cpuid(1, &a, &b, &c, &d))
-		fprintf(out, "host CPU: vmx %s, svm %s, running under a hypervisor: %s\n",
-			(c & (1u << 5)) ? "yes" : "no",
-			(__get_cpuid(0x80000001, &a, &b, &c, &d) &&
-			 (c & (1u << 2))) ?
-				"yes" :
-				"no",
-			(__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 31))) ?
-				"yes" :
-				"no");
+	host_flags_print(out);
 	fprintf(out, "guest-physical address limit: 0x%llx\n",
 		(unsigned long long)arch_max_gpa());
 }
