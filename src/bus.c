@@ -141,10 +141,13 @@ static void bus_note_unclaimed(struct bus *bus, const char *dir, uint64_t addr,
 	}
 	pthread_mutex_unlock(&bus->unclaimed_lock);
 
-	if (log)
+	if (log && dir[0] == 'w')
 		log_warn("%s %s at 0x%llx size=%u data=0x%llx %s (logged once per address)",
 			 bus->name, dir, (unsigned long long)addr, len,
 			 (unsigned long long)value, why);
+	else if (log)
+		log_warn("%s %s at 0x%llx size=%u %s (logged once per address)",
+			 bus->name, dir, (unsigned long long)addr, len, why);
 }
 
 static enum bus_status bus_route(struct bus *bus, uint64_t addr, uint32_t len,
@@ -157,9 +160,14 @@ static enum bus_status bus_route(struct bus *bus, uint64_t addr, uint32_t len,
 	r = bus_find(bus, addr);
 	if (!r)
 		return BUS_UNCLAIMED;
-	/* Whole access inside the range and a width the device declared. */
-	if (!(r->widths & len) || addr - r->base > r->len - len ||
-	    r->len < len)
+	/*
+	 * A width the device declared, and the whole access inside the range.
+	 * A range narrower than a width it declared takes such an access at
+	 * its base: a one-port console receiving a 16-bit OUT.
+	 */
+	if (!(r->widths & len))
+		return BUS_BAD_WIDTH;
+	if (r->len < len ? addr != r->base : addr - r->base > r->len - len)
 		return BUS_BAD_WIDTH;
 	*out = r;
 	return BUS_OK;

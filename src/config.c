@@ -51,11 +51,11 @@ int config_parse_size(const char *s, uint64_t bare_unit, uint64_t *out)
 	char *end;
 
 	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
-		return err_set("'%s' is not a number", s ? s : "");
+		return err_set("not a number");
 	errno = 0;
 	value = strtoull(s, &end, 0);
 	if (errno || end == s)
-		return err_set("'%s' is not a number", s);
+		return err_set("not a number");
 	if (*end) {
 		switch (toupper((unsigned char)*end)) {
 		case 'B':
@@ -74,18 +74,18 @@ int config_parse_size(const char *s, uint64_t bare_unit, uint64_t *out)
 			mult = 1ull << 40;
 			break;
 		default:
-			return err_set("'%s': unknown size suffix '%s' (use K, M, G or T)",
-				       s, end);
+			return err_set("unknown size suffix '%s' (use K, M, G or T)",
+				       end);
 		}
 		end++;
 		/* Accept "16M", "16MB", "16MiB". */
 		if (mult > 1 && (!strcasecmp(end, "B") || !strcasecmp(end, "iB")))
 			end += strlen(end);
 		if (*end)
-			return err_set("'%s': junk after the number", s);
+			return err_set("junk after the number");
 	}
 	if (__builtin_mul_overflow(value, mult, out))
-		return err_set("'%s' is too large", s);
+		return err_set("too large");
 	return 0;
 }
 

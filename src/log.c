@@ -32,28 +32,35 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	fprintf(stderr, "minivmm: %s\n", line);
 }
 
+/*
+ * Format into a local buffer first: callers often wrap the previous
+ * message, err_set("-m %s: %s", arg, err_msg()).
+ */
 int err_set(const char *fmt, ...)
 {
+	char buf[sizeof(last_error)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	memcpy(last_error, buf, sizeof(buf));
 	return -1;
 }
 
 int err_errno(const char *fmt, ...)
 {
+	char buf[sizeof(last_error)];
 	int saved = errno;
 	size_t used;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	used = strlen(last_error);
-	snprintf(last_error + used, sizeof(last_error) - used, ": %s",
-		 strerror(saved));
+	used = strlen(buf);
+	snprintf(buf + used, sizeof(buf) - used, ": %s", strerror(saved));
+	memcpy(last_error, buf, sizeof(buf));
 	errno = saved;
 	return -1;
 }

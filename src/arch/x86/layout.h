@@ -46,4 +46,50 @@
 
 #define X86_DEBUGCON_PORT 0xe9
 
+/* ------------------------------------------------------------------------
+ * pc machine (MISSION.md scenario 4): the memory map QEMU 7.2's i440fx "pc"
+ * machine builds, which SeaBIOS and Linux then rely on.
+ *
+ *   0 .................... RAM below 4 GiB ("low RAM"), at most
+ *                          max-ram-below-4g, ending below the IOAPIC
+ *   0xa0000-0xfffff ...... legacy VGA window and BIOS shadow (firmware
+ *                          reserves it; low RAM still spans it in E820)
+ *   end of low RAM ....... 32-bit PCI hole, up to the IOAPIC
+ *   0xfec00000 ........... IOAPIC (low RAM must end before it)
+ *   0xfeffc000 ........... KVM identity-map page + 3-page TSS (E820 reserved)
+ *   4 GiB ................ RAM above 4 GiB ("high RAM")
+ *   0xfd_0000_0000 ....... AMD HyperTransport hole, to 1 TiB (E820 reserved
+ *                          for AMD vCPUs with >= 40 physical address bits;
+ *                          high RAM moves to 1 TiB if it would reach it)
+ *   port 0x70/0x71 ....... CMOS/RTC index and data
+ * ------------------------------------------------------------------------ */
+
+/* Default max-ram-below-4g: 3.5 GiB (QEMU hw/i386/pc_piix.c pc_init1). */
+#define PC_MAX_RAM_BELOW_4G_DEFAULT 0xe0000000ull
+/* Gigabyte-aligned split used when RAM does not fit below the default. */
+#define PC_RAM_BELOW_4G_GB_SPLIT 0xc0000000ull
+/* Largest value max-ram-below-4g accepts. */
+#define PC_MAX_RAM_BELOW_4G_LIMIT X86_4G
+/* High RAM starts here unless the AMD HyperTransport hole moves it. */
+#define PC_HIGH_RAM_START X86_4G
+
+/* The 640 KiB of conventional memory reported in CMOS 0x15/0x16. */
+#define PC_BASE_MEMORY_END 0xa0000ull
+
+/* IOAPIC: the 32-bit PCI hole ends here; low RAM must stay below it. */
+#define PC_IOAPIC_ADDR 0xfec00000ull
+
+/* AMD HyperTransport reserved range (AMD IOMMU spec, table 3). */
+#define PC_AMD_HT_START 0xfd00000000ull
+#define PC_AMD_HT_END 0x10000000000ull /* exclusive: 1 TiB */
+#define PC_AMD_HT_SIZE (PC_AMD_HT_END - PC_AMD_HT_START)
+#define PC_AMD_ABOVE_1TB_START PC_AMD_HT_END
+/* Size of the 64-bit PCI window QEMU's i440fx host bridge advertises. */
+#define PC_PCI_HOLE64_SIZE 0x80000000ull
+
+/* MC146818 RTC + CMOS NVRAM ports, and its ISA IRQ. */
+#define PC_CMOS_PORT 0x70
+#define PC_CMOS_PORT_LEN 2
+#define PC_RTC_IRQ 8
+
 #endif

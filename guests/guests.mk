@@ -1,0 +1,10 @@
+# Load addresses of the test guests that are not linked at 0 (the Makefile
+# passes GUEST_LOAD_NAME to guests/flat.ld as LOAD_ADDR).  The matching
+# --load/--entry options are in tests/guest/run.sh.
+
+# Scenario 2: linked for 0x10000 but position-independent.
+GUEST_LOAD_loop := 0x10000
+# Scenario 3: RAM and image at 0x1000, the string at 0x1040.
+GUEST_LOAD_scenario3 := 0x1000
+# Long mode: above the real-mode megabyte, like a kernel.
+GUEST_LOAD_longmode := 0x100000

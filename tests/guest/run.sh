@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# The guest test tier: boot each test guest (guests/*.S) under ./minivmm on
+# host KVM and match its exit code, its console (stdout) and its messages
+# (stderr); then feed the monitor bad input and check it refuses cleanly.
+#
+#   make && tests/guest/run.sh          # from the repository root
+#
+# Environment: MINIVMM (default ./minivmm), GUESTS (default build/guests),
+# CASE_TIMEOUT (default 20 s: a safety bound on every run, never expected).
+#
+# Prints one line per case (PASS name / FAIL name: why / SKIP name: why),
+# then "guest: N passed, N failed, N skipped"; exits 1 if any case failed.
+
+set -u
+
+cd "$(dirname "$0")/../.." || exit 2
+MINIVMM=${MINIVMM:-./minivmm}
+G=${GUESTS:-build/guests}
+CASE_TIMEOUT=${CASE_TIMEOUT:-20}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-guest.XXXXXX") || exit 2
+SHM_DIR=/dev/shm
+[ -d "$SHM_DIR" ] && [ -w "$SHM_DIR" ] || SHM_DIR=$WORK
+MEMFILE=$(mktemp "$SHM_DIR/minivmm-test-XXXXXX") || exit 2
+trap 'rm -rf "$WORK" "$MEMFILE"' EXIT
+
+passed=0 failed=0 skipped=0
+OUT=$WORK/stdout ERR=$WORK/stderr
+
+# Why KVM cases cannot run here, or empty when they can.
+kvm_missing=
+if [ ! -e /dev/kvm ]; then
+	kvm_missing="no /dev/kvm on this host"
+elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+	kvm_missing="/dev/kvm is not readable and writable"
+fi
+
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+
+skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
+fail() {
+	local first
+	first=$(head -n 1 "$ERR" 2>/dev/null)
+	echo "FAIL $1: $2 (exit $rc; stderr: ${first:-<empty>})"
+	failed=$((failed + 1))
+}
+
+# oneline FILE: the first 200 bytes of FILE with newlines shown as \n.
+oneline() {
+	local s
+	s=$(head -c 200 "$1"; echo .)
+	s=${s%.}
+	printf '%s' "${s//$'\n'/\\n}"
+}
+
+# Precondition shared by every case that boots a guest.
+# $1 case name, $2 "kvm" when KVM is needed; remaining: files that must exist.
+ready() {
+	local name=$1 kvm=$2 f
+	shift 2
+	rc=-
+	if [ "$kvm" = kvm ] && [ -n "$kvm_missing" ]; then
+		skip "$name" "$kvm_missing"
+		return 1
+	fi
+	: >"$ERR"
+	for f in "$MINIVMM" "$@"; do
+		if [ ! -e "$f" ]; then
+			fail "$name" "$f is missing (run make first)"
+			return 1
+		fi
+	done
+	return 0
+}
+
+# The image arguments (build/guests/*.bin) of a command line, for ready().
+images_in() {
+	local a
+	for a in "$@"; do
+		case $a in "$G"/*) echo "$a" ;; esac
+	done
+}
+
+# run ARGS...: run the monitor with the safety bound; sets rc, fills OUT/ERR.
+run() {
+	timeout -k 5 "$CASE_TIMEOUT" "$MINIVMM" "$@" >"$OUT" 2>"$ERR" </dev/null
+	rc=$?
+}
+
+# check_stdout NAME EXPECTED: "-" skips; "~TEXT" means OUT contains TEXT;
+# anything else must equal OUT exactly (printf %b escapes, so "\n" works).
+check_stdout() {
+	local name=$1 want=$2
+	case $want in
+	-) return 0 ;;
+	~*)
+		if ! grep -qF -- "${want#\~}" "$OUT"; then
+			fail "$name" "stdout lacks '${want#\~}', got '$(oneline "$OUT")'"
+			return 1
+		fi
+		;;
+	*)
+		printf '%b' "$want" >"$WORK/want"
+		if ! cmp -s "$WORK/want" "$OUT"; then
+			fail "$name" "stdout is '$(oneline "$OUT")', want '$want'"
+			return 1
+		fi
+		;;
+	esac
+}
+
+# check_stderr NAME "A && B ...": "-" skips; else every substring must occur.
+check_stderr() {
+	local name=$1 want=$2 part rest
+	[ "$want" = - ] && return 0
+	rest=$want
+	while [ -n "$rest" ]; do
+		part=${rest%% && *}
+		if [ "$part" = "$rest" ]; then rest=; else rest=${rest#* && }; fi
+		if ! grep -qF -- "$part" "$ERR"; then
+			fail "$name" "stderr lacks '$part'"
+			return 1
+		fi
+	done
+}
+
+check_rc() {
+	if [ "$rc" != "$2" ]; then
+		fail "$1" "exit code $rc, want $2"
+		return 1
+	fi
+}
+
+# expect NAME CODE STDOUT STDERR -- ARGS...: boot a guest (needs KVM).
+expect() {
+	local name=$1 code=$2 out=$3 err=$4
+	shift 5
+	# shellcheck disable=SC2046
+	ready "$name" kvm $(images_in "$@") || return
+	run "$@"
+	check_rc "$name" "$code" && check_stdout "$name" "$out" &&
+		check_stderr "$name" "$err" && pass "$name"
+}
+
+# refuse NAME KVM SUBSTR -- ARGS...: bad input.  Exit 2, nothing on stdout,
+# exactly one stderr line "minivmm: ..." containing SUBSTR.  KVM is "kvm"
+# when the check may legitimately come after opening /dev/kvm, else "-".
+refuse() {
+	local name=$1 kvm=$2 sub=$3 lines
+	shift 4
+	# shellcheck disable=SC2046
+	ready "$name" "$kvm" $(images_in "$@") || return
+	run "$@"
+	check_rc "$name" 2 && check_stdout "$name" "" || return
+	lines=$(wc -l <"$ERR")
+	if [ "$lines" -ne 1 ] || ! head -n 1 "$ERR" | grep -q '^minivmm: '; then
+		fail "$name" "want one stderr line starting 'minivmm: ', got $lines lines"
+		return
+	fi
+	check_stderr "$name" "$sub" && pass "$name"
+}
+
+# expect_trace NAME CODE PATTERN WANT -- ARGS...: like expect, but the
+# stderr lines matching the extended regex PATTERN must be exactly WANT
+# (one line per element of the array named WANT).
+expect_trace() {
+	local name=$1 code=$2 pattern=$3
+	local -n want_lines=$4
+	shift 5
+	# shellcheck disable=SC2046
+	ready "$name" kvm $(images_in "$@") || return
+	run "$@"
+	check_rc "$name" "$code" || return
+	printf '%s\n' "${want_lines[@]}" >"$WORK/want"
+	grep -E -- "$pattern" "$ERR" >"$WORK/got"
+	if ! cmp -s "$WORK/want" "$WORK/got"; then
+		fail "$name" "$(wc -l <"$WORK/got") trace lines, want ${#want_lines[@]}; first: '$(head -n 1 "$WORK/got")'"
+		return
+	fi
+	pass "$name"
+}
+
+# expect_count NAME CODE PATTERN N -- ARGS...: like expect, but exactly N
+# stderr lines match the extended regex PATTERN.
+expect_count() {
+	local name=$1 code=$2 pattern=$3 want=$4 got
+	shift 5
+	# shellcheck disable=SC2046
+	ready "$name" kvm $(images_in "$@") || return
+	run "$@"
+	check_rc "$name" "$code" || return
+	got=$(grep -cE -- "$pattern" "$ERR")
+	if [ "$got" -ne "$want" ]; then
+		fail "$name" "$got stderr lines match '$pattern', want $want"
+		return
+	fi
+	pass "$name"
+}
+
+# expect_signal NAME SIG -- ARGS...: start a guest that never stops, send
+# SIG after 0.5 s; the monitor must exit 3 within 3 s of the signal.  The
+# child starts with default signal dispositions (a background job of a
+# non-interactive shell would otherwise inherit SIGINT ignored).
+expect_signal() {
+	local name=$1 sig=$2 pid waited=0
+	shift 3
+	# shellcheck disable=SC2046
+	ready "$name" kvm $(images_in "$@") || return
+	env --default-signal=INT,TERM "$MINIVMM" "$@" >"$OUT" 2>"$ERR" </dev/null &
+	pid=$!
+	sleep 0.5
+	if ! kill -0 "$pid" 2>/dev/null; then
+		wait "$pid"
+		rc=$?
+		fail "$name" "the guest stopped before the signal"
+		return
+	fi
+	kill -s "$sig" "$pid"
+	while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 30 ]; do
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -s KILL "$pid"
+		wait "$pid"
+		rc=$?
+		fail "$name" "still running 3 s after SIG$sig"
+		return
+	fi
+	wait "$pid"
+	rc=$?
+	check_rc "$name" 3 && pass "$name"
+}
+
+# same_prefix NAME FILE IMAGE: FILE begins with the bytes of IMAGE (the
+# guest's RAM was a MAP_SHARED mapping of FILE and the image went to its
+# start).  Runs after the case that used FILE.
+same_prefix() {
+	local name=$1 file=$2 image=$3
+	ready "$name" kvm "$image" || return
+	rc=0
+	if [ ! -s "$file" ]; then
+		fail "$name" "$file is empty or gone after the run"
+	elif ! cmp -s -n "$(stat -c %s "$image")" "$image" "$file"; then
+		fail "$name" "$file does not start with the image"
+	else
+		pass "$name"
+	fi
+}
+
+# Inputs for the bad-input cases.
+: >"$WORK/empty.bin"
+head -c 2M /dev/zero >"$WORK/big.bin"
+
+# scenario 2: the first 20 port writes of the endless guest.
+LOOP_TRACE=()
+for i in $(seq 0 19); do
+	LOOP_TRACE+=("$(printf 'io out port=0x10 size=2 data=0x%04x' "$i")")
+done
+
+# Every access the mmio guest makes, in order, as --trace io,mmio shows it.
+MMIO_TRACE=()
+for a in 0xd0000000 0x1000000 0xfffffff0; do
+	MMIO_TRACE+=("mmio read addr=$a size=4 data=0xffffffff"
+		"mmio read addr=$a size=2 data=0xffff"
+		"mmio read addr=$a size=1 data=0xff"
+		"mmio write addr=$a size=4 data=0x12345678"
+		"mmio write addr=$(printf '%#x' $((a + 1))) size=1 data=0x00"
+		"mmio read addr=$a size=4 data=0xffffffff")
+done
+MMIO_TRACE+=("io in port=0x3e0 size=1 data=0xff"
+	"io in port=0x3e0 size=2 data=0xffff"
+	"io in port=0x3e0 size=4 data=0xffffffff"
+	"io out port=0x3e0 size=1 data=0x5a"
+	"io out port=0x3e0 size=4 data=0xffffff5a"
+	"io in port=0x3e0 size=1 data=0xff")
+for c in P A S S ' ' m m i o $'\n'; do
+	MMIO_TRACE+=("$(printf 'io out port=0xe9 size=1 data=0x%02x' "'$c")")
+done
+
+REGS=(--reg rax=0x11223344 --reg rbx=0x55667788 --reg rcx=0x99aabbcc
+	--reg rdx=0xddeeff00 --reg rsi=0x13579bdf --reg rdi=0x2468ace0
+	--reg rbp=0xfedcba98 --reg rsp=0x7000)
+
+# ---------------------------------------------------------------------------
+# The cases.  Columns after the helper's name, up to "--" (then the minivmm
+# arguments):
+#   expect        NAME EXIT STDOUT STDERR   STDOUT exact ("~x": contains x,
+#                                           "-": any), STDERR substrings
+#                                           joined by " && " ("-": any)
+#   expect_trace  NAME EXIT REGEX LINES     stderr lines matching REGEX are
+#                                           exactly the array LINES
+#   expect_count  NAME EXIT REGEX N         exactly N stderr lines match
+#   expect_signal NAME SIG                  exit 3 soon after SIG
+#   refuse        NAME KVM SUBSTR           exit 2, one "minivmm: " line
+# ---------------------------------------------------------------------------
+
+# Guests that check themselves and print a verdict.
+expect hello        0 "Hello, world\n" - -- run --debugcon 0xf1 "$G/hello.bin"
+expect demo         0 "~Hello from the minivmm demo guest" - -- run
+expect_trace loop   3 '^io ' LOOP_TRACE -- run --trace io --max-exits 20 "$G/loop.bin"
+expect_trace loop-at-64k 3 '^io ' LOOP_TRACE -- run --load 0x10000 --trace io --max-exits 20 "$G/loop.bin"
+expect scenario3    0 "Hello from 0x1040, RAM at 0x1000 on a shared mapping\n" - -- \
+	run -M bare,ram-base=0x1000 -m 16M --mem-path "$MEMFILE" --load 0x1000 \
+	--reg rsp=0xffffffff --reg rbp=0xffffffff --debugcon 0x10 "$G/scenario3.bin"
+same_prefix scenario3-shared-file "$MEMFILE" "$G/scenario3.bin"
+expect pmode        0 "PASS pmode\n" - -- run --mode protected "$G/pmode.bin"
+expect longmode     0 "PASS longmode\n" - -- \
+	run --mode long -m 8M --load 0x100000 --entry 0x100000 "$G/longmode.bin"
+expect mmio         0 "PASS mmio\n" - -- run --mode protected -m 16M "$G/mmio.bin"
+expect stringio     0 "rep outsb: many bytes per exit\nrep outsw: ok\nPASS stringio\n" - -- \
+	run "$G/stringio.bin"
+expect regs         0 "PASS regs\n" - -- run "${REGS[@]}" "$G/regs.bin"
+
+# Negative guests: the monitor must stop them and say why.
+expect runaway-timeout 3 "" timeout -- run --timeout 1 "$G/runaway.bin"
+expect triplefault  1 "" crashed -- run --mode protected "$G/triplefault.bin"
+expect_signal sigterm TERM -- run "$G/runaway.bin"
+expect_signal sigint INT -- run "$G/runaway.bin"
+
+# Observability.
+expect stats        0 "Hello, world\n" "IO && HLT" -- run --stats --debugcon 0xf1 "$G/hello.bin"
+expect verbose      0 "Hello, world\n" ram -- run -v --debugcon 0xf1 "$G/hello.bin"
+expect caps         0 "~API version 12" - -- caps
+expect_trace mmio-trace 0 '^(mmio|io) ' MMIO_TRACE -- run --trace io,mmio --mode protected -m 16M "$G/mmio.bin"
+expect_count unclaimed-logged-once 0 '^minivmm: .*0xd0000000 .*unclaimed' 1 -- \
+	run --mode protected -m 16M "$G/mmio.bin"
+
+# Bad input: exit 2 and one "minivmm: ..." line naming the problem.
+refuse missing-image    kvm "cannot open image" -- run "$WORK/no-such-image.bin"
+refuse empty-image      kvm "image is empty" -- run "$WORK/empty.bin"
+refuse image-too-big    kvm "larger than RAM" -- run -m 1M "$WORK/big.bin"
+refuse load-outside-ram kvm "load address 0x200000 is outside RAM" -- \
+	run -m 1M --load 0x200000 "$G/hello.bin"
+refuse unknown-option   - "unknown option '--bogus'" -- run --bogus "$G/hello.bin"
+refuse bad-mem-size     - "minivmm: -m 12Q: unknown size suffix 'Q'" -- run -m 12Q "$G/hello.bin"
+refuse bad-load-value   - "minivmm: --load 12Q: unknown size suffix 'Q'" -- run --load 12Q "$G/hello.bin"
+refuse bad-reg-name     - "unknown register 'xyz'" -- run --reg xyz=1 "$G/hello.bin"
+refuse bad-mode         - "--mode bogus: expected real, protected or long" -- \
+	run --mode bogus "$G/hello.bin"
+refuse bad-debugcon     - "--debugcon 0x10000:" -- run --debugcon 0x10000 "$G/hello.bin"
+refuse mem-path-no-dir  kvm "--mem-path /nonexistent-dir/ram:" -- \
+	run --mem-path /nonexistent-dir/ram "$G/hello.bin"
+refuse long-over-tables kvm "overlaps the boot tables" -- \
+	run -m 1M --mode long --load 0xf9000 "$G/longmode.bin"
+
+# ---------------------------------------------------------------------------
+echo "guest: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
