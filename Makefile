@@ -109,4 +109,5 @@ format:
 clean:
 	rm -rf build build-asan minivmm
 
+-include bench/bench.mk
 -include $(CORE_OBJS:.o=.d) $(MAIN_OBJS:.o=.d)

@@ -17,6 +17,7 @@ void config_init(struct vm_config *cfg)
 	cfg->ram_size = CONFIG_DEFAULT_RAM;
 	cfg->smp = 1;
 	cfg->mode = CPU_MODE_REAL;
+	cfg->reboot_timeout = -1;
 }
 
 const char *config_mode_name(enum cpu_mode mode)
@@ -52,8 +53,17 @@ int config_parse_size(const char *s, uint64_t bare_unit, uint64_t *out)
 
 	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
 		return err_set("not a number");
+	/* Decimal or 0x-hex; a leading 0 is not octal ("010" is ten). */
 	errno = 0;
-	value = strtoull(s, &end, 0);
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!isxdigit((unsigned char)s[2]))
+			return err_set("not a number");
+		value = strtoull(s + 2, &end, 16);
+	} else {
+		value = strtoull(s, &end, 10);
+	}
+	if (errno == ERANGE)
+		return err_set("too large");
 	if (errno || end == s)
 		return err_set("not a number");
 	if (*end) {
@@ -163,6 +173,10 @@ static int parse_machine(struct vm_config *cfg, const char *arg)
 		return err_set("-M %s: expected a machine type first (bare, pc, pc-i440fx-1.7)",
 			       arg);
 	type = key;
+	/* The last -M wins entirely, as in QEMU. */
+	cfg->machine_legacy_split = false;
+	cfg->ram_base_set = cfg->max_ram_below_4g_set = false;
+	cfg->ram_base = cfg->max_ram_below_4g = 0;
 	if (!strcmp(type, "bare")) {
 		cfg->machine = MACHINE_BARE;
 	} else if (!strcmp(type, "pc") || !strncmp(type, "pc-i440fx-", 10)) {
@@ -440,6 +454,43 @@ static int parse_numa(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+/* -boot reboot-timeout=MS[,menu=on|off], QEMU's spelling. */
+static int parse_boot(struct vm_config *cfg, const char *arg)
+{
+	char buf[128], *cursor = buf, *key, *value;
+
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+		return err_set("-boot %s: too long", arg);
+	while ((key = next_kv(&cursor, &value))) {
+		if (!value)
+			return err_set("-boot %s: '%s' needs a value", arg, key);
+		if (!strcmp(key, "reboot-timeout")) {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(value, &end, 10);
+			/* QEMU: -1 (never) up to 65535 ms. */
+			if (errno || *end || end == value || v < -1 || v > 0xffff)
+				return err_set("-boot %s: reboot-timeout must be -1 or 0-65535 ms",
+					       arg);
+			cfg->reboot_timeout = (int32_t)v;
+		} else if (!strcmp(key, "menu")) {
+			if (!strcmp(value, "on"))
+				cfg->boot_menu = true;
+			else if (!strcmp(value, "off"))
+				cfg->boot_menu = false;
+			else
+				return err_set("-boot %s: menu=on or menu=off",
+					       arg);
+		} else {
+			return err_set("-boot %s: unknown property '%s' (reboot-timeout, menu)",
+				       arg, key);
+		}
+	}
+	return 0;
+}
+
 static int parse_e820(struct vm_config *cfg, const char *arg)
 {
 	char buf[128], *cursor = buf, *type, *addr, *size, *dummy;
@@ -497,6 +548,7 @@ enum {
 	OPT_KERNEL,
 	OPT_INITRD,
 	OPT_APPEND,
+	OPT_BOOT,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -523,6 +575,7 @@ static const struct option long_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "boot", required_argument, NULL, OPT_BOOT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -660,6 +713,9 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 		case OPT_APPEND:
 			cfg->append = arg;
 			break;
+		case OPT_BOOT:
+			r = parse_boot(cfg, arg);
+			break;
 		case 'v':
 			cfg->verbose++;
 			break;
@@ -695,7 +751,11 @@ static int finish_machine(struct vm_config *cfg)
 	if (cfg->machine != MACHINE_NONE)
 		return 0;
 	/* MISSION.md "Machines, by default". */
-	if (cfg->kernel || cfg->bios) {
+	if (cfg->command == CMD_MEMMAP) {
+		cfg->machine = MACHINE_PC;
+		snprintf(cfg->machine_why, sizeof(cfg->machine_why),
+			 "memmap without -M");
+	} else if (cfg->kernel || cfg->bios) {
 		cfg->machine = MACHINE_PC;
 		snprintf(cfg->machine_why, sizeof(cfg->machine_why),
 			 "%s given without -M", cfg->kernel ? "-kernel" : "--bios");

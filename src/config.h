@@ -104,6 +104,10 @@ struct vm_config {
 
 	unsigned smp;
 
+	/* -boot reboot-timeout=MS,menu=on|off (firmware behaviour, via fw_cfg). */
+	int32_t reboot_timeout; /* -1: wait forever after a failed boot */
+	bool boot_menu;
+
 	/* Image and entry state. */
 	const char *image; /* NULL: the built-in image below */
 	const void *builtin_image; /* the demo guest, set by main() */

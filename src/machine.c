@@ -14,7 +14,7 @@
 #include "log.h"
 #include "vm.h"
 
-static int machine_add_debugcons(struct vm *vm)
+int machine_add_debugcons(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 

@@ -15,6 +15,9 @@ struct vm;
  */
 int machine_create(struct vm *vm);
 
+/* The --debugcon consoles (every machine has them). */
+int machine_add_debugcons(struct vm *vm);
+
 /* Arch hook: create a machine other than bare (x86: pc). */
 int arch_machine_create(struct vm *vm);
 

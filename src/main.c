@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "arch/arch.h"
 #include "config.h"
 #include "log.h"
 #include "vm.h"
@@ -76,8 +77,11 @@ int main(int argc, char **argv)
 	case CMD_CAPS:
 		return cmd_caps();
 	case CMD_MEMMAP:
-		log_error("memmap: the pc machine's memory map is not built yet");
-		return EXIT_USAGE;
+		if (arch_memmap(&cfg, stdout) < 0) {
+			log_error("%s", err_msg());
+			return EXIT_USAGE;
+		}
+		return 0;
 	case CMD_RUN:
 		break;
 	}

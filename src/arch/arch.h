@@ -55,6 +55,9 @@ void arch_vcpu_dump(struct vcpu *vcpu, FILE *out);
 /* Extra lines for `minivmm caps` (CPU model facts). */
 void arch_caps_print(int kvm_fd, FILE *out);
 
+/* `minivmm memmap`: describe the memory map of cfg without running. */
+int arch_memmap(const struct vm_config *cfg, FILE *out);
+
 /* Lowest and highest guest-physical address RAM may use on this arch. */
 uint64_t arch_max_gpa(void);
 

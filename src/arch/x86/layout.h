@@ -92,4 +92,33 @@
 #define PC_CMOS_PORT_LEN 2
 #define PC_RTC_IRQ 8
 
+
+/* ------------------------------------------------------------------------
+ * pc machine: firmware, legacy devices (QEMU's i440fx "pc" places them so)
+ *
+ *   0x00000-0x9ffff ...... RAM (conventional memory)
+ *   0xa0000-0xbffff ...... VGA window: no device, reads all-ones
+ *   0xc0000-0xfffff ...... RAM, the last 128 KiB of the firmware copied to
+ *                          0xe0000-0xfffff (QEMU's "isa-bios" alias, already
+ *                          shadowed: PAM writes change no mapping)
+ *   4 GiB - size ......... the firmware image, read-only (bios-256k.bin:
+ *                          0xfffc0000-0xffffffff); the vCPU starts at
+ *                          F000:FFF0 = 0xfffffff0
+ *   port 0x60/0x64 ....... i8042 (0xfe on 0x64 resets)
+ *   port 0x80 ............ POST codes
+ *   port 0x92 ............ System Control Port A (A20, fast reset)
+ *   port 0x510/0x511 ..... fw_cfg selector/data, 0x514-0x51b its DMA address
+ *   port 0xcf8-0xcff ..... PCI config mechanism #1; 0xcf9 reset control
+ * ------------------------------------------------------------------------ */
+#define PC_VGA_WINDOW 0xa0000ull
+#define PC_VGA_WINDOW_END 0xc0000ull
+#define PC_ISA_BIOS_MAX 0x20000ull /* 128 KiB aliased below 1 MiB */
+#define PC_ISA_BIOS_END 0x100000ull
+#define PC_BIOS_MAX_SIZE (16ull << 20) /* QEMU's limit for -bios */
+#define PC_BIOS_ALIGN 0x10000ull /* the image must be whole 64 KiB */
+#define PC_DEFAULT_BIOS "/usr/share/seabios/bios-256k.bin"
+#define PC_POST_PORT 0x80
+#define PC_FW_CFG_PORT 0x510
+#define PC_SEABIOS_DEBUG_PORT 0x402
+
 #endif

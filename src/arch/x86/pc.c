@@ -1,8 +1,27 @@
 // SPDX-License-Identifier: MIT
-/* The pc machine: arrives with the PC-machine work (memory map, firmware). */
-#include "config.h"
+/*
+ * The pc machine: QEMU's i440fx "pc" as firmware sees it.  One function
+ * creates everything, in order (DESIGN.md habit 8): interrupt controllers,
+ * RAM, firmware, then the legacy devices.  Addresses are in layout.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dev/cmos.h"
+#include "dev/fw_cfg.h"
+#include "dev/i8042.h"
+#include "dev/pci_host.h"
+#include "dev/post.h"
+#include "layout.h"
 #include "log.h"
 #include "machine.h"
+#include "pc_firmware.h"
 #include "vm.h"
 
 int arch_machine_has_irqchip(int kind)
@@ -10,8 +29,218 @@ int arch_machine_has_irqchip(int kind)
 	return kind == MACHINE_PC;
 }
 
+/* In-kernel PIC, IOAPIC and LAPICs, and the i8254 (with port 0x61). */
+static int pc_create_irqchip(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0)
+		return err_set("-M pc needs KVM_CAP_IRQCHIP (the in-kernel interrupt controllers)");
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return err_errno("KVM_CREATE_IRQCHIP");
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT2) <= 0)
+		return err_set("-M pc needs KVM_CAP_PIT2 (the in-kernel timer)");
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return err_errno("KVM_CREATE_PIT2");
+	return 0;
+}
+
+/* The backend of one RAM piece: the machine's own RAM, or an -object. */
+static struct mem_backend *pc_backend(struct vm *vm, int index,
+				      struct mem_backend **made)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct mem_backend_cfg bcfg = { 0 };
+	const char *name = "pc.ram";
+	uint64_t size = cfg->ram_size;
+	int slot = index + 1; /* made[0] is pc.ram */
+
+	if (made[slot])
+		return made[slot];
+	if (index == PC_RAM_BACKEND_MAIN) {
+		bcfg.path = cfg->mem_path;
+		bcfg.prealloc = cfg->mem_prealloc;
+	} else {
+		const struct mem_object *o = &cfg->objects[index];
+
+		name = o->id;
+		size = o->size;
+		bcfg.path = o->is_file ? o->mem_path : NULL;
+		bcfg.share = o->share;
+		bcfg.prealloc = o->prealloc || cfg->mem_prealloc;
+	}
+	made[slot] = mem_backend_create(&vm->mem, name, size, &bcfg);
+	return made[slot];
+}
+
+/*
+ * RAM pieces become regions; the piece covering the VGA window is cut
+ * around it (the RAM behind 0xa0000-0xbffff exists but is not mapped, as
+ * in QEMU when the VGA window routes to the PCI bus).
+ */
+static int pc_map_ram(struct vm *vm, const struct pc_memory_layout *layout)
+{
+	struct mem_backend *made[CONFIG_MAX_OBJECTS + 1] = { 0 };
+
+	for (size_t i = 0; i < layout->nr_pieces; i++) {
+		const struct pc_ram_piece *p = &layout->pieces[i];
+		struct mem_backend *b = pc_backend(vm, p->backend, made);
+		uint64_t end = p->gpa + p->size;
+		char name[32];
+
+		if (!b)
+			return -1;
+		snprintf(name, sizeof(name), "ram%zu", i);
+		if (p->gpa < PC_VGA_WINDOW_END && end > PC_VGA_WINDOW) {
+			uint64_t lo = PC_VGA_WINDOW - p->gpa;
+
+			if (p->gpa < PC_VGA_WINDOW &&
+			    mem_add_region(&vm->mem, "ram-low", b, p->offset,
+					   p->gpa, lo, false, true) < 0)
+				return -1;
+			if (end > PC_VGA_WINDOW_END &&
+			    mem_add_region(&vm->mem, name, b,
+					   p->offset + (PC_VGA_WINDOW_END - p->gpa),
+					   PC_VGA_WINDOW_END,
+					   end - PC_VGA_WINDOW_END, false, true) < 0)
+				return -1;
+			continue;
+		}
+		if (mem_add_region(&vm->mem, name, b, p->offset, p->gpa, p->size,
+				   false, true) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The firmware image: read-only at the top of 4 GiB, its last 128 KiB also
+ * below 1 MiB (QEMU hw/i386/x86.c x86_bios_rom_init).
+ */
+static int pc_load_bios(struct vm *vm, const char *path)
+{
+	struct mem_backend_cfg bcfg = { 0 };
+	struct mem_backend *rom;
+	uint64_t size, isa;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno("--bios %s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set("--bios %s: not a regular file", path);
+	}
+	size = (uint64_t)st.st_size;
+	if (size == 0 || size % PC_BIOS_ALIGN || size > PC_BIOS_MAX_SIZE) {
+		close(fd);
+		return err_set("--bios %s: %llu bytes; a PC firmware image is a whole number of 64 KiB blocks, at most 16 MiB",
+			       path, (unsigned long long)size);
+	}
+	rom = mem_backend_create(&vm->mem, "pc.bios", size, &bcfg);
+	if (!rom) {
+		close(fd);
+		return -1;
+	}
+	n = pread(fd, rom->hva, size, 0);
+	close(fd);
+	if (n < 0 || (uint64_t)n != size)
+		return err_set("--bios %s: short read", path);
+	if (mem_add_region(&vm->mem, "bios", rom, 0, X86_4G - size, size, true,
+			   false) < 0)
+		return -1;
+	isa = size < PC_ISA_BIOS_MAX ? size : PC_ISA_BIOS_MAX;
+	if (copy_to_guest(&vm->mem, PC_ISA_BIOS_END - isa,
+			  rom->hva + size - isa, isa) < 0)
+		return err_set("--bios %s: no RAM below 1 MiB for its low copy",
+			       path);
+	vm->boot.reset_vector = true;
+	vm->boot.load_addr = X86_4G - size;
+	vm->boot.image_size = size;
+	vm->boot.entry = 0xfffffff0;
+	return 0;
+}
+
+static void pc_reset_request(void *ctx)
+{
+	vm_request_stop(ctx, VM_STOP_RESET,
+			"guest reset the machine (i8042, port 0x92 or 0xcf9)");
+}
+
+static void pc_cmos_free(void *p)
+{
+	cmos_destroy(p);
+	free(p);
+}
+
+static void pc_fw_cfg_free(void *p)
+{
+	fw_cfg_destroy(p);
+}
+
 int arch_machine_create(struct vm *vm)
 {
-	return err_set("-M %s: the pc machine is not built yet",
-		       vm->cfg->machine_name);
+	const struct vm_config *cfg = vm->cfg;
+	const char *bios = cfg->bios ? cfg->bios : PC_DEFAULT_BIOS;
+	struct pc_memory_layout *layout;
+	struct i8042 *kbd;
+	struct pci_host *pci;
+	struct cmos *cmos;
+	struct fw_cfg *fw;
+	struct post *post;
+	bool ident;
+	int r = -1;
+
+	if (cfg->kernel)
+		return err_set("-kernel: booting Linux on -M pc is not supported yet; use --bios");
+	layout = calloc(1, sizeof(*layout));
+	if (!layout)
+		return err_set("out of memory");
+	ident = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
+		      KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0;
+	if (pc_firmware_layout(cfg, ident, layout) < 0)
+		goto out;
+	for (size_t i = 0; i < layout->nr_warnings; i++)
+		log_warn("%s", layout->warnings[i]);
+
+	if (pc_create_irqchip(vm) < 0 || pc_map_ram(vm, layout) < 0 ||
+	    pc_load_bios(vm, bios) < 0)
+		goto out;
+
+	fw = fw_cfg_create(&vm->mem);
+	if (!fw || vm_add_device(vm, "fw_cfg", fw, pc_fw_cfg_free) < 0 ||
+	    pc_firmware_fw_cfg(fw, cfg, layout) < 0 ||
+	    fw_cfg_register(fw, &vm->pio, PC_FW_CFG_PORT) < 0)
+		goto out;
+
+	cmos = calloc(1, sizeof(*cmos));
+	if (!cmos || cmos_init(cmos, NULL, NULL) < 0) {
+		free(cmos);
+		err_set("cmos: cannot create");
+		goto out;
+	}
+	if (vm_add_device(vm, "cmos", cmos, pc_cmos_free) < 0 ||
+	    pc_firmware_cmos(cmos, layout) < 0 ||
+	    cmos_register(cmos, &vm->pio, PC_CMOS_PORT) < 0)
+		goto out;
+
+	kbd = i8042_create(pc_reset_request, vm);
+	if (!kbd || vm_add_device(vm, "i8042", kbd, i8042_destroy) < 0 ||
+	    i8042_register(kbd, &vm->pio) < 0)
+		goto out;
+	pci = pci_host_create(pc_reset_request, vm);
+	if (!pci || vm_add_device(vm, "pci-host", pci, pci_host_destroy) < 0 ||
+	    pci_host_register(pci, &vm->pio) < 0)
+		goto out;
+	post = post_create(&vm->pio, PC_POST_PORT);
+	if (!post || vm_add_device(vm, "post", post, post_destroy) < 0)
+		goto out;
+	if (machine_add_debugcons(vm) < 0)
+		goto out;
+	r = 0;
+out:
+	free(layout);
+	return r;
 }
