@@ -110,4 +110,4 @@ clean:
 	rm -rf build build-asan minivmm
 
 -include bench/bench.mk
--include $(CORE_OBJS:.o=.d) $(MAIN_OBJS:.o=.d)
+-include $(CORE_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(UNIT_BINS:=.d)

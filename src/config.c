@@ -502,9 +502,13 @@ static int parse_e820(struct vm_config *cfg, const char *arg)
 		return err_set("--e820 %s: too long", arg);
 	e = &cfg->e820[cfg->nr_e820];
 	type = next_kv(&cursor, &dummy);
+	if (dummy)
+		return err_set("--e820 %s: expected TYPE,ADDR,SIZE", arg);
 	addr = next_kv(&cursor, &dummy);
+	if (dummy)
+		return err_set("--e820 %s: expected TYPE,ADDR,SIZE", arg);
 	size = next_kv(&cursor, &dummy);
-	if (!type || !addr || !size || *cursor)
+	if (!type || !addr || !size || dummy || *cursor)
 		return err_set("--e820 %s: expected TYPE,ADDR,SIZE", arg);
 	if (!strcasecmp(type, "ram"))
 		e->type = 1;
@@ -730,6 +734,10 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 			return err_set("option '%s' needs a value",
 				       argv[first - 1 + optind - 1]);
 		default:
+			/* A letter inside a cluster (-vQv): getopt names it in optopt. */
+			if (optopt && optopt != '?')
+				return err_set("unknown option '-%c' (see minivmm --help)",
+					       optopt);
 			return err_set("unknown option '%s' (see minivmm --help)",
 				       argv[first - 1 + optind - 1]);
 		}
@@ -845,16 +853,6 @@ int config_finish(struct vm_config *cfg)
 					   finish_pc(cfg) < 0)
 		return -1;
 
-	/* Port 0xe9 is always a debug console (as QEMU's -debugcon default). */
-	bool has_default = false;
-	for (size_t i = 0; i < cfg->nr_debugcon; i++)
-		if (cfg->debugcon[i] == CONFIG_DEFAULT_DEBUGCON)
-			has_default = true;
-	if (!has_default) {
-		if (cfg->nr_debugcon == CONFIG_MAX_DEBUGCON)
-			return err_set("--debugcon: too many debug consoles");
-		cfg->debugcon[cfg->nr_debugcon++] = CONFIG_DEFAULT_DEBUGCON;
-	}
 	/* A port given twice is one console. */
 	for (size_t i = 0; i < cfg->nr_debugcon; i++) {
 		for (size_t j = i + 1; j < cfg->nr_debugcon; j++) {
@@ -864,6 +862,17 @@ int config_finish(struct vm_config *cfg)
 				j--;
 			}
 		}
+	}
+	/* Port 0xe9 is always a debug console (as QEMU's -debugcon default). */
+	bool has_default = false;
+	for (size_t i = 0; i < cfg->nr_debugcon; i++)
+		if (cfg->debugcon[i] == CONFIG_DEFAULT_DEBUGCON)
+			has_default = true;
+	if (!has_default) {
+		if (cfg->nr_debugcon == CONFIG_MAX_DEBUGCON)
+			return err_set("--debugcon: too many debug consoles (at most %d)",
+				       CONFIG_MAX_DEBUGCON);
+		cfg->debugcon[cfg->nr_debugcon++] = CONFIG_DEFAULT_DEBUGCON;
 	}
 	return 0;
 }

@@ -298,6 +298,12 @@ int copy_from_guest(const struct guest_mem *mem, void *dst, uint64_t gpa,
 	return guest_walk(mem, gpa, dst, len, false, true);
 }
 
+int mem_check_range(const struct guest_mem *mem, uint64_t gpa, uint64_t len,
+		    bool write)
+{
+	return guest_walk(mem, gpa, NULL, len, write, false);
+}
+
 uint64_t mem_ram_size(const struct guest_mem *mem)
 {
 	uint64_t total = 0;

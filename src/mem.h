@@ -100,6 +100,14 @@ int copy_to_guest(const struct guest_mem *mem, uint64_t gpa, const void *src,
 int copy_from_guest(const struct guest_mem *mem, void *dst, uint64_t gpa,
 		    uint64_t len);
 
+/*
+ * Whether every byte of [gpa, gpa + len) is guest memory (and, with
+ * `write`, writable by the monitor: not ROM).  The range may span adjacent
+ * regions.  0 when it is, -1 when not (len 0 is fine).
+ */
+int mem_check_range(const struct guest_mem *mem, uint64_t gpa, uint64_t len,
+		    bool write);
+
 /* Sum of the sizes of the RAM regions (not ROM). */
 uint64_t mem_ram_size(const struct guest_mem *mem);
 

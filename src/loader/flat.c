@@ -9,11 +9,11 @@
 
 #include "log.h"
 
-/* Explain why [gpa, gpa + len) is not guest RAM. */
+/* Explain why [gpa, gpa + len) is not writable guest RAM. */
 static int image_does_not_fit(const struct guest_mem *mem, const char *name,
 			      uint64_t len, uint64_t gpa)
 {
-	uint64_t ram = mem_ram_size(mem);
+	uint64_t ram = mem_ram_size(mem), at = gpa;
 	const struct mem_region *r = mem_find(mem, gpa);
 
 	if (len > ram)
@@ -23,9 +23,19 @@ static int image_does_not_fit(const struct guest_mem *mem, const char *name,
 	if (!r)
 		return err_set("%s: load address 0x%llx is outside RAM", name,
 			       (unsigned long long)gpa);
+	/* Follow adjacent regions to the first byte that is not RAM. */
+	while (r && !r->readonly) {
+		at = r->gpa + r->size;
+		r = at ? mem_find(mem, at) : NULL;
+	}
+	if (r)
+		return err_set("%s: image of %llu bytes at 0x%llx reaches read-only memory (%s) at 0x%llx",
+			       name, (unsigned long long)len,
+			       (unsigned long long)gpa, r->name,
+			       (unsigned long long)at);
 	return err_set("%s: image of %llu bytes at 0x%llx runs past the end of RAM at 0x%llx",
 		       name, (unsigned long long)len, (unsigned long long)gpa,
-		       (unsigned long long)(r->gpa + r->size));
+		       (unsigned long long)at);
 }
 
 int flat_load_bytes(struct guest_mem *mem, const char *name, const void *data,
@@ -62,14 +72,20 @@ int flat_load_file(struct guest_mem *mem, const char *path, uint64_t gpa,
 		err_set("%s: image is empty", path);
 		goto fail;
 	}
-	dst = gpa_to_hva(mem, gpa, len);
-	if (!dst) {
+	if (mem_check_range(mem, gpa, len, true) < 0) {
 		image_does_not_fit(mem, path, len, gpa);
 		goto fail;
 	}
+	/* Region by region: the image may span adjacent RAM regions. */
 	while (done < len) {
-		ssize_t n = read(fd, dst + done, len - done);
+		uint64_t at = gpa + done, room, want;
+		const struct mem_region *r = mem_find(mem, at);
+		ssize_t n;
 
+		room = r->size - (at - r->gpa);
+		want = len - done < room ? len - done : room;
+		dst = r->hva + (at - r->gpa);
+		n = read(fd, dst, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

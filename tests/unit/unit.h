@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small helpers shared by the cmocka unit tests.  Include after <cmocka.h>.
+ *
+ *   assert_err_contains(s)   err_msg() contains the substring s
+ *   assert_str_contains(h,s) h contains s
+ *   unit_stderr_begin/end()  capture what the code under test logs to stderr
+ */
+#ifndef MINIVMM_TESTS_UNIT_H
+#define MINIVMM_TESTS_UNIT_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static inline void unit_check_contains(const char *haystack,
+				       const char *needle, const char *what,
+				       const char *file, int line)
+{
+	if (!haystack || !strstr(haystack, needle)) {
+		print_error("%s \"%s\" does not contain \"%s\"\n", what,
+			    haystack ? haystack : "(null)", needle);
+		_fail(file, line);
+	}
+}
+
+#define assert_str_contains(h, s) \
+	unit_check_contains((h), (s), "string", __FILE__, __LINE__)
+#define assert_err_contains(s) \
+	unit_check_contains(err_msg(), (s), "err_msg()", __FILE__, __LINE__)
+
+/*
+ * stderr capture through an unlinked temporary file (no pipe that could fill
+ * up).  unit_stderr_end() restores stderr and returns what was written
+ * (malloc'd, NUL-terminated; the caller frees it).  unit_stderr_restore() only
+ * restores, for teardown after a failed assertion.
+ */
+static int unit_saved_stderr = -1;
+static FILE *unit_capture_file;
+
+static inline void unit_stderr_begin(void)
+{
+	fflush(stderr);
+	unit_capture_file = tmpfile();
+	assert_non_null(unit_capture_file);
+	unit_saved_stderr = dup(STDERR_FILENO);
+	assert_true(unit_saved_stderr >= 0);
+	assert_true(dup2(fileno(unit_capture_file), STDERR_FILENO) >= 0);
+}
+
+static inline void unit_stderr_restore(void)
+{
+	if (unit_saved_stderr < 0)
+		return;
+	fflush(stderr);
+	dup2(unit_saved_stderr, STDERR_FILENO);
+	close(unit_saved_stderr);
+	unit_saved_stderr = -1;
+}
+
+static inline char *unit_stderr_end(void)
+{
+	off_t n;
+	char *buf;
+	int fd;
+
+	unit_stderr_restore();
+	assert_non_null(unit_capture_file);
+	fd = fileno(unit_capture_file);
+	n = lseek(fd, 0, SEEK_END);
+	assert_true(n >= 0);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(pread(fd, buf, (size_t)n, 0), n);
+	fclose(unit_capture_file);
+	unit_capture_file = NULL;
+	return buf;
+}
+
+static inline void unit_stderr_discard(void)
+{
+	unit_stderr_restore();
+	if (unit_capture_file) {
+		fclose(unit_capture_file);
+		unit_capture_file = NULL;
+	}
+}
+
+#ifdef __SANITIZE_ADDRESS__
+/*
+ * AddressSanitizer calls this before it prints a report: put stderr back so
+ * a report from inside a capture is seen instead of lost in the temp file.
+ */
+void __asan_on_error(void);
+void __asan_on_error(void)
+{
+	unit_stderr_restore();
+}
+#endif
+
+/* Occurrences of needle in haystack (non-overlapping). */
+static inline size_t unit_count(const char *haystack, const char *needle)
+{
+	size_t n = 0, len = strlen(needle);
+
+	for (const char *p = strstr(haystack, needle); p;
+	     p = strstr(p + len, needle))
+		n++;
+	return n;
+}
+
+#endif
