@@ -817,6 +817,10 @@ static int finish_pc(struct vm_config *cfg)
 			       cfg->machine_name, cfg->image);
 	if (cfg->load_set || cfg->entry_set || cfg->mode != CPU_MODE_REAL)
 		return err_set("--load, --entry and --mode apply to flat images on -M bare");
+	if ((cfg->initrd || cfg->append) && !cfg->kernel)
+		return err_set("-initrd and -append need -kernel");
+	if (cfg->kernel && cfg->bios)
+		return err_set("-kernel boots Linux directly, without firmware: drop --bios");
 	if (cfg->mem_path && cfg->nr_numa)
 		return err_set("--mem-path cannot be combined with -numa memdev= (give each -object its mem-path)");
 	if (cfg->max_ram_below_4g_set && cfg->max_ram_below_4g > (4ull << 30))

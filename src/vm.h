@@ -54,6 +54,8 @@ struct boot_state {
 	uint64_t tables_gpa; /* GDT + page tables (protected/long mode) */
 	uint64_t gdt_gpa;
 	uint64_t pml4_gpa;
+	uint16_t cs_sel, ds_sel; /* protected/long mode selectors */
+	uint64_t rsi; /* Linux: address of the zero page */
 	bool reset_vector; /* start as a PC after reset (F000:FFF0) */
 };
 

@@ -63,7 +63,9 @@ void vm_report_setup(struct vm *vm, FILE *out)
 	if (!b->reset_vector) {
 		fprintf(out,
 			"image: %s, %llu bytes at 0x%llx; entry 0x%llx in %s mode\n",
-			cfg->image ? cfg->image : "built-in demo guest",
+			cfg->kernel ? cfg->kernel :
+			cfg->image  ? cfg->image :
+				      "built-in demo guest",
 			(unsigned long long)b->image_size,
 			(unsigned long long)b->load_addr,
 			(unsigned long long)b->entry,

@@ -15,6 +15,7 @@
 #include "layout.h"
 #include "log.h"
 #include "vm.h"
+#include "x86.h"
 
 #define CR0_PE 0x1ull
 #define CR0_ET 0x10ull
@@ -122,11 +123,6 @@ void arch_vm_destroy(struct vm *vm)
 	vm->arch = NULL;
 }
 
-/* GDT descriptors: base 0, limit 4 GiB, present, ring 0 (SDM vol. 3, 3.4.5). */
-#define GDT_CODE64 0x00af9b000000ffffull
-#define GDT_CODE32 0x00cf9b000000ffffull
-#define GDT_DATA 0x00cf93000000ffffull
-
 static int flat_real_mode(struct vm *vm)
 {
 	struct boot_state *b = &vm->boot;
@@ -150,7 +146,6 @@ int arch_flat_setup(struct vm *vm)
 	struct boot_state *b = &vm->boot;
 	const struct mem_region *ram = NULL;
 	uint64_t top, gdt[4] = { 0, GDT_CODE64, GDT_CODE32, GDT_DATA };
-	uint64_t *pt;
 
 	if (b->mode == CPU_MODE_REAL)
 		return flat_real_mode(vm);
@@ -170,8 +165,6 @@ int arch_flat_setup(struct vm *vm)
 			       config_mode_name(b->mode));
 	top = ram->gpa + ram->size > X86_4G ? X86_4G : ram->gpa + ram->size;
 	b->tables_gpa = top - FLAT_TABLES_SIZE;
-	b->gdt_gpa = b->tables_gpa + FLAT_TABLES_GDT_OFF;
-	b->pml4_gpa = b->tables_gpa + FLAT_TABLES_PML4_OFF;
 	if (b->load_addr < top && b->tables_gpa < b->load_addr + b->image_size)
 		return err_set("image at 0x%llx-0x%llx overlaps the boot tables at 0x%llx-0x%llx (the top 32 KiB of RAM below 4 GiB): load it lower or give more RAM",
 			       (unsigned long long)b->load_addr,
@@ -185,22 +178,33 @@ int arch_flat_setup(struct vm *vm)
 		return err_set("--entry 0x%llx: the boot page tables map only the first 4 GiB",
 			       (unsigned long long)b->entry);
 
-	pt = gpa_to_hva(&vm->mem, b->tables_gpa, FLAT_TABLES_SIZE);
+	b->cs_sel = b->mode == CPU_MODE_LONG ? FLAT_SEL_CODE64 : FLAT_SEL_CODE32;
+	b->ds_sel = FLAT_SEL_DATA;
+	return x86_write_boot_tables(vm, b->tables_gpa, b->mode == CPU_MODE_LONG,
+				     gdt);
+}
+
+int x86_write_boot_tables(struct vm *vm, uint64_t gpa, bool long_mode,
+			  const uint64_t gdt[4])
+{
+	uint64_t *pt = gpa_to_hva(&vm->mem, gpa, FLAT_TABLES_SIZE);
+
 	if (!pt)
 		return err_set("boot tables at 0x%llx are not in RAM",
-			       (unsigned long long)b->tables_gpa);
+			       (unsigned long long)gpa);
 	memset(pt, 0, FLAT_TABLES_SIZE);
-	memcpy(pt, gdt, sizeof(gdt));
-	if (b->mode == CPU_MODE_LONG) {
+	memcpy(pt, gdt, 4 * sizeof(gdt[0]));
+	vm->boot.gdt_gpa = gpa + FLAT_TABLES_GDT_OFF;
+	vm->boot.pml4_gpa = gpa + FLAT_TABLES_PML4_OFF;
+	if (long_mode) {
 		uint64_t *pml4 = (uint64_t *)((uint8_t *)pt + FLAT_TABLES_PML4_OFF);
 		uint64_t *pdpt = (uint64_t *)((uint8_t *)pt + FLAT_TABLES_PDPT_OFF);
 		uint64_t *pd = (uint64_t *)((uint8_t *)pt + FLAT_TABLES_PD_OFF);
 
 		/* Identity map 0-4 GiB: 1 PML4 entry, 4 PDPT entries, 2 MiB pages. */
-		pml4[0] = (b->tables_gpa + FLAT_TABLES_PDPT_OFF) | PTE_P | PTE_RW;
+		pml4[0] = (gpa + FLAT_TABLES_PDPT_OFF) | PTE_P | PTE_RW;
 		for (uint64_t i = 0; i < 4; i++)
-			pdpt[i] = (b->tables_gpa + FLAT_TABLES_PD_OFF +
-				   i * 0x1000) |
+			pdpt[i] = (gpa + FLAT_TABLES_PD_OFF + i * 0x1000) |
 				  PTE_P | PTE_RW;
 		for (uint64_t i = 0; i < 4 * 512; i++)
 			pd[i] = (i << 21) | PTE_P | PTE_RW | PTE_PS;
@@ -321,9 +325,8 @@ int arch_vcpu_init(struct vcpu *vcpu)
 	} else {
 		bool lm = b->mode == CPU_MODE_LONG;
 
-		set_flat_segment(&sregs.cs, lm ? FLAT_SEL_CODE64 : FLAT_SEL_CODE32,
-				 true, lm);
-		set_flat_segment(&sregs.ds, FLAT_SEL_DATA, false, lm);
+		set_flat_segment(&sregs.cs, b->cs_sel, true, lm);
+		set_flat_segment(&sregs.ds, b->ds_sel, false, lm);
 		sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
 		sregs.gdt.base = b->gdt_gpa;
 		sregs.gdt.limit = 4 * 8 - 1;
@@ -335,6 +338,7 @@ int arch_vcpu_init(struct vcpu *vcpu)
 			sregs.efer |= EFER_LME | EFER_LMA;
 		}
 		regs.rip = b->entry;
+		regs.rsi = b->rsi;
 	}
 
 	for (size_t i = 0; i < cfg->nr_regs && vcpu->id == 0; i++) {

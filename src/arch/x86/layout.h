@@ -121,4 +121,26 @@
 #define PC_FW_CFG_PORT 0x510
 #define PC_SEABIOS_DEBUG_PORT 0x402
 
+
+/* ------------------------------------------------------------------------
+ * pc machine, Linux loaded directly (-kernel, Linux boot protocol 2.06+):
+ *
+ *   0x7000 ............... zero page (struct boot_params)
+ *   0x9000-0x10fff ....... boot GDT and identity page tables (0-4 GiB)
+ *   0x20000 .............. kernel command line (up to 64 KiB)
+ *   0x9fc00-0x9ffff ...... reserved in the E820 map (EBDA, as SeaBIOS does)
+ *   0xf0000-0xfffff ...... reserved in the E820 map (BIOS area: RSDP)
+ *   0x100000 ............. protected-mode kernel (bzImage after its setup)
+ *   below the end of low RAM, as high as the kernel allows: the initrd
+ * ------------------------------------------------------------------------ */
+#define LINUX_ZERO_PAGE 0x7000ull
+#define LINUX_BOOT_TABLES 0x9000ull
+#define LINUX_CMDLINE 0x20000ull
+#define LINUX_CMDLINE_MAX 0x10000ull
+#define LINUX_KERNEL_ADDR 0x100000ull
+#define LINUX_EBDA_START 0x9fc00ull
+#define LINUX_BIOS_AREA 0xf0000ull
+/* boot.rst: initrd_addr_max of protocols before 2.03. */
+#define LINUX_INITRD_ADDR_MAX_OLD 0x37ffffffull
+
 #endif

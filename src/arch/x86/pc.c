@@ -19,6 +19,7 @@
 #include "dev/pci_host.h"
 #include "dev/post.h"
 #include "layout.h"
+#include "linux_boot.h"
 #include "log.h"
 #include "machine.h"
 #include "pc_firmware.h"
@@ -193,8 +194,6 @@ int arch_machine_create(struct vm *vm)
 	bool ident;
 	int r = -1;
 
-	if (cfg->kernel)
-		return err_set("-kernel: booting Linux on -M pc is not supported yet; use --bios");
 	layout = calloc(1, sizeof(*layout));
 	if (!layout)
 		return err_set("out of memory");
@@ -205,8 +204,11 @@ int arch_machine_create(struct vm *vm)
 	for (size_t i = 0; i < layout->nr_warnings; i++)
 		log_warn("%s", layout->warnings[i]);
 
-	if (pc_create_irqchip(vm) < 0 || pc_map_ram(vm, layout) < 0 ||
-	    pc_load_bios(vm, bios) < 0)
+	if (pc_create_irqchip(vm) < 0 || pc_map_ram(vm, layout) < 0)
+		goto out;
+	/* Firmware from the reset vector, or Linux entered directly. */
+	if (cfg->kernel ? linux_boot_setup(vm, layout) < 0 :
+			  pc_load_bios(vm, bios) < 0)
 		goto out;
 
 	fw = fw_cfg_create(&vm->mem);

@@ -580,10 +580,14 @@ size_t pc_memory_format(const struct pc_memory_layout *l, char *buf,
 		buf[0] = '\0';
 	e820_format_size(l->below_4g, s1, sizeof(s1));
 	e820_format_size(l->above_4g, s2, sizeof(s2));
-	appendf(buf, cap, &len,
-		"pc-i440fx-%u.%u: %s below 4 GiB, %s from 0x%" PRIx64
-		" (max-ram-below-4g 0x%" PRIx64 ")\n",
-		l->compat.major, l->compat.minor, s1, s2, l->above_4g_start,
+	appendf(buf, cap, &len, "pc-i440fx-%u.%u: %s below 4 GiB, ",
+		l->compat.major, l->compat.minor, s1);
+	if (l->above_4g)
+		appendf(buf, cap, &len, "%s from 0x%" PRIx64, s2,
+			l->above_4g_start);
+	else
+		appendf(buf, cap, &len, "none above");
+	appendf(buf, cap, &len, " (max-ram-below-4g 0x%" PRIx64 ")\n",
 		l->max_ram_below_4g);
 	appendf(buf, cap, &len, "RAM pieces:\n");
 	for (size_t i = 0; i < l->nr_pieces; i++) {

@@ -54,9 +54,17 @@
 
 /* Facts about the host KVM and the vCPU model the layout depends on. */
 struct pc_memory_opts {
-	/* KVM_CAP_SET_IDENTITY_MAP_ADDR: reserve the 4 pages at 0xfeffc000. */
+	/*
+	 * KVM_CAP_SET_IDENTITY_MAP_ADDR: reserve the 4 pages at 0xfeffc000.
+	 * (QEMU on a KVM without the capability reserves KVM's old fixed
+	 * 0xfffbc000 instead; that case is not modelled: false = no entry.)
+	 */
 	bool kvm_identity_map;
-	/* The vCPU's CPUID vendor is AuthenticAMD. */
+	/*
+	 * The vCPU's CPUID vendor is AuthenticAMD.  It is the *guest* CPU
+	 * model that counts in QEMU (IS_AMD_CPU on the first vCPU), not the
+	 * host: pass what the vCPUs' CPUID will say.
+	 */
 	bool cpu_amd;
 	/* The vCPU's physical address width (CPUID 0x80000008 EAX[7:0]). */
 	unsigned phys_bits;

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+#include "linux_boot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "layout.h"
+#include "loader/bzimage.h"
+#include "log.h"
+#include "vm.h"
+#include "x86.h"
+
+/* struct boot_params offsets (Documentation/arch/x86/zero-page.rst). */
+#define ZP_ACPI_RSDP_ADDR 0x070
+#define ZP_EXT_RAMDISK_IMAGE 0x0c0
+#define ZP_EXT_RAMDISK_SIZE 0x0c4
+#define ZP_EXT_CMD_LINE_PTR 0x0c8
+#define ZP_E820_ENTRIES 0x1e8
+#define ZP_E820_TABLE 0x2d0
+#define ZP_E820_MAX 128
+#define ZP_SIZE 0x1000
+
+/* Largest kernel file accepted: far above any real bzImage. */
+#define LINUX_KERNEL_FILE_MAX (512ull << 20)
+
+int linux_boot_e820(const struct pc_memory_layout *layout,
+		    struct e820_table *out)
+{
+	const struct e820_table *in = &layout->e820;
+
+	e820_init(out);
+	for (size_t i = 0; i < in->nr; i++) {
+		const struct e820_entry *e = &in->entries[i];
+
+		/* The RAM entry starting at 0 is split around the low megabyte. */
+		if (e->type == E820_RAM && e->addr == 0 &&
+		    e->size > LINUX_KERNEL_ADDR) {
+			if (e820_add(out, 0, LINUX_EBDA_START, E820_RAM) < 0 ||
+			    e820_add(out, LINUX_EBDA_START,
+				     PC_VGA_WINDOW - LINUX_EBDA_START,
+				     E820_RESERVED) < 0 ||
+			    e820_add(out, LINUX_BIOS_AREA,
+				     LINUX_KERNEL_ADDR - LINUX_BIOS_AREA,
+				     E820_RESERVED) < 0 ||
+			    e820_add(out, LINUX_KERNEL_ADDR,
+				     e->size - LINUX_KERNEL_ADDR, E820_RAM) < 0)
+				return -1;
+			continue;
+		}
+		if (e820_add(out, e->addr, e->size, e->type) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static uint8_t *read_file(const char *opt, const char *path, uint64_t max,
+			  uint64_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	uint64_t done = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		err_errno("%s %s", opt, path);
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_set("%s %s: not a regular file", opt, path);
+		close(fd);
+		return NULL;
+	}
+	*len = (uint64_t)st.st_size;
+	if (*len == 0 || *len > max) {
+		err_set("%s %s: %llu bytes (empty or too large)", opt, path,
+			(unsigned long long)*len);
+		close(fd);
+		return NULL;
+	}
+	buf = malloc(*len);
+	if (!buf) {
+		err_set("%s %s: out of memory", opt, path);
+		close(fd);
+		return NULL;
+	}
+	while (done < *len) {
+		ssize_t n = read(fd, buf + done, *len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err_set("%s %s: short read", opt, path);
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		done += (uint64_t)n;
+	}
+	close(fd);
+	return buf;
+}
+
+static void put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Initrd as high as the kernel allows, below the end of low RAM (boot.rst). */
+static int load_initrd(struct vm *vm, const struct bzimage_info *k,
+		       uint64_t low_end, uint64_t kernel_end, uint8_t *zp)
+{
+	const char *path = vm->cfg->initrd;
+	uint64_t size, top, addr;
+	uint8_t *data;
+
+	data = read_file("-initrd", path, low_end, &size);
+	if (!data)
+		return -1;
+	top = k->version >= 0x0203 ? (uint64_t)k->initrd_addr_max + 1 :
+				     LINUX_INITRD_ADDR_MAX_OLD + 1;
+	if (top > low_end)
+		top = low_end;
+	addr = top >= size ? (top - size) & ~0xfffull : 0;
+	if (top < size || addr < kernel_end) {
+		free(data);
+		return err_set("-initrd %s: %llu bytes do not fit between the kernel (ends 0x%llx) and 0x%llx; give more memory",
+			       path, (unsigned long long)size,
+			       (unsigned long long)kernel_end,
+			       (unsigned long long)top);
+	}
+	if (copy_to_guest(&vm->mem, addr, data, size) < 0) {
+		free(data);
+		return err_set("-initrd %s: 0x%llx is not RAM", path,
+			       (unsigned long long)addr);
+	}
+	free(data);
+	put_le(zp + BZ_RAMDISK_IMAGE, addr, 4);
+	put_le(zp + BZ_RAMDISK_SIZE, size, 4);
+	put_le(zp + ZP_EXT_RAMDISK_IMAGE, addr >> 32, 4);
+	put_le(zp + ZP_EXT_RAMDISK_SIZE, size >> 32, 4);
+	return 0;
+}
+
+int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
+{
+	const struct vm_config *cfg = vm->cfg;
+	const char *append = cfg->append ? cfg->append : "";
+	uint64_t gdt[4] = { 0, 0, GDT_CODE64, GDT_DATA };
+	uint64_t len, need, kernel_end, low_end = layout->below_4g;
+	struct bzimage_info k;
+	struct e820_table *e820;
+	size_t cmdlen = strlen(append);
+	uint8_t *image, *zp;
+	int r = -1;
+
+	image = read_file("-kernel", cfg->kernel, LINUX_KERNEL_FILE_MAX, &len);
+	if (!image)
+		return -1;
+	e820 = calloc(1, sizeof(*e820));
+	zp = calloc(1, ZP_SIZE);
+	if (!e820 || !zp) {
+		err_set("out of memory");
+		goto out;
+	}
+	if (bzimage_parse(image, len, cfg->kernel, &k) < 0)
+		goto out;
+
+	/* The kernel needs init_size bytes from its load address. */
+	need = k.init_size > k.kernel_size ? k.init_size : k.kernel_size;
+	kernel_end = LINUX_KERNEL_ADDR + need;
+	if (kernel_end > low_end) {
+		err_set("-kernel %s: needs 0x%llx bytes from 0x%llx but RAM below 4 GiB ends at 0x%llx; give more memory",
+			cfg->kernel, (unsigned long long)need,
+			(unsigned long long)LINUX_KERNEL_ADDR,
+			(unsigned long long)low_end);
+		goto out;
+	}
+	if (copy_to_guest(&vm->mem, LINUX_KERNEL_ADDR, image + k.setup_size,
+			  k.kernel_size) < 0) {
+		err_set("-kernel %s: cannot place the kernel at 0x%llx",
+			cfg->kernel, (unsigned long long)LINUX_KERNEL_ADDR);
+		goto out;
+	}
+
+	if (cmdlen + 1 > k.cmdline_size + 1ull || cmdlen + 1 > LINUX_CMDLINE_MAX) {
+		err_set("-append: %zu bytes, the kernel takes at most %u",
+			cmdlen, k.cmdline_size);
+		goto out;
+	}
+	if (copy_to_guest(&vm->mem, LINUX_CMDLINE, append, cmdlen + 1) < 0) {
+		err_set("-append: no RAM at 0x%llx",
+			(unsigned long long)LINUX_CMDLINE);
+		goto out;
+	}
+
+	/* Zero page: the image's setup header, then what the loader fills in. */
+	memcpy(zp + BZ_SETUP_SECTS, image + BZ_SETUP_SECTS,
+	       k.header_end - BZ_SETUP_SECTS);
+	zp[BZ_TYPE_OF_LOADER] = BZ_LOADER_UNDEFINED;
+	put_le(zp + BZ_CMD_LINE_PTR, LINUX_CMDLINE, 4);
+	put_le(zp + ZP_EXT_CMD_LINE_PTR, LINUX_CMDLINE >> 32, 4);
+	if (cfg->initrd && load_initrd(vm, &k, low_end, kernel_end, zp) < 0)
+		goto out;
+	if (linux_boot_e820(layout, e820) < 0)
+		goto out;
+	if (e820->nr > ZP_E820_MAX) {
+		err_set("the E820 map has %zu entries; the zero page holds %d",
+			e820->nr, ZP_E820_MAX);
+		goto out;
+	}
+	zp[ZP_E820_ENTRIES] = (uint8_t)e820->nr;
+	for (size_t i = 0; i < e820->nr; i++) {
+		uint8_t *p = zp + ZP_E820_TABLE + i * 20;
+
+		put_le(p, e820->entries[i].addr, 8);
+		put_le(p + 8, e820->entries[i].size, 8);
+		put_le(p + 16, e820->entries[i].type, 4);
+	}
+	if (copy_to_guest(&vm->mem, LINUX_ZERO_PAGE, zp, ZP_SIZE) < 0) {
+		err_set("zero page at 0x%llx is not RAM",
+			(unsigned long long)LINUX_ZERO_PAGE);
+		goto out;
+	}
+
+	/* boot.rst "64-bit boot protocol": __BOOT_CS 0x10, __BOOT_DS 0x18. */
+	vm->boot.mode = k.has_64bit_entry ? CPU_MODE_LONG : CPU_MODE_PROTECTED;
+	if (!k.has_64bit_entry)
+		gdt[2] = GDT_CODE32;
+	vm->boot.cs_sel = 0x10;
+	vm->boot.ds_sel = 0x18;
+	vm->boot.entry = k.has_64bit_entry ? LINUX_KERNEL_ADDR + 0x200 :
+					     k.code32_start;
+	vm->boot.rsi = LINUX_ZERO_PAGE;
+	vm->boot.load_addr = LINUX_KERNEL_ADDR;
+	vm->boot.image_size = k.kernel_size;
+	vm->boot.tables_gpa = LINUX_BOOT_TABLES;
+	r = x86_write_boot_tables(vm, LINUX_BOOT_TABLES, k.has_64bit_entry, gdt);
+	if (r == 0)
+		log_info("Linux boot protocol %u.%02u, %s entry at 0x%llx, zero page at 0x%llx",
+			 k.version >> 8, k.version & 0xff,
+			 k.has_64bit_entry ? "64-bit" : "32-bit",
+			 (unsigned long long)vm->boot.entry,
+			 (unsigned long long)LINUX_ZERO_PAGE);
+out:
+	free(image);
+	free(e820);
+	free(zp);
+	return r;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loading Linux directly on the pc machine (-kernel/-initrd/-append), by the
+ * x86 boot protocol (Documentation/arch/x86/boot.rst): the kernel, the
+ * initrd, the command line and the zero page with the E820 map, then the
+ * boot vCPU in long mode at the 64-bit entry (or protected mode at the
+ * 32-bit one) with RSI pointing at the zero page.
+ */
+#ifndef MINIVMM_X86_LINUX_BOOT_H
+#define MINIVMM_X86_LINUX_BOOT_H
+
+#include "e820.h"
+#include "pc_memory.h"
+
+struct vm;
+
+/*
+ * The E820 map Linux gets in the zero page: the machine's table with the
+ * low megabyte described as firmware would (RAM to the EBDA, the EBDA and
+ * BIOS area reserved).
+ */
+int linux_boot_e820(const struct pc_memory_layout *layout,
+		    struct e820_table *out);
+
+int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout);
+
+#endif
