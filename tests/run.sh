@@ -52,7 +52,10 @@ run_tier() { # script
 while [ $# -gt 0 ]; do
 	case $1 in
 	--unit) run_unit "$2"; shift 2 ;;
-	--guest) run_tier tests/guest/run.sh; shift ;;
+	--guest)
+		run_tier tests/guest/run.sh
+		run_tier tests/guest/fwprobe.sh
+		shift ;;
 	--nested) run_tier tests/nested/run.sh; shift ;;
 	*) echo "tests/run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac

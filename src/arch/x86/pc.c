@@ -211,7 +211,12 @@ int arch_machine_create(struct vm *vm)
 			  pc_load_bios(vm, bios) < 0)
 		goto out;
 
-	fw = fw_cfg_create(&vm->mem);
+	/* Machine types up to 2.4 had no fw_cfg DMA (QEMU hw_compat_2_4). */
+	fw = fw_cfg_create(layout->compat.major > 2 ||
+					   (layout->compat.major == 2 &&
+					    layout->compat.minor > 4) ?
+				   &vm->mem :
+				   NULL);
 	if (!fw || vm_add_device(vm, "fw_cfg", fw, pc_fw_cfg_free) < 0 ||
 	    pc_firmware_fw_cfg(fw, cfg, layout) < 0 ||
 	    fw_cfg_register(fw, &vm->pio, PC_FW_CFG_PORT) < 0)
