@@ -55,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--guest)
 		run_tier tests/guest/run.sh
 		run_tier tests/guest/fwprobe.sh
+		run_tier tests/guest/linuxboot.sh
 		shift ;;
 	--nested) run_tier tests/nested/run.sh; shift ;;
 	*) echo "tests/run.sh: unknown argument $1" >&2; exit 2 ;;

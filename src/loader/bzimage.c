@@ -39,7 +39,8 @@ int bzimage_parse(const uint8_t *image, size_t len, const char *name,
 	info->relocatable = image[BZ_RELOCATABLE] != 0;
 	info->cmdline_size = le(image + BZ_CMDLINE_SIZE, 4);
 	/* pref_address and init_size arrived with protocol 2.10. */
-	if (info->version >= 0x020a) {
+	info->header_end = 0x202 + image[0x201];
+	if (info->version >= 0x020a && info->header_end >= BZ_INIT_SIZE + 4) {
 		info->pref_address = (uint64_t)le(image + BZ_PREF_ADDRESS, 4) |
 				     (uint64_t)le(image + BZ_PREF_ADDRESS + 4, 4)
 					     << 32;

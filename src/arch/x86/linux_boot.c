@@ -76,8 +76,12 @@ static uint8_t *read_file(const char *opt, const char *path, uint64_t max,
 	}
 	*len = (uint64_t)st.st_size;
 	if (*len == 0 || *len > max) {
-		err_set("%s %s: %llu bytes (empty or too large)", opt, path,
-			(unsigned long long)*len);
+		if (*len == 0)
+			err_set("%s %s: file is empty", opt, path);
+		else
+			err_set("%s %s: %llu bytes, more than the %llu bytes that could hold it",
+				opt, path, (unsigned long long)*len,
+				(unsigned long long)max);
 		close(fd);
 		return NULL;
 	}
@@ -151,7 +155,7 @@ int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
 	const struct vm_config *cfg = vm->cfg;
 	const char *append = cfg->append ? cfg->append : "";
 	uint64_t gdt[4] = { 0, 0, GDT_CODE64, GDT_DATA };
-	uint64_t len, need, kernel_end, low_end = layout->below_4g;
+	uint64_t len, need, runtime, kernel_end, low_end = layout->below_4g;
 	struct bzimage_info k;
 	struct e820_table *e820;
 	size_t cmdlen = strlen(append);
@@ -167,16 +171,36 @@ int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
 		err_set("out of memory");
 		goto out;
 	}
-	if (bzimage_parse(image, len, cfg->kernel, &k) < 0)
+	if (bzimage_parse(image, len, cfg->kernel, &k) < 0) {
+		err_set("-kernel %s", err_msg());
 		goto out;
+	}
 
-	/* The kernel needs init_size bytes from its load address. */
+	/*
+	 * boot.rst, init_size: the kernel needs init_size bytes from its
+	 * runtime start, which for a relocatable kernel is the load address
+	 * or pref_address, whichever is higher, aligned up to
+	 * kernel_alignment; otherwise pref_address.  The initrd must stay
+	 * clear of that range as well as of the loaded image.
+	 */
+	runtime = LINUX_KERNEL_ADDR;
+	if (k.pref_address) {
+		runtime = k.pref_address;
+		if (k.relocatable && k.pref_address < LINUX_KERNEL_ADDR)
+			runtime = LINUX_KERNEL_ADDR;
+		if (k.relocatable && k.kernel_alignment &&
+		    !(k.kernel_alignment & (k.kernel_alignment - 1)))
+			runtime = (runtime + k.kernel_alignment - 1) &
+				  ~((uint64_t)k.kernel_alignment - 1);
+	}
 	need = k.init_size > k.kernel_size ? k.init_size : k.kernel_size;
-	kernel_end = LINUX_KERNEL_ADDR + need;
+	kernel_end = runtime + need;
+	if (kernel_end < LINUX_KERNEL_ADDR + k.kernel_size)
+		kernel_end = LINUX_KERNEL_ADDR + k.kernel_size;
 	if (kernel_end > low_end) {
-		err_set("-kernel %s: needs 0x%llx bytes from 0x%llx but RAM below 4 GiB ends at 0x%llx; give more memory",
-			cfg->kernel, (unsigned long long)need,
-			(unsigned long long)LINUX_KERNEL_ADDR,
+		err_set("-kernel %s: needs RAM up to 0x%llx (0x%llx bytes from its runtime start 0x%llx) but RAM below 4 GiB ends at 0x%llx; give more memory",
+			cfg->kernel, (unsigned long long)kernel_end,
+			(unsigned long long)need, (unsigned long long)runtime,
 			(unsigned long long)low_end);
 		goto out;
 	}

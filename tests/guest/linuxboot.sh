@@ -1,0 +1,414 @@
+#!/usr/bin/env bash
+# Linux boot protocol tier: boot guests/tinykernel.S (a bzImage-shaped test
+# kernel) with -kernel/-initrd/-append on the pc machine and compare every
+# line it reports about what it received: entry state, zero page, command
+# line, E820 table, initrd placement and contents.  Then feed the loader
+# bad kernels, initrds and options and check that it refuses each cleanly.
+#
+#   make && tests/guest/linuxboot.sh        # from the repository root
+#
+# Environment: MINIVMM (default ./minivmm), GUESTS (default build/guests).
+#
+# Prints one line per case (PASS name / FAIL name: why / SKIP name: why),
+# then "linuxboot: N passed, N failed, N skipped"; exits 1 if any failed.
+
+set -u
+
+cd "$(dirname "$0")/../.." || exit 2
+MINIVMM=${MINIVMM:-./minivmm}
+G=${GUESTS:-build/guests}
+KERNEL=$G/tinykernel.bin
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-linuxboot.XXXXXX") || exit 2
+trap 'rm -rf "$WORK"' EXIT
+OUT=$WORK/stdout ERR=$WORK/stderr
+
+passed=0 failed=0 skipped=0
+rc=-
+
+kvm_missing=
+if [ ! -e /dev/kvm ]; then
+	kvm_missing="no /dev/kvm on this host"
+elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+	kvm_missing="/dev/kvm is not readable and writable"
+fi
+
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
+fail() {
+	local first
+	first=$(head -n 1 "$ERR" 2>/dev/null)
+	echo "FAIL $1: $2 (exit $rc; stderr: ${first:-<empty>})"
+	failed=$((failed + 1))
+}
+
+# ready NAME KVM: may the case run?  KVM is "kvm" when it boots a guest or
+# reaches the loader (which runs after /dev/kvm is opened), "-" otherwise.
+ready() {
+	rc=-
+	: >"$ERR"
+	if [ "$2" = kvm ] && [ -n "$kvm_missing" ]; then
+		skip "$1" "$kvm_missing"
+		return 1
+	fi
+	if [ ! -x "$MINIVMM" ] || [ ! -f "$KERNEL" ]; then
+		fail "$1" "$MINIVMM or $KERNEL is missing (run make first)"
+		return 1
+	fi
+}
+
+# run ARGS...: `minivmm run -M pc ARGS` with both safety bounds.
+run() {
+	timeout -k 5 30 "$MINIVMM" run -M pc --debugcon 0xe9 --timeout 20 "$@" \
+		>"$OUT" 2>"$ERR" </dev/null
+	rc=$?
+}
+
+# ---------------------------------------------------------------------------
+# Inputs.
+# ---------------------------------------------------------------------------
+
+# le32 N: four bytes, N little-endian.
+le32() {
+	printf '%b' "$(printf '\\0%03o' $(($1 & 255)) $(($1 >> 8 & 255)) \
+		$(($1 >> 16 & 255)) $(($1 >> 24 & 255)))"
+}
+
+# patch FILE OFFSET BYTES...: overwrite bytes of FILE in place (hex values).
+patch() {
+	local file=$1 off=$2 b s=
+	shift 2
+	for b in "$@"; do s+=$(printf '\\0%03o' "$((0x$b))"); done
+	printf '%b' "$s" | dd of="$file" bs=1 seek="$((off))" conv=notrunc 2>/dev/null
+}
+
+# kernel_copy NAME [OFFSET BYTES...]...: a copy of the test kernel with
+# header fields changed; each change is "OFFSET:b0,b1,..." (hex bytes).
+kernel_copy() {
+	local f=$WORK/$1 c
+	shift
+	cp "$KERNEL" "$f" 2>/dev/null || return
+	for c in "$@"; do
+		# shellcheck disable=SC2046
+		patch "$f" "${c%%:*}" $(tr , ' ' <<<"${c#*:}")
+	done
+}
+
+# The initrd: "MVMMINIT", random bytes, then the 32-bit sum of all bytes
+# before it, little-endian.  Its size is neither a page nor a word multiple.
+INITRD=$WORK/initrd.img
+INITRD_SIZE=102523
+{
+	printf MVMMINIT
+	head -c $((INITRD_SIZE - 12)) /dev/urandom
+} >"$WORK/initrd.body"
+sum=$(od -An -v -tu1 "$WORK/initrd.body" |
+	awk '{ for (i = 1; i <= NF; i++) s += $i } END { printf "%d", s % 4294967296 }')
+{ cat "$WORK/initrd.body"; le32 "$sum"; } >"$INITRD"
+INITRD_HEAD=$(head -c 8 "$INITRD" | od -An -tx1 | tr -d ' \n')
+INITRD_TAIL=$(tail -c 8 "$INITRD" | od -An -tx1 | tr -d ' \n')
+
+truncate -s 100M "$WORK/initrd-100m"	# sparse: larger than all of -m 64M
+truncate -s 63M "$WORK/initrd-63m"	# smaller than RAM, no room above 1 MiB
+: >"$WORK/empty"
+head -c 600 "$KERNEL" >"$WORK/truncated-600"	# ends inside the header
+head -c 1024 "$KERNEL" >"$WORK/setup-only"	# the setup, no kernel part
+APPEND_MAX=$(head -c 2048 /dev/zero | tr '\0' k)	# cmdline_size exactly
+APPEND_2049=${APPEND_MAX}k
+APPEND_3000=$(head -c 3000 /dev/zero | tr '\0' k)
+
+# Header fields of tinykernel (guests/tinykernel.S): version 0x206,
+# loadflags 0x211, initrd_addr_max 0x22c, xloadflags 0x236,
+# pref_address 0x258, init_size 0x260.
+kernel_copy v205 0x206:05,02
+kernel_copy v20b 0x206:0b,02			# before 2.12: no 64-bit entry
+kernel_copy not-high 0x211:00
+kernel_copy no-xlf64 0x236:00,00
+kernel_copy addr-max-4g 0x22c:ff,ff,ff,ff
+kernel_copy addr-max-low 0x22c:ff,ff,ff,37	# older kernels' 0x37ffffff
+kernel_copy init-112m 0x260:00,00,00,07
+# Like a real x86-64 bzImage: runs from pref_address 16 MiB (relocatable,
+# 2 MiB alignment), needs init_size 48 MiB from there: [16 MiB, 64 MiB).
+kernel_copy runtime-16m 0x258:00,00,00,01 0x260:00,00,00,03
+# Runtime range [32 MiB, 80 MiB): past the end of -m 64M.
+kernel_copy runtime-32m 0x258:00,00,00,02 0x260:00,00,00,03
+
+# ---------------------------------------------------------------------------
+# What the test kernel must report.
+# ---------------------------------------------------------------------------
+
+# The E820 table each machine size must hand the kernel in the zero page:
+# `minivmm memmap -M pc -m SIZE` (under "E820:"), in the same order, with the
+# RAM entry at 0 split into RAM below the EBDA, the reserved EBDA and BIOS
+# area, and RAM from 1 MiB on.  As the guest prints them: addr size type.
+# (Used through namerefs.)
+# shellcheck disable=SC2034
+E820_64M=(
+	"0xfeffc000 0x4000 0x2"
+	"0xfd00000000 0x300000000 0x2"
+	"0x0 0x9fc00 0x1"
+	"0x9fc00 0x400 0x2"
+	"0xf0000 0x10000 0x2"
+	"0x100000 0x3f00000 0x1"
+)
+# shellcheck disable=SC2034
+E820_1G=(
+	"0xfeffc000 0x4000 0x2"
+	"0xfd00000000 0x300000000 0x2"
+	"0x0 0x9fc00 0x1"
+	"0x9fc00 0x400 0x2"
+	"0xf0000 0x10000 0x2"
+	"0x100000 0x3ff00000 0x1"
+)
+# shellcheck disable=SC2034
+E820_4G=(
+	"0xfeffc000 0x4000 0x2"
+	"0xfd00000000 0x300000000 0x2"
+	"0x0 0x9fc00 0x1"
+	"0x9fc00 0x400 0x2"
+	"0xf0000 0x10000 0x2"
+	"0x100000 0xbff00000 0x1"
+	"0x100000000 0x40000000 0x1"
+)
+# End of RAM below 4 GiB for each size (3 GiB for 4G: the PCI hole).
+LOW_END_64M=0x4000000 LOW_END_1G=0x40000000 LOW_END_4G=0xc0000000
+
+# want_boot FILE CMDLINE E820NAME [INITRD_ADDR]: write the exact console
+# output of a good boot; without INITRD_ADDR the kernel got no initrd.
+want_boot() {
+	local file=$1 cmdline=$2 addr=${4:-}
+	local -n e820=$3
+	{
+		printf 'PASS %s\n' rsi long-mode interrupts-off cs data-segments \
+			type-of-loader zero-page-header kernel-image cmdline-ptr \
+			cmdline-length
+		printf 'cmdline: %s\n' "$cmdline"
+		echo "PASS e820-count"
+		printf 'e820: %s\n' "${e820[@]}"
+		if [ -z "$addr" ]; then
+			echo "initrd: none"
+			echo "PASS initrd-none"
+		else
+			printf 'initrd: %#x %#x\n' "$addr" "$INITRD_SIZE"
+			echo "initrd-head: $INITRD_HEAD"
+			echo "initrd-tail: $INITRD_TAIL"
+			printf 'PASS %s\n' initrd-aligned initrd-clear-of-kernel \
+				initrd-below-max initrd-in-ram initrd-magic initrd-sum
+		fi
+		echo DONE
+	} >"$file"
+}
+
+# initrd_at TOP: where the initrd goes below TOP (as high as possible,
+# page-aligned): TOP = min(initrd_addr_max + 1, end of RAM below 4 GiB).
+initrd_at() { echo $((($1 - INITRD_SIZE) & ~0xfff)); }
+
+# compare_boot NAME WANTFILE: exit 4 (reset), the reset message, and stdout
+# exactly WANTFILE.  On a mismatch, name the guest's first FAIL line or the
+# first line that differs.
+compare_boot() {
+	local name=$1 want=$2 n got exp
+	if [ "$rc" != 4 ]; then
+		fail "$name" "exit code $rc, want 4 (reset by the guest)"
+		return 1
+	fi
+	if ! grep -q '^minivmm: reset:' "$ERR"; then
+		fail "$name" "no 'minivmm: reset:' line on stderr"
+		return 1
+	fi
+	if cmp -s "$want" "$OUT"; then
+		return 0
+	fi
+	got=$(grep -m 1 '^FAIL ' "$OUT")
+	if [ -n "$got" ]; then
+		fail "$name" "guest reports '$got'"
+		return 1
+	fi
+	n=$(cmp "$want" "$OUT" 2>/dev/null | sed -n 's/.* line \([0-9]*\)$/\1/p')
+	if [ -z "$n" ]; then # one is a prefix of the other
+		n=$(($(wc -l <"$OUT") + 1))
+		[ "$(wc -l <"$OUT")" -gt "$(wc -l <"$want")" ] &&
+			n=$(($(wc -l <"$want") + 1))
+	fi
+	got=$(sed -n "${n}p" "$OUT" | head -c 120)
+	exp=$(sed -n "${n}p" "$want" | head -c 120)
+	fail "$name" "console line $n is '${got:-<none>}', want '${exp:-<none>}'"
+	return 1
+}
+
+# boot NAME CMDLINE E820NAME INITRD_ADDR -- ARGS...: a good boot.  CMDLINE is
+# what -append passes (the guest echoes it), INITRD_ADDR "-" for none.
+boot() {
+	local name=$1 cmdline=$2 e820=$3 addr=$4
+	shift 5
+	ready "$name" kvm || return
+	[ "$addr" = - ] && addr=
+	want_boot "$WORK/want" "$cmdline" "$e820" "$addr"
+	run "$@"
+	compare_boot "$name" "$WORK/want" && pass "$name"
+}
+
+# refuse NAME KVM SUBSTR -- ARGS...: exit 2, nothing on stdout, exactly one
+# stderr line, starting "minivmm: " and containing SUBSTR.
+refuse() {
+	local name=$1 kvm=$2 sub=$3 lines
+	shift 4
+	ready "$name" "$kvm" || return
+	run "$@"
+	if [ "$rc" != 2 ]; then
+		fail "$name" "exit code $rc, want 2"
+		return
+	fi
+	if [ -s "$OUT" ]; then
+		fail "$name" "stdout is not empty: '$(head -c 80 "$OUT")'"
+		return
+	fi
+	lines=$(wc -l <"$ERR")
+	if [ "$lines" -ne 1 ] || ! grep -q '^minivmm: ' "$ERR"; then
+		fail "$name" "want one stderr line starting 'minivmm: ', got $lines"
+		return
+	fi
+	if ! grep -qF -- "$sub" "$ERR"; then
+		fail "$name" "stderr lacks '$sub'"
+		return
+	fi
+	pass "$name"
+}
+
+# e820_from_memmap SIZE: the zero-page E820 derived from `minivmm memmap`
+# (same order; RAM at 0 split as linux_boot_e820() documents).
+e820_from_memmap() {
+	local start end type size
+	"$MINIVMM" memmap -M pc -m "$1" 2>/dev/null |
+		sed -n '/^E820:/,/^$/s/^ *[0-9]*: 0x\([0-9a-f]*\)-0x\([0-9a-f]*\) *\([A-Z]*\).*/\1 \2 \3/p' |
+		while read -r start end type; do
+			case $type in
+			RAM) type=1 ;; RESERVED) type=2 ;; ACPI) type=3 ;;
+			NVS) type=4 ;; UNUSABLE) type=5 ;; *) type=unknown ;;
+			esac
+			start=$((0x$start))
+			size=$((0x$end - start + 1))
+			if [ "$type" = 1 ] && [ "$start" = 0 ] && [ "$size" -gt $((0x100000)) ]; then
+				echo "0x0 0x9fc00 0x1"
+				echo "0x9fc00 0x400 0x2"
+				echo "0xf0000 0x10000 0x2"
+				printf '0x100000 %#x 0x1\n' $((size - 0x100000))
+			else
+				printf '%#x %#x %#x\n' "$start" "$size" "$type" |
+					sed 's/^0 /0x0 /'
+			fi
+		done
+}
+
+# memmap_agrees NAME SIZE E820NAME: the expected list in this script is what
+# `minivmm memmap` implies (catches a stale list after a layout change).
+memmap_agrees() {
+	local name=$1 size=$2
+	local -n list=$3
+	ready "$name" - || return
+	rc=0
+	printf '%s\n' "${list[@]}" >"$WORK/want"
+	e820_from_memmap "$size" >"$WORK/got"
+	if ! cmp -s "$WORK/want" "$WORK/got"; then
+		fail "$name" "memmap -m $size implies '$(tr '\n' ';' <"$WORK/got")'"
+		return
+	fi
+	pass "$name"
+}
+
+# ---------------------------------------------------------------------------
+# The cases.
+# ---------------------------------------------------------------------------
+
+CMD="console=ttyS0 minivmm-test=1"
+
+memmap_agrees e820-list-64m 64M E820_64M
+memmap_agrees e820-list-1g 1G E820_1G
+memmap_agrees e820-list-4g 4G E820_4G
+
+# Good boots: every line of the report must match.  initrd_addr_max of the
+# test kernel is 0x7fffffff, so the initrd ends at most at 2 GiB.
+boot boot-64m "$CMD" E820_64M "$(initrd_at $LOW_END_64M)" -- \
+	-m 64M -kernel "$KERNEL" -initrd "$INITRD" -append "$CMD"
+boot boot-4g "minivmm-test=4g" E820_4G "$(initrd_at 0x80000000)" -- \
+	-m 4G -kernel "$KERNEL" -initrd "$INITRD" -append "minivmm-test=4g"
+boot boot-1g-smp2 "$CMD smp=2" E820_1G "$(initrd_at $LOW_END_1G)" -- \
+	-m 1G -smp 2 -kernel "$KERNEL" -initrd "$INITRD" -append "$CMD smp=2"
+boot boot-no-initrd "" E820_64M - -- -m 64M -kernel "$KERNEL"
+boot append-max "$APPEND_MAX" E820_64M - -- \
+	-m 64M -kernel "$KERNEL" -append "$APPEND_MAX"
+# initrd_addr_max 0xffffffff: the end of RAM below 4 GiB (3 GiB) decides.
+boot initrd-addr-max-4g "" E820_4G "$(initrd_at $LOW_END_4G)" -- \
+	-m 4G -kernel "$WORK/addr-max-4g" -initrd "$INITRD"
+# initrd_addr_max 0x37ffffff: below 896 MiB although RAM goes to 1 GiB.
+boot initrd-addr-max-low "" E820_1G "$(initrd_at 0x38000000)" -- \
+	-m 1G -kernel "$WORK/addr-max-low" -initrd "$INITRD"
+
+# No 64-bit entry: the loader must use code32_start in protected mode.
+for k in no-xlf64 v20b; do
+	name=entry32-$k
+	if ready "$name" kvm; then
+		echo "entry32: at code32_start, ESI 0x7000, CS 0x10" >"$WORK/want"
+		run -m 64M -kernel "$WORK/$k"
+		compare_boot "$name" "$WORK/want" && pass "$name"
+	fi
+done
+
+# A kernel that runs from pref_address 16 MiB with init_size 48 MiB uses
+# [16 MiB, 64 MiB) before it looks at the E820 map (boot.rst, init_size).
+# The initrd must stay clear of that range: refused (exit 2) or placed
+# elsewhere, and the guest's initrd-clear-of-kernel check passes.
+name=initrd-clear-of-runtime-range
+if ready "$name" kvm; then
+	run -m 64M -kernel "$WORK/runtime-16m" -initrd "$INITRD"
+	if [ "$rc" = 2 ] && [ "$(wc -l <"$ERR")" -eq 1 ]; then
+		pass "$name"
+	elif [ "$rc" = 4 ] && grep -qx DONE "$OUT" && ! grep -q '^FAIL' "$OUT"; then
+		pass "$name"
+	else
+		fail "$name" "want a refusal or a clean boot, guest says '$(grep -m 1 '^FAIL' "$OUT")'"
+	fi
+fi
+# Same shape, runtime range [32 MiB, 80 MiB): cannot fit in 64 MiB at all.
+refuse runtime-range-beyond-ram kvm "-kernel" -- -m 64M -kernel "$WORK/runtime-32m"
+
+# Bad kernels.
+refuse kernel-missing kvm "-kernel $WORK/no-such-kernel: No such file or directory" -- \
+	-m 64M -kernel "$WORK/no-such-kernel"
+refuse kernel-directory kvm "not a regular file" -- -m 64M -kernel "$WORK"
+refuse kernel-empty kvm "file is empty" -- -m 64M -kernel "$WORK/empty"
+refuse kernel-flat-image kvm "hello.bin: 35 bytes is too short for a Linux kernel" -- \
+	-m 64M -kernel "$G/hello.bin"
+refuse kernel-no-boot-flag kvm "not a Linux bzImage" -- -m 64M -kernel "$G/longmode.bin"
+refuse kernel-truncated kvm "600 bytes is too short for a Linux kernel" -- \
+	-m 64M -kernel "$WORK/truncated-600"
+refuse kernel-setup-only kvm "truncated: 1 setup sectors but only 1024 bytes" -- \
+	-m 64M -kernel "$WORK/setup-only"
+refuse kernel-protocol-2.05 kvm "boot protocol 2.05 is too old" -- \
+	-m 64M -kernel "$WORK/v205"
+refuse kernel-not-loaded-high kvm "zImage loaded low" -- -m 64M -kernel "$WORK/not-high"
+refuse kernel-init-size-beyond-ram kvm "needs RAM up to 0x7200000 (0x7000000 bytes from its runtime start 0x200000) but RAM below 4 GiB ends at 0x4000000" -- \
+	-m 64M -kernel "$WORK/init-112m"
+
+# Bad initrds.
+refuse initrd-missing kvm "-initrd $WORK/no-such-initrd: No such file or directory" -- \
+	-m 64M -kernel "$KERNEL" -initrd "$WORK/no-such-initrd"
+refuse initrd-larger-than-ram kvm "-initrd $WORK/initrd-100m: 104857600 bytes" -- \
+	-m 64M -kernel "$KERNEL" -initrd "$WORK/initrd-100m"
+refuse initrd-no-room kvm "do not fit between the kernel" -- \
+	-m 64M -kernel "$KERNEL" -initrd "$WORK/initrd-63m"
+
+# Bad command lines and option combinations.
+refuse append-too-long kvm "-append: 3000 bytes, the kernel takes at most 2048" -- \
+	-m 64M -kernel "$KERNEL" -append "$APPEND_3000"
+refuse append-one-over kvm "-append: 2049 bytes, the kernel takes at most 2048" -- \
+	-m 64M -kernel "$KERNEL" -append "$APPEND_2049"
+refuse initrd-without-kernel - "-initrd and -append need -kernel" -- \
+	-m 64M -initrd "$INITRD"
+refuse append-without-kernel - "-initrd and -append need -kernel" -- \
+	-m 64M -append "$CMD"
+refuse kernel-with-bios - "-kernel boots Linux directly, without firmware: drop --bios" -- \
+	-m 64M -kernel "$KERNEL" --bios "$KERNEL"
+
+echo "linuxboot: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
