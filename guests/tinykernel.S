@@ -407,6 +407,9 @@ have_initrd:
 4:	EXPECT	e, initrd-sum, "the byte sum does not match the initrd's last 4 bytes"
 
 done:
+	mov	$0x3f0, %dx		/* boot-time marker, as Firecracker's */
+	mov	$123, %al
+	outb	%al, %dx
 	SAY	"DONE\n"
 	mov	$0xfe, %al
 	outb	%al, $0x64		/* i8042: pulse the reset line */

@@ -216,6 +216,12 @@ compare_boot() {
 		fail "$name" "no 'minivmm: reset:' line on stderr"
 		return 1
 	fi
+	# The 64-bit path writes the boot-time marker just before DONE.
+	if grep -qx DONE "$want" &&
+		! grep -q '^minivmm: boot marker 1: [0-9.]* ms after start$' "$ERR"; then
+		fail "$name" "no boot-marker line on stderr for the write of 123 to port 0x3f0"
+		return 1
+	fi
 	if cmp -s "$want" "$OUT"; then
 		return 0
 	fi

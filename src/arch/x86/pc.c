@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dev/boot_marker.h"
 #include "dev/cmos.h"
 #include "dev/fw_cfg.h"
 #include "dev/i8042.h"
@@ -191,6 +192,7 @@ int arch_machine_create(struct vm *vm)
 	struct cmos *cmos;
 	struct fw_cfg *fw;
 	struct post *post;
+	struct boot_marker *marker;
 	bool ident;
 	int r = -1;
 
@@ -243,6 +245,11 @@ int arch_machine_create(struct vm *vm)
 		goto out;
 	post = post_create(&vm->pio, PC_POST_PORT);
 	if (!post || vm_add_device(vm, "post", post, post_destroy) < 0)
+		goto out;
+	marker = boot_marker_create(&vm->pio, BOOT_MARKER_PORT,
+				    &vm->start_time, stderr);
+	if (!marker ||
+	    vm_add_device(vm, "boot-marker", marker, boot_marker_destroy) < 0)
 		goto out;
 	if (machine_add_debugcons(vm) < 0)
 		goto out;
