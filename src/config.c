@@ -18,6 +18,7 @@ void config_init(struct vm_config *cfg)
 	cfg->smp = 1;
 	cfg->mode = CPU_MODE_REAL;
 	cfg->reboot_timeout = -1;
+	console_spec_init(&cfg->serial);
 }
 
 const char *config_mode_name(enum cpu_mode mode)
@@ -553,6 +554,7 @@ enum {
 	OPT_INITRD,
 	OPT_APPEND,
 	OPT_BOOT,
+	OPT_SERIAL,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -580,6 +582,7 @@ static const struct option long_options[] = {
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "boot", required_argument, NULL, OPT_BOOT },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -720,6 +723,11 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 		case OPT_BOOT:
 			r = parse_boot(cfg, arg);
 			break;
+		case OPT_SERIAL:
+			if (console_parse(arg, &cfg->serial) < 0)
+				return err_set("-serial %s: %s", arg, err_msg());
+			cfg->serial_set = true;
+			break;
 		case 'v':
 			cfg->verbose++;
 			break;
@@ -788,6 +796,8 @@ static int finish_bare(struct vm_config *cfg)
 		return err_set("-M bare has one RAM region; -object and -numa need -M pc");
 	if (cfg->nr_e820)
 		return err_set("-M bare has no firmware tables; --e820 needs -M pc");
+	if (cfg->serial_set)
+		return err_set("-M bare has no serial port; -serial needs -M pc (use --debugcon)");
 	if (cfg->smp != 1)
 		return err_set("-smp %u: the bare machine has one vCPU (use -M pc for more)",
 			       cfg->smp);
@@ -919,6 +929,9 @@ void config_usage(FILE *out)
 "  --reg NAME=VALUE                    initial register (%s)\n"
 "\n"
 "Devices:\n"
+"  -serial stdio[,signal=on]|file:PATH|null|none\n"
+"                                      COM1 on the pc machine (default stdio; in the\n"
+"                                      terminal Ctrl-A x quits, Ctrl-A h lists escapes)\n"
 "  --debugcon PORT                     print the low byte of every OUT to PORT on\n"
 "                                      stdout (repeatable; 0xe9 is always one)\n"
 "\n"

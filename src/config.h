@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "console.h"
+
 enum machine_kind {
 	MACHINE_NONE = 0, /* not chosen yet: config_finish() picks one */
 	MACHINE_BARE,
@@ -125,6 +127,8 @@ struct vm_config {
 	size_t nr_regs;
 
 	/* Devices. */
+	struct console_spec serial; /* -serial: COM1 on the pc machine */
+	bool serial_set;
 	uint16_t debugcon[CONFIG_MAX_DEBUGCON];
 	size_t nr_debugcon;
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "arch/arch.h"
+#include "console.h"
 #include "log.h"
 #include "machine.h"
 #include "vm_report.h"
@@ -334,6 +335,7 @@ static void vm_stop_vcpus(struct vm *vm)
 				log_error("vcpu%u does not leave KVM_RUN; exiting without it",
 					  v->id);
 				fflush(NULL);
+				console_tty_restore();
 				_exit(vm_exit_code(vm->stop_reason));
 			}
 		}
@@ -393,6 +395,14 @@ int vm_run(struct vm *vm)
 		return EXIT_GUEST_CRASH;
 	}
 
+	/* After the signal block: the input thread inherits it. */
+	if (vm->console && console_start(vm->console) < 0) {
+		log_error("%s", err_msg());
+		close(sfd);
+		if (tfd >= 0)
+			close(tfd);
+		return EXIT_GUEST_CRASH;
+	}
 	if (cfg->verbose)
 		vm_report_setup(vm, stderr);
 
@@ -432,6 +442,7 @@ int vm_run(struct vm *vm)
 	}
 
 	vm_stop_vcpus(vm);
+	console_stop(vm->console);
 	fflush(stdout);
 	/* The one-line report of how the run ended, always printed. */
 	fprintf(stderr, "minivmm: %s: %s\n", vm_stop_reason_name(vm->stop_reason),

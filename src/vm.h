@@ -61,6 +61,8 @@ struct boot_state {
 
 #define VM_MAX_DEVICES 32
 
+struct console;
+
 struct vm_device {
 	const char *name;
 	void *state;
@@ -95,6 +97,7 @@ struct vm {
 	_Atomic uint64_t nr_exits; /* for --max-exits */
 
 	struct timespec start_time;
+	struct console *console; /* host side of the serial console, or NULL */
 	void *arch; /* arch-private VM state */
 };
 

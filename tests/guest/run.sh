@@ -344,6 +344,21 @@ refuse mem-path-no-dir  kvm "--mem-path /nonexistent-dir/ram:" -- \
 refuse long-over-tables kvm "overlaps the boot tables" -- \
 	run -m 1M --mode long --load 0xf9000 "$G/longmode.bin"
 
+# The pc machine's serial console: Ctrl-A x on its input quits (exit 3), as
+# in QEMU; SeaBIOS, with nothing to boot, would otherwise wait forever.
+console_quit() {
+	ready console-ctrl-a-x kvm || return
+	printf '\001x' | timeout -k 5 "$CASE_TIMEOUT" "$MINIVMM" run -M pc -m 64M \
+		--timeout 15 >"$OUT" 2>"$ERR"
+	rc=$?
+	if [ "$rc" = 3 ] && grep -q 'stopped: Ctrl-A x on the console' "$ERR"; then
+		pass console-ctrl-a-x
+	else
+		fail console-ctrl-a-x "want exit 3 and 'stopped: Ctrl-A x on the console'"
+	fi
+}
+console_quit
+
 # ---------------------------------------------------------------------------
 echo "guest: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

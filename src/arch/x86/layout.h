@@ -107,6 +107,8 @@
  *   port 0x60/0x64 ....... i8042 (0xfe on 0x64 resets)
  *   port 0x80 ............ POST codes
  *   port 0x92 ............ System Control Port A (A20, fast reset)
+ *   port 0x3f0 ........... boot-time marker (write 123)
+ *   port 0x3f8-0x3ff ..... COM1, 16550A UART, IRQ 4
  *   port 0x510/0x511 ..... fw_cfg selector/data, 0x514-0x51b its DMA address
  *   port 0xcf8-0xcff ..... PCI config mechanism #1; 0xcf9 reset control
  * ------------------------------------------------------------------------ */
@@ -120,6 +122,8 @@
 #define PC_POST_PORT 0x80
 #define PC_FW_CFG_PORT 0x510
 #define PC_SEABIOS_DEBUG_PORT 0x402
+#define PC_COM1_PORT 0x3f8 /* 16550A UART, 8 ports */
+#define PC_COM1_IRQ 4
 
 
 /* ------------------------------------------------------------------------
@@ -142,5 +146,45 @@
 #define LINUX_BIOS_AREA 0xf0000ull
 /* boot.rst: initrd_addr_max of protocols before 2.03. */
 #define LINUX_INITRD_ADDR_MAX_OLD 0x37ffffffull
+
+/* ------------------------------------------------------------------------
+ * ACPI (pc machine): the fixed hardware the ACPI tables describe, placed
+ * where QEMU's i440fx machine has it once SeaBIOS has set its PIIX4 PM
+ * base to 0x600 (ACPI 6.4 §4.8, "fixed hardware registers"):
+ *
+ *   port 0x600-0x603 ..... PM1a event block: PM1_STS (+0), PM1_EN (+2)
+ *   port 0x604-0x605 ..... PM1a control block: PM1_CNT
+ *   port 0x608-0x60b ..... PM timer, 3.579545 MHz, 24 bits
+ *   port 0xcf9 ........... FADT reset register (write 0x06)
+ *   IRQ 9 ................ SCI, level-triggered, active high
+ *   0xfee00000 ........... local APICs; IOAPIC id 0 at PC_IOAPIC_ADDR, GSI 0
+ *
+ * The tables travel through fw_cfg as QEMU sends them: a blob padded to a
+ * multiple of 128 KiB, which SeaBIOS keeps in its high zone (so E820 shows
+ * the same RESERVED range at the top of low RAM), the RSDP, which it places
+ * in the F segment, and the linker/loader command file.
+ * ------------------------------------------------------------------------ */
+#define PC_ACPI_PM_BASE 0x600
+#define PC_ACPI_PM1_EVT_PORT (PC_ACPI_PM_BASE + 0x0)
+#define PC_ACPI_PM1_EVT_LEN 4
+#define PC_ACPI_PM1_CNT_PORT (PC_ACPI_PM_BASE + 0x4)
+#define PC_ACPI_PM1_CNT_LEN 2
+#define PC_ACPI_PM_TMR_PORT (PC_ACPI_PM_BASE + 0x8)
+#define PC_ACPI_PM_TMR_LEN 4
+#define PC_ACPI_SCI_IRQ 9
+/* SLP_TYP of \_S5 in our DSDT; QEMU's PIIX4 and DSDT use 0 as well. */
+#define PC_ACPI_S5_SLP_TYP 0
+#define PC_ACPI_RESET_PORT 0xcf9
+#define PC_ACPI_RESET_VALUE 0x06 /* hard reset (SYS_RST) + RST_CPU */
+#define PC_LAPIC_ADDR 0xfee00000ull
+#define PC_IOAPIC_ID 0
+#define PC_IOAPIC_GSI_BASE 0
+#define PC_PIT_IRQ 0 /* ISA IRQ 0, wired to IOAPIC pin 2 */
+#define PC_PIT_GSI 2
+#define PC_KBD_IRQ 1
+/* QEMU's ACPI_BUILD_TABLE_SIZE: the tables blob is padded to a multiple. */
+#define PC_ACPI_TABLES_ALIGN 0x20000u
+/* QEMU's ACPI_BUILD_ALIGN_SIZE: the loader file is padded to a multiple. */
+#define PC_ACPI_LOADER_ALIGN 0x1000u
 
 #endif

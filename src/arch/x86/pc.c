@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "dev/boot_marker.h"
+#include "console.h"
 #include "dev/cmos.h"
+#include "dev/serial8250.h"
 #include "dev/fw_cfg.h"
 #include "dev/i8042.h"
 #include "dev/pci_host.h"
@@ -171,6 +173,43 @@ static void pc_reset_request(void *ctx)
 			"guest reset the machine (i8042, port 0x92 or 0xcf9)");
 }
 
+static void pc_serial_irq(void *ctx, bool level)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_level line = { .irq = PC_COM1_IRQ, .level = level };
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &line) < 0)
+		log_warn("KVM_IRQ_LINE %d: %s", PC_COM1_IRQ, strerror(errno));
+}
+
+static void pc_console_quit(void *ctx)
+{
+	vm_request_stop(ctx, VM_STOP_SIGNAL, "Ctrl-A x on the console");
+}
+
+/* COM1 and the host side of the console (-serial). */
+static int pc_create_serial(struct vm *vm)
+{
+	struct serial8250 *uart;
+	struct console *con;
+
+	if (vm->cfg->serial.kind == CONSOLE_NONE)
+		return 0;
+	uart = serial8250_create();
+	if (!uart || vm_add_device(vm, "serial8250", uart, serial8250_destroy) < 0 ||
+	    serial8250_register(uart, &vm->pio, PC_COM1_PORT) < 0)
+		return -1;
+	serial8250_set_irq(uart, pc_serial_irq, vm);
+	con = console_create(&vm->cfg->serial);
+	/* Added after the UART, so it is destroyed (its thread stopped) first. */
+	if (!con || vm_add_device(vm, "console", con, console_destroy) < 0)
+		return -1;
+	console_attach_serial8250(con, uart);
+	console_set_quit(con, pc_console_quit, vm);
+	vm->console = con;
+	return 0;
+}
+
 static void pc_cmos_free(void *p)
 {
 	cmos_destroy(p);
@@ -242,6 +281,8 @@ int arch_machine_create(struct vm *vm)
 	pci = pci_host_create(pc_reset_request, vm);
 	if (!pci || vm_add_device(vm, "pci-host", pci, pci_host_destroy) < 0 ||
 	    pci_host_register(pci, &vm->pio) < 0)
+		goto out;
+	if (pc_create_serial(vm) < 0)
 		goto out;
 	post = post_create(&vm->pio, PC_POST_PORT);
 	if (!post || vm_add_device(vm, "post", post, post_destroy) < 0)
