@@ -555,6 +555,7 @@ enum {
 	OPT_APPEND,
 	OPT_BOOT,
 	OPT_SERIAL,
+	OPT_REBOOT,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -583,6 +584,7 @@ static const struct option long_options[] = {
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "boot", required_argument, NULL, OPT_BOOT },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "reboot", required_argument, NULL, OPT_REBOOT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -722,6 +724,15 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 			break;
 		case OPT_BOOT:
 			r = parse_boot(cfg, arg);
+			break;
+		case OPT_REBOOT:
+			if (!strcmp(arg, "exit"))
+				cfg->reboot_restart = false;
+			else if (!strcmp(arg, "restart"))
+				cfg->reboot_restart = true;
+			else
+				return err_set("--reboot=%s: expected exit or restart",
+					       arg);
 			break;
 		case OPT_SERIAL:
 			if (console_parse(arg, &cfg->serial) < 0)
@@ -940,6 +951,8 @@ void config_usage(FILE *out)
 "  --stats                             exit counts and times when the run ends\n"
 "  --max-exits N                       stop after N exits to the monitor\n"
 "  --timeout SECONDS                   stop after SECONDS of wall time\n"
+"  --reboot=exit|restart               on a guest reset: end with exit code 4\n"
+"                                      (default) or start the guest again\n"
 "  -v, --verbose                       print the machine, memory map and entry state\n"
 "\n"
 "Exit codes:\n"

@@ -109,6 +109,7 @@ struct vm_config {
 	/* -boot reboot-timeout=MS,menu=on|off (firmware behaviour, via fw_cfg). */
 	int32_t reboot_timeout; /* -1: wait forever after a failed boot */
 	bool boot_menu;
+	bool reboot_restart; /* --reboot=restart: a guest reset starts it again */
 
 	/* Image and entry state. */
 	const char *image; /* NULL: the built-in image below */

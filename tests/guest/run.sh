@@ -359,6 +359,20 @@ console_quit() {
 }
 console_quit
 
+# --reboot=restart: each reset of the tiny kernel starts it again, until
+# --timeout (which bounds all the restarts together) ends the run.
+reboot_restart() {
+	ready reboot-restart kvm "$G/tinykernel.bin" || return
+	run run -M pc -m 64M -kernel "$G/tinykernel.bin" -serial none \
+		--reboot=restart --timeout 2
+	if [ "$rc" = 3 ] && [ "$(grep -c 'starting it again' "$ERR")" -ge 2 ]; then
+		pass reboot-restart
+	else
+		fail reboot-restart "want exit 3 after at least two restarts"
+	fi
+}
+reboot_restart
+
 # ---------------------------------------------------------------------------
 echo "guest: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
