@@ -256,13 +256,37 @@ static int vcpu_set_cpuid(struct vcpu *vcpu)
 	if (!c)
 		return err_set("out of memory");
 	memcpy(c, xv->cpuid, size);
+	/*
+	 * Topology: one socket of n cores, one thread each; APIC ID = vCPU
+	 * index (SDM vol. 2, CPUID leaves 01H and 0BH).
+	 */
+	unsigned n = vcpu->vm->nr_vcpus ? vcpu->vm->nr_vcpus : 1, shift = 0;
+
+	while ((1u << shift) < n)
+		shift++;
 	for (uint32_t i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
-		if (e->function == 1)
-			e->ebx = (e->ebx & 0x00ffffffu) | (vcpu->id << 24);
-		else if (e->function == 0xb || e->function == 0x1f)
+		if (e->function == 1) {
+			e->ebx = (e->ebx & 0x0000ffffu) | (vcpu->id << 24) |
+				 ((n > 255 ? 255 : n) << 16);
+			if (n > 1)
+				e->edx |= 1u << 28; /* HTT: ebx[23:16] is valid */
+		} else if (e->function == 0xb || e->function == 0x1f) {
 			e->edx = vcpu->id;
+			if (e->index == 0) { /* SMT level: one thread per core */
+				e->eax = 0;
+				e->ebx = 1;
+				e->ecx = (1u << 8) | 0;
+			} else if (e->index == 1) { /* core level */
+				e->eax = shift;
+				e->ebx = n;
+				e->ecx = (2u << 8) | 1;
+			} else {
+				e->eax = e->ebx = 0;
+				e->ecx = e->index;
+			}
+		}
 	}
 	r = ioctl(vcpu->fd, KVM_SET_CPUID2, c);
 	free(c);
