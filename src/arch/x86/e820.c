@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "strbuf.h"
 
 void e820_init(struct e820_table *table)
 {
@@ -165,23 +166,6 @@ void e820_format_size(uint64_t size, char *buf, size_t cap)
 	snprintf(buf, cap, "%" PRIu64 " %s", size, units[u]);
 }
 
-/* Append to a snprintf-style buffer, counting what would not fit. */
-static void appendf(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void appendf(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(*len < cap ? buf + *len : NULL,
-		      *len < cap ? cap - *len : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*len += (size_t)n;
-}
-
 size_t e820_format(const struct e820_table *table, char *buf, size_t cap)
 {
 	size_t len = 0;
@@ -193,7 +177,7 @@ size_t e820_format(const struct e820_table *table, char *buf, size_t cap)
 		char size[32];
 
 		e820_format_size(e->size, size, sizeof(size));
-		appendf(buf, cap, &len,
+		strbuf_appendf(buf, cap, &len,
 			"%3zu: 0x%016" PRIx64 "-0x%016" PRIx64 " %-8s %s\n", i,
 			e->addr, e820_last(e), e820_type_name(e->type), size);
 	}

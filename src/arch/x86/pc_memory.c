@@ -12,6 +12,7 @@
 
 #include "layout.h"
 #include "log.h"
+#include "strbuf.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * KiB)
@@ -554,22 +555,6 @@ int pc_cmos_init_memory(struct cmos *cmos,
 
 /* ---- listing ------------------------------------------------------------- */
 
-static void appendf(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void appendf(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(*len < cap ? buf + *len : NULL,
-		      *len < cap ? cap - *len : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*len += (size_t)n;
-}
-
 size_t pc_memory_format(const struct pc_memory_layout *l, char *buf,
 			size_t cap)
 {
@@ -580,40 +565,40 @@ size_t pc_memory_format(const struct pc_memory_layout *l, char *buf,
 		buf[0] = '\0';
 	e820_format_size(l->below_4g, s1, sizeof(s1));
 	e820_format_size(l->above_4g, s2, sizeof(s2));
-	appendf(buf, cap, &len, "pc-i440fx-%u.%u: %s below 4 GiB, ",
+	strbuf_appendf(buf, cap, &len, "pc-i440fx-%u.%u: %s below 4 GiB, ",
 		l->compat.major, l->compat.minor, s1);
 	if (l->above_4g)
-		appendf(buf, cap, &len, "%s from 0x%" PRIx64, s2,
+		strbuf_appendf(buf, cap, &len, "%s from 0x%" PRIx64, s2,
 			l->above_4g_start);
 	else
-		appendf(buf, cap, &len, "none above");
-	appendf(buf, cap, &len, " (max-ram-below-4g 0x%" PRIx64 ")\n",
+		strbuf_appendf(buf, cap, &len, "none above");
+	strbuf_appendf(buf, cap, &len, " (max-ram-below-4g 0x%" PRIx64 ")\n",
 		l->max_ram_below_4g);
-	appendf(buf, cap, &len, "RAM pieces:\n");
+	strbuf_appendf(buf, cap, &len, "RAM pieces:\n");
 	for (size_t i = 0; i < l->nr_pieces; i++) {
 		const struct pc_ram_piece *p = &l->pieces[i];
 
 		e820_format_size(p->size, s1, sizeof(s1));
-		appendf(buf, cap, &len,
+		strbuf_appendf(buf, cap, &len,
 			"  0x%016" PRIx64 "-0x%016" PRIx64 " %-10s backend %d +0x%" PRIx64,
 			p->gpa, p->gpa + p->size - 1, s1, p->backend,
 			p->offset);
 		if (p->node >= 0)
-			appendf(buf, cap, &len, " node %d", p->node);
-		appendf(buf, cap, &len, "\n");
+			strbuf_appendf(buf, cap, &len, " node %d", p->node);
+		strbuf_appendf(buf, cap, &len, "\n");
 	}
 	for (size_t i = 0; i < l->nr_nodes; i++) {
 		const struct pc_numa_node *n = &l->nodes[i];
 
 		e820_format_size(n->size, s1, sizeof(s1));
-		appendf(buf, cap, &len, "NUMA node %u: %s, cpus", n->nodeid,
+		strbuf_appendf(buf, cap, &len, "NUMA node %u: %s, cpus", n->nodeid,
 			s1);
 		for (unsigned cpu = 0; cpu < l->nr_cpus; cpu++)
 			if (l->cpu_node[cpu] == (int)n->nodeid)
-				appendf(buf, cap, &len, " %u", cpu);
-		appendf(buf, cap, &len, "\n");
+				strbuf_appendf(buf, cap, &len, " %u", cpu);
+		strbuf_appendf(buf, cap, &len, "\n");
 	}
-	appendf(buf, cap, &len, "E820:\n");
+	strbuf_appendf(buf, cap, &len, "E820:\n");
 	len += e820_format(&l->e820, len < cap ? buf + len : NULL,
 			   len < cap ? cap - len : 0);
 	return len;
