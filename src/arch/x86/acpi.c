@@ -29,7 +29,7 @@
 #include "layout.h"
 #include "log.h"
 
-/* Growable byte buffer; the first failure sticks and later writes are no-ops. */
+/* Growable byte buffer; the first failure sticks, later writes do nothing. */
 struct abuf {
 	uint8_t *data;
 	size_t len, cap;
@@ -267,18 +267,12 @@ static void table_end(struct builder *bd, const char *sig, size_t start)
 
 static size_t build_facs(struct builder *bd)
 {
-	struct abuf *b = &bd->blob;
-	size_t start = abuf_put(b, "FACS", 4);
+	uint8_t f[FACS_SIZE] = { 'F', 'A', 'C', 'S', FACS_SIZE };
+	size_t start;
 
-	abuf_int(b, FACS_SIZE, 4);
-	abuf_int(b, 0, 4); /* hardware signature */
-	abuf_int(b, 0, 4); /* firmware waking vector */
-	abuf_int(b, 0, 4); /* global lock */
-	abuf_int(b, 0, 4); /* flags */
-	abuf_int(b, 0, 8); /* X firmware waking vector */
-	abuf_int(b, 1, 1); /* version (ACPI 2.0 layout) */
-	abuf_put(b, NULL, FACS_SIZE - 33); /* reserved, OSPM flags */
-	table_record(bd, "FACS", start); /* no checksum in a FACS */
+	f[32] = 1; /* version: the ACPI 2.0 layout; all else 0 */
+	start = abuf_put(&bd->blob, f, sizeof(f));
+	table_record(bd, "FACS", start); /* a FACS has no checksum */
 	return start;
 }
 
@@ -311,34 +305,34 @@ static void aml_name(struct abuf *b, const char *name)
 /* The shortest integer encoding (§20.2.3 ComputationalData). */
 static void aml_integer(struct abuf *b, uint64_t v)
 {
-	if (v == 0) {
-		abuf_int(b, AML_ZERO, 1);
-	} else if (v == 1) {
-		abuf_int(b, AML_ONE, 1);
-	} else if (v <= 0xff) {
-		abuf_int(b, AML_BYTE, 1);
-		abuf_int(b, v, 1);
-	} else if (v <= 0xffff) {
-		abuf_int(b, AML_WORD, 1);
-		abuf_int(b, v, 2);
-	} else if (v <= 0xffffffff) {
-		abuf_int(b, AML_DWORD, 1);
-		abuf_int(b, v, 4);
-	} else {
-		abuf_int(b, AML_QWORD, 1);
-		abuf_int(b, v, 8);
+	static const uint8_t prefix[] = { AML_BYTE, AML_WORD, AML_DWORD,
+					  AML_QWORD };
+	unsigned i = v <= 0xff ? 0 : v <= 0xffff ? 1 : v <= 0xffffffff ? 2 : 3;
+
+	if (v <= 1) { /* ZeroOp, OneOp */
+		abuf_int(b, v ? AML_ONE : AML_ZERO, 1);
+		return;
 	}
+	abuf_int(b, prefix[i], 1);
+	abuf_int(b, v, 1u << i);
 }
 
 /*
  * Opcodes with a PkgLength (Scope, Device, Buffer, Package): aml_open()
- * writes the opcode and returns where the PkgLength goes; aml_close()
- * measures what was written since and inserts the encoded length there.
+ * writes the opcode (and the name, for Scope and Device) and returns where
+ * the PkgLength goes; aml_close() measures what was written since and
+ * inserts the encoded length there.
  */
-static size_t aml_open(struct abuf *b, const uint8_t *op, size_t oplen)
+static size_t aml_open(struct abuf *b, const uint8_t *op, size_t oplen,
+		       const char *name)
 {
+	size_t at;
+
 	abuf_put(b, op, oplen);
-	return b->len;
+	at = b->len;
+	if (name)
+		aml_name(b, name);
+	return at;
 }
 
 /*
@@ -348,48 +342,27 @@ static size_t aml_open(struct abuf *b, const uint8_t *op, size_t oplen)
  */
 static void aml_close(struct abuf *b, size_t at)
 {
-	size_t body = b->len - at;
+	size_t body = b->len - at, n = 1, total = body + 1;
 	uint8_t enc[4];
-	size_t n;
 
 	if (b->failed)
 		return;
-	if (body + 1 <= 0x3f) {
-		enc[0] = (uint8_t)(body + 1);
-		abuf_insert(b, at, enc, 1);
+	if (total > 0x3f)
+		for (n = 2, total = body + n; total >> (4 + 8 * (n - 1));)
+			total = body + ++n;
+	if (n > 4) {
+		b->failed = true; /* 2^28 bytes: not under ABUF_MAX */
 		return;
 	}
-	for (n = 2; n <= 4; n++) {
-		size_t total = body + n;
-
-		if (total >> (4 + 8 * (n - 1)))
-			continue;
-		enc[0] = (uint8_t)(((n - 1) << 6) | (total & 0xf));
-		for (size_t i = 1; i < n; i++)
-			enc[i] = (uint8_t)(total >> (4 + 8 * (i - 1)));
-		abuf_insert(b, at, enc, n);
-		return;
-	}
-	b->failed = true; /* 2^28 bytes: cannot happen under ABUF_MAX */
+	enc[0] = n == 1 ? (uint8_t)total :
+			  (uint8_t)(((n - 1) << 6) | (total & 0xf));
+	for (size_t i = 1; i < n; i++)
+		enc[i] = (uint8_t)(total >> (4 + 8 * (i - 1)));
+	abuf_insert(b, at, enc, n);
 }
 
-static size_t aml_scope(struct abuf *b, const char *name)
-{
-	static const uint8_t op[] = { AML_SCOPE };
-	size_t at = aml_open(b, op, sizeof(op));
-
-	aml_name(b, name);
-	return at;
-}
-
-static size_t aml_device(struct abuf *b, const char *name)
-{
-	static const uint8_t op[] = { AML_EXT, AML_EXT_DEVICE };
-	size_t at = aml_open(b, op, sizeof(op));
-
-	aml_name(b, name);
-	return at;
-}
+static const uint8_t aml_scope_op[] = { AML_SCOPE };
+static const uint8_t aml_device_op[] = { AML_EXT, AML_EXT_DEVICE };
 
 static void aml_name_integer(struct abuf *b, const char *name, uint64_t v)
 {
@@ -442,15 +415,16 @@ static void aml_name_crs(struct abuf *b, const uint8_t *res, size_t len)
 
 	abuf_int(b, AML_NAME, 1);
 	aml_name(b, "_CRS");
-	at = aml_open(b, op, sizeof(op));
+	at = aml_open(b, op, sizeof(op), NULL);
 	aml_integer(b, len);
 	abuf_put(b, res, len);
 	aml_close(b, at);
 }
 
 /* Resource descriptors (§6.4.2): small items only. */
-#define RES_IO(port, len) \
-	0x47, 0x01, (port)&0xff, (port) >> 8, (port)&0xff, (port) >> 8, 0x01, (len)
+#define RES_IO(port, len)                                              \
+	0x47, 0x01, (port)&0xff, (port) >> 8, (port)&0xff, (port) >> 8, \
+		0x01, (len)
 #define RES_IRQ_NOFLAGS(irq) 0x22, (1u << (irq)) & 0xff, (1u << (irq)) >> 8
 #define RES_END 0x79, 0x00 /* checksum 0: "treat as valid" */
 
@@ -460,9 +434,9 @@ static void dsdt_cpus(struct abuf *b, unsigned nr_cpus)
 		char name[16];
 		size_t dev;
 
-		/* Processor device (§8.4): _UID = the MADT's ACPI processor UID. */
+		/* Processor device (§8.4): _UID = MADT processor UID. */
 		snprintf(name, sizeof(name), "C%03X", cpu & 0xfff);
-		dev = aml_device(b, name);
+		dev = aml_open(b, aml_device_op, sizeof(aml_device_op), name);
 		aml_name_string(b, "_HID", "ACPI0007");
 		aml_name_integer(b, "_UID", cpu);
 		aml_close(b, dev);
@@ -489,12 +463,12 @@ static void dsdt_legacy(struct abuf *b)
 	 * a DSDT lacks it; Linux's i8042 driver finds its ports through it.
 	 * No PNP0F13: minivmm's i8042 has no mouse.
 	 */
-	dev = aml_device(b, "KBD_");
+	dev = aml_open(b, aml_device_op, sizeof(aml_device_op), "KBD_");
 	aml_name_eisaid(b, "_HID", "PNP0303");
 	aml_name_crs(b, kbd_crs, sizeof(kbd_crs));
 	aml_close(b, dev);
 
-	dev = aml_device(b, "RTC_");
+	dev = aml_open(b, aml_device_op, sizeof(aml_device_op), "RTC_");
 	aml_name_eisaid(b, "_HID", "PNP0B00");
 	aml_name_crs(b, rtc_crs, sizeof(rtc_crs));
 	aml_close(b, dev);
@@ -511,14 +485,14 @@ static size_t build_dsdt(struct builder *bd, unsigned nr_cpus)
 	size_t start = table_begin(bd, "DSDT", 1);
 	size_t scope, pkg;
 
-	scope = aml_scope(b, "\\_SB_");
+	scope = aml_open(b, aml_scope_op, sizeof(aml_scope_op), "\\_SB_");
 	dsdt_cpus(b, nr_cpus);
 	dsdt_legacy(b);
 	aml_close(b, scope);
 
 	abuf_int(b, AML_NAME, 1);
 	aml_name(b, "\\_S5_");
-	pkg = aml_open(b, pkg_op, sizeof(pkg_op));
+	pkg = aml_open(b, pkg_op, sizeof(pkg_op), NULL);
 	abuf_int(b, 4, 1); /* NumElements */
 	aml_integer(b, PC_ACPI_S5_SLP_TYP);
 	aml_integer(b, PC_ACPI_S5_SLP_TYP);
@@ -553,31 +527,26 @@ static size_t build_dsdt(struct builder *bd, unsigned nr_cpus)
 #define GAS_SYSTEM_IO 1
 #define GAS_ACCESS_BYTE 1
 
-/* Generic Address Structure (§5.2.3.2). */
-static void abuf_gas(struct abuf *b, uint8_t space, uint8_t bits,
-		     uint8_t access, uint64_t addr)
+/* Generic Address Structure (§5.2.3.2) for an I/O port block. */
+static void put_gas_io(uint8_t *p, unsigned bytes, uint8_t access,
+		       uint16_t port)
 {
-	abuf_int(b, space, 1);
-	abuf_int(b, bits, 1);
-	abuf_int(b, 0, 1); /* bit offset */
-	abuf_int(b, access, 1);
-	abuf_int(b, addr, 8);
+	p[0] = GAS_SYSTEM_IO;
+	p[1] = (uint8_t)(bytes * 8);
+	p[3] = access; /* p[2]: bit offset 0 */
+	put_le(p + 4, port, 8);
 }
 
-static void abuf_gas_io(struct abuf *b, uint8_t bytes, uint64_t port)
-{
-	abuf_gas(b, GAS_SYSTEM_IO, (uint8_t)(bytes * 8), 0, port);
-}
-
-static void abuf_gas_none(struct abuf *b)
-{
-	abuf_put(b, NULL, 12);
-}
+/*
+ * Fields are set at the byte offsets of Table 5.9; everything not set is
+ * 0 (no PM1b/PM2/GPE blocks, no SMI_CMD, no duty cycle or RTC alarms).
+ */
+#define F(off) (body + (off) - ACPI_HEADER_SIZE) /* byte off of the table */
 
 static size_t build_fadt(struct builder *bd, size_t facs, size_t dsdt,
 			 unsigned nr_cpus)
 {
-	struct abuf *b = &bd->blob;
+	uint8_t body[FADT_SIZE - ACPI_HEADER_SIZE] = { 0 };
 	size_t start = table_begin(bd, "FACP", FADT_REV);
 	uint32_t flags = FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_SLP_BUTTON |
 			 FADT_F_FIX_RTC | FADT_F_RESET_REG_SUP |
@@ -586,56 +555,29 @@ static size_t build_fadt(struct builder *bd, size_t facs, size_t dsdt,
 	/* Flat logical APIC destinations reach 8 CPUs at most (as QEMU). */
 	if (nr_cpus > 8)
 		flags |= FADT_F_APIC_CLUSTER;
-
-	abuf_int(b, 0, 4); /* FIRMWARE_CTRL: set below */
-	abuf_int(b, 0, 4); /* DSDT: set below */
-	abuf_int(b, 1, 1); /* ACPI 1.0 INT_MODEL: APIC (reserved since 2.0) */
-	abuf_int(b, 0, 1); /* preferred PM profile: unspecified */
-	abuf_int(b, PC_ACPI_SCI_IRQ, 2);
-	abuf_int(b, 0, 4); /* SMI_CMD: none, ACPI mode is fixed on */
-	abuf_int(b, 0, 4); /* ACPI_ENABLE, ACPI_DISABLE, S4BIOS_REQ, PSTATE_CNT */
-	abuf_int(b, PC_ACPI_PM1_EVT_PORT, 4); /* PM1a_EVT_BLK */
-	abuf_int(b, 0, 4); /* PM1b_EVT_BLK */
-	abuf_int(b, PC_ACPI_PM1_CNT_PORT, 4); /* PM1a_CNT_BLK */
-	abuf_int(b, 0, 4); /* PM1b_CNT_BLK */
-	abuf_int(b, 0, 4); /* PM2_CNT_BLK */
-	abuf_int(b, PC_ACPI_PM_TMR_PORT, 4); /* PM_TMR_BLK */
-	abuf_int(b, 0, 4); /* GPE0_BLK: none */
-	abuf_int(b, 0, 4); /* GPE1_BLK */
-	abuf_int(b, PC_ACPI_PM1_EVT_LEN, 1);
-	abuf_int(b, PC_ACPI_PM1_CNT_LEN, 1);
-	abuf_int(b, 0, 1); /* PM2_CNT_LEN */
-	abuf_int(b, PC_ACPI_PM_TMR_LEN, 1);
-	abuf_int(b, 0, 1); /* GPE0_BLK_LEN */
-	abuf_int(b, 0, 1); /* GPE1_BLK_LEN */
-	abuf_int(b, 0, 1); /* GPE1_BASE */
-	abuf_int(b, 0, 1); /* CST_CNT */
-	abuf_int(b, 0x0fff, 2); /* P_LVL2_LAT > 100: no C2 */
-	abuf_int(b, 0x0fff, 2); /* P_LVL3_LAT > 1000: no C3 */
-	abuf_int(b, 0, 2); /* FLUSH_SIZE */
-	abuf_int(b, 0, 2); /* FLUSH_STRIDE */
-	abuf_int(b, 0, 1); /* DUTY_OFFSET */
-	abuf_int(b, 0, 1); /* DUTY_WIDTH */
-	abuf_int(b, 0, 1); /* DAY_ALRM */
-	abuf_int(b, 0, 1); /* MON_ALRM */
-	abuf_int(b, CMOS_CENTURY, 1); /* CENTURY: CMOS index */
-	abuf_int(b, FADT_BOOT_8042, 2); /* IAPC_BOOT_ARCH */
-	abuf_int(b, 0, 1); /* reserved */
-	abuf_int(b, flags, 4);
-	abuf_gas(b, GAS_SYSTEM_IO, 8, GAS_ACCESS_BYTE, PC_ACPI_RESET_PORT);
-	abuf_int(b, PC_ACPI_RESET_VALUE, 1);
-	abuf_put(b, NULL, 3); /* reserved */
-	abuf_int(b, 0, 8); /* X_FIRMWARE_CTRL: the 32-bit field is used */
-	abuf_int(b, 0, 8); /* X_DSDT: likewise */
-	abuf_gas_io(b, PC_ACPI_PM1_EVT_LEN, PC_ACPI_PM1_EVT_PORT);
-	abuf_gas_none(b); /* X_PM1b_EVT_BLK */
-	abuf_gas_io(b, PC_ACPI_PM1_CNT_LEN, PC_ACPI_PM1_CNT_PORT);
-	abuf_gas_none(b); /* X_PM1b_CNT_BLK */
-	abuf_gas_none(b); /* X_PM2_CNT_BLK */
-	abuf_gas_io(b, PC_ACPI_PM_TMR_LEN, PC_ACPI_PM_TMR_PORT);
-	abuf_gas_none(b); /* X_GPE0_BLK */
-	abuf_gas_none(b); /* X_GPE1_BLK */
-	assert(b->failed || b->len - start == FADT_SIZE);
+	/* 36 FIRMWARE_CTRL, 40 DSDT: blob_pointer32() below */
+	*F(44) = 1; /* ACPI 1.0 INT_MODEL: APIC (reserved since 2.0) */
+	put_le(F(46), PC_ACPI_SCI_IRQ, 2);
+	/* 48 SMI_CMD = 0: ACPI mode is on from reset */
+	put_le(F(56), PC_ACPI_PM1_EVT_PORT, 4); /* PM1a_EVT_BLK */
+	put_le(F(64), PC_ACPI_PM1_CNT_PORT, 4); /* PM1a_CNT_BLK */
+	put_le(F(76), PC_ACPI_PM_TMR_PORT, 4); /* PM_TMR_BLK */
+	*F(88) = PC_ACPI_PM1_EVT_LEN;
+	*F(89) = PC_ACPI_PM1_CNT_LEN;
+	*F(91) = PC_ACPI_PM_TMR_LEN;
+	put_le(F(96), 0x0fff, 2); /* P_LVL2_LAT > 100: no C2 */
+	put_le(F(98), 0x0fff, 2); /* P_LVL3_LAT > 1000: no C3 */
+	*F(108) = CMOS_CENTURY; /* CENTURY: its CMOS index */
+	put_le(F(109), FADT_BOOT_8042, 2); /* IAPC_BOOT_ARCH */
+	put_le(F(112), flags, 4);
+	put_gas_io(F(116), 1, GAS_ACCESS_BYTE, PC_ACPI_RESET_PORT);
+	*F(128) = PC_ACPI_RESET_VALUE;
+	/* 132 X_FIRMWARE_CTRL, 140 X_DSDT = 0: the 32-bit fields are used */
+	put_gas_io(F(148), PC_ACPI_PM1_EVT_LEN, 0, PC_ACPI_PM1_EVT_PORT);
+	put_gas_io(F(172), PC_ACPI_PM1_CNT_LEN, 0, PC_ACPI_PM1_CNT_PORT);
+	put_gas_io(F(208), PC_ACPI_PM_TMR_LEN, 0, PC_ACPI_PM_TMR_PORT);
+	abuf_put(&bd->blob, body, sizeof(body));
+#undef F
 
 	blob_pointer32(bd, start + FADT_FACS_OFF, facs);
 	blob_pointer32(bd, start + FADT_DSDT_OFF, dsdt);
@@ -658,48 +600,42 @@ static size_t build_fadt(struct builder *bd, size_t facs, size_t dsdt,
 
 static void madt_iso(struct abuf *b, uint8_t irq, uint32_t gsi, uint16_t flags)
 {
-	abuf_int(b, MADT_ISO, 1);
-	abuf_int(b, 10, 1);
-	abuf_int(b, 0, 1); /* bus: ISA */
-	abuf_int(b, irq, 1);
-	abuf_int(b, gsi, 4);
-	abuf_int(b, flags, 2);
+	uint8_t e[10] = { MADT_ISO, sizeof(e), 0 /* ISA */, irq };
+
+	put_le(e + 4, gsi, 4);
+	put_le(e + 8, flags, 2);
+	abuf_put(b, e, sizeof(e));
 }
 
 static size_t build_madt(struct builder *bd, unsigned nr_cpus)
 {
 	struct abuf *b = &bd->blob;
 	size_t start = table_begin(bd, "APIC", 1);
+	uint8_t io[12] = { MADT_IOAPIC, sizeof(io), PC_IOAPIC_ID };
+	/* Local APIC NMI (§5.2.12.7): LINT1 of all processors (0xff). */
+	static const uint8_t nmi[6] = { MADT_LAPIC_NMI, sizeof(nmi), 0xff,
+					MPS_INTI_CONFORMS, 0, 1 };
 
 	abuf_int(b, PC_LAPIC_ADDR, 4);
 	abuf_int(b, MADT_PCAT_COMPAT, 4);
 	for (unsigned cpu = 0; cpu < nr_cpus; cpu++) {
 		/* Processor Local APIC (§5.2.12.2): UID = APIC ID = index. */
-		abuf_int(b, MADT_LAPIC, 1);
-		abuf_int(b, 8, 1);
-		abuf_int(b, cpu, 1);
-		abuf_int(b, cpu, 1);
-		abuf_int(b, MADT_ENABLED, 4);
+		uint8_t e[8] = { MADT_LAPIC, sizeof(e), (uint8_t)cpu,
+				 (uint8_t)cpu, MADT_ENABLED };
+
+		abuf_put(b, e, sizeof(e));
 	}
 	/* I/O APIC (§5.2.12.3) */
-	abuf_int(b, MADT_IOAPIC, 1);
-	abuf_int(b, 12, 1);
-	abuf_int(b, PC_IOAPIC_ID, 1);
-	abuf_int(b, 0, 1);
-	abuf_int(b, PC_IOAPIC_ADDR, 4);
-	abuf_int(b, PC_IOAPIC_GSI_BASE, 4);
+	put_le(io + 4, PC_IOAPIC_ADDR, 4);
+	put_le(io + 8, PC_IOAPIC_GSI_BASE, 4);
+	abuf_put(b, io, sizeof(io));
 	/*
 	 * Interrupt Source Overrides (§5.2.12.5): the PIT reaches IOAPIC pin
 	 * 2; the SCI is level-triggered, active high (QEMU says the same).
 	 */
 	madt_iso(b, PC_PIT_IRQ, PC_PIT_GSI, MPS_INTI_CONFORMS);
 	madt_iso(b, PC_ACPI_SCI_IRQ, PC_ACPI_SCI_IRQ, MPS_INTI_HIGH_LEVEL);
-	/* Local APIC NMI (§5.2.12.7): LINT1 of every processor. */
-	abuf_int(b, MADT_LAPIC_NMI, 1);
-	abuf_int(b, 6, 1);
-	abuf_int(b, 0xff, 1); /* all processors */
-	abuf_int(b, MPS_INTI_CONFORMS, 2);
-	abuf_int(b, 1, 1); /* LINT1 */
+	abuf_put(b, nmi, sizeof(nmi));
 	table_end(bd, "APIC", start);
 	return start;
 }
@@ -711,20 +647,51 @@ static size_t build_madt(struct builder *bd, unsigned nr_cpus)
 #define SRAT_MEM 1
 #define SRAT_ENABLED 1u
 
-static void srat_memory(struct abuf *b, uint32_t node, uint64_t base,
-			uint64_t len)
+/* One Memory Affinity structure (§5.2.16.2); b NULL: only count it. */
+static size_t srat_memory(struct abuf *b, uint32_t node, uint64_t base,
+			  uint64_t len)
 {
+	uint8_t e[40] = { SRAT_MEM, sizeof(e) };
+
 	if (!len)
-		return;
-	abuf_int(b, SRAT_MEM, 1);
-	abuf_int(b, 40, 1);
-	abuf_int(b, node, 4);
-	abuf_int(b, 0, 2);
-	abuf_int(b, base, 8);
-	abuf_int(b, len, 8);
-	abuf_int(b, 0, 4);
-	abuf_int(b, SRAT_ENABLED, 4);
-	abuf_int(b, 0, 8);
+		return 0;
+	put_le(e + 2, node, 4);
+	put_le(e + 8, base, 8);
+	put_le(e + 16, len, 8);
+	put_le(e + 28, SRAT_ENABLED, 4);
+	if (b)
+		abuf_put(b, e, sizeof(e));
+	return 1;
+}
+
+/*
+ * The memory entries: each RAM range of each node, with the legacy hole
+ * 640 KiB-1 MiB left out, as QEMU does.  Returns how many there are.
+ */
+static size_t srat_memories(struct abuf *b,
+			    const struct pc_memory_layout *layout)
+{
+	size_t count = 0;
+
+	for (size_t n = 0; n < layout->nr_nodes; n++) {
+		const struct pc_numa_node *nd = &layout->nodes[n];
+
+		for (size_t r = 0; r < nd->nr_ranges; r++) {
+			uint64_t s = nd->ranges[r].gpa;
+			uint64_t e = s + nd->ranges[r].size;
+			uint64_t lo_end = e < PC_BASE_MEMORY_END ?
+						  e :
+						  PC_BASE_MEMORY_END;
+			uint64_t hi = s > PC_ISA_BIOS_END ? s : PC_ISA_BIOS_END;
+
+			if (s < lo_end)
+				count += srat_memory(b, nd->nodeid, s,
+						     lo_end - s);
+			if (e > hi)
+				count += srat_memory(b, nd->nodeid, hi, e - hi);
+		}
+	}
+	return count;
 }
 
 static size_t build_srat(struct builder *bd,
@@ -740,42 +707,13 @@ static size_t build_srat(struct builder *bd,
 		uint32_t node = layout->cpu_node[cpu] < 0 ?
 					0 :
 					(uint32_t)layout->cpu_node[cpu];
+		uint8_t e[16] = { SRAT_CPU, sizeof(e), (uint8_t)node,
+				  (uint8_t)cpu, SRAT_ENABLED };
 
-		abuf_int(b, SRAT_CPU, 1);
-		abuf_int(b, 16, 1);
-		abuf_int(b, node & 0xff, 1);
-		abuf_int(b, cpu, 1); /* APIC ID */
-		abuf_int(b, SRAT_ENABLED, 4);
-		abuf_int(b, 0, 1); /* local SAPIC EID */
-		abuf_int(b, node >> 8, 3);
-		abuf_int(b, 0, 4); /* clock domain */
+		put_le(e + 9, node >> 8, 3); /* proximity domain, high bits */
+		abuf_put(b, e, sizeof(e));
 	}
-	/*
-	 * Memory Affinity (§5.2.16.2) for each RAM range of each node, with
-	 * the legacy hole 640 KiB-1 MiB left out, as QEMU does.
-	 */
-	for (size_t n = 0; n < layout->nr_nodes; n++) {
-		const struct pc_numa_node *nd = &layout->nodes[n];
-
-		for (size_t r = 0; r < nd->nr_ranges; r++) {
-			uint64_t s = nd->ranges[r].gpa;
-			uint64_t e = s + nd->ranges[r].size;
-
-			if (s < PC_BASE_MEMORY_END)
-				srat_memory(b, nd->nodeid, s,
-					    (e < PC_BASE_MEMORY_END ?
-						     e :
-						     PC_BASE_MEMORY_END) -
-						    s);
-			if (e > PC_ISA_BIOS_END) {
-				uint64_t s1 = s > PC_ISA_BIOS_END ?
-						      s :
-						      PC_ISA_BIOS_END;
-
-				srat_memory(b, nd->nodeid, s1, e - s1);
-			}
-		}
-	}
+	srat_memories(b, layout);
 	table_end(bd, "SRAT", start);
 	return start;
 }
@@ -844,6 +782,46 @@ static uint32_t round_up(uint32_t v, uint32_t align)
 	return (v + align - 1) / align * align;
 }
 
+bool acpi_machine_has_tables(const struct pc_compat *compat)
+{
+	return compat->major > 1 || (compat->major == 1 && compat->minor >= 7);
+}
+
+/*
+ * The blob size firmware reserves.  Since QEMU 2.1 it is a multiple of
+ * 128 KiB.  pc-i440fx-1.7 and -2.0 keep the size QEMU 1.7/2.0 had, for
+ * migration: QEMU 7.2 takes the bytes of its tables that are not AML, adds
+ * the AML size of the old QEMU (6414 or 6652 bytes, plus 97 per APIC ID)
+ * and rounds up to 4 KiB (acpi-build.c, legacy_acpi_table_size).  Those
+ * non-AML bytes are QEMU's own: FACS, FADT revision 1, its MADT (with
+ * overrides for IRQs 0, 5, 9, 10 and 11), HPET, WAET, an SRAT padded to
+ * nodes + 2 memory entries, and the RSDT; modelled here so that SeaBIOS
+ * reserves exactly what it reserves under QEMU.  Never below our own size.
+ */
+static uint32_t blob_size(const struct pc_memory_layout *layout,
+			  uint32_t used)
+{
+	const struct pc_compat *c = &layout->compat;
+	uint32_t n = layout->nr_cpus, fixed, aml, rsdt_entries = 4;
+
+	if (c->major > 2 || (c->major == 2 && c->minor >= 1))
+		return round_up(used, PC_ACPI_TABLES_ALIGN);
+	aml = (c->major == 1 ? 6414 : 6652) + 97 * n;
+	fixed = 64 + 116 + (44 + 8 * n + 12 + 5 * 10 + 6) + 56 + 40;
+	if (layout->nr_nodes) {
+		size_t mem = srat_memories(NULL, layout);
+
+		if (mem < layout->nr_nodes + 2)
+			mem = layout->nr_nodes + 2;
+		fixed += 48 + 16 * n + 40 * (uint32_t)mem;
+		rsdt_entries++;
+	}
+	fixed += ACPI_HEADER_SIZE + 4 * rsdt_entries;
+	if (used > fixed + aml)
+		return round_up(used, PC_ACPI_LOADER_ALIGN);
+	return round_up(fixed + aml, PC_ACPI_LOADER_ALIGN);
+}
+
 int acpi_build(const struct pc_memory_layout *layout, struct acpi_tables *out)
 {
 	struct builder bd = { .out = out };
@@ -875,7 +853,7 @@ int acpi_build(const struct pc_memory_layout *layout, struct acpi_tables *out)
 	if (bd.blob.failed || bd.cmds.failed)
 		goto oom;
 	used = (uint32_t)bd.blob.len;
-	size = round_up(used, PC_ACPI_TABLES_ALIGN);
+	size = blob_size(layout, used);
 	cmds = (uint32_t)(bd.cmds.len / ACPI_LOADER_ENTRY_SIZE);
 	/* Zero padding: abuf_grow() clears what it adds. */
 	if (!abuf_grow(&bd.blob, size - used))
@@ -940,70 +918,84 @@ static struct lfile *lfile_find(struct lfile *files, size_t n,
 	return NULL;
 }
 
+/* ALLOCATE: the caller's placement must honour alignment and zone. */
+static int loader_allocate_check(struct lfile *f, const uint8_t *e)
+{
+	uint32_t align = (uint32_t)get_le(e + ACPI_LOADER_ALLOC_ALIGN_OFF, 4);
+	uint8_t zone = e[ACPI_LOADER_ALLOC_ZONE_OFF];
+	uint64_t end = f->gpa + f->size;
+	bool in_zone = zone == ACPI_LOADER_ZONE_FSEG ?
+			       f->gpa >= 0xe0000 && end <= PC_ISA_BIOS_END :
+			       zone == ACPI_LOADER_ZONE_HIGH && end <= X86_4G;
+
+	if (!align || (align & (align - 1)) || f->gpa % align)
+		return err_set("acpi loader: %s at 0x%llx: alignment %u",
+			       f->name, (unsigned long long)f->gpa, align);
+	if (!in_zone)
+		return err_set("acpi loader: %s at 0x%llx is outside zone %u",
+			       f->name, (unsigned long long)f->gpa, zone);
+	f->placed = true;
+	return 0;
+}
+
+/* ADD_POINTER: add the address of src to the field in f. */
+static int loader_pointer(struct lfile *f, struct lfile *src,
+			  const uint8_t *e, size_t idx)
+{
+	uint32_t off = (uint32_t)get_le(e + ACPI_LOADER_PTR_OFFSET_OFF, 4);
+	uint8_t size = e[ACPI_LOADER_PTR_SIZE_OFF];
+	uint64_t v;
+
+	if (!src || !f->placed || !src->placed)
+		return err_set("acpi loader: pointer %zu: file not placed",
+			       idx);
+	if ((size != 1 && size != 2 && size != 4 && size != 8) ||
+	    off > f->size || size > f->size - off)
+		return err_set("acpi loader: pointer %zu (offset %u, size %u) outside %s",
+			       idx, off, size, f->name);
+	v = get_le(f->data + off, size) + src->gpa;
+	if (size < 8 && v >> (8 * size))
+		return err_set("acpi loader: pointer %zu overflows %u bytes",
+			       idx, size);
+	put_le(f->data + off, v, size);
+	return 0;
+}
+
+/* ADD_CHECKSUM: make [start, start + len) sum to 0 through byte off. */
+static int loader_checksum(struct lfile *f, const uint8_t *e, size_t idx)
+{
+	uint32_t off = (uint32_t)get_le(e + ACPI_LOADER_CKSUM_OFFSET_OFF, 4);
+	uint32_t start = (uint32_t)get_le(e + ACPI_LOADER_CKSUM_START_OFF, 4);
+	uint32_t len = (uint32_t)get_le(e + ACPI_LOADER_CKSUM_LEN_OFF, 4);
+	uint8_t sum;
+
+	if (!f->placed || off >= f->size || start > f->size ||
+	    len > f->size - start)
+		return err_set("acpi loader: checksum %zu outside %s", idx,
+			       f->name);
+	sum = acpi_checksum(f->data + start, len);
+	f->data[off] = (uint8_t)(f->data[off] - sum);
+	return 0;
+}
+
 static int loader_one(struct lfile *files, size_t nfiles, const uint8_t *e,
 		      size_t idx)
 {
 	uint32_t cmd = (uint32_t)get_le(e, 4);
-	struct lfile *f = lfile_find(files, nfiles, e + 4);
+	struct lfile *f = lfile_find(files, nfiles, e + 4), *src;
 
 	if (cmd == 0)
 		return 0; /* padding */
 	if (!f)
-		return err_set("acpi loader: command %zu names an unknown file",
-			       idx);
+		return err_set("acpi loader: command %zu: unknown file", idx);
 	switch (cmd) {
-	case ACPI_LOADER_ALLOCATE: {
-		uint32_t align = (uint32_t)get_le(e + ACPI_LOADER_ALLOC_ALIGN_OFF, 4);
-		uint8_t zone = e[ACPI_LOADER_ALLOC_ZONE_OFF];
-		uint64_t end = f->gpa + f->size;
-
-		if (!align || (align & (align - 1)) || f->gpa % align)
-			return err_set("acpi loader: %s at 0x%llx breaks its alignment %u",
-				       f->name, (unsigned long long)f->gpa,
-				       align);
-		if (zone == ACPI_LOADER_ZONE_FSEG ?
-			    f->gpa < 0xe0000 || end > PC_ISA_BIOS_END :
-			    zone != ACPI_LOADER_ZONE_HIGH || end > X86_4G)
-			return err_set("acpi loader: %s at 0x%llx is outside zone %u",
-				       f->name, (unsigned long long)f->gpa,
-				       zone);
-		f->placed = true;
-		return 0;
-	}
-	case ACPI_LOADER_ADD_POINTER: {
-		struct lfile *src = lfile_find(files, nfiles,
-					       e + ACPI_LOADER_PTR_SRC_OFF);
-		uint32_t off = (uint32_t)get_le(e + ACPI_LOADER_PTR_OFFSET_OFF, 4);
-		uint8_t size = e[ACPI_LOADER_PTR_SIZE_OFF];
-		uint64_t v;
-
-		if (!src || !f->placed || !src->placed)
-			return err_set("acpi loader: pointer %zu uses a file not placed",
-				       idx);
-		if ((size != 1 && size != 2 && size != 4 && size != 8) ||
-		    off > f->size || size > f->size - off)
-			return err_set("acpi loader: pointer %zu (offset %u, size %u) outside %s",
-				       idx, off, size, f->name);
-		v = get_le(f->data + off, size) + src->gpa;
-		if (size < 8 && v >> (8 * size))
-			return err_set("acpi loader: pointer %zu overflows %u bytes",
-				       idx, size);
-		put_le(f->data + off, v, size);
-		return 0;
-	}
-	case ACPI_LOADER_ADD_CHECKSUM: {
-		uint32_t off = (uint32_t)get_le(e + ACPI_LOADER_CKSUM_OFFSET_OFF, 4);
-		uint32_t start = (uint32_t)get_le(e + ACPI_LOADER_CKSUM_START_OFF, 4);
-		uint32_t len = (uint32_t)get_le(e + ACPI_LOADER_CKSUM_LEN_OFF, 4);
-
-		if (!f->placed || off >= f->size || start > f->size ||
-		    len > f->size - start)
-			return err_set("acpi loader: checksum %zu outside %s",
-				       idx, f->name);
-		f->data[off] =
-			(uint8_t)(f->data[off] - acpi_checksum(f->data + start, len));
-		return 0;
-	}
+	case ACPI_LOADER_ALLOCATE:
+		return loader_allocate_check(f, e);
+	case ACPI_LOADER_ADD_POINTER:
+		src = lfile_find(files, nfiles, e + ACPI_LOADER_PTR_SRC_OFF);
+		return loader_pointer(f, src, e, idx);
+	case ACPI_LOADER_ADD_CHECKSUM:
+		return loader_checksum(f, e, idx);
 	default:
 		return err_set("acpi loader: command %zu: unknown command %u",
 			       idx, cmd);
@@ -1022,7 +1014,7 @@ int acpi_loader_execute(const struct acpi_tables *t, uint64_t tables_gpa,
 
 	if (!t->tables || !t->loader ||
 	    t->loader_size % ACPI_LOADER_ENTRY_SIZE)
-		return err_set("acpi loader: no tables or a truncated command list");
+		return err_set("acpi loader: no tables or a partial command");
 	memcpy(tables_out, t->tables, t->tables_size);
 	memcpy(rsdp_out, t->rsdp, ACPI_RSDP_SIZE);
 	for (size_t i = 0; i < t->loader_size / ACPI_LOADER_ENTRY_SIZE; i++)

@@ -11,7 +11,8 @@
  *                     keyboard controller (PNP0303) and the RTC (PNP0B00)
  *               ..... FACP (FADT revision 3), APIC (MADT), SRAT when the
  *                     machine has NUMA nodes, RSDT last
- *   zero padding to a multiple of PC_ACPI_TABLES_ALIGN (128 KiB)
+ *   zero padding to a multiple of PC_ACPI_TABLES_ALIGN (128 KiB); for
+ *   pc-i440fx-1.7 and -2.0 to the size QEMU 7.2 gives those (4 KiB steps)
  *
  * plus a 20-byte RSDP (revision 0: RSDT only, as QEMU's pc machine) and a
  * linker/loader command list (QEMU hw/acpi/bios-linker-loader.c; SeaBIOS
@@ -27,6 +28,7 @@
 #ifndef MINIVMM_X86_ACPI_H
 #define MINIVMM_X86_ACPI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -84,7 +86,7 @@ struct acpi_table_info {
 
 struct acpi_tables {
 	uint8_t *tables; /* ACPI_TABLES_FILE, tables_size bytes */
-	uint32_t tables_size; /* padded to a multiple of PC_ACPI_TABLES_ALIGN */
+	uint32_t tables_size; /* padded as QEMU pads it (see blob_size()) */
 	uint32_t tables_used; /* bytes before the padding */
 	uint8_t rsdp[ACPI_RSDP_SIZE]; /* ACPI_RSDP_FILE */
 	uint8_t *loader; /* ACPI_LOADER_FILE, loader_size bytes */
@@ -103,6 +105,12 @@ struct acpi_tables {
  * acpi_tables_free(); on failure nothing is left allocated.
  */
 int acpi_build(const struct pc_memory_layout *layout, struct acpi_tables *out);
+
+/*
+ * Whether the machine type gets tables through fw_cfg at all: QEMU builds
+ * them for pc-i440fx-1.7 and later (1.4-1.6 leave ACPI to the firmware).
+ */
+bool acpi_machine_has_tables(const struct pc_compat *compat);
 void acpi_tables_free(struct acpi_tables *t);
 
 /* The table with signature sig ("DSDT", "FACP", ...), or NULL. */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dev/acpi_pm.h"
 #include "dev/boot_marker.h"
 #include "console.h"
 #include "dev/cmos.h"
@@ -173,6 +174,34 @@ static void pc_reset_request(void *ctx)
 			"guest reset the machine (i8042, port 0x92 or 0xcf9)");
 }
 
+static void pc_poweroff_request(void *ctx)
+{
+	vm_request_stop(ctx, VM_STOP_POWEROFF,
+			"guest powered off (ACPI S5 through PM1a_CNT)");
+}
+
+static void pc_sci_irq(void *ctx, bool level)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_level line = { .irq = PC_ACPI_SCI_IRQ, .level = level };
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &line) < 0)
+		log_warn("KVM_IRQ_LINE %d: %s", PC_ACPI_SCI_IRQ, strerror(errno));
+}
+
+/* ACPI PM1a event/control blocks and PM timer, as the FADT lists them. */
+static int pc_create_acpi_pm(struct vm *vm)
+{
+	struct acpi_pm *pm;
+
+	pm = acpi_pm_create(PC_ACPI_S5_SLP_TYP, pc_poweroff_request, vm);
+	if (!pm || vm_add_device(vm, "acpi-pm", pm, acpi_pm_destroy) < 0 ||
+	    acpi_pm_register(pm, &vm->pio, PC_ACPI_PM_BASE) < 0)
+		return -1;
+	acpi_pm_set_sci(pm, pc_sci_irq, vm);
+	return 0;
+}
+
 static void pc_serial_irq(void *ctx, bool level)
 {
 	struct vm *vm = ctx;
@@ -283,6 +312,8 @@ int arch_machine_create(struct vm *vm)
 	    pci_host_register(pci, &vm->pio) < 0)
 		goto out;
 	if (pc_create_serial(vm) < 0)
+		goto out;
+	if (pc_create_acpi_pm(vm) < 0)
 		goto out;
 	post = post_create(&vm->pio, PC_POST_PORT);
 	if (!post || vm_add_device(vm, "post", post, post_destroy) < 0)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acpi.h"
 #include "arch/arch.h"
 #include "layout.h"
 #include "log.h"
@@ -58,6 +59,27 @@ static int add_numa(struct fw_cfg *fw, const struct vm_config *cfg,
 	return r;
 }
 
+/*
+ * ACPI: the tables blob, the RSDP and the linker/loader commands, under
+ * QEMU's file names; SeaBIOS places and links them (acpi.h).
+ */
+static int add_acpi(struct fw_cfg *fw, const struct pc_memory_layout *layout)
+{
+	struct acpi_tables t;
+	int r = 0;
+
+	if (!acpi_machine_has_tables(&layout->compat))
+		return 0;
+	if (acpi_build(layout, &t) < 0)
+		return -1;
+	if (fw_cfg_add_file(fw, ACPI_TABLES_FILE, t.tables, t.tables_size) < 0 ||
+	    fw_cfg_add_file(fw, ACPI_RSDP_FILE, t.rsdp, sizeof(t.rsdp)) < 0 ||
+	    fw_cfg_add_file(fw, ACPI_LOADER_FILE, t.loader, t.loader_size) < 0)
+		r = -1;
+	acpi_tables_free(&t);
+	return r;
+}
+
 int pc_firmware_fw_cfg(struct fw_cfg *fw, const struct vm_config *cfg,
 		       const struct pc_memory_layout *layout)
 {
@@ -82,7 +104,8 @@ int pc_firmware_fw_cfg(struct fw_cfg *fw, const struct vm_config *cfg,
 	    fw_cfg_add_u32(fw, FW_CFG_IRQ0_OVERRIDE, 1) < 0 ||
 	    fw_cfg_add_bytes(fw, FW_CFG_E820_TABLE, legacy, sizeof(legacy)) < 0 ||
 	    fw_cfg_add_file(fw, "etc/e820", e820, (uint32_t)e820_len) < 0 ||
-	    fw_cfg_add_file(fw, "etc/boot-fail-wait", wait, sizeof(wait)) < 0)
+	    fw_cfg_add_file(fw, "etc/boot-fail-wait", wait, sizeof(wait)) < 0 ||
+	    add_acpi(fw, layout) < 0)
 		return err_set("fw_cfg: %s", err_msg());
 	return 0;
 }
