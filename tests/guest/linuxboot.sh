@@ -140,7 +140,8 @@ kernel_copy runtime-32m 0x258:00,00,00,02 0x260:00,00,00,03
 # The E820 table each machine size must hand the kernel in the zero page:
 # `minivmm memmap -M pc -m SIZE` (under "E820:"), in the same order, with the
 # RAM entry at 0 split into RAM below the EBDA, the reserved EBDA and BIOS
-# area, and RAM from 1 MiB on.  As the guest prints them: addr size type.
+# area, RAM from 1 MiB on, and the ACPI tables in the top 128 KiB of low
+# RAM.  As the guest prints them: addr size type.
 # (Used through namerefs.)
 # shellcheck disable=SC2034
 E820_64M=(
@@ -149,7 +150,8 @@ E820_64M=(
 	"0x0 0x9fc00 0x1"
 	"0x9fc00 0x400 0x2"
 	"0xf0000 0x10000 0x2"
-	"0x100000 0x3f00000 0x1"
+	"0x100000 0x3ee0000 0x1"
+	"0x3fe0000 0x20000 0x3"
 )
 # shellcheck disable=SC2034
 E820_1G=(
@@ -158,7 +160,8 @@ E820_1G=(
 	"0x0 0x9fc00 0x1"
 	"0x9fc00 0x400 0x2"
 	"0xf0000 0x10000 0x2"
-	"0x100000 0x3ff00000 0x1"
+	"0x100000 0x3fee0000 0x1"
+	"0x3ffe0000 0x20000 0x3"
 )
 # shellcheck disable=SC2034
 E820_4G=(
@@ -167,11 +170,15 @@ E820_4G=(
 	"0x0 0x9fc00 0x1"
 	"0x9fc00 0x400 0x2"
 	"0xf0000 0x10000 0x2"
-	"0x100000 0xbff00000 0x1"
+	"0x100000 0xbfee0000 0x1"
+	"0xbffe0000 0x20000 0x3"
 	"0x100000000 0x40000000 0x1"
 )
-# End of RAM below 4 GiB for each size (3 GiB for 4G: the PCI hole).
-LOW_END_64M=0x4000000 LOW_END_1G=0x40000000 LOW_END_4G=0xc0000000
+# Where the initrd may end for each size: the ACPI tables (128 KiB, E820
+# type 3) sit at the top of RAM below 4 GiB (3 GiB for 4G: the PCI hole).
+ACPI_SIZE=0x20000
+LOW_END_64M=$((0x4000000 - ACPI_SIZE)) LOW_END_1G=$((0x40000000 - ACPI_SIZE))
+LOW_END_4G=$((0xc0000000 - ACPI_SIZE))
 
 # want_boot FILE CMDLINE E820NAME [INITRD_ADDR]: write the exact console
 # output of a good boot; without INITRD_ADDR the kernel got no initrd.
@@ -298,7 +305,8 @@ e820_from_memmap() {
 				echo "0x0 0x9fc00 0x1"
 				echo "0x9fc00 0x400 0x2"
 				echo "0xf0000 0x10000 0x2"
-				printf '0x100000 %#x 0x1\n' $((size - 0x100000))
+				printf '0x100000 %#x 0x1\n' $((size - 0x100000 - ACPI_SIZE))
+				printf '%#x %#x 0x3\n' $((size - ACPI_SIZE)) $((ACPI_SIZE))
 			else
 				printf '%#x %#x %#x\n' "$start" "$size" "$type" |
 					sed 's/^0 /0x0 /'

@@ -134,6 +134,7 @@
  *   0x20000 .............. kernel command line (up to 64 KiB)
  *   0x9fc00-0x9ffff ...... reserved in the E820 map (EBDA, as SeaBIOS does)
  *   0xf0000-0xfffff ...... reserved in the E820 map (BIOS area: RSDP)
+ *   top 128 KiB of low RAM  ACPI tables (E820 type ACPI)
  *   0x100000 ............. protected-mode kernel (bzImage after its setup)
  *   below the end of low RAM, as high as the kernel allows: the initrd
  * ------------------------------------------------------------------------ */
@@ -144,6 +145,7 @@
 #define LINUX_KERNEL_ADDR 0x100000ull
 #define LINUX_EBDA_START 0x9fc00ull
 #define LINUX_BIOS_AREA 0xf0000ull
+#define LINUX_RSDP_ADDR 0xf0000ull /* in the BIOS area the OS scans */
 /* boot.rst: initrd_addr_max of protocols before 2.03. */
 #define LINUX_INITRD_ADDR_MAX_OLD 0x37ffffffull
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acpi.h"
 #include "layout.h"
 #include "loader/bzimage.h"
 #include "log.h"
@@ -28,7 +29,7 @@
 #define LINUX_KERNEL_FILE_MAX (512ull << 20)
 
 int linux_boot_e820(const struct pc_memory_layout *layout,
-		    struct e820_table *out)
+		    uint64_t acpi_base, struct e820_table *out)
 {
 	const struct e820_table *in = &layout->e820;
 
@@ -47,7 +48,11 @@ int linux_boot_e820(const struct pc_memory_layout *layout,
 				     LINUX_KERNEL_ADDR - LINUX_BIOS_AREA,
 				     E820_RESERVED) < 0 ||
 			    e820_add(out, LINUX_KERNEL_ADDR,
-				     e->size - LINUX_KERNEL_ADDR, E820_RAM) < 0)
+				     acpi_base - LINUX_KERNEL_ADDR, E820_RAM) < 0)
+				return -1;
+			if (acpi_base < e->size &&
+			    e820_add(out, acpi_base, e->size - acpi_base,
+				     E820_ACPI) < 0)
 				return -1;
 			continue;
 		}
@@ -150,12 +155,53 @@ static int load_initrd(struct vm *vm, const struct bzimage_info *k,
 	return 0;
 }
 
+/*
+ * ACPI tables without firmware: the blob at the top of low RAM (where
+ * SeaBIOS would put it), the RSDP at the start of the BIOS area where the
+ * OS also scans for it; QEMU's loader script does the relocation.
+ * *acpi_base: the blob's address (the end of low RAM when there are none).
+ */
+static int place_acpi(struct vm *vm, const struct pc_memory_layout *layout,
+		      uint64_t *acpi_base, uint8_t *zp)
+{
+	struct acpi_tables t;
+	uint8_t *blob, rsdp[ACPI_RSDP_SIZE];
+	uint64_t base;
+	int r = -1;
+
+	*acpi_base = layout->below_4g;
+	if (!acpi_machine_has_tables(&layout->compat))
+		return 0;
+	if (acpi_build(layout, &t) < 0)
+		return -1;
+	base = (layout->below_4g - t.tables_size) & ~0xfffull;
+	blob = malloc(t.tables_size);
+	if (!blob) {
+		err_set("out of memory");
+		goto out;
+	}
+	if (acpi_loader_execute(&t, base, LINUX_RSDP_ADDR, blob, rsdp) < 0 ||
+	    copy_to_guest(&vm->mem, base, blob, t.tables_size) < 0 ||
+	    copy_to_guest(&vm->mem, LINUX_RSDP_ADDR, rsdp, sizeof(rsdp)) < 0) {
+		err_set("ACPI tables: %s", err_msg()[0] ? err_msg() : "not in RAM");
+		goto out;
+	}
+	put_le(zp + ZP_ACPI_RSDP_ADDR, LINUX_RSDP_ADDR, 8);
+	*acpi_base = base;
+	r = 0;
+out:
+	free(blob);
+	acpi_tables_free(&t);
+	return r;
+}
+
 int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
 {
 	const struct vm_config *cfg = vm->cfg;
 	const char *append = cfg->append ? cfg->append : "";
 	uint64_t gdt[4] = { 0, 0, GDT_CODE64, GDT_DATA };
-	uint64_t len, need, runtime, kernel_end, low_end = layout->below_4g;
+	uint64_t len, need, runtime, kernel_end, acpi_base,
+		low_end = layout->below_4g;
 	struct bzimage_info k;
 	struct e820_table *e820;
 	size_t cmdlen = strlen(append);
@@ -228,9 +274,17 @@ int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
 	zp[BZ_TYPE_OF_LOADER] = BZ_LOADER_UNDEFINED;
 	put_le(zp + BZ_CMD_LINE_PTR, LINUX_CMDLINE, 4);
 	put_le(zp + ZP_EXT_CMD_LINE_PTR, LINUX_CMDLINE >> 32, 4);
-	if (cfg->initrd && load_initrd(vm, &k, low_end, kernel_end, zp) < 0)
+	if (place_acpi(vm, layout, &acpi_base, zp) < 0)
 		goto out;
-	if (linux_boot_e820(layout, e820) < 0)
+	if (kernel_end > acpi_base) {
+		err_set("-kernel %s: needs RAM up to 0x%llx but the ACPI tables start at 0x%llx; give more memory",
+			cfg->kernel, (unsigned long long)kernel_end,
+			(unsigned long long)acpi_base);
+		goto out;
+	}
+	if (cfg->initrd && load_initrd(vm, &k, acpi_base, kernel_end, zp) < 0)
+		goto out;
+	if (linux_boot_e820(layout, acpi_base, e820) < 0)
 		goto out;
 	if (e820->nr > ZP_E820_MAX) {
 		err_set("the E820 map has %zu entries; the zero page holds %d",

@@ -17,10 +17,11 @@ struct vm;
 /*
  * The E820 map Linux gets in the zero page: the machine's table with the
  * low megabyte described as firmware would (RAM to the EBDA, the EBDA and
- * BIOS area reserved).
+ * BIOS area reserved), and [acpi_base, end of low RAM) as ACPI data (the
+ * tables; acpi_base = end of low RAM when there are none).
  */
 int linux_boot_e820(const struct pc_memory_layout *layout,
-		    struct e820_table *out);
+		    uint64_t acpi_base, struct e820_table *out);
 
 int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout);
 
