@@ -56,6 +56,7 @@ while [ $# -gt 0 ]; do
 		run_tier tests/guest/run.sh
 		run_tier tests/guest/fwprobe.sh
 		run_tier tests/guest/linuxboot.sh
+		run_tier tests/guest/seabios.sh
 		shift ;;
 	--nested) run_tier tests/nested/run.sh; shift ;;
 	*) echo "tests/run.sh: unknown argument $1" >&2; exit 2 ;;

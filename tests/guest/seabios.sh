@@ -37,7 +37,7 @@ boot_minivmm() {
 	shift
 	timeout 120 "$MINIVMM" run -M pc "$@" --bios "$BIOS" --debugcon 0x402 \
 		-boot reboot-timeout=0 --timeout 90 \
-		>"$TMP/$name.out" 2>"$TMP/$name.err"
+		>"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
 	echo $? >"$TMP/$name.rc"
 }
 
@@ -69,7 +69,7 @@ case_live_qemu() { # NAME ARGS... (minivmm's log from case_e820 is reused)
 	timeout 120 qemu-system-x86_64 -accel kvm -M pc "$@" -nodefaults \
 		-display none -no-reboot -bios "$BIOS" -boot reboot-timeout=0 \
 		-chardev file,id=dbg,path="$TMP/$name.qemu" \
-		-device isa-debugcon,iobase=0x402,chardev=dbg 2>"$TMP/$name.qerr"
+		-device isa-debugcon,iobase=0x402,chardev=dbg 2>"$TMP/$name.qerr" </dev/null
 	if [ ! -s "$TMP/$name.qemu" ]; then
 		skip "qemu-live-$name" "QEMU with KVM did not run here: $(head -1 "$TMP/$name.qerr")"
 		return
