@@ -85,7 +85,7 @@ run: minivmm
 	./minivmm run
 
 check: all $(UNIT_BINS)
-	tests/run.sh --unit $(BUILD)/tests --guest
+	tests/run.sh --unit $(BUILD)/tests --guest --nested
 
 check-unit: $(UNIT_BINS)
 	tests/run.sh --unit $(BUILD)/tests

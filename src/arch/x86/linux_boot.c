@@ -155,6 +155,28 @@ static int load_initrd(struct vm *vm, const struct bzimage_info *k,
 	return 0;
 }
 
+/* Where the ACPI blob goes: the top of low RAM, page aligned. */
+static uint64_t acpi_blob_base(const struct pc_memory_layout *layout,
+			       const struct acpi_tables *t)
+{
+	return (layout->below_4g - t->tables_size) & ~0xfffull;
+}
+
+int linux_boot_table(const struct pc_memory_layout *layout,
+		     struct e820_table *out)
+{
+	uint64_t base = layout->below_4g;
+	struct acpi_tables t;
+
+	if (acpi_machine_has_tables(&layout->compat)) {
+		if (acpi_build(layout, &t) < 0)
+			return -1;
+		base = acpi_blob_base(layout, &t);
+		acpi_tables_free(&t);
+	}
+	return linux_boot_e820(layout, base, out);
+}
+
 /*
  * ACPI tables without firmware: the blob at the top of low RAM (where
  * SeaBIOS would put it), the RSDP at the start of the BIOS area where the
@@ -174,7 +196,7 @@ static int place_acpi(struct vm *vm, const struct pc_memory_layout *layout,
 		return 0;
 	if (acpi_build(layout, &t) < 0)
 		return -1;
-	base = (layout->below_4g - t.tables_size) & ~0xfffull;
+	base = acpi_blob_base(layout, &t);
 	blob = malloc(t.tables_size);
 	if (!blob) {
 		err_set("out of memory");

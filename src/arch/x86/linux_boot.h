@@ -23,6 +23,10 @@ struct vm;
 int linux_boot_e820(const struct pc_memory_layout *layout,
 		    uint64_t acpi_base, struct e820_table *out);
 
+/* The same, with the ACPI tables where linux_boot_setup() puts them. */
+int linux_boot_table(const struct pc_memory_layout *layout,
+		     struct e820_table *out);
+
 int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout);
 
 #endif

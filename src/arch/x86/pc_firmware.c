@@ -12,6 +12,7 @@
 #include "acpi.h"
 #include "arch/arch.h"
 #include "layout.h"
+#include "linux_boot.h"
 #include "log.h"
 
 int pc_firmware_layout(const struct vm_config *cfg, bool kvm_identity_map,
@@ -166,6 +167,19 @@ int pc_memmap_print(const struct vm_config *cfg, FILE *out)
 		free(layout);
 		return -1;
 	}
+	/*
+	 * With -kernel there is no firmware: the listing shows the table Linux
+	 * finds in its zero page (the fw_cfg bytes below stay the machine's).
+	 */
+	struct e820_table machine_e820 = layout->e820, boot_e820;
+
+	if (cfg->kernel) {
+		if (linux_boot_table(layout, &boot_e820) < 0) {
+			free(layout);
+			return -1;
+		}
+		layout->e820 = boot_e820;
+	}
 	len = pc_memory_format(layout, NULL, 0) + 1;
 	text = malloc(len);
 	if (!text) {
@@ -178,6 +192,11 @@ int pc_memmap_print(const struct vm_config *cfg, FILE *out)
 		cfg->smp == 1 ? "" : "s");
 	fputs(text, out);
 	free(text);
+	if (cfg->kernel) {
+		fprintf(out, "(-kernel: the E820 above is the table Linux finds in its zero page, with\n"
+			     " the low megabyte and the ACPI tables described; fw_cfg below keeps the machine's)\n");
+		layout->e820 = machine_e820;
+	}
 	for (size_t i = 0; i < layout->nr_warnings; i++)
 		fprintf(out, "warning: %s\n", layout->warnings[i]);
 

@@ -1,0 +1,62 @@
+#!/bin/sh
+# /init of the L1 initramfs (busybox sh, PID 1 of the TCG-emulated L1 Linux).
+#
+# Mounts the pseudo file systems, loads the KVM modules in the order
+# prepare.sh worked out (/modules/order), checks that /dev/kvm appeared,
+# then runs /payload.sh (appended by run-l1.sh as a second cpio archive).
+# Status lines for the host all start with "NESTED"; the last one is
+# "NESTED-EXIT <code>", the payload's exit status, and then L1 powers off.
+#
+# Exit codes of our own (the payload's are passed through):
+#   125  KVM did not come up (module load failed or no /dev/kvm)
+#   126  no /payload.sh in the initramfs
+
+export PATH=/usr/bin:/bin:/usr/sbin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /tmp /run
+mount -t tmpfs -o size=50% tmpfs /tmp
+exec </dev/console >/dev/console 2>&1
+# A VMM maps all of its guest's RAM up front; let L2 guests as big as L1.
+echo 1 >/proc/sys/vm/overcommit_memory
+
+finish() {
+	echo "NESTED-EXIT $1"
+	sync
+	poweroff -f
+	sleep 10 # poweroff -f does not return; never fall off the end of PID 1
+}
+
+up=$(cut -d' ' -f1 /proc/uptime)
+echo # the firmware's last line may lack its newline
+echo "NESTED-L1: init reached at ${up}s uptime, kernel $(uname -r)"
+
+kvm_ok=1
+while read -r mod; do
+	[ -n "$mod" ] || continue
+	if ! out=$(insmod "/modules/$mod.ko" 2>&1); then
+		echo "NESTED-L1: insmod $mod failed: $out"
+		kvm_ok=0
+	fi
+done </modules/order
+
+if [ ! -c /dev/kvm ]; then
+	echo "NESTED-L1: no /dev/kvm after loading the modules"
+	kvm_ok=0
+fi
+if [ "$kvm_ok" != 1 ]; then
+	grep -q -w svm /proc/cpuinfo || echo "NESTED-L1: the CPU has no svm flag"
+	dmesg | grep -i -E 'kvm|svm' | tail -20 | sed 's/^/NESTED-L1: dmesg: /'
+	finish 125
+fi
+echo "NESTED-L1: kvm ready ($(cut -d' ' -f1 /proc/modules | tr '\n' ' '))"
+
+if [ ! -f /payload.sh ]; then
+	echo "NESTED-L1: no /payload.sh"
+	finish 126
+fi
+export NESTED_L2_KERNEL=/l2/bzImage NESTED_L2_INITRD=/l2/initrd.gz
+cd /payload 2>/dev/null || cd /
+sh /payload.sh
+finish $?

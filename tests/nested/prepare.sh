@@ -1,0 +1,303 @@
+#!/usr/bin/env bash
+# Build everything the nested tier boots, from Debian packages only, into
+# tests/nested/cache/ (idempotent: a second run only checks).
+#
+#   tests/nested/prepare.sh [-q]
+#
+# 1. apt-get install (only what is missing): qemu-system-x86, busybox-static,
+#    cpio, xz-utils, binutils (objcopy), gzip.
+# 2. apt-get download the kernel package linux-image-6.1.0-*-amd64 (the
+#    -unsigned build when the archive has it) and unpack it with dpkg-deb -x.
+# 3. Extract the uncompressed vmlinux from the bzImage (its xz payload), so
+#    L1 boots through the PVH entry and skips decompression under TCG.
+# 4. L1 initramfs: busybox + irqbypass, kvm, ccp, kvm-amd + l1-init.sh.
+# 5. L2 initramfs: busybox + l2-init.sh; and a cpio that puts the L2 kernel
+#    and initramfs at /l2/ inside L1.
+# 6. A cpio with qemu-system-x86_64, the libraries ldd lists and the firmware
+#    it needs for -M pc, for running QEMU as the L2 VMM inside L1.
+#
+# Exit status: 0 ready; 3 this machine cannot provide the prerequisites
+# (no apt, no package archive, not root: the caller SKIPs, the reason is on
+# the last line of stderr); anything else is a bug or a broken download.
+
+set -u -o pipefail
+. "$(dirname "$0")/lib.sh"
+
+quiet=0
+[ "${1:-}" = -q ] && quiet=1
+say() { [ "$quiet" = 1 ] || nested_log "$@"; }
+unavailable() { nested_log "$*"; exit 3; }
+die() { nested_log "prepare: $*"; exit 1; }
+
+mkdir -p "$CACHE" || die "cannot create $CACHE"
+
+# --- 1. packages --------------------------------------------------------------
+
+pkg_installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+apt_updated=0
+apt_update_once() {
+	[ "$apt_updated" = 1 ] && return 0
+	apt_updated=1
+	say "apt-get update"
+	apt-get update -qq >/dev/null 2>&1
+}
+
+ensure_packages() {
+	local missing=() p
+	command -v dpkg-query >/dev/null || unavailable "no dpkg on this machine"
+	for p in $NESTED_PACKAGES; do
+		pkg_installed "$p" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" = 0 ] || unavailable "packages ${missing[*]} missing and not root"
+	command -v apt-get >/dev/null || unavailable "packages ${missing[*]} missing and no apt-get"
+	say "installing ${missing[*]}"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >"$CACHE/apt.log" 2>&1; then
+		apt_update_once
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"${missing[@]}" >"$CACHE/apt.log" 2>&1 ||
+			unavailable "cannot install ${missing[*]} (see $CACHE/apt.log)"
+	fi
+}
+
+# --- 2. kernel package --------------------------------------------------------
+
+# The versioned package linux-image-amd64 points at, e.g. linux-image-6.1.0-56-amd64.
+kernel_package_name() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-6\.1\.0-[0-9]*-amd64\)$/\1/p' | head -1
+}
+
+apt_has() { # package name: does the archive offer it?
+	apt-cache show "$1" >/dev/null 2>&1
+}
+
+fetch_kernel() {
+	local name deb
+	# Already unpacked: keep it (a newer ABI in the archive does not matter).
+	if ls "$CACHE"/kernel/boot/vmlinuz-6.1.0-*-amd64 >/dev/null 2>&1 &&
+		[ -f "$CACHE/kernel/.unpacked" ]; then
+		return 0
+	fi
+	mkdir -p "$CACHE/debs"
+	deb=$(ls "$CACHE"/debs/linux-image-6.1.0-*-amd64*.deb 2>/dev/null | head -1)
+	if [ -z "$deb" ]; then
+		command -v apt-get >/dev/null || unavailable "no apt-get to fetch the kernel"
+		name=$(kernel_package_name)
+		if [ -z "$name" ]; then
+			apt_update_once
+			name=$(kernel_package_name)
+		fi
+		[ -n "$name" ] || unavailable "the archive has no linux-image-amd64 (6.1) package"
+		apt_has "$name-unsigned" && name=$name-unsigned
+		say "downloading $name"
+		# -o APT::Sandbox::User=root: the cache dir need not be readable by _apt.
+		(cd "$CACHE/debs" && apt-get -q -o APT::Sandbox::User=root download "$name" \
+			>"$CACHE/download.log" 2>&1) ||
+			unavailable "cannot download $name (see $CACHE/download.log)"
+		deb=$(ls "$CACHE"/debs/linux-image-6.1.0-*-amd64*.deb 2>/dev/null | head -1)
+		[ -n "$deb" ] || die "apt-get download left no .deb in $CACHE/debs"
+	fi
+	say "unpacking $(basename "$deb")"
+	rm -rf "$CACHE/kernel"
+	dpkg-deb -x "$deb" "$CACHE/kernel" || die "dpkg-deb -x $deb failed"
+	touch "$CACHE/kernel/.unpacked"
+}
+
+# --- 3. vmlinux ---------------------------------------------------------------
+
+le32() { # file offset: unsigned 32-bit little-endian value
+	od -An -tu4 -j "$2" -N4 "$1" | tr -d ' '
+}
+
+extract_vmlinux() {
+	local bz=$1 out=$2 setup_sects payload_off payload_len start
+	# Linux boot protocol (Documentation/x86/boot.rst): setup_sects at 0x1f1;
+	# payload_offset (0x248) and payload_length (0x24c), protocol 2.08+,
+	# locate the compressed kernel relative to the protected-mode code,
+	# which starts after the (setup_sects + 1) 512-byte setup sectors.
+	[ "$(od -An -c -j $((0x202)) -N4 "$bz" | tr -d ' ')" = HdrS ] ||
+		die "$bz is not a bzImage (no HdrS)"
+	setup_sects=$(od -An -tu1 -j $((0x1f1)) -N1 "$bz" | tr -d ' ')
+	[ "$setup_sects" = 0 ] && setup_sects=4
+	payload_off=$(le32 "$bz" $((0x248)))
+	payload_len=$(le32 "$bz" $((0x24c)))
+	start=$(((setup_sects + 1) * 512 + payload_off))
+	[ "$(od -An -tx1 -j "$start" -N6 "$bz" | tr -d ' ')" = fd377a585a00 ] ||
+		die "the payload of $bz is not an xz stream (kernel not built with XZ?)"
+	dd if="$bz" iflag=skip_bytes,count_bytes skip="$start" count="$payload_len" status=none |
+		xz -dc --single-stream >"$out.tmp" || die "xz could not decompress the payload of $bz"
+	[ "$(od -An -c -N4 "$out.tmp" | tr -d ' ')" = 177ELF ] || die "extracted payload is not ELF"
+	mv "$out.tmp" "$out"
+}
+
+has_pvh_note() { # Xen ELF note type 18 (XEN_ELFNOTE_PHYS32_ENTRY) = PVH entry
+	readelf -n "$1" 2>/dev/null | grep -q -E 'note type: \(0x00000012\)|PHYS32_ENTRY'
+}
+
+# --- helpers for the archives -------------------------------------------------
+
+# A build is redone when its key (a hash of everything it is made from)
+# changes; the key is kept beside the artefact.
+key_of() { cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1; }
+fresh() { [ -f "$1" ] && [ "$(cat "$1.key" 2>/dev/null)" = "$2" ]; }
+mark() { echo "$2" >"$1.key"; }
+
+# stage_busybox STAGE: busybox at /bin with a link per applet, the usual
+# directories and a console node (needed before /init can mount devtmpfs).
+stage_busybox() {
+	local stage=$1 a bb
+	bb=$(command -v busybox) || die "busybox not found"
+	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,root}
+	cp "$bb" "$stage/bin/busybox"
+	! readelf -l "$bb" 2>/dev/null | grep -q INTERP ||
+		die "$bb is not statically linked (busybox-static needed)"
+	for a in $("$bb" --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$stage/bin/$a"
+	done
+	mknod -m 600 "$stage/dev/console" c 5 1 2>/dev/null ||
+		say "warning: cannot mknod dev/console (not root?); relying on devtmpfs"
+	mknod -m 666 "$stage/dev/null" c 1 3 2>/dev/null || true
+}
+
+# module_file NAME: the .ko for a module name (modinfo writes kvm_amd for kvm-amd.ko).
+module_file() {
+	local base
+	for base in "$1" "${1//_/-}" "${1//-/_}"; do
+		find "$MODDIR" -name "$base.ko" -print -quit | grep . && return 0
+	done
+	return 1
+}
+
+module_depends() { # .ko: the depends= list from its .modinfo section
+	objcopy -O binary --only-section=.modinfo "$1" /dev/stdout 2>/dev/null |
+		tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '
+}
+
+# add_module NAME: copy NAME and (first) its dependencies; append to order.
+add_module() {
+	local name=$1 ko dep
+	ko=$(module_file "$name") || die "module $name not in the kernel package"
+	name=$(basename "$ko" .ko)
+	grep -qx "$name" "$MOD_ORDER" && return 0
+	for dep in $(module_depends "$ko"); do
+		add_module "$dep"
+	done
+	grep -qx "$name" "$MOD_ORDER" && return 0
+	cp "$ko" "$MOD_STAGE/$name.ko"
+	echo "$name" >>"$MOD_ORDER"
+}
+
+build_l1_base() {
+	local key stage
+	key=$(key_of "$0" "$NESTED_DIR/lib.sh" "$NESTED_DIR/l1-init.sh" "$NESTED_DIR/l2-run.sh" "$(command -v busybox)" \
+		"$CACHE/kernel/.unpacked")
+	fresh "$L1_BASE_CPIO" "$key" && return 0
+	say "building the L1 initramfs"
+	stage=$CACHE/stage-l1
+	rm -rf "$stage"
+	stage_busybox "$stage"
+	install -m 755 "$NESTED_DIR/l1-init.sh" "$stage/init"
+	install -m 755 "$NESTED_DIR/l2-run.sh" "$stage/usr/bin/l2-run"
+	MODDIR=$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-amd64)
+	[ -d "$MODDIR" ] || die "no lib/modules in the kernel package"
+	MOD_STAGE=$stage/modules MOD_ORDER=$stage/modules/order
+	mkdir -p "$MOD_STAGE" && : >"$MOD_ORDER"
+	# kvm-amd pulls in kvm (which needs irqbypass) and ccp.
+	add_module kvm-amd
+	say "L1 modules: $(tr '\n' ' ' <"$MOD_ORDER")"
+	cpio_from_dir "$stage" "$L1_BASE_CPIO" || die "cpio of the L1 initramfs failed"
+	rm -rf "$stage"
+	mark "$L1_BASE_CPIO" "$key"
+}
+
+build_l2() {
+	local key stage
+	key=$(key_of "$0" "$NESTED_DIR/lib.sh" "$NESTED_DIR/l2-init.sh" "$(command -v busybox)" \
+		"$CACHE/kernel/.unpacked")
+	if ! fresh "$L2_INITRD" "$key"; then
+		say "building the L2 initramfs"
+		stage=$CACHE/stage-l2
+		rm -rf "$stage"
+		stage_busybox "$stage"
+		install -m 755 "$NESTED_DIR/l2-init.sh" "$stage/init"
+		cpio_from_dir "$stage" "$CACHE/l2-initrd.cpio" || die "cpio of the L2 initramfs failed"
+		gzip -6 -n -f "$CACHE/l2-initrd.cpio" || die "gzip failed"
+		rm -rf "$stage"
+		mark "$L2_INITRD" "$key"
+	fi
+	key=$(key_of "$L2_INITRD.key" "$L1_KERNEL_BZ")
+	if ! fresh "$L2_BUNDLE_CPIO" "$key"; then
+		stage=$CACHE/stage-l2b
+		rm -rf "$stage"
+		mkdir -p "$stage/l2"
+		cp "$L1_KERNEL_BZ" "$stage/l2/bzImage"
+		cp "$L2_INITRD" "$stage/l2/initrd.gz"
+		cpio_from_dir "$stage" "$L2_BUNDLE_CPIO" || die "cpio of the L2 bundle failed"
+		rm -rf "$stage"
+		mark "$L2_BUNDLE_CPIO" "$key"
+	fi
+}
+
+# Firmware QEMU -M pc loads: SeaBIOS, the kvmvapic and Linux-loader option
+# ROMs (the pvh/multiboot ones cost nothing to carry).
+QEMU_FIRMWARE="/usr/share/seabios/bios-256k.bin /usr/share/seabios/bios.bin
+/usr/share/qemu/kvmvapic.bin /usr/share/qemu/linuxboot.bin
+/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/pvh.bin
+/usr/share/qemu/multiboot.bin /usr/share/qemu/multiboot_dma.bin"
+
+build_qemu_bundle() {
+	local key stage qemu f
+	qemu=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 not found"
+	# shellcheck disable=SC2086 # a list of paths
+	key=$(key_of "$0" "$NESTED_DIR/lib.sh" "$qemu" $QEMU_FIRMWARE)
+	fresh "$QEMU_BUNDLE_CPIO" "$key" && return 0
+	say "building the QEMU bundle"
+	stage=$CACHE/stage-qemu
+	rm -rf "$stage"
+	copy_with_libs "$qemu" "$stage" /usr/bin/qemu-system-x86_64 || die "copying QEMU failed"
+	for f in $QEMU_FIRMWARE; do
+		[ -e "$f" ] || continue
+		mkdir -p "$stage$(dirname "$f")"
+		cp -L "$f" "$stage$f"
+	done
+	cpio_from_dir "$stage" "$QEMU_BUNDLE_CPIO" || die "cpio of the QEMU bundle failed"
+	rm -rf "$stage"
+	mark "$QEMU_BUNDLE_CPIO" "$key"
+}
+
+# --- main ----------------------------------------------------------------------
+
+ensure_packages
+for tool in qemu-system-x86_64 busybox cpio xz objcopy readelf gzip od sha256sum; do
+	command -v "$tool" >/dev/null || unavailable "$tool not found after installing packages"
+done
+fetch_kernel
+
+bz=$(ls "$CACHE"/kernel/boot/vmlinuz-6.1.0-*-amd64 | head -1)
+if [ ! -f "$L1_KERNEL_BZ" ] || ! cmp -s "$bz" "$L1_KERNEL_BZ"; then
+	cp "$bz" "$L1_KERNEL_BZ"
+	rm -f "$L1_KERNEL"
+fi
+if [ ! -f "$L1_KERNEL" ]; then
+	say "extracting vmlinux from $(basename "$bz")"
+	extract_vmlinux "$L1_KERNEL_BZ" "$L1_KERNEL"
+fi
+# L1 boots the vmlinux through PVH when it has the note, else the bzImage.
+if has_pvh_note "$L1_KERNEL"; then
+	basename "$L1_KERNEL" >"$CACHE/l1-kernel"
+else
+	say "vmlinux has no PVH note; L1 will boot the bzImage"
+	basename "$L1_KERNEL_BZ" >"$CACHE/l1-kernel"
+fi
+
+build_l1_base
+build_l2
+build_qemu_bundle
+basename "$bz" | sed 's/^vmlinuz-//' >"$CACHE/kernel-release"
+touch "$PREPARED_STAMP"
+say "ready: L1 kernel $(cat "$CACHE/l1-kernel"), release $(cat "$CACHE/kernel-release")"

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Boot L1 (Debian's kernel under QEMU TCG emulating AMD SVM, with kvm_amd
+# loaded, so it has a real /dev/kvm) and run a payload script in it.
+#
+#   tests/nested/run-l1.sh [options] PAYLOAD_SCRIPT [FILE...]
+#
+# PAYLOAD_SCRIPT becomes /payload.sh in L1 and runs under busybox sh, in
+# /payload, after the KVM modules are loaded.  It reports to the host by
+# printing lines that start with "NESTED: "; this script prints those lines
+# on stdout without the prefix and exits with the payload's exit status.
+#
+# FILE arguments are copied into L1:
+#   PATH            to /payload/<basename of PATH>
+#   PATH=DEST       to DEST (an absolute path in L1)
+# Options:
+#   --exe PATH[=DEST]  a program plus every library `ldd` lists, at their own
+#                      absolute paths (default DEST /payload/bin/<basename>)
+#   --qemu             add qemu-system-x86_64 (+ libraries, firmware) to L1
+#   --cpio ARCHIVE     append a ready-made newc cpio archive (repeatable)
+#   --timeout SECONDS  bound the whole L1 run (default 300)
+#   --log FILE         keep L1's whole serial console in FILE
+#   --bzimage          boot L1 from the bzImage instead of the vmlinux (PVH)
+#   -v                 also print L1's own status lines and timings on stderr
+#
+# In L1: the L2 kernel is /l2/bzImage and the L2 initramfs /l2/initrd.gz
+# (also in $NESTED_L2_KERNEL / $NESTED_L2_INITRD); /tmp is a tmpfs; the
+# payload has busybox and whatever was added above.  Writing files that are
+# big compared to L1's 2 GiB of RAM is not a good idea.
+#
+# Exit status: the payload's; 124 L1 did not finish in time (or died
+# without reporting); 125 KVM did not come up in L1; 3 the tier cannot run
+# here (prepare.sh could not get its packages); 2 usage.
+
+set -u -o pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+
+timeout_s=300 log='' verbose=0 with_qemu=0 bzimage=0
+cpios=() files=() exes=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--exe) exes+=("$2"); shift 2 ;;
+	--qemu) with_qemu=1; shift ;;
+	--cpio) cpios+=("$2"); shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	--bzimage) bzimage=1; shift ;;
+	-v) verbose=1; shift ;;
+	-h | --help) usage ;;
+	-*) echo "run-l1.sh: unknown option $1" >&2; usage ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 1 ] || usage
+payload=$1
+shift
+files=("$@")
+[ -f "$payload" ] || { echo "run-l1.sh: no payload script $payload" >&2; exit 2; }
+
+"$NESTED_DIR/prepare.sh" -q || exit $?
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-l1.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+[ -n "$log" ] || log=$work/console.log
+
+# The overlay: /payload.sh and the files, as one more cpio archive.
+stage=$work/stage
+mkdir -p "$stage/payload"
+install -m 755 "$payload" "$stage/payload.sh"
+for f in "${files[@]}"; do
+	src=${f%%=*} dest=/payload/$(basename "${f%%=*}")
+	[ "$f" != "$src" ] && dest=${f#*=}
+	mkdir -p "$stage$(dirname "$dest")"
+	cp -rL "$src" "$stage$dest" || exit 2
+done
+for f in "${exes[@]}"; do
+	src=${f%%=*} dest=/payload/bin/$(basename "${f%%=*}")
+	[ "$f" != "$src" ] && dest=${f#*=}
+	copy_with_libs "$src" "$stage" "$dest" || exit 2
+done
+cpio_from_dir "$stage" "$work/overlay.cpio" || exit 2
+
+# The kernel unpacks concatenated archives one after the other.
+parts=("$L1_BASE_CPIO" "$L2_BUNDLE_CPIO")
+[ "$with_qemu" = 1 ] && parts+=("$QEMU_BUNDLE_CPIO")
+parts+=("${cpios[@]}" "$work/overlay.cpio")
+cat "${parts[@]}" >"$work/initrd" || exit 2
+
+kernel=$CACHE/$(cat "$CACHE/l1-kernel")
+[ "$bzimage" = 1 ] && kernel=$L1_KERNEL_BZ
+
+start=$(date +%s.%N)
+timeout -k 5 "$timeout_s" qemu-system-x86_64 \
+	-M q35 -accel tcg -cpu EPYC,+svm -smp 1 -m 2G \
+	-nographic -no-reboot -nic none \
+	-kernel "$kernel" -initrd "$work/initrd" \
+	-append "console=ttyS0 quiet panic=-1" </dev/null >"$log" 2>&1
+qrc=$?
+end=$(date +%s.%N)
+
+# Serial output has CRLF line ends.
+sed -i 's/\r$//' "$log"
+sed -n 's/^NESTED: \{0,1\}//p' "$log"
+
+if [ "$verbose" = 1 ]; then
+	grep '^NESTED-' "$log" >&2
+	awk -v s="$start" -v e="$end" 'BEGIN { printf "run-l1: L1 run %.1f s wall\n", e - s }' >&2
+fi
+
+code=$(sed -n 's/^NESTED-EXIT \([0-9][0-9]*\)$/\1/p' "$log" | tail -1)
+if [ -z "$code" ]; then
+	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		echo "run-l1.sh: L1 did not finish within ${timeout_s}s" >&2
+	else
+		echo "run-l1.sh: L1 ended (qemu exit $qrc) without reporting" >&2
+	fi
+	echo "run-l1.sh: last lines of L1's console:" >&2
+	tail -n 20 "$log" | sed 's/^/  | /' >&2
+	exit 124
+fi
+if [ "$code" = 125 ]; then
+	echo "run-l1.sh: KVM did not come up in L1:" >&2
+	grep '^NESTED-L1' "$log" | sed 's/^/  | /' >&2
+fi
+exit "$code"

@@ -1,0 +1,394 @@
+#!/usr/bin/env bash
+# The nested tier: Linux guests under real KVM (SVM), for what host KVM
+# (kvm-pvm) cannot show.  QEMU in TCG emulates an AMD CPU with SVM; Debian's
+# kernel boots in it (L1) and loads kvm_amd; a VMM inside L1 boots the L2
+# guest (the same kernel + a busybox initramfs that reports what it sees).
+#
+#   make check-nested            (or tests/nested/run.sh from anywhere)
+#   tests/nested/run.sh -k NAME  only the cases whose name contains NAME
+#
+# Environment: MINIVMM (default ./minivmm); NESTED_L2_TIMEOUT (seconds one
+# L2 boot may take, default 60); NESTED_L2_APPEND (the L2 kernel command
+# line before the l2.* options, default "console=ttyS0 quiet panic=-1"; drop
+# quiet to see where a boot stops); NESTED_KEEP=DIR keeps L1's console log,
+# the generated payload and the parsed output in DIR.
+#
+# One L1 boot runs every L2 boot in sequence; cases with the same VMM,
+# arguments and guest mode share one L2 boot.  Prints PASS name / FAIL
+# name: why / SKIP name: why per case and closes with
+# "nested: N passed, N failed, N skipped"; exits 1 if any case failed.
+# When this machine cannot get QEMU and the kernel package (prepare.sh),
+# the whole tier is one SKIP.
+
+set -u -o pipefail
+NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
+cd "$NESTED_DIR/../.." || exit 2
+. "$NESTED_DIR/lib.sh"
+
+MINIVMM=${MINIVMM:-./minivmm}
+L2_TIMEOUT=${NESTED_L2_TIMEOUT:-60}
+L2_GRACE=10
+L2_APPEND=${NESTED_L2_APPEND:-console=ttyS0 quiet panic=-1}
+filter=
+[ "${1:-}" = -k ] && filter=${2:-}
+
+passed=0 failed=0 skipped=0
+pass() { echo "PASS $1${2:+ ($2)}"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
+closing() {
+	echo "nested: $passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+# --- the case table ------------------------------------------------------------
+#
+# qemu_case NAME "ARGS" EXPECT...   L2 VMM: qemu-system-x86_64 -enable-kvm
+#                                   -cpu host -nodefaults -display none
+#                                   -serial stdio -no-reboot ARGS -kernel ...
+# l2_case NAME "ARGS" EXPECT...     L2 VMM: minivmm run ARGS -kernel ...
+#                                   -initrd ... -append ... -serial stdio
+# EXPECT, all must hold:
+#   marker        the L2 init's marker line was printed
+#   nproc=N       Linux has N CPUs online
+#   mem           MemTotal is between 85 % and 100 % of -m
+#   e820          Linux's BIOS-e820 lines equal minivmm's E820 table
+#                 (`minivmm memmap ARGS -kernel ...`), both sorted and merged
+#   numa=N        N NUMA nodes in /sys/devices/system/node
+#   node=ID:CPUS  node ID has cpulist CPUS (e.g. node=1:2-3)
+#   console       boots with l2.mode=console; types a command on the serial
+#                 console and expects its output; then types poweroff -f
+#   reboot        the guest ends with reboot -f instead of poweroff -f
+#   exit=N        the VMM exits by itself with status N (without exit=, a
+#                 case only looks at what the guest printed, and a VMM that
+#                 had to be stopped after NESTED_L2_TIMEOUT is not a failure)
+#   maxsec=S      the marker came within S seconds of starting the VMM
+
+case_names=() case_vmm=() case_args=() case_expect=()
+qemu_case() { add_case qemu "$@"; }
+l2_case() { add_case minivmm "$@"; }
+add_case() {
+	local vmm=$1 name=$2 args=$3
+	shift 3
+	case $name in *"$filter"*) ;; *) return ;; esac
+	case_names+=("$name") case_vmm+=("$vmm") case_args+=("$args") case_expect+=("$*")
+}
+
+L2_512="-M pc -m 512M -smp 1"
+L2_1G_SMP2="-M pc -m 1G -smp 2"
+L2_NUMA="-M pc -m 1G -smp 2
+ -object memory-backend-ram,id=m0,size=512M -object memory-backend-ram,id=m1,size=512M
+ -numa node,memdev=m0,cpus=0,nodeid=0 -numa node,memdev=m1,cpus=1,nodeid=1"
+
+# The reference VMM: proves the tier itself (and these helpers) work.
+qemu_case qemu-l2-boot "$L2_512" marker nproc=1 mem exit=0
+qemu_case qemu-l2-numa "$L2_NUMA" marker nproc=2 numa=2 node=0:0 node=1:1 mem exit=0
+qemu_case qemu-l2-console "$L2_512" marker console exit=0
+
+# ---- minivmm cases (skipped until minivmm can boot Linux) -------------------
+l2_case minivmm-l2-boot "$L2_512" marker
+l2_case minivmm-l2-smp1 "$L2_512" nproc=1
+l2_case minivmm-l2-smp2 "$L2_1G_SMP2" nproc=2
+l2_case minivmm-l2-memtotal "$L2_1G_SMP2" mem
+l2_case minivmm-l2-e820 "$L2_1G_SMP2" e820
+l2_case minivmm-l2-e820-high "-M pc,max-ram-below-4g=1G -m 2G" e820 mem
+l2_case minivmm-l2-numa "$L2_NUMA" numa=2 node=0:0 node=1:1 mem
+l2_case minivmm-l2-console "$L2_512" console
+l2_case minivmm-l2-poweroff "$L2_512" exit=0
+l2_case minivmm-l2-reboot "$L2_512" reboot exit=4
+# -----------------------------------------------------------------------------
+
+# --- can minivmm boot Linux? ------------------------------------------------------
+
+# Empty when it can; else why not.
+minivmm_cannot() {
+	local junk out
+	[ -x "$MINIVMM" ] || { echo "no $MINIVMM (run make)"; return; }
+	"$MINIVMM" run --help 2>&1 | grep -q -e '-kernel' ||
+		{ echo "minivmm cannot boot Linux yet (run --help has no -kernel)"; return; }
+	# A kernel that is not one: a loader that exists rejects it; one that
+	# does not exist yet says so first.
+	junk=$(mktemp) && head -c 4096 /dev/zero >"$junk"
+	out=$(timeout 10 "$MINIVMM" run -M pc -m 64M -kernel "$junk" -append console=ttyS0 \
+		-serial none --timeout 2 </dev/null 2>&1 >/dev/null)
+	rm -f "$junk"
+	if grep -q -i -e 'not supported yet' -e 'unknown option' <<<"$out"; then
+		echo "minivmm cannot boot Linux yet ($(head -1 <<<"$out"))"
+	fi
+}
+
+# --- helpers for the checks -----------------------------------------------------
+
+# size_mib SIZE: minivmm/QEMU size syntax (bare number = MiB) in MiB.
+size_mib() {
+	local s=${1^^} n
+	n=${s%[KMGT]}
+	case $s in
+	*K) echo $((n / 1024)) ;;
+	*G) echo $((n * 1024)) ;;
+	*T) echo $((n * 1024 * 1024)) ;;
+	*) echo "$n" ;;
+	esac
+}
+
+arg_after() { # ARGS OPTION: the word after OPTION in ARGS
+	local prev='' w
+	for w in $1; do
+		[ "$prev" = "$2" ] && { echo "$w"; return; }
+		prev=$w
+	done
+}
+
+# e820_norm: "START-END type" lines (16 hex digits, Linux's type names),
+# sorted, adjacent/overlapping ranges of one type merged.  Reads either
+# Linux's "[mem 0x...-0x...] usable" or minivmm's "0x...-0x... RAM ...".
+e820_norm() {
+	awk '
+	function pad(s) { s = tolower(s); sub(/^0x/, "", s); while (length(s) < 16) s = "0" s; return s }
+	{
+		line = $0; sub(/^.*\[mem /, "", line); sub(/^ *[0-9]+: /, "", line)
+		if (!match(line, /^0x[0-9a-fA-F]+-0x[0-9a-fA-F]+/)) next
+		r = substr(line, 1, RLENGTH); t = substr(line, RLENGTH + 1)
+		sub(/^\] */, "", t); sub(/^ +/, "", t)
+		if (t ~ /^RAM/) t = "usable"; else if (t ~ /^RESERVED/) t = "reserved"
+		else if (t ~ /^ACPI/ && t !~ /^ACPI (data|NVS)/) t = "ACPI data"
+		else if (t ~ /^NVS/) t = "ACPI NVS"; else if (t ~ /^UNUSABLE/) t = "unusable"
+		sub(/ +[0-9.]+ [KMGT]?i?B$/, "", t)
+		split(r, p, "-")
+		print pad(p[1]), pad(p[2]), t
+	}' | LC_ALL=C sort | awk '
+	function hex(s,   n, i) {
+		n = 0
+		for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+		return n
+	}
+	{
+		t = $3; for (i = 4; i <= NF; i++) t = t " " $i
+		if (have && t == ct && hex($1) <= hex(ce) + 1) {
+			if (hex($2) > hex(ce)) ce = $2
+			next
+		}
+		if (have) print "0x" cs "-0x" ce " " ct
+		cs = $1; ce = $2; ct = t; have = 1
+	}
+	END { if (have) print "0x" cs "-0x" ce " " ct }'
+}
+
+# --- the run ------------------------------------------------------------------------
+
+"$NESTED_DIR/prepare.sh" -q 2>"${TMPDIR:-/tmp}/nested-prepare.$$"
+prc=$?
+preperr=$(tail -n 1 "${TMPDIR:-/tmp}/nested-prepare.$$")
+rm -f "${TMPDIR:-/tmp}/nested-prepare.$$"
+if [ "$prc" = 3 ]; then
+	skip nested "${preperr#nested: }"
+	closing
+elif [ "$prc" != 0 ]; then
+	fail nested-prepare "${preperr#nested: }"
+	closing
+fi
+
+why_not=$(minivmm_cannot)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-nested.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+payload=$work/payload.sh
+
+# Which L2 boot each case uses (run_of[i]); cases that boot the same thing
+# share one.  A run is "VMM|ARGS|EXPECT words that change the guest".
+declare -A run_id=()
+run_of=() runs=0 need_minivmm=0 first_minivmm=
+{
+	echo '# generated by tests/nested/run.sh'
+	echo 'grep -q "^kvm_amd " /proc/modules && [ -c /dev/kvm ] && kvm=ok || kvm=missing'
+	echo 'echo "NESTED: kvm $kvm npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null)"'
+	echo 'minivmm_dead='
+} >"$payload"
+for i in "${!case_names[@]}"; do
+	# shellcheck disable=SC2086,SC2116 # ARGS on one line, spaces collapsed
+	vmm=${case_vmm[i]} args=$(echo ${case_args[i]}) mode=report end=poweroff
+	run_of[i]=
+	if [ "$vmm" = minivmm ] && [ -n "$why_not" ]; then
+		continue
+	fi
+	for e in ${case_expect[i]}; do
+		case $e in console) mode=console ;; reboot) end=reboot ;; esac
+	done
+	key="$vmm|$args|$mode|$end"
+	if [ -z "${run_id[$key]:-}" ]; then
+		runs=$((runs + 1))
+		run_id[$key]=r$runs
+		append="$L2_APPEND l2.mode=$mode l2.end=$end"
+		# Once the guest is about to power off or reboot, the VMM has
+		# $L2_GRACE s to exit by itself before it is stopped.
+		inputs=(-s L2-REPORT-END "$L2_GRACE")
+		if [ "$mode" = console ]; then
+			inputs=(-i L2-CONSOLE-READY 'echo L2-TYPED-$((6*7))' -i L2-TYPED-42 'poweroff -f'
+				-s L2-TYPED-42 "$L2_GRACE")
+		fi
+		if [ "$vmm" = qemu ]; then
+			cmd="qemu-system-x86_64 -enable-kvm -cpu host -nodefaults -display none"
+			cmd+=" -serial stdio -no-reboot $args"
+		else
+			cmd="/payload/bin/minivmm run $args"
+			need_minivmm=1
+		fi
+		# When minivmm's first boot does not reach the marker, its other
+		# boots are not tried: each would only wait for its timeout.
+		if [ "$vmm" = minivmm ] && [ -n "$first_minivmm" ]; then
+			printf 'if [ -n "$minivmm_dead" ]; then echo "NESTED: L2 %s end exit=notrun ms=0 marker_ms=-"; else ' \
+				"r$runs" >>"$payload"
+		fi
+		printf 'l2-run %s %s' "r$runs" "$L2_TIMEOUT" >>"$payload"
+		printf ' %q' "${inputs[@]}" -- >>"$payload"
+		printf ' %s -kernel /l2/bzImage -initrd /l2/initrd.gz -append %q' "$cmd" "$append" >>"$payload"
+		[ "$vmm" = minivmm ] && printf ' -serial stdio' >>"$payload"
+		if [ "$vmm" = minivmm ]; then
+			if [ -z "$first_minivmm" ]; then
+				first_minivmm=${case_names[i]}
+				printf ' || minivmm_dead=1' >>"$payload"
+			else
+				printf '; fi' >>"$payload"
+			fi
+		fi
+		echo >>"$payload"
+	fi
+	run_of[i]=${run_id[$key]}
+done
+echo 'exit 0' >>"$payload"
+
+l1_args=(--timeout $((90 + runs * (L2_TIMEOUT + 15))) --log "$work/console.log")
+[ "$runs" -gt 0 ] && l1_args+=(--qemu)
+[ "$need_minivmm" = 1 ] && l1_args+=(--exe "$MINIVMM=/payload/bin/minivmm")
+
+t0=$(date +%s)
+"$NESTED_DIR/run-l1.sh" "${l1_args[@]}" "$payload" >"$work/out" 2>"$work/err"
+l1rc=$?
+t1=$(date +%s)
+if [ -n "${NESTED_KEEP:-}" ]; then
+	mkdir -p "$NESTED_KEEP" && cp "$work/console.log" "$work/payload.sh" "$work/out" "$NESTED_KEEP/"
+fi
+l1_why=
+case $l1rc in
+0) ;;
+125) l1_why="KVM did not come up in L1" ;;
+124) l1_why="L1 did not finish: $(grep -m1 'run-l1.sh:' "$work/err" | sed 's/^run-l1.sh: //')" ;;
+*) l1_why="L1 payload exited $l1rc" ;;
+esac
+
+if [ -z "$filter" ] || [[ nested-kvm-available == *"$filter"* ]]; then
+	if grep -q '^kvm ok' "$work/out"; then
+		pass nested-kvm-available "one L1 boot ran all L2 boots in $((t1 - t0)) s"
+	else
+		fail nested-kvm-available "${l1_why:-no kvm_amd or no /dev/kvm in L1}"
+	fi
+fi
+
+# check_case I: PASS/FAIL/SKIP line for case I.
+check_case() {
+	local i=$1 name=${case_names[$1]} rid=${run_of[$1]} out end rc ms mk e why=
+	local want_exit='' v m lo hi got exp
+	if [ -z "$rid" ]; then
+		skip "$name" "$why_not"
+		return
+	fi
+	out=$work/$rid.console
+	sed -n "s/^L2 $rid | //p" "$work/out" >"$out"
+	end=$(sed -n "s/^L2 $rid end //p" "$work/out" | tail -1)
+	if [ -z "$end" ]; then
+		fail "$name" "the L2 boot never finished${l1_why:+ ($l1_why)}"
+		return
+	fi
+	rc=$(sed -n 's/.*exit=\([^ ]*\).*/\1/p' <<<"$end")
+	ms=$(sed -n 's/.*ms=\([0-9]*\) .*/\1/p' <<<"$end")
+	mk=$(sed -n 's/.*marker_ms=\([^ ]*\).*/\1/p' <<<"$end")
+	for e in ${case_expect[i]}; do
+		case $e in exit=*) want_exit=${e#exit=} ;; esac
+	done
+	if [ "$rc" = notrun ]; then
+		fail "$name" "not run: the first minivmm boot ($first_minivmm) did not reach the L2 marker"
+		return
+	elif [ "$rc" = stopped ] && [ -n "$want_exit" ]; then
+		v=poweroff
+		[[ " ${case_expect[i]} " == *" reboot "* ]] && v=reboot
+		why="the VMM did not exit within ${L2_GRACE}s of the guest's $v (stopped, code ${end#*code=})"
+		why=${why%% ms=*}")"
+	elif [ "$rc" = timeout ]; then
+		why="stopped after ${L2_TIMEOUT}s"
+		if grep -q MINIVMM-L2-INIT-REACHED "$out"; then
+			why+=" (the L2 init was reached)"
+		fi
+	elif [ -n "$want_exit" ] && [ "$rc" != "$want_exit" ]; then
+		why="exit $rc, expected $want_exit"
+	fi
+	for e in ${case_expect[i]}; do
+		[ -z "$why" ] || break
+		v=${e#*=}
+		case $e in
+		marker)
+			grep -qx MINIVMM-L2-INIT-REACHED "$out" || why="no marker line from the L2 init"
+			;;
+		nproc=*)
+			got=$(sed -n 's/^L2-NPROC: //p' "$out")
+			[ "$got" = "$v" ] || why="nproc ${got:-missing}, expected $v"
+			;;
+		mem)
+			m=$(size_mib "$(arg_after "${case_args[i]}" -m)")
+			got=$(sed -n 's/^L2-MEMTOTAL-KB: //p' "$out")
+			lo=$((m * 1024 * 85 / 100)) hi=$((m * 1024))
+			if [ -z "$got" ] || [ "$got" -lt "$lo" ] || [ "$got" -gt "$hi" ]; then
+				why="MemTotal ${got:-missing} kB, expected $lo..$hi for -m ${m}M"
+			fi
+			;;
+		e820)
+			sed -n 's/^L2-E820: //p' "$out" | e820_norm >"$out.e820"
+			# shellcheck disable=SC2086 # ARGS are words
+			"$MINIVMM" memmap ${case_args[i]} -kernel "$L1_KERNEL_BZ" 2>/dev/null |
+				sed -n '/^E820:/,/^$/p' | e820_norm >"$out.want"
+			if [ ! -s "$out.want" ]; then
+				why="minivmm memmap printed no E820 table"
+			elif ! cmp -s "$out.e820" "$out.want"; then
+				why="E820 differs: Linux only [$(comm -23 "$out.e820" "$out.want" | paste -sd';')]"
+				why+=" minivmm only [$(comm -13 "$out.e820" "$out.want" | paste -sd';')]"
+			fi
+			;;
+		numa=*)
+			got=$(sed -n 's/^L2-NUMA-NODES: //p' "$out")
+			[ "$got" = "$v" ] || why="${got:-no} NUMA nodes, expected $v"
+			;;
+		node=*)
+			exp="L2-NUMA-NODE: ${v%%:*} cpus=${v#*:} "
+			grep -q -F "$exp" "$out" ||
+				why="node ${v%%:*}: $(grep "^L2-NUMA-NODE: ${v%%:*} " "$out" | cut -c15- || echo missing), expected cpus=${v#*:}"
+			;;
+		console)
+			grep -q 'L2-TYPED-42$' "$out" || why="the command typed on the console did not run"
+			;;
+		maxsec=*)
+			case $mk in
+			[0-9]*) [ "$mk" -le $((v * 1000)) ] || why="marker after $mk ms, limit ${v}s" ;;
+			*) why="no marker" ;;
+			esac
+			;;
+		reboot | exit=*) ;;
+		*) why="unknown expectation '$e' in the case table" ;;
+		esac
+	done
+	if [ -n "$why" ]; then
+		fail "$name" "$why"
+		tail -n 5 "$out" | sed 's/^/    | /'
+		sed -n "s/^L2 $rid ! /    ! /p" "$work/out" | head -5
+	else
+		v=$(awk -v m="$mk" -v e="$ms" -v rc="$rc" 'BEGIN {
+			if (m ~ /^[0-9]+$/) printf "marker at %.1f s, ", m / 1000
+			if (rc == "stopped") printf "VMM stopped at %.1f s", e / 1000
+			else printf "exit %s at %.1f s", rc, e / 1000 }')
+		pass "$name" "$v"
+	fi
+}
+
+for i in "${!case_names[@]}"; do
+	check_case "$i"
+done
+closing
