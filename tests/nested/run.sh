@@ -262,12 +262,23 @@ l1_args=(--timeout $((90 + runs * (L2_TIMEOUT + 15))) --log "$work/console.log")
 [ "$runs" -gt 0 ] && l1_args+=(--qemu)
 [ "$need_minivmm" = 1 ] && l1_args+=(--exe "$MINIVMM=/payload/bin/minivmm")
 
-t0=$(date +%s)
-"$NESTED_DIR/run-l1.sh" "${l1_args[@]}" "$payload" >"$work/out" 2>"$work/err"
-l1rc=$?
-t1=$(date +%s)
+# One retry when L1 itself does not finish: emulated SVM under TCG has
+# been seen to wedge the whole L1 kernel once in many runs (every L2 boot
+# has its own limit, so a stuck VMM alone cannot cause this).  The retry is
+# reported; the verdicts below come from the run that finished.
+for attempt in 1 2; do
+	t0=$(date +%s)
+	"$NESTED_DIR/run-l1.sh" "${l1_args[@]}" "$payload" >"$work/out" 2>"$work/err"
+	l1rc=$?
+	t1=$(date +%s)
+	[ "$l1rc" = 124 ] && [ "$attempt" = 1 ] || break
+	echo "NOTE nested: L1 did not finish within its limit ($((t1 - t0)) s; last L2 lines:" \
+		"$(grep -o 'L2 r[0-9]* end.*' "$work/out" | tail -1)); booting L1 again, once"
+	cp "$work/console.log" "$work/console-attempt1.log" 2>/dev/null
+done
 if [ -n "${NESTED_KEEP:-}" ]; then
 	mkdir -p "$NESTED_KEEP" && cp "$work/console.log" "$work/payload.sh" "$work/out" "$NESTED_KEEP/"
+	cp "$work/console-attempt1.log" "$NESTED_KEEP/" 2>/dev/null
 fi
 l1_why=
 case $l1rc in
