@@ -56,6 +56,7 @@ struct boot_state {
 	uint64_t pml4_gpa;
 	uint16_t cs_sel, ds_sel; /* protected/long mode selectors */
 	uint64_t rsi; /* Linux: address of the zero page */
+	uint64_t rbx; /* PVH: address of struct hvm_start_info */
 	bool reset_vector; /* start as a PC after reset (F000:FFF0) */
 };
 

@@ -349,6 +349,23 @@ boot boot-4g "minivmm-test=4g" E820_4G "$(initrd_at 0x80000000)" -- \
 boot boot-1g-smp2 "$CMD smp=2" E820_1G "$(initrd_at $LOW_END_1G)" -- \
 	-m 1G -smp 2 -kernel "$KERNEL" -initrd "$INITRD" -append "$CMD smp=2"
 boot boot-no-initrd "" E820_64M - -- -m 64M -kernel "$KERNEL"
+
+# An ELF kernel with a Xen PVH note (guests/tinypvh.S): entered in 32-bit
+# protected mode with EBX = hvm_start_info; it checks the start info, the
+# memory map, the module list (the initrd) and the command line.
+pvh_boot() {
+	ready pvh-boot kvm "$G/tinypvh.bin" || return
+	run -M pc -m 64M -kernel "$G/tinypvh.bin" -initrd "$INITRD" \
+		-append "pvh test" -serial none
+	if [ "$rc" = 4 ] && ! grep -q '^FAIL' "$OUT" &&
+		grep -qx DONE "$OUT" && grep -qx 'modules: 1' "$OUT" &&
+		[ "$(grep -c '^PASS ' "$OUT")" -ge 4 ]; then
+		pass pvh-boot
+	else
+		fail pvh-boot "want exit 4, four PASS lines, 'modules: 1', DONE; got '$(grep -m1 '^FAIL' "$OUT")'"
+	fi
+}
+pvh_boot
 boot append-max "$APPEND_MAX" E820_64M - -- \
 	-m 64M -kernel "$KERNEL" -append "$APPEND_MAX"
 # initrd_addr_max 0xffffffff: the end of RAM below 4 GiB (3 GiB) decides.

@@ -363,6 +363,7 @@ int arch_vcpu_init(struct vcpu *vcpu)
 		}
 		regs.rip = b->entry;
 		regs.rsi = b->rsi;
+		regs.rbx = b->rbx;
 	}
 
 	for (size_t i = 0; i < cfg->nr_regs && vcpu->id == 0; i++) {

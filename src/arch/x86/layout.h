@@ -189,4 +189,21 @@
 /* QEMU's ACPI_BUILD_ALIGN_SIZE: the loader file is padded to a multiple. */
 #define PC_ACPI_LOADER_ALIGN 0x1000u
 
+/* ------------------------------------------------------------------------
+ * pc machine, an ELF kernel booted by its PVH entry (Xen's PVH boot ABI,
+ * as QEMU and Firecracker do; xen/include/public/arch-x86/hvm/start_info.h).
+ * The command line, ACPI tables, RSDP, initrd and E820 layout are those of
+ * the bzImage path above; the zero page is not used.
+ *
+ *   0x6000 ............... struct hvm_start_info (56 bytes); EBX points here
+ *   0x6040 ............... module list: the initrd (one 32-byte entry)
+ *   0x6080-0x6c7f ........ memory map, up to E820_MAX_ENTRIES 24-byte entries
+ *   0x9000-0x10fff ....... boot GDT (flat 32-bit code 0x10, data 0x18)
+ *   >= 0x100000 .......... the PT_LOAD segments at their p_paddr
+ * ------------------------------------------------------------------------ */
+#define PVH_START_INFO 0x6000ull
+#define PVH_MODLIST 0x6040ull
+#define PVH_MEMMAP 0x6080ull
+#define PVH_MEMMAP_END 0x6c80ull /* exclusive; below LINUX_ZERO_PAGE */
+
 #endif

@@ -11,7 +11,9 @@
 #include "acpi.h"
 #include "layout.h"
 #include "loader/bzimage.h"
+#include "loader/elf.h"
 #include "log.h"
+#include "pvh.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -120,8 +122,8 @@ static void put_le(uint8_t *p, uint64_t v, unsigned n)
 }
 
 /* Initrd as high as the kernel allows, below the end of low RAM (boot.rst). */
-static int load_initrd(struct vm *vm, const struct bzimage_info *k,
-		       uint64_t low_end, uint64_t kernel_end, uint8_t *zp)
+int load_initrd(struct vm *vm, const struct bzimage_info *k,
+		uint64_t low_end, uint64_t kernel_end, uint8_t *zp)
 {
 	const char *path = vm->cfg->initrd;
 	uint64_t size, top, addr;
@@ -183,8 +185,8 @@ int linux_boot_table(const struct pc_memory_layout *layout,
  * OS also scans for it; QEMU's loader script does the relocation.
  * *acpi_base: the blob's address (the end of low RAM when there are none).
  */
-static int place_acpi(struct vm *vm, const struct pc_memory_layout *layout,
-		      uint64_t *acpi_base, uint8_t *zp)
+int place_acpi(struct vm *vm, const struct pc_memory_layout *layout,
+	       uint64_t *acpi_base, uint8_t *zp)
 {
 	struct acpi_tables t;
 	uint8_t *blob, rsdp[ACPI_RSDP_SIZE];
@@ -233,6 +235,11 @@ int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
 	image = read_file("-kernel", cfg->kernel, LINUX_KERNEL_FILE_MAX, &len);
 	if (!image)
 		return -1;
+	if (elf_is_elf(image, len)) { /* vmlinux: the PVH entry (pvh.c) */
+		r = pvh_boot_setup(vm, layout, image, len);
+		free(image);
+		return r;
+	}
 	e820 = calloc(1, sizeof(*e820));
 	zp = calloc(1, ZP_SIZE);
 	if (!e820 || !zp) {

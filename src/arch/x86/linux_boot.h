@@ -29,4 +29,19 @@ int linux_boot_table(const struct pc_memory_layout *layout,
 
 int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout);
 
+/*
+ * Shared with the PVH loader (pvh.c).  Both also record what they did in the
+ * zero page zp (4 KiB): place_acpi the RSDP address (when there are tables),
+ * load_initrd the initrd's address and size (BZ_RAMDISK_IMAGE/SIZE).
+ * place_acpi puts the ACPI tables at the top of low RAM and the RSDP at
+ * LINUX_RSDP_ADDR; *acpi_base is where the tables start (the end of low RAM
+ * when there are none).  load_initrd reads -initrd and puts it as high as
+ * k allows below low_end and above kernel_end.
+ */
+struct bzimage_info;
+int place_acpi(struct vm *vm, const struct pc_memory_layout *layout,
+	       uint64_t *acpi_base, uint8_t *zp);
+int load_initrd(struct vm *vm, const struct bzimage_info *k,
+		uint64_t low_end, uint64_t kernel_end, uint8_t *zp);
+
 #endif

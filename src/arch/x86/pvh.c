@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+#include "pvh.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "acpi.h"
+#include "e820.h"
+#include "layout.h"
+#include "linux_boot.h"
+#include "loader/bzimage.h"
+#include "loader/elf.h"
+#include "log.h"
+#include "vm.h"
+#include "x86.h"
+
+#define SCRATCH_ZP_SIZE 0x1000
+
+static void put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static int load_segments(struct vm *vm, const char *name,
+			 const struct elf_info *info, const uint8_t *image)
+{
+	for (size_t i = 0; i < info->nr_segs; i++) {
+		const struct elf_segment *s = &info->segs[i];
+		uint64_t bss = s->memsz - s->filesz;
+		uint8_t *hva;
+
+		if (copy_to_guest(&vm->mem, s->paddr, image + s->offset,
+				  s->filesz) < 0)
+			return err_set("-kernel %s: segment at 0x%llx (0x%llx bytes) is not in RAM",
+				       name, (unsigned long long)s->paddr,
+				       (unsigned long long)s->filesz);
+		if (!bss)
+			continue;
+		hva = gpa_to_hva(&vm->mem, s->paddr + s->filesz, bss);
+		if (!hva)
+			return err_set("-kernel %s: segment at 0x%llx (0x%llx bytes in memory) is not in RAM",
+				       name, (unsigned long long)s->paddr,
+				       (unsigned long long)s->memsz);
+		memset(hva, 0, bss);
+	}
+	return 0;
+}
+
+int pvh_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
+		   const uint8_t *image, size_t len)
+{
+	const struct vm_config *cfg = vm->cfg;
+	const char *name = cfg->kernel;
+	const char *append = cfg->append ? cfg->append : "";
+	size_t cmdlen = strlen(append);
+	uint64_t gdt[4] = { 0, 0, GDT_CODE32, GDT_DATA };
+	uint8_t si[PVH_START_INFO_SIZE] = { 0 };
+	uint8_t mod[PVH_MODLIST_ENTRY_SIZE] = { 0 };
+	struct bzimage_info no_header = { 0 }; /* initrd limit as QEMU: 0x37ffffff */
+	struct elf_info *info = calloc(1, sizeof(*info));
+	struct e820_table *e820 = calloc(1, sizeof(*e820));
+	uint8_t *zp = calloc(1, SCRATCH_ZP_SIZE);
+	uint8_t *map = NULL;
+	uint64_t acpi_base;
+	int r = -1;
+
+	if (!info || !e820 || !zp) {
+		err_set("out of memory");
+		goto out;
+	}
+	if (elf_parse(image, len, name, info) < 0) {
+		err_set("-kernel %s", err_msg());
+		goto out;
+	}
+	if (info->load_start < LINUX_KERNEL_ADDR ||
+	    info->load_end > layout->below_4g) {
+		err_set("-kernel %s: loads at 0x%llx-0x%llx; it must lie between 0x%llx and the end of RAM below 4 GiB (0x%llx)%s",
+			name, (unsigned long long)info->load_start,
+			(unsigned long long)info->load_end,
+			(unsigned long long)LINUX_KERNEL_ADDR,
+			(unsigned long long)layout->below_4g,
+			info->load_start < LINUX_KERNEL_ADDR ? "" :
+							       "; give more memory");
+		goto out;
+	}
+	if (load_segments(vm, name, info, image) < 0)
+		goto out;
+
+	if (cmdlen + 1 > LINUX_CMDLINE_MAX) {
+		err_set("-append: %zu bytes, at most %llu", cmdlen,
+			(unsigned long long)LINUX_CMDLINE_MAX - 1);
+		goto out;
+	}
+	if (copy_to_guest(&vm->mem, LINUX_CMDLINE, append, cmdlen + 1) < 0) {
+		err_set("-append: no RAM at 0x%llx",
+			(unsigned long long)LINUX_CMDLINE);
+		goto out;
+	}
+
+	if (place_acpi(vm, layout, &acpi_base, zp) < 0)
+		goto out;
+	if (info->load_end > acpi_base) {
+		err_set("-kernel %s: needs RAM up to 0x%llx but the ACPI tables start at 0x%llx; give more memory",
+			name, (unsigned long long)info->load_end,
+			(unsigned long long)acpi_base);
+		goto out;
+	}
+	if (cfg->initrd) {
+		if (load_initrd(vm, &no_header, acpi_base, info->load_end, zp) < 0)
+			goto out;
+		put_le(mod, get_le(zp + BZ_RAMDISK_IMAGE, 4), 8);
+		put_le(mod + 8, get_le(zp + BZ_RAMDISK_SIZE, 4), 8);
+		/* cmdline_paddr 0: the module has no command line. */
+		if (copy_to_guest(&vm->mem, PVH_MODLIST, mod, sizeof(mod)) < 0) {
+			err_set("PVH module list at 0x%llx is not RAM",
+				(unsigned long long)PVH_MODLIST);
+			goto out;
+		}
+		put_le(si + PVH_SI_NR_MODULES, 1, 4);
+		put_le(si + PVH_SI_MODLIST_PADDR, PVH_MODLIST, 8);
+	}
+
+	/* The memory map: the E820 table the bzImage path puts in the zero page. */
+	if (linux_boot_e820(layout, acpi_base, e820) < 0)
+		goto out;
+	if (e820->nr * PVH_MEMMAP_ENTRY_SIZE > PVH_MEMMAP_END - PVH_MEMMAP) {
+		err_set("the E820 map has %zu entries; the PVH memory map holds %llu",
+			e820->nr,
+			(PVH_MEMMAP_END - PVH_MEMMAP) / PVH_MEMMAP_ENTRY_SIZE);
+		goto out;
+	}
+	map = calloc(e820->nr ? e820->nr : 1, PVH_MEMMAP_ENTRY_SIZE);
+	if (!map) {
+		err_set("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < e820->nr; i++) {
+		uint8_t *p = map + i * PVH_MEMMAP_ENTRY_SIZE;
+
+		put_le(p, e820->entries[i].addr, 8);
+		put_le(p + 8, e820->entries[i].size, 8);
+		put_le(p + 16, e820->entries[i].type, 4);
+	}
+	if (copy_to_guest(&vm->mem, PVH_MEMMAP, map,
+			  e820->nr * PVH_MEMMAP_ENTRY_SIZE) < 0) {
+		err_set("PVH memory map at 0x%llx is not RAM",
+			(unsigned long long)PVH_MEMMAP);
+		goto out;
+	}
+
+	put_le(si + PVH_SI_MAGIC, PVH_START_MAGIC, 4);
+	put_le(si + PVH_SI_VERSION, PVH_START_VERSION, 4);
+	put_le(si + PVH_SI_CMDLINE_PADDR, LINUX_CMDLINE, 8);
+	if (acpi_machine_has_tables(&layout->compat))
+		put_le(si + PVH_SI_RSDP_PADDR, LINUX_RSDP_ADDR, 8);
+	put_le(si + PVH_SI_MEMMAP_PADDR, PVH_MEMMAP, 8);
+	put_le(si + PVH_SI_MEMMAP_ENTRIES, e820->nr, 4);
+	if (copy_to_guest(&vm->mem, PVH_START_INFO, si, sizeof(si)) < 0) {
+		err_set("PVH start_info at 0x%llx is not RAM",
+			(unsigned long long)PVH_START_INFO);
+		goto out;
+	}
+
+	/*
+	 * PVH ABI (Xen docs/misc/pvh.pandoc): 32-bit protected mode, paging
+	 * off, flat 4 GiB CS (execute/read) and DS/ES/SS (read/write), EBX =
+	 * the start_info address.
+	 */
+	vm->boot.mode = CPU_MODE_PROTECTED;
+	vm->boot.cs_sel = FLAT_SEL_CODE32;
+	vm->boot.ds_sel = FLAT_SEL_DATA;
+	vm->boot.entry = info->pvh_entry;
+	vm->boot.rsi = 0;
+	vm->boot.rbx = PVH_START_INFO;
+	vm->boot.load_addr = info->load_start;
+	vm->boot.image_size = info->load_end - info->load_start;
+	vm->boot.tables_gpa = LINUX_BOOT_TABLES;
+	r = x86_write_boot_tables(vm, LINUX_BOOT_TABLES, false, gdt);
+	if (r == 0)
+		log_info("PVH boot: %zu segments at 0x%llx-0x%llx, entry 0x%x, start_info at 0x%llx (%zu E820 entries%s)",
+			 info->nr_segs, (unsigned long long)info->load_start,
+			 (unsigned long long)info->load_end, info->pvh_entry,
+			 (unsigned long long)PVH_START_INFO, e820->nr,
+			 cfg->initrd ? ", initrd as module 0" : "");
+out:
+	free(info);
+	free(e820);
+	free(zp);
+	free(map);
+	return r;
+}

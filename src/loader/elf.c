@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+#include "elf.h"
+
+#include <string.h>
+
+#include "log.h"
+
+/* Elf64_Ehdr field offsets (System V gABI, "ELF Header"). */
+#define EH_CLASS 4
+#define EH_DATA 5
+#define EH_VERSION_ID 6
+#define EH_TYPE 16
+#define EH_MACHINE 18
+#define EH_VERSION 20
+#define EH_ENTRY 24
+#define EH_PHOFF 32
+#define EH_PHENTSIZE 54
+#define EH_PHNUM 56
+
+/* Elf64_Phdr field offsets. */
+#define PH_TYPE 0
+#define PH_OFFSET 8
+#define PH_PADDR 24
+#define PH_FILESZ 32
+#define PH_MEMSZ 40
+#define PH_ALIGN 48
+
+#define ELFCLASS64 2
+#define ELFDATA2LSB 1
+#define EV_CURRENT 1
+#define ET_EXEC 2
+#define ET_DYN 3
+
+#define NOTE_HDR_SIZE 12 /* namesz, descsz, type: 32 bits each */
+
+static uint64_t get_le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* [off, off + size) lies inside a buffer of len bytes (no wrap). */
+static bool in_file(uint64_t off, uint64_t size, size_t len)
+{
+	return off <= len && size <= len - off;
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+bool elf_is_elf(const uint8_t *buf, size_t len)
+{
+	return len >= 4 && memcmp(buf, "\177ELF", 4) == 0;
+}
+
+/*
+ * Walk the notes of one PT_NOTE segment, [off, off + size) of the file,
+ * already checked to lie inside it.  *found is set when the PVH note is
+ * there.
+ */
+static int walk_notes(const uint8_t *buf, uint64_t off, uint64_t size,
+		      uint64_t align, const char *name, struct elf_info *info,
+		      bool *found)
+{
+	uint64_t pos = 0;
+
+	while (pos < size) {
+		uint64_t namesz, descsz, type, name_end, desc_off, desc_end;
+		const uint8_t *n;
+
+		if (size - pos < NOTE_HDR_SIZE)
+			return err_set("%s: truncated note header at file offset 0x%llx",
+				       name, (unsigned long long)(off + pos));
+		n = buf + off + pos;
+		namesz = get_le(n, 4);
+		descsz = get_le(n + 4, 4);
+		type = get_le(n + 8, 4);
+		/* 32-bit sizes in 64-bit arithmetic: no overflow here. */
+		name_end = pos + NOTE_HDR_SIZE + namesz;
+		desc_off = align_up(name_end, align);
+		desc_end = desc_off + descsz;
+		if (desc_end > size)
+			return err_set("%s: truncated note at file offset 0x%llx (name %llu bytes, desc %llu bytes, %llu left in the segment)",
+				       name, (unsigned long long)(off + pos),
+				       (unsigned long long)namesz,
+				       (unsigned long long)descsz,
+				       (unsigned long long)(size - pos));
+		if (type == ELF_XEN_ELFNOTE_PHYS32_ENTRY &&
+		    namesz == sizeof(ELF_NOTE_XEN) &&
+		    memcmp(n + NOTE_HDR_SIZE, ELF_NOTE_XEN,
+			   sizeof(ELF_NOTE_XEN)) == 0) {
+			const uint8_t *d = buf + off + desc_off;
+			uint64_t entry;
+
+			/* Linux stores a pointer-sized value; others 32 bits. */
+			if (descsz != 4 && descsz != 8)
+				return err_set("%s: PVH entry note has %llu bytes of data, expected 4 or 8",
+					       name, (unsigned long long)descsz);
+			entry = get_le(d, (unsigned)descsz);
+			if (entry > UINT32_MAX)
+				return err_set("%s: PVH entry 0x%llx is above 4 GiB",
+					       name, (unsigned long long)entry);
+			info->pvh_entry = (uint32_t)entry;
+			*found = true;
+		}
+		pos = align_up(desc_end, align);
+	}
+	return 0;
+}
+
+int elf_parse(const uint8_t *buf, size_t len, const char *name,
+	      struct elf_info *info)
+{
+	uint64_t phoff, phentsize, phnum, type;
+	bool found = false;
+
+	memset(info, 0, sizeof(*info));
+	if (len < ELF_EHDR_SIZE)
+		return err_set("%s: %zu bytes, too short for an ELF header",
+			       name, len);
+	if (!elf_is_elf(buf, len))
+		return err_set("%s: no ELF magic", name);
+	if (buf[EH_CLASS] != ELFCLASS64)
+		return err_set("%s: ELF class %u, only 64-bit (2) is supported",
+			       name, buf[EH_CLASS]);
+	if (buf[EH_DATA] != ELFDATA2LSB)
+		return err_set("%s: ELF data encoding %u, only little-endian (1) is supported",
+			       name, buf[EH_DATA]);
+	if (buf[EH_VERSION_ID] != EV_CURRENT ||
+	    get_le(buf + EH_VERSION, 4) != EV_CURRENT)
+		return err_set("%s: unknown ELF version", name);
+	type = get_le(buf + EH_TYPE, 2);
+	if (type != ET_EXEC && type != ET_DYN)
+		return err_set("%s: ELF type %llu is not an executable", name,
+			       (unsigned long long)type);
+	if (get_le(buf + EH_MACHINE, 2) != ELF_EM_X86_64)
+		return err_set("%s: ELF machine %llu, not x86-64 (%d)", name,
+			       (unsigned long long)get_le(buf + EH_MACHINE, 2),
+			       ELF_EM_X86_64);
+	info->e_entry = get_le(buf + EH_ENTRY, 8);
+
+	phoff = get_le(buf + EH_PHOFF, 8);
+	phentsize = get_le(buf + EH_PHENTSIZE, 2);
+	phnum = get_le(buf + EH_PHNUM, 2);
+	if (phnum == 0)
+		return err_set("%s: no program headers", name);
+	if (phnum > ELF_MAX_PHDRS)
+		return err_set("%s: %llu program headers, at most %d are accepted",
+			       name, (unsigned long long)phnum, ELF_MAX_PHDRS);
+	if (phentsize != ELF_PHDR_SIZE)
+		return err_set("%s: program header size %llu, expected %d",
+			       name, (unsigned long long)phentsize,
+			       ELF_PHDR_SIZE);
+	/* phnum <= 64 and phentsize == 56: the product cannot overflow. */
+	if (!in_file(phoff, phnum * phentsize, len))
+		return err_set("%s: program headers at 0x%llx (%llu bytes) are outside the %zu-byte file",
+			       name, (unsigned long long)phoff,
+			       (unsigned long long)(phnum * phentsize), len);
+
+	info->load_start = UINT64_MAX;
+	for (uint64_t i = 0; i < phnum; i++) {
+		const uint8_t *ph = buf + phoff + i * phentsize;
+		uint64_t ptype = get_le(ph + PH_TYPE, 4);
+		uint64_t off = get_le(ph + PH_OFFSET, 8);
+		uint64_t paddr = get_le(ph + PH_PADDR, 8);
+		uint64_t filesz = get_le(ph + PH_FILESZ, 8);
+		uint64_t memsz = get_le(ph + PH_MEMSZ, 8);
+		uint64_t palign = get_le(ph + PH_ALIGN, 8);
+
+		if (ptype == ELF_PT_NOTE) {
+			if (!in_file(off, filesz, len))
+				return err_set("%s: note segment %llu (0x%llx, %llu bytes) is outside the %zu-byte file",
+					       name, (unsigned long long)i,
+					       (unsigned long long)off,
+					       (unsigned long long)filesz, len);
+			if (walk_notes(buf, off, filesz, palign == 8 ? 8 : 4,
+				       name, info, &found) < 0)
+				return -1;
+			continue;
+		}
+		if (ptype != ELF_PT_LOAD || memsz == 0)
+			continue;
+		if (filesz > memsz)
+			return err_set("%s: segment %llu has filesz 0x%llx > memsz 0x%llx",
+				       name, (unsigned long long)i,
+				       (unsigned long long)filesz,
+				       (unsigned long long)memsz);
+		if (!in_file(off, filesz, len))
+			return err_set("%s: segment %llu (file 0x%llx, %llu bytes) is outside the %zu-byte file",
+				       name, (unsigned long long)i,
+				       (unsigned long long)off,
+				       (unsigned long long)filesz, len);
+		if (paddr + memsz < paddr)
+			return err_set("%s: segment %llu at 0x%llx + 0x%llx wraps the address space",
+				       name, (unsigned long long)i,
+				       (unsigned long long)paddr,
+				       (unsigned long long)memsz);
+		info->segs[info->nr_segs++] = (struct elf_segment){
+			.offset = off,
+			.paddr = paddr,
+			.filesz = filesz,
+			.memsz = memsz,
+		};
+		if (paddr < info->load_start)
+			info->load_start = paddr;
+		if (paddr + memsz > info->load_end)
+			info->load_end = paddr + memsz;
+	}
+	if (info->nr_segs == 0)
+		return err_set("%s: no loadable segment", name);
+	if (!found)
+		return err_set("%s: no PVH entry point (Xen note XEN_ELFNOTE_PHYS32_ENTRY); only ELF kernels with one can be booted",
+			       name);
+	return 0;
+}

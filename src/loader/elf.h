@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ELF64 images with a PVH entry point (an uncompressed Linux vmlinux, or any
+ * kernel that carries a Xen XEN_ELFNOTE_PHYS32_ENTRY note).
+ *
+ * Pure parser over a buffer: no guest memory, no KVM, never exits.  Every
+ * offset and size read from the file is checked against the buffer (with
+ * overflow checks) before use; refusals return -1 with err_msg() set.
+ */
+#ifndef MINIVMM_LOADER_ELF_H
+#define MINIVMM_LOADER_ELF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ELF_EHDR_SIZE 64 /* Elf64_Ehdr */
+#define ELF_PHDR_SIZE 56 /* Elf64_Phdr */
+#define ELF_MAX_PHDRS 64 /* more program headers than this are refused */
+
+#define ELF_PT_LOAD 1
+#define ELF_PT_NOTE 4
+#define ELF_EM_X86_64 62
+
+/* xen/include/public/elfnote.h: owner "Xen", 32-bit physical entry. */
+#define ELF_NOTE_XEN "Xen"
+#define ELF_XEN_ELFNOTE_PHYS32_ENTRY 18
+
+struct elf_segment {
+	uint64_t offset; /* in the file */
+	uint64_t paddr; /* where it is loaded */
+	uint64_t filesz; /* bytes copied from the file */
+	uint64_t memsz; /* bytes in memory; the rest is zeroed */
+};
+
+struct elf_info {
+	uint64_t e_entry; /* the ELF entry (virtual; not used for PVH) */
+	uint32_t pvh_entry; /* physical 32-bit entry from the Xen note */
+	struct elf_segment segs[ELF_MAX_PHDRS]; /* PT_LOAD, memsz > 0 */
+	size_t nr_segs;
+	uint64_t load_start; /* lowest p_paddr of the segments */
+	uint64_t load_end; /* highest p_paddr + p_memsz (exclusive) */
+};
+
+/* True when buf starts with the ELF magic (0x7f 'E' 'L' 'F'). */
+bool elf_is_elf(const uint8_t *buf, size_t len);
+
+/*
+ * Parse an ELF64 little-endian x86-64 executable of `len` bytes.  Refuses
+ * (-1, err_msg() prefixed with `name`) a bad magic, class, byte order,
+ * version, type or machine; program headers outside the file, of the wrong
+ * size or more than ELF_MAX_PHDRS; a PT_LOAD whose file range is outside the
+ * file, whose filesz exceeds memsz or whose paddr + memsz wraps; no PT_LOAD;
+ * a truncated or malformed note; and no XEN_ELFNOTE_PHYS32_ENTRY note (or one
+ * whose address does not fit in 32 bits).
+ */
+int elf_parse(const uint8_t *buf, size_t len, const char *name,
+	      struct elf_info *info);
+
+#endif
