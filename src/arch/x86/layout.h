@@ -146,6 +146,7 @@
 #define LINUX_EBDA_START 0x9fc00ull
 #define LINUX_BIOS_AREA 0xf0000ull
 #define LINUX_RSDP_ADDR 0xf0000ull /* in the BIOS area the OS scans */
+#define LINUX_MPTABLE_ADDR 0xf0040ull /* MP floating pointer + table */
 /* boot.rst: initrd_addr_max of protocols before 2.03. */
 #define LINUX_INITRD_ADDR_MAX_OLD 0x37ffffffull
 

@@ -10,6 +10,7 @@
 
 #include "acpi.h"
 #include "layout.h"
+#include "mptable.h"
 #include "loader/bzimage.h"
 #include "loader/elf.h"
 #include "log.h"
@@ -193,6 +194,18 @@ int place_acpi(struct vm *vm, const struct pc_memory_layout *layout,
 	uint64_t base;
 	int r = -1;
 
+	/* The MP tables too (MP spec 1.4), for kernels told acpi=off. */
+	{
+		uint8_t mp[4096];
+		size_t n = mptable_build(mp, sizeof(mp), LINUX_MPTABLE_ADDR,
+					 vm->cfg->smp);
+
+		if (!n)
+			return -1;
+		if (copy_to_guest(&vm->mem, LINUX_MPTABLE_ADDR, mp, n) < 0)
+			return err_set("MP table: 0x%llx is not RAM",
+				       (unsigned long long)LINUX_MPTABLE_ADDR);
+	}
 	*acpi_base = layout->below_4g;
 	if (!acpi_machine_has_tables(&layout->compat))
 		return 0;
