@@ -44,7 +44,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run check check-unit check-guest check-asan check-nested bench \
-	guests clean format
+	guests clean format bench-nested
 all: minivmm guests
 
 minivmm: $(MAIN_OBJS) $(BUILD)/libminivmm.a
@@ -102,6 +102,10 @@ check-nested: all
 
 bench: all
 	bench/run.sh
+
+# Linux boot to init under nested KVM: minivmm vs QEMU -M pc vs -M microvm.
+bench-nested: all
+	bench/nested.sh
 
 format:
 	clang-format -i $(SRCS) src/*.h src/*/*.h src/arch/*/*.h tests/unit/*.c
