@@ -210,8 +210,13 @@ fi
 echo 'exit 0' >>"$payload"
 
 # --- run L1 ----------------------------------------------------------------------------
+# Emulated SVM under TCG now and then wedges the whole L1 kernel (no L2
+# limit can fire then; tests/nested/run.sh has seen it too, and so has
+# --diag).  So L1 gets a limit that a normal run stays well under (~100 s
+# for the benchmark, ~70 s for --diag) and one more try when it hits it;
+# both tries together stay under about 5.5 minutes.
 l1_timeout=$((60 + boots * (L2_TIMEOUT + GRACE + 4)))
-[ "$l1_timeout" -gt 330 ] && [ "$diag" = 0 ] && l1_timeout=330
+[ "$l1_timeout" -gt 165 ] && l1_timeout=165
 l1_args=(--qemu --timeout "$l1_timeout" --log "$work/console.log" -v)
 [ "$have_minivmm" = 1 ] && l1_args+=(--exe "$MINIVMM=/payload/bin/minivmm")
 # microvm's default firmware (qboot); a symlink on Debian, copied as a file.
@@ -219,13 +224,20 @@ fw=/usr/share/qemu/bios-microvm.bin
 [ -e "$fw" ] && l1_args+=("$payload" "$fw=$fw") || l1_args+=("$payload")
 
 echo "bench-nested: one L1 boot, $boots L2 boots (each at most ${L2_TIMEOUT}s; L1 at most ${l1_timeout}s)..." >&2
-t0=$(date +%s)
-"$NESTED_DIR/run-l1.sh" "${l1_args[@]}" >"$work/out" 2>"$work/err"
-l1rc=$?
-t1=$(date +%s)
+retried=
+for attempt in 1 2; do
+	t0=$(date +%s)
+	"$NESTED_DIR/run-l1.sh" "${l1_args[@]}" >"$work/out" 2>"$work/err"
+	l1rc=$?
+	t1=$(date +%s)
+	if [ "$l1rc" != 124 ] || [ "$attempt" = 2 ]; then break; fi
+	retried="L1 did not finish within ${l1_timeout}s on the first try ($(grep -c '^L2 .* end ' "$work/out") L2 boots done); booted it again"
+	echo "bench-nested: $retried" >&2
+	cp "$work/console.log" "$work/console-try1.log" 2>/dev/null
+done
 if [ -n "${BENCH_NESTED_KEEP:-}" ]; then
 	mkdir -p "$BENCH_NESTED_KEEP" &&
-		cp "$work/console.log" "$work/payload.sh" "$work/out" "$work/err" "$BENCH_NESTED_KEEP/"
+		cp "$work"/console*.log "$work/payload.sh" "$work/out" "$work/err" "$BENCH_NESTED_KEEP/"
 fi
 case $l1rc in
 0) ;;
@@ -272,7 +284,7 @@ if [ "$diag" = 1 ]; then
 			echo
 			echo "== L1 KVM tracepoints during $n (hitcount; most frequent first, top 20 per event)"
 			for ev in kvm_exit kvm_userspace_exit kvm_pio kvm_mmio kvm_msr; do
-				sed -n "s|^HIST $n $ev ||p" "$work/out" | grep -v '^hits' |
+				sed -n "s|^HIST $n $ev ||p" "$work/out" | grep -v -e '^hits' -e '^Totals' |
 					awk -v ev="$ev" '{ h = $NF; $NF = ""; sub(/hitcount: *$/, ""); print h "\t" ev " " $0 }' |
 					sort -t"$(printf '\t')" -k1,1nr | head -20 | awk -F'\t' '{ printf "  %8d  %s\n", $1, $2 }'
 				sed -n "s|^HIST $n $ev hits|  total $ev hits|p" "$work/out"
@@ -366,4 +378,5 @@ fi
 	echo "minivmm boot marker (port 0x3f0): ${bm:-not written by this guest (its /init does not write port 0x3f0)}"
 	echo "exit(med) = VMM start -> VMM exit after the guest's poweroff -f (median of the boots that exited 0)"
 	echo "one L1 run, $((t1 - t0)) s wall; $(date -u '+%Y-%m-%d %H:%M UTC')"
+	[ -z "$retried" ] || echo "note: $retried"
 } | tee "$RESULT"
