@@ -107,7 +107,8 @@ vmm_cmd() { # CONTENDER APPEND: the L2 VMM command line (payload syntax)
 	qemu-pc) echo "$QEMU -M pc $files" ;;
 	# microvm boots the bzImage through qboot (bios-microvm.bin, added to
 	# L1 below): ISA serial at 0x3f8 (ttyS0), in-kernel PIC/PIT/IOAPIC,
-	# ACPI (GED: poweroff works), no RTC, no option ROMs.
+	# ACPI (GED: poweroff works), no RTC, no option ROMs.  (Linux's
+	# rtc_cmos probe still stalls 4-5 s here, RTC on or off: see README.)
 	qemu-microvm) echo "$QEMU -M microvm,x-option-roms=off,rtc=off $files" ;;
 	esac
 }

@@ -80,6 +80,31 @@ static int backend_open_path(const char *path, uint64_t size, bool *is_chr)
 	return fd;
 }
 
+#define HUGE_2M (2ull << 20)
+
+/*
+ * Anonymous RAM on a 2 MiB boundary, with transparent huge pages asked for:
+ * the host (and, nested, every level below) can then back guest memory
+ * with 2 MiB pages instead of faulting it in 4 KiB at a time.
+ */
+static void *mmap_aligned_anon(uint64_t size, int flags)
+{
+	uint8_t *raw, *aligned;
+	uint64_t head;
+
+	raw = mmap(NULL, size + HUGE_2M, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (raw == MAP_FAILED)
+		return MAP_FAILED;
+	aligned = (uint8_t *)(((uintptr_t)raw + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
+	head = (uint64_t)(aligned - raw);
+	if (head)
+		munmap(raw, head);
+	if (HUGE_2M - head)
+		munmap(aligned + size, HUGE_2M - head);
+	madvise(aligned, size, MADV_HUGEPAGE); /* advice only: may be off */
+	return aligned;
+}
+
 struct mem_backend *mem_backend_create(struct guest_mem *mem, const char *name,
 				       uint64_t size,
 				       const struct mem_backend_cfg *cfg)
@@ -117,7 +142,11 @@ struct mem_backend *mem_backend_create(struct guest_mem *mem, const char *name,
 	if (cfg && cfg->prealloc && !is_chr)
 		flags |= MAP_POPULATE;
 
-	hva = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, fd, 0);
+	if (fd < 0 && size >= HUGE_2M) {
+		hva = mmap_aligned_anon(size, flags);
+	} else {
+		hva = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, fd, 0);
+	}
 	if (hva == MAP_FAILED) {
 		if (cfg && cfg->path)
 			err_errno("%s: cannot map %llu bytes of %s", name,

@@ -272,6 +272,8 @@ static int vcpu_set_cpuid(struct vcpu *vcpu)
 				 ((n > 255 ? 255 : n) << 16);
 			if (n > 1)
 				e->edx |= 1u << 28; /* HTT: ebx[23:16] is valid */
+			/* Running under a hypervisor: guests look for the KVM leaves. */
+			e->ecx |= 1u << 31;
 		} else if (e->function == 0xb || e->function == 0x1f) {
 			e->edx = vcpu->id;
 			if (e->index == 0) { /* SMT level: one thread per core */

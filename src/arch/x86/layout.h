@@ -124,6 +124,7 @@
 #define PC_SEABIOS_DEBUG_PORT 0x402
 #define PC_COM1_PORT 0x3f8 /* 16550A UART, 8 ports */
 #define PC_COM1_IRQ 4
+#define PC_IOAPIC_PINS 24
 
 
 /* ------------------------------------------------------------------------
