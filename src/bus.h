@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "byteorder.h"
+
 /* Accepted access widths: a mask of the lengths in bytes. */
 #define BUS_W1 0x1u
 #define BUS_W2 0x2u
@@ -97,20 +99,15 @@ enum bus_status bus_read(struct bus *bus, uint64_t addr, uint8_t *data,
 enum bus_status bus_write(struct bus *bus, uint64_t addr, const uint8_t *data,
 			  uint32_t len);
 
-/* Little-endian helpers for devices. */
+/* Little-endian helpers for devices (byteorder.h). */
 static inline uint64_t bus_data_get(const uint8_t *data, uint32_t len)
 {
-	uint64_t v = 0;
-
-	for (uint32_t i = 0; i < len && i < 8; i++)
-		v |= (uint64_t)data[i] << (8 * i);
-	return v;
+	return le_get(data, len);
 }
 
 static inline void bus_data_put(uint8_t *data, uint32_t len, uint64_t v)
 {
-	for (uint32_t i = 0; i < len && i < 8; i++)
-		data[i] = (uint8_t)(v >> (8 * i));
+	le_put(data, v, len);
 }
 
 #endif

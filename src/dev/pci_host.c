@@ -5,6 +5,7 @@
  * presents it (vendor 8086, device 1237, revision 02, class 0600).
  */
 #include "dev/pci_host.h"
+#include "byteorder.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -21,12 +22,6 @@ static bool config_writable(unsigned reg)
 {
 	return (reg >= 0x04 && reg <= 0x05) || reg == 0x0d ||
 	       (reg >= 0x50 && reg <= 0x7f);
-}
-
-static void put_le(uint8_t *p, uint32_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* The device addressed by 0xcf8, or NULL (nothing there: reads all-ones). */
@@ -126,14 +121,14 @@ struct pci_host *pci_host_create(void (*reset)(void *ctx), void *ctx)
 	pthread_mutex_init(&h->lock, NULL);
 	h->reset = reset;
 	h->reset_ctx = ctx;
-	put_le(&h->config[0x00], 0x8086, 2); /* vendor: Intel */
-	put_le(&h->config[0x02], 0x1237, 2); /* device: 82441FX (440FX) */
-	put_le(&h->config[0x04], 0x0006, 2); /* command: memory + bus master */
-	put_le(&h->config[0x06], 0x0280, 2); /* status: fast back-to-back, medium DEVSEL */
+	le_put(&h->config[0x00], 0x8086, 2); /* vendor: Intel */
+	le_put(&h->config[0x02], 0x1237, 2); /* device: 82441FX (440FX) */
+	le_put(&h->config[0x04], 0x0006, 2); /* command: memory + bus master */
+	le_put(&h->config[0x06], 0x0280, 2); /* status: fast back-to-back, medium DEVSEL */
 	h->config[0x08] = 0x02; /* revision */
-	put_le(&h->config[0x09], 0x060000, 3); /* class: host bridge */
-	put_le(&h->config[0x2c], 0x1af4, 2); /* subsystem vendor (as QEMU) */
-	put_le(&h->config[0x2e], 0x1100, 2); /* subsystem */
+	le_put(&h->config[0x09], 0x060000, 3); /* class: host bridge */
+	le_put(&h->config[0x2c], 0x1af4, 2); /* subsystem vendor (as QEMU) */
+	le_put(&h->config[0x2e], 0x1100, 2); /* subsystem */
 	h->config[0x72] = 0x02; /* SMRAM: C_BASE_SEG default */
 	return h;
 }

@@ -1,18 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "loader/bzimage.h"
+#include "byteorder.h"
 
 #include <string.h>
 
 #include "log.h"
-
-static uint32_t le(const uint8_t *p, unsigned n)
-{
-	uint32_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint32_t)p[i] << (8 * i);
-	return v;
-}
 
 int bzimage_parse(const uint8_t *image, size_t len, const char *name,
 		  struct bzimage_info *info)
@@ -21,30 +13,30 @@ int bzimage_parse(const uint8_t *image, size_t len, const char *name,
 	if (len < BZ_INIT_SIZE + 4)
 		return err_set("%s: %zu bytes is too short for a Linux kernel (no boot protocol header)",
 			       name, len);
-	if (le(image + BZ_BOOT_FLAG, 2) != 0xaa55 ||
-	    le(image + BZ_HEADER, 4) != BZ_HDRS_MAGIC)
+	if (le_get(image + BZ_BOOT_FLAG, 2) != 0xaa55 ||
+	    le_get(image + BZ_HEADER, 4) != BZ_HDRS_MAGIC)
 		return err_set("%s: not a Linux bzImage (no 0xAA55 boot flag and \"HdrS\" header)",
 			       name);
-	info->version = (uint16_t)le(image + BZ_VERSION, 2);
+	info->version = (uint16_t)le_get(image + BZ_VERSION, 2);
 	if (info->version < BZ_MIN_VERSION)
 		return err_set("%s: boot protocol %u.%02u is too old (minivmm needs 2.06 or later)",
 			       name, info->version >> 8, info->version & 0xff);
 	info->header_end = 0x202 + image[0x201];
 	info->setup_sects = image[BZ_SETUP_SECTS] ? image[BZ_SETUP_SECTS] : 4;
 	info->loadflags = image[BZ_LOADFLAGS];
-	info->xloadflags = (uint16_t)le(image + BZ_XLOADFLAGS, 2);
-	info->code32_start = le(image + BZ_CODE32_START, 4);
-	info->initrd_addr_max = le(image + BZ_INITRD_ADDR_MAX, 4);
-	info->kernel_alignment = le(image + BZ_KERNEL_ALIGNMENT, 4);
+	info->xloadflags = (uint16_t)le_get(image + BZ_XLOADFLAGS, 2);
+	info->code32_start = le_get(image + BZ_CODE32_START, 4);
+	info->initrd_addr_max = le_get(image + BZ_INITRD_ADDR_MAX, 4);
+	info->kernel_alignment = le_get(image + BZ_KERNEL_ALIGNMENT, 4);
 	info->relocatable = image[BZ_RELOCATABLE] != 0;
-	info->cmdline_size = le(image + BZ_CMDLINE_SIZE, 4);
+	info->cmdline_size = le_get(image + BZ_CMDLINE_SIZE, 4);
 	/* pref_address and init_size arrived with protocol 2.10. */
 	info->header_end = 0x202 + image[0x201];
 	if (info->version >= 0x020a && info->header_end >= BZ_INIT_SIZE + 4) {
-		info->pref_address = (uint64_t)le(image + BZ_PREF_ADDRESS, 4) |
-				     (uint64_t)le(image + BZ_PREF_ADDRESS + 4, 4)
+		info->pref_address = (uint64_t)le_get(image + BZ_PREF_ADDRESS, 4) |
+				     (uint64_t)le_get(image + BZ_PREF_ADDRESS + 4, 4)
 					     << 32;
-		info->init_size = le(image + BZ_INIT_SIZE, 4);
+		info->init_size = le_get(image + BZ_INIT_SIZE, 4);
 	}
 	/* The 64-bit entry is documented from 2.12 (xloadflags). */
 	info->has_64bit_entry = info->version >= 0x020c &&

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "elf.h"
+#include "byteorder.h"
 
 #include <string.h>
 
@@ -32,15 +33,6 @@
 #define ET_DYN 3
 
 #define NOTE_HDR_SIZE 12 /* namesz, descsz, type: 32 bits each */
-
-static uint64_t get_le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 /* [off, off + size) lies inside a buffer of len bytes (no wrap). */
 static bool in_file(uint64_t off, uint64_t size, size_t len)
@@ -77,9 +69,9 @@ static int walk_notes(const uint8_t *buf, uint64_t off, uint64_t size,
 			return err_set("%s: truncated note header at file offset 0x%llx",
 				       name, (unsigned long long)(off + pos));
 		n = buf + off + pos;
-		namesz = get_le(n, 4);
-		descsz = get_le(n + 4, 4);
-		type = get_le(n + 8, 4);
+		namesz = le_get(n, 4);
+		descsz = le_get(n + 4, 4);
+		type = le_get(n + 8, 4);
 		/* 32-bit sizes in 64-bit arithmetic: no overflow here. */
 		name_end = pos + NOTE_HDR_SIZE + namesz;
 		desc_off = align_up(name_end, align);
@@ -101,7 +93,7 @@ static int walk_notes(const uint8_t *buf, uint64_t off, uint64_t size,
 			if (descsz != 4 && descsz != 8)
 				return err_set("%s: PVH entry note has %llu bytes of data, expected 4 or 8",
 					       name, (unsigned long long)descsz);
-			entry = get_le(d, (unsigned)descsz);
+			entry = le_get(d, (unsigned)descsz);
 			if (entry > UINT32_MAX)
 				return err_set("%s: PVH entry 0x%llx is above 4 GiB",
 					       name, (unsigned long long)entry);
@@ -132,21 +124,21 @@ int elf_parse(const uint8_t *buf, size_t len, const char *name,
 		return err_set("%s: ELF data encoding %u, only little-endian (1) is supported",
 			       name, buf[EH_DATA]);
 	if (buf[EH_VERSION_ID] != EV_CURRENT ||
-	    get_le(buf + EH_VERSION, 4) != EV_CURRENT)
+	    le_get(buf + EH_VERSION, 4) != EV_CURRENT)
 		return err_set("%s: unknown ELF version", name);
-	type = get_le(buf + EH_TYPE, 2);
+	type = le_get(buf + EH_TYPE, 2);
 	if (type != ET_EXEC && type != ET_DYN)
 		return err_set("%s: ELF type %llu is not an executable", name,
 			       (unsigned long long)type);
-	if (get_le(buf + EH_MACHINE, 2) != ELF_EM_X86_64)
+	if (le_get(buf + EH_MACHINE, 2) != ELF_EM_X86_64)
 		return err_set("%s: ELF machine %llu, not x86-64 (%d)", name,
-			       (unsigned long long)get_le(buf + EH_MACHINE, 2),
+			       (unsigned long long)le_get(buf + EH_MACHINE, 2),
 			       ELF_EM_X86_64);
-	info->e_entry = get_le(buf + EH_ENTRY, 8);
+	info->e_entry = le_get(buf + EH_ENTRY, 8);
 
-	phoff = get_le(buf + EH_PHOFF, 8);
-	phentsize = get_le(buf + EH_PHENTSIZE, 2);
-	phnum = get_le(buf + EH_PHNUM, 2);
+	phoff = le_get(buf + EH_PHOFF, 8);
+	phentsize = le_get(buf + EH_PHENTSIZE, 2);
+	phnum = le_get(buf + EH_PHNUM, 2);
 	if (phnum == 0)
 		return err_set("%s: no program headers", name);
 	if (phnum > ELF_MAX_PHDRS)
@@ -165,12 +157,12 @@ int elf_parse(const uint8_t *buf, size_t len, const char *name,
 	info->load_start = UINT64_MAX;
 	for (uint64_t i = 0; i < phnum; i++) {
 		const uint8_t *ph = buf + phoff + i * phentsize;
-		uint64_t ptype = get_le(ph + PH_TYPE, 4);
-		uint64_t off = get_le(ph + PH_OFFSET, 8);
-		uint64_t paddr = get_le(ph + PH_PADDR, 8);
-		uint64_t filesz = get_le(ph + PH_FILESZ, 8);
-		uint64_t memsz = get_le(ph + PH_MEMSZ, 8);
-		uint64_t palign = get_le(ph + PH_ALIGN, 8);
+		uint64_t ptype = le_get(ph + PH_TYPE, 4);
+		uint64_t off = le_get(ph + PH_OFFSET, 8);
+		uint64_t paddr = le_get(ph + PH_PADDR, 8);
+		uint64_t filesz = le_get(ph + PH_FILESZ, 8);
+		uint64_t memsz = le_get(ph + PH_MEMSZ, 8);
+		uint64_t palign = le_get(ph + PH_ALIGN, 8);
 
 		if (ptype == ELF_PT_NOTE) {
 			if (!in_file(off, filesz, len))

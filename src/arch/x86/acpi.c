@@ -17,6 +17,7 @@
  *     keyboard and the RTC (no PCI root bridge, no HPET, no floppy).
  */
 #include "acpi.h"
+#include "byteorder.h"
 
 #include <assert.h>
 #include <stdbool.h>
@@ -133,21 +134,6 @@ struct builder {
 	struct acpi_tables *out;
 };
 
-static void put_le(uint8_t *p, uint64_t v, unsigned size)
-{
-	for (unsigned i = 0; i < size; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned size)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 static void put_name(uint8_t *field, const char *name)
 {
 	size_t n = strlen(name);
@@ -166,9 +152,9 @@ static void loader_allocate(struct builder *bd, const char *file,
 {
 	uint8_t e[ACPI_LOADER_ENTRY_SIZE] = { 0 };
 
-	put_le(e, ACPI_LOADER_ALLOCATE, 4);
+	le_put(e, ACPI_LOADER_ALLOCATE, 4);
 	put_name(e + 4, file);
-	put_le(e + ACPI_LOADER_ALLOC_ALIGN_OFF, align, 4);
+	le_put(e + ACPI_LOADER_ALLOC_ALIGN_OFF, align, 4);
 	e[ACPI_LOADER_ALLOC_ZONE_OFF] = zone;
 	loader_emit(bd, e);
 }
@@ -178,10 +164,10 @@ static void loader_add_pointer(struct builder *bd, const char *dest,
 {
 	uint8_t e[ACPI_LOADER_ENTRY_SIZE] = { 0 };
 
-	put_le(e, ACPI_LOADER_ADD_POINTER, 4);
+	le_put(e, ACPI_LOADER_ADD_POINTER, 4);
 	put_name(e + 4, dest);
 	put_name(e + ACPI_LOADER_PTR_SRC_OFF, src);
-	put_le(e + ACPI_LOADER_PTR_OFFSET_OFF, offset, 4);
+	le_put(e + ACPI_LOADER_PTR_OFFSET_OFF, offset, 4);
 	e[ACPI_LOADER_PTR_SIZE_OFF] = size;
 	loader_emit(bd, e);
 }
@@ -191,11 +177,11 @@ static void loader_add_checksum(struct builder *bd, const char *file,
 {
 	uint8_t e[ACPI_LOADER_ENTRY_SIZE] = { 0 };
 
-	put_le(e, ACPI_LOADER_ADD_CHECKSUM, 4);
+	le_put(e, ACPI_LOADER_ADD_CHECKSUM, 4);
 	put_name(e + 4, file);
-	put_le(e + ACPI_LOADER_CKSUM_OFFSET_OFF, offset, 4);
-	put_le(e + ACPI_LOADER_CKSUM_START_OFF, start, 4);
-	put_le(e + ACPI_LOADER_CKSUM_LEN_OFF, len, 4);
+	le_put(e + ACPI_LOADER_CKSUM_OFFSET_OFF, offset, 4);
+	le_put(e + ACPI_LOADER_CKSUM_START_OFF, start, 4);
+	le_put(e + ACPI_LOADER_CKSUM_LEN_OFF, len, 4);
 	loader_emit(bd, e);
 }
 
@@ -534,7 +520,7 @@ static void put_gas_io(uint8_t *p, unsigned bytes, uint8_t access,
 	p[0] = GAS_SYSTEM_IO;
 	p[1] = (uint8_t)(bytes * 8);
 	p[3] = access; /* p[2]: bit offset 0 */
-	put_le(p + 4, port, 8);
+	le_put(p + 4, port, 8);
 }
 
 /*
@@ -557,19 +543,19 @@ static size_t build_fadt(struct builder *bd, size_t facs, size_t dsdt,
 		flags |= FADT_F_APIC_CLUSTER;
 	/* 36 FIRMWARE_CTRL, 40 DSDT: blob_pointer32() below */
 	*F(44) = 1; /* ACPI 1.0 INT_MODEL: APIC (reserved since 2.0) */
-	put_le(F(46), PC_ACPI_SCI_IRQ, 2);
+	le_put(F(46), PC_ACPI_SCI_IRQ, 2);
 	/* 48 SMI_CMD = 0: ACPI mode is on from reset */
-	put_le(F(56), PC_ACPI_PM1_EVT_PORT, 4); /* PM1a_EVT_BLK */
-	put_le(F(64), PC_ACPI_PM1_CNT_PORT, 4); /* PM1a_CNT_BLK */
-	put_le(F(76), PC_ACPI_PM_TMR_PORT, 4); /* PM_TMR_BLK */
+	le_put(F(56), PC_ACPI_PM1_EVT_PORT, 4); /* PM1a_EVT_BLK */
+	le_put(F(64), PC_ACPI_PM1_CNT_PORT, 4); /* PM1a_CNT_BLK */
+	le_put(F(76), PC_ACPI_PM_TMR_PORT, 4); /* PM_TMR_BLK */
 	*F(88) = PC_ACPI_PM1_EVT_LEN;
 	*F(89) = PC_ACPI_PM1_CNT_LEN;
 	*F(91) = PC_ACPI_PM_TMR_LEN;
-	put_le(F(96), 0x0fff, 2); /* P_LVL2_LAT > 100: no C2 */
-	put_le(F(98), 0x0fff, 2); /* P_LVL3_LAT > 1000: no C3 */
+	le_put(F(96), 0x0fff, 2); /* P_LVL2_LAT > 100: no C2 */
+	le_put(F(98), 0x0fff, 2); /* P_LVL3_LAT > 1000: no C3 */
 	*F(108) = CMOS_CENTURY; /* CENTURY: its CMOS index */
-	put_le(F(109), FADT_BOOT_8042, 2); /* IAPC_BOOT_ARCH */
-	put_le(F(112), flags, 4);
+	le_put(F(109), FADT_BOOT_8042, 2); /* IAPC_BOOT_ARCH */
+	le_put(F(112), flags, 4);
 	put_gas_io(F(116), 1, GAS_ACCESS_BYTE, PC_ACPI_RESET_PORT);
 	*F(128) = PC_ACPI_RESET_VALUE;
 	/* 132 X_FIRMWARE_CTRL, 140 X_DSDT = 0: the 32-bit fields are used */
@@ -602,8 +588,8 @@ static void madt_iso(struct abuf *b, uint8_t irq, uint32_t gsi, uint16_t flags)
 {
 	uint8_t e[10] = { MADT_ISO, sizeof(e), 0 /* ISA */, irq };
 
-	put_le(e + 4, gsi, 4);
-	put_le(e + 8, flags, 2);
+	le_put(e + 4, gsi, 4);
+	le_put(e + 8, flags, 2);
 	abuf_put(b, e, sizeof(e));
 }
 
@@ -626,8 +612,8 @@ static size_t build_madt(struct builder *bd, unsigned nr_cpus)
 		abuf_put(b, e, sizeof(e));
 	}
 	/* I/O APIC (§5.2.12.3) */
-	put_le(io + 4, PC_IOAPIC_ADDR, 4);
-	put_le(io + 8, PC_IOAPIC_GSI_BASE, 4);
+	le_put(io + 4, PC_IOAPIC_ADDR, 4);
+	le_put(io + 8, PC_IOAPIC_GSI_BASE, 4);
 	abuf_put(b, io, sizeof(io));
 	/*
 	 * Interrupt Source Overrides (§5.2.12.5): the PIT reaches IOAPIC pin
@@ -655,10 +641,10 @@ static size_t srat_memory(struct abuf *b, uint32_t node, uint64_t base,
 
 	if (!len)
 		return 0;
-	put_le(e + 2, node, 4);
-	put_le(e + 8, base, 8);
-	put_le(e + 16, len, 8);
-	put_le(e + 28, SRAT_ENABLED, 4);
+	le_put(e + 2, node, 4);
+	le_put(e + 8, base, 8);
+	le_put(e + 16, len, 8);
+	le_put(e + 28, SRAT_ENABLED, 4);
 	if (b)
 		abuf_put(b, e, sizeof(e));
 	return 1;
@@ -710,7 +696,7 @@ static size_t build_srat(struct builder *bd,
 		uint8_t e[16] = { SRAT_CPU, sizeof(e), (uint8_t)node,
 				  (uint8_t)cpu, SRAT_ENABLED };
 
-		put_le(e + 9, node >> 8, 3); /* proximity domain, high bits */
+		le_put(e + 9, node >> 8, 3); /* proximity domain, high bits */
 		abuf_put(b, e, sizeof(e));
 	}
 	srat_memories(b, layout);
@@ -743,7 +729,7 @@ static void build_rsdp(struct builder *bd, size_t rsdt)
 	memcpy(p, "RSD PTR ", 8);
 	memcpy(p + 9, ACPI_OEM_ID, 6);
 	p[15] = 0; /* revision 0: ACPI 1.0, RSDT only */
-	put_le(p + RSDP_RSDT_OFF, rsdt, 4);
+	le_put(p + RSDP_RSDT_OFF, rsdt, 4);
 	loader_add_pointer(bd, ACPI_RSDP_FILE, ACPI_TABLES_FILE, RSDP_RSDT_OFF,
 			   4);
 	loader_add_checksum(bd, ACPI_RSDP_FILE, RSDP_CHECKSUM_OFF, 0,
@@ -921,7 +907,7 @@ static struct lfile *lfile_find(struct lfile *files, size_t n,
 /* ALLOCATE: the caller's placement must honour alignment and zone. */
 static int loader_allocate_check(struct lfile *f, const uint8_t *e)
 {
-	uint32_t align = (uint32_t)get_le(e + ACPI_LOADER_ALLOC_ALIGN_OFF, 4);
+	uint32_t align = (uint32_t)le_get(e + ACPI_LOADER_ALLOC_ALIGN_OFF, 4);
 	uint8_t zone = e[ACPI_LOADER_ALLOC_ZONE_OFF];
 	uint64_t end = f->gpa + f->size;
 	bool in_zone = zone == ACPI_LOADER_ZONE_FSEG ?
@@ -942,7 +928,7 @@ static int loader_allocate_check(struct lfile *f, const uint8_t *e)
 static int loader_pointer(struct lfile *f, struct lfile *src,
 			  const uint8_t *e, size_t idx)
 {
-	uint32_t off = (uint32_t)get_le(e + ACPI_LOADER_PTR_OFFSET_OFF, 4);
+	uint32_t off = (uint32_t)le_get(e + ACPI_LOADER_PTR_OFFSET_OFF, 4);
 	uint8_t size = e[ACPI_LOADER_PTR_SIZE_OFF];
 	uint64_t v;
 
@@ -953,20 +939,20 @@ static int loader_pointer(struct lfile *f, struct lfile *src,
 	    off > f->size || size > f->size - off)
 		return err_set("acpi loader: pointer %zu (offset %u, size %u) outside %s",
 			       idx, off, size, f->name);
-	v = get_le(f->data + off, size) + src->gpa;
+	v = le_get(f->data + off, size) + src->gpa;
 	if (size < 8 && v >> (8 * size))
 		return err_set("acpi loader: pointer %zu overflows %u bytes",
 			       idx, size);
-	put_le(f->data + off, v, size);
+	le_put(f->data + off, v, size);
 	return 0;
 }
 
 /* ADD_CHECKSUM: make [start, start + len) sum to 0 through byte off. */
 static int loader_checksum(struct lfile *f, const uint8_t *e, size_t idx)
 {
-	uint32_t off = (uint32_t)get_le(e + ACPI_LOADER_CKSUM_OFFSET_OFF, 4);
-	uint32_t start = (uint32_t)get_le(e + ACPI_LOADER_CKSUM_START_OFF, 4);
-	uint32_t len = (uint32_t)get_le(e + ACPI_LOADER_CKSUM_LEN_OFF, 4);
+	uint32_t off = (uint32_t)le_get(e + ACPI_LOADER_CKSUM_OFFSET_OFF, 4);
+	uint32_t start = (uint32_t)le_get(e + ACPI_LOADER_CKSUM_START_OFF, 4);
+	uint32_t len = (uint32_t)le_get(e + ACPI_LOADER_CKSUM_LEN_OFF, 4);
 	uint8_t sum;
 
 	if (!f->placed || off >= f->size || start > f->size ||
@@ -981,7 +967,7 @@ static int loader_checksum(struct lfile *f, const uint8_t *e, size_t idx)
 static int loader_one(struct lfile *files, size_t nfiles, const uint8_t *e,
 		      size_t idx)
 {
-	uint32_t cmd = (uint32_t)get_le(e, 4);
+	uint32_t cmd = (uint32_t)le_get(e, 4);
 	struct lfile *f = lfile_find(files, nfiles, e + 4), *src;
 
 	if (cmd == 0)

@@ -4,6 +4,7 @@
  * See e820.h for the rules and the two firmware formats.
  */
 #include "e820.h"
+#include "byteorder.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -109,17 +110,11 @@ int e820_add(struct e820_table *table, uint64_t addr, uint64_t size,
 	return 0;
 }
 
-static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static void put_entry(uint8_t *p, const struct e820_entry *e)
 {
-	put_le(p, e->addr, 8);
-	put_le(p + 8, e->size, 8);
-	put_le(p + 16, e->type, 4);
+	le_put(p, e->addr, 8);
+	le_put(p + 8, e->size, 8);
+	le_put(p + 16, e->type, 4);
 }
 
 size_t e820_serialize_file(const struct e820_table *table, uint8_t *buf,
@@ -140,7 +135,7 @@ size_t e820_serialize_legacy(const struct e820_table *table, uint8_t *buf,
 {
 	if (buf && cap >= E820_LEGACY_SIZE) {
 		memset(buf, 0, E820_LEGACY_SIZE);
-		put_le(buf, table->nr_legacy, 4);
+		le_put(buf, table->nr_legacy, 4);
 		for (size_t i = 0; i < table->nr_legacy; i++)
 			put_entry(buf + 4 + i * E820_ENTRY_SIZE,
 				  &table->legacy[i]);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "linux_boot.h"
+#include "byteorder.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -116,12 +117,6 @@ static uint8_t *read_file(const char *opt, const char *path, uint64_t max,
 	return buf;
 }
 
-static void put_le(uint8_t *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* Initrd as high as the kernel allows, below the end of low RAM (boot.rst). */
 int load_initrd(struct vm *vm, const struct bzimage_info *k,
 		uint64_t low_end, uint64_t kernel_end, uint8_t *zp)
@@ -151,10 +146,10 @@ int load_initrd(struct vm *vm, const struct bzimage_info *k,
 			       (unsigned long long)addr);
 	}
 	free(data);
-	put_le(zp + BZ_RAMDISK_IMAGE, addr, 4);
-	put_le(zp + BZ_RAMDISK_SIZE, size, 4);
-	put_le(zp + ZP_EXT_RAMDISK_IMAGE, addr >> 32, 4);
-	put_le(zp + ZP_EXT_RAMDISK_SIZE, size >> 32, 4);
+	le_put(zp + BZ_RAMDISK_IMAGE, addr, 4);
+	le_put(zp + BZ_RAMDISK_SIZE, size, 4);
+	le_put(zp + ZP_EXT_RAMDISK_IMAGE, addr >> 32, 4);
+	le_put(zp + ZP_EXT_RAMDISK_SIZE, size >> 32, 4);
 	return 0;
 }
 
@@ -223,7 +218,7 @@ int place_acpi(struct vm *vm, const struct pc_memory_layout *layout,
 		err_set("ACPI tables: %s", err_msg()[0] ? err_msg() : "not in RAM");
 		goto out;
 	}
-	put_le(zp + ZP_ACPI_RSDP_ADDR, LINUX_RSDP_ADDR, 8);
+	le_put(zp + ZP_ACPI_RSDP_ADDR, LINUX_RSDP_ADDR, 8);
 	*acpi_base = base;
 	r = 0;
 out:
@@ -314,8 +309,8 @@ int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
 	memcpy(zp + BZ_SETUP_SECTS, image + BZ_SETUP_SECTS,
 	       k.header_end - BZ_SETUP_SECTS);
 	zp[BZ_TYPE_OF_LOADER] = BZ_LOADER_UNDEFINED;
-	put_le(zp + BZ_CMD_LINE_PTR, LINUX_CMDLINE, 4);
-	put_le(zp + ZP_EXT_CMD_LINE_PTR, LINUX_CMDLINE >> 32, 4);
+	le_put(zp + BZ_CMD_LINE_PTR, LINUX_CMDLINE, 4);
+	le_put(zp + ZP_EXT_CMD_LINE_PTR, LINUX_CMDLINE >> 32, 4);
 	if (place_acpi(vm, layout, &acpi_base, zp) < 0)
 		goto out;
 	if (kernel_end > acpi_base) {
@@ -337,9 +332,9 @@ int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
 	for (size_t i = 0; i < e820->nr; i++) {
 		uint8_t *p = zp + ZP_E820_TABLE + i * 20;
 
-		put_le(p, e820->entries[i].addr, 8);
-		put_le(p + 8, e820->entries[i].size, 8);
-		put_le(p + 16, e820->entries[i].type, 4);
+		le_put(p, e820->entries[i].addr, 8);
+		le_put(p + 8, e820->entries[i].size, 8);
+		le_put(p + 16, e820->entries[i].type, 4);
 	}
 	if (copy_to_guest(&vm->mem, LINUX_ZERO_PAGE, zp, ZP_SIZE) < 0) {
 		err_set("zero page at 0x%llx is not RAM",

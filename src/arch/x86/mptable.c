@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Layouts follow the MultiProcessor Specification 1.4, chapter 4. */
 #include "mptable.h"
+#include "byteorder.h"
 
 #include <string.h>
 
@@ -24,12 +25,6 @@ enum { MP_INT, MP_NMI, MP_SMI, MP_EXTINT }; /* interrupt types */
 #define MP_CPU_ENABLED 0x01
 #define MP_CPU_BSP 0x02
 
-static void put_le(uint8_t *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static uint8_t sum8(const uint8_t *p, size_t n)
 {
 	uint8_t s = 0;
@@ -51,7 +46,7 @@ static uint8_t *intsrc(uint8_t *p, uint8_t type, uint8_t kind, uint8_t irq,
 {
 	p[0] = type;
 	p[1] = kind;
-	put_le(p + 2, 0, 2); /* flags: conforms to the bus */
+	le_put(p + 2, 0, 2); /* flags: conforms to the bus */
 	p[4] = 0; /* source bus: ISA */
 	p[5] = irq;
 	p[6] = dst_id;
@@ -73,7 +68,7 @@ size_t mptable_build(uint8_t *buf, size_t cap, uint64_t gpa, unsigned ncpus)
 
 	/* 4.1: floating pointer, 16-byte aligned, checksum over 16 bytes. */
 	memcpy(mpf, "_MP_", 4);
-	put_le(mpf + 4, gpa + MPF_SIZE, 4);
+	le_put(mpf + 4, gpa + MPF_SIZE, 4);
 	mpf[8] = 1; /* length in 16-byte units */
 	mpf[9] = 4; /* spec revision 1.4 */
 
@@ -82,7 +77,7 @@ size_t mptable_build(uint8_t *buf, size_t cap, uint64_t gpa, unsigned ncpus)
 	mpc[6] = 4;
 	memcpy(mpc + 8, "MINIVMM ", 8);
 	memcpy(mpc + 16, "PC          ", 12);
-	put_le(mpc + 36, PC_LAPIC_ADDR, 4);
+	le_put(mpc + 36, PC_LAPIC_ADDR, 4);
 	p = mpc + MPC_HEADER_SIZE;
 
 	for (unsigned cpu = 0; cpu < ncpus; cpu++, entries++) {
@@ -90,8 +85,8 @@ size_t mptable_build(uint8_t *buf, size_t cap, uint64_t gpa, unsigned ncpus)
 		p[1] = (uint8_t)cpu; /* local APIC ID = vCPU index */
 		p[2] = MP_APIC_VERSION;
 		p[3] = MP_CPU_ENABLED | (cpu == 0 ? MP_CPU_BSP : 0);
-		put_le(p + 4, 0x600, 4); /* family 6 signature */
-		put_le(p + 8, 0x201, 4); /* features: FPU, APIC */
+		le_put(p + 4, 0x600, 4); /* family 6 signature */
+		le_put(p + 8, 0x201, 4); /* features: FPU, APIC */
 		p += MP_PROC_SIZE;
 	}
 	p[0] = MP_BUS;
@@ -103,7 +98,7 @@ size_t mptable_build(uint8_t *buf, size_t cap, uint64_t gpa, unsigned ncpus)
 	p[1] = ioapic_id;
 	p[2] = MP_IOAPIC_VERSION;
 	p[3] = 1; /* enabled */
-	put_le(p + 4, PC_IOAPIC_ADDR, 4);
+	le_put(p + 4, PC_IOAPIC_ADDR, 4);
 	p += MP_IOAPIC_SIZE;
 	entries++;
 	/* ISA IRQs to IOAPIC pins 1:1, except the timer on pin 2 (as the MADT). */
@@ -115,8 +110,8 @@ size_t mptable_build(uint8_t *buf, size_t cap, uint64_t gpa, unsigned ncpus)
 	p = intsrc(p, MP_LINTSRC, MP_NMI, 0, 0xff, 1);
 	entries += 2;
 
-	put_le(mpc + 4, (uint64_t)(p - mpc), 2); /* base table length */
-	put_le(mpc + 34, entries, 2);
+	le_put(mpc + 4, (uint64_t)(p - mpc), 2); /* base table length */
+	le_put(mpc + 34, entries, 2);
 	mpc[7] = (uint8_t)-sum8(mpc, (size_t)(p - mpc));
 	mpf[10] = (uint8_t)-sum8(mpf, MPF_SIZE);
 	return size;

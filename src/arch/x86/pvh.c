@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "pvh.h"
+#include "byteorder.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +16,6 @@
 #include "x86.h"
 
 #define SCRATCH_ZP_SIZE 0x1000
-
-static void put_le(uint8_t *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
 
 static int load_segments(struct vm *vm, const char *name,
 			 const struct elf_info *info, const uint8_t *image)
@@ -118,16 +104,16 @@ int pvh_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 	if (cfg->initrd) {
 		if (load_initrd(vm, &no_header, acpi_base, info->load_end, zp) < 0)
 			goto out;
-		put_le(mod, get_le(zp + BZ_RAMDISK_IMAGE, 4), 8);
-		put_le(mod + 8, get_le(zp + BZ_RAMDISK_SIZE, 4), 8);
+		le_put(mod, le_get(zp + BZ_RAMDISK_IMAGE, 4), 8);
+		le_put(mod + 8, le_get(zp + BZ_RAMDISK_SIZE, 4), 8);
 		/* cmdline_paddr 0: the module has no command line. */
 		if (copy_to_guest(&vm->mem, PVH_MODLIST, mod, sizeof(mod)) < 0) {
 			err_set("PVH module list at 0x%llx is not RAM",
 				(unsigned long long)PVH_MODLIST);
 			goto out;
 		}
-		put_le(si + PVH_SI_NR_MODULES, 1, 4);
-		put_le(si + PVH_SI_MODLIST_PADDR, PVH_MODLIST, 8);
+		le_put(si + PVH_SI_NR_MODULES, 1, 4);
+		le_put(si + PVH_SI_MODLIST_PADDR, PVH_MODLIST, 8);
 	}
 
 	/* The memory map: the E820 table the bzImage path puts in the zero page. */
@@ -147,9 +133,9 @@ int pvh_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 	for (size_t i = 0; i < e820->nr; i++) {
 		uint8_t *p = map + i * PVH_MEMMAP_ENTRY_SIZE;
 
-		put_le(p, e820->entries[i].addr, 8);
-		put_le(p + 8, e820->entries[i].size, 8);
-		put_le(p + 16, e820->entries[i].type, 4);
+		le_put(p, e820->entries[i].addr, 8);
+		le_put(p + 8, e820->entries[i].size, 8);
+		le_put(p + 16, e820->entries[i].type, 4);
 	}
 	if (copy_to_guest(&vm->mem, PVH_MEMMAP, map,
 			  e820->nr * PVH_MEMMAP_ENTRY_SIZE) < 0) {
@@ -158,13 +144,13 @@ int pvh_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 		goto out;
 	}
 
-	put_le(si + PVH_SI_MAGIC, PVH_START_MAGIC, 4);
-	put_le(si + PVH_SI_VERSION, PVH_START_VERSION, 4);
-	put_le(si + PVH_SI_CMDLINE_PADDR, LINUX_CMDLINE, 8);
+	le_put(si + PVH_SI_MAGIC, PVH_START_MAGIC, 4);
+	le_put(si + PVH_SI_VERSION, PVH_START_VERSION, 4);
+	le_put(si + PVH_SI_CMDLINE_PADDR, LINUX_CMDLINE, 8);
 	if (acpi_machine_has_tables(&layout->compat))
-		put_le(si + PVH_SI_RSDP_PADDR, LINUX_RSDP_ADDR, 8);
-	put_le(si + PVH_SI_MEMMAP_PADDR, PVH_MEMMAP, 8);
-	put_le(si + PVH_SI_MEMMAP_ENTRIES, e820->nr, 4);
+		le_put(si + PVH_SI_RSDP_PADDR, LINUX_RSDP_ADDR, 8);
+	le_put(si + PVH_SI_MEMMAP_PADDR, PVH_MEMMAP, 8);
+	le_put(si + PVH_SI_MEMMAP_ENTRIES, e820->nr, 4);
 	if (copy_to_guest(&vm->mem, PVH_START_INFO, si, sizeof(si)) < 0) {
 		err_set("PVH start_info at 0x%llx is not RAM",
 			(unsigned long long)PVH_START_INFO);
