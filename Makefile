@@ -4,10 +4,16 @@
 #   make run        build and boot the built-in demo guest
 #   make check      build and run every test tier that can run here
 #   make bench      side-by-side benchmarks (bench/run.sh)
+#   make arm64      cross-build the arm64 monitor (static) and its test
+#                   guests into build-arm64/ (needs gcc-aarch64-linux-gnu
+#                   and libfdt-dev:arm64)
 #
-# ARCH selects src/arch/$(ARCH); WERROR=1 turns warnings into errors (CI).
+# ARCH selects src/arch/$(ARCH) (x86_64 or arm64); WERROR=1 turns warnings
+# into errors (CI).  `make ARCH=arm64` builds natively on an arm64 host;
+# add CROSS_COMPILE=aarch64-linux-gnu- from x86.
 
-ARCH ?= x86_64
+# The host's architecture unless told (x86_64, or aarch64/arm64).
+ARCH ?= $(shell uname -m)
 CROSS_COMPILE ?=
 CC := $(CROSS_COMPILE)gcc
 AS := $(CROSS_COMPILE)as
@@ -15,7 +21,6 @@ LD := $(CROSS_COMPILE)ld
 OBJCOPY := $(CROSS_COMPILE)objcopy
 AR := $(CROSS_COMPILE)ar
 
-BUILD ?= build
 WARN := -Wall -Wextra -Wshadow
 ifeq ($(WERROR),1)
 WARN += -Werror
@@ -23,32 +28,58 @@ endif
 OPT ?= -O2 -g
 SANITIZE ?=
 CFLAGS ?=
-CPPFLAGS += -Isrc -Isrc/arch/$(ARCH_DIR) -D_GNU_SOURCE
+# The arch directory only for #include "...": its fdt.h must not hide
+# libfdt's <fdt.h>.
+CPPFLAGS += -Isrc -iquote src/arch/$(ARCH_DIR) -D_GNU_SOURCE
 ALL_CFLAGS := -std=gnu11 $(OPT) $(WARN) $(SANITIZE) -MMD -MP $(CFLAGS)
 LDLIBS := -lpthread
+LDFLAGS ?=
 
-ARCH_DIR := $(patsubst x86_64,x86,$(ARCH))
+ARCH_DIR := $(patsubst aarch64,arm64,$(patsubst x86_64,x86,$(ARCH)))
+# A native build makes ./minivmm; a cross build keeps to build-$(ARCH_DIR)/.
+ifneq ($(CROSS_COMPILE),)
+BUILD ?= build-$(ARCH_DIR)
+BIN ?= $(BUILD)/minivmm
+else
+BUILD ?= build
+BIN ?= minivmm
+endif
+GUEST_DIR := $(if $(filter x86,$(ARCH_DIR)),guests,guests/$(ARCH_DIR))
+# arm64 builds its device trees with libfdt; cross builds link statically
+# so the binary runs in a bare test VM (tests/arm64).
+ifeq ($(ARCH_DIR),arm64)
+LDLIBS := -lfdt $(LDLIBS)
+ifneq ($(CROSS_COMPILE),)
+STATIC ?= 1
+endif
+endif
+ifeq ($(STATIC),1)
+LDFLAGS += -static
+endif
 SRCS := $(wildcard src/*.c src/loader/*.c src/dev/*.c src/virtio/*.c \
 	src/arch/$(ARCH_DIR)/*.c)
 CORE_SRCS := $(filter-out src/main.c,$(SRCS))
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJS := $(BUILD)/src/main.o $(BUILD)/src/demo_image.o
 
-# Test and demo guests: guests/NAME.S -> $(BUILD)/guests/NAME.bin, linked at
-# GUEST_LOAD_NAME (default 0) by guests/flat.ld.  guests/guests.mk sets those.
-GUEST_SRCS := $(wildcard guests/*.S)
-GUEST_BINS := $(GUEST_SRCS:guests/%.S=$(BUILD)/guests/%.bin)
--include guests/guests.mk
+# Test and demo guests: $(GUEST_DIR)/NAME.S -> $(BUILD)/guests/NAME.bin,
+# linked at GUEST_LOAD_NAME by $(GUEST_DIR)/flat.ld (default 0 on x86, the
+# RAM base 0x40000000 on arm64).  $(GUEST_DIR)/guests.mk sets those.
+GUEST_SRCS := $(wildcard $(GUEST_DIR)/*.S)
+GUEST_BINS := $(GUEST_SRCS:$(GUEST_DIR)/%.S=$(BUILD)/guests/%.bin)
+GUEST_LOAD_DEFAULT := $(if $(filter arm64,$(ARCH_DIR)),0x40000000,0)
+-include $(GUEST_DIR)/guests.mk
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run check check-unit check-guest check-asan check-nested bench \
-	guests clean format bench-nested
-all: minivmm guests
+	guests clean format bench-nested arm64 check-arm64 bench-arm64
+all: $(BIN) guests
 
-minivmm: $(MAIN_OBJS) $(BUILD)/libminivmm.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+$(BIN): $(MAIN_OBJS) $(BUILD)/libminivmm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libminivmm.a: $(CORE_OBJS)
 	@rm -f $@
@@ -65,12 +96,13 @@ $(BUILD)/src/demo_image.o: src/demo_image.S $(BUILD)/guests/demo.bin
 
 guests: $(GUEST_BINS)
 
-$(BUILD)/guests/%.o: guests/%.S
+$(BUILD)/guests/%.o: $(GUEST_DIR)/%.S
 	@mkdir -p $(dir $@)
-	$(CC) -c -Isrc/arch/$(ARCH_DIR) -o $@ $<
+	$(CC) -c -Isrc/arch/$(ARCH_DIR) -I$(GUEST_DIR) -o $@ $<
 
-$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o guests/flat.ld
-	$(LD) -T guests/flat.ld --defsym=LOAD_ADDR=$(or $(GUEST_LOAD_$*),0) \
+$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_DIR)/flat.ld
+	$(LD) -T $(GUEST_DIR)/flat.ld \
+		--defsym=LOAD_ADDR=$(or $(GUEST_LOAD_$*),$(GUEST_LOAD_DEFAULT)) \
 		-o $@ $<
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
@@ -81,8 +113,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminivmm.a
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< \
 		$(BUILD)/libminivmm.a -lcmocka $(LDLIBS)
 
-run: minivmm
-	./minivmm run
+run: $(BIN)
+	./$(BIN) run
 
 check: all $(UNIT_BINS)
 	tests/run.sh --unit $(BUILD)/tests --guest --nested
@@ -107,11 +139,27 @@ bench: all
 bench-nested: all
 	bench/nested.sh
 
+# The arm64 monitor and guests, cross-built from here (the nested arm64
+# tier in tests/arm64 and bench/arm64.sh run them under arm64 KVM).
+# On an arm64 host the same target builds natively (still static).
+ARM64_CROSS := $(if $(filter aarch64 arm64,$(shell uname -m)),,aarch64-linux-gnu-)
+ARM64_MAKE := $(MAKE) ARCH=arm64 CROSS_COMPILE=$(ARM64_CROSS) STATIC=1 \
+	BUILD=build-arm64 BIN=build-arm64/minivmm
+
+arm64:
+	$(ARM64_MAKE) all
+
+check-arm64: arm64
+	tests/arm64/run.sh
+
+bench-arm64: arm64
+	bench/arm64.sh
+
 format:
 	clang-format -i $(SRCS) src/*.h src/*/*.h src/arch/*/*.h tests/unit/*.c
 
 clean:
-	rm -rf build build-asan minivmm
+	rm -rf build build-asan build-arm64 minivmm
 
 -include bench/bench.mk
 -include $(CORE_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(UNIT_BINS:=.d)

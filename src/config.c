@@ -41,6 +41,8 @@ const char *config_machine_name(enum machine_kind kind)
 		return "bare";
 	case MACHINE_PC:
 		return "pc";
+	case MACHINE_VIRT:
+		return "virt";
 	case MACHINE_NONE:
 		break;
 	}
@@ -171,14 +173,17 @@ static int parse_machine(struct vm_config *cfg, const char *arg)
 		return err_set("-M %s: too long", arg);
 	key = next_kv(&cursor, &value);
 	if (!key || value)
-		return err_set("-M %s: expected a machine type first (bare, pc, pc-i440fx-1.7)",
-			       arg);
+		return err_set("-M %s: expected a machine type first (%s)", arg,
+			       arch_info()->machines);
 	type = key;
 	/* The last -M wins entirely, as in QEMU. */
 	cfg->machine_legacy_split = false;
 	cfg->ram_base_set = cfg->max_ram_below_4g_set = false;
 	cfg->ram_base = cfg->max_ram_below_4g = 0;
-	if (!strcmp(type, "bare")) {
+	cfg->gic_version = 0;
+	if (!strcmp(type, "virt")) {
+		cfg->machine = MACHINE_VIRT;
+	} else if (!strcmp(type, "bare")) {
 		cfg->machine = MACHINE_BARE;
 	} else if (!strcmp(type, "pc") || !strncmp(type, "pc-i440fx-", 10)) {
 		cfg->machine = MACHINE_PC;
@@ -195,9 +200,15 @@ static int parse_machine(struct vm_config *cfg, const char *arg)
 				major < 1 || (major == 1 && minor <= 7);
 		}
 	} else {
-		return err_set("-M %s: unknown machine type '%s' (bare, pc, pc-i440fx-1.7)",
-			       arg, type);
+		return err_set("-M %s: unknown machine type '%s' (%s)", arg,
+			       type, arch_info()->machines);
 	}
+	/* Each architecture has bare and one machine of its own. */
+	if (cfg->machine != MACHINE_BARE &&
+	    cfg->machine != (enum machine_kind)arch_info()->machine)
+		return err_set("-M %s: the %s machine belongs to another architecture; this minivmm is built for %s (machines: %s)",
+			       arg, config_machine_name(cfg->machine),
+			       arch_info()->name, arch_info()->machines);
 	snprintf(cfg->machine_name, sizeof(cfg->machine_name), "%s", type);
 	snprintf(cfg->machine_why, sizeof(cfg->machine_why), "chosen with -M");
 
@@ -216,6 +227,15 @@ static int parse_machine(struct vm_config *cfg, const char *arg)
 				return err_set("-M %s: max-ram-below-4g: %s",
 					       arg, err_msg());
 			cfg->max_ram_below_4g_set = true;
+		} else if (cfg->machine == MACHINE_VIRT &&
+			   !strcmp(key, "gic-version")) {
+			if (!strcmp(value, "2") || !strcmp(value, "3"))
+				cfg->gic_version = (unsigned)(value[0] - '0');
+			else if (!strcmp(value, "host") || !strcmp(value, "max"))
+				cfg->gic_version = 0;
+			else
+				return err_set("-M %s: gic-version=%s: expected 2, 3 or host",
+					       arg, value);
 		} else {
 			return err_set("-M %s: property '%s' not found for machine %s",
 				       arg, key, type);
@@ -541,6 +561,7 @@ enum {
 	OPT_MODE,
 	OPT_REG,
 	OPT_DEBUGCON,
+	OPT_DEBUGCON_MMIO,
 	OPT_TRACE,
 	OPT_STATS,
 	OPT_MAX_EXITS,
@@ -570,6 +591,8 @@ static const struct option long_options[] = {
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "reg", required_argument, NULL, OPT_REG },
 	{ "debugcon", required_argument, NULL, OPT_DEBUGCON },
+	{ "debugcon-mmio", required_argument, NULL, OPT_DEBUGCON_MMIO },
+	{ "output", required_argument, NULL, 'o' },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "max-exits", required_argument, NULL, OPT_MAX_EXITS },
@@ -598,7 +621,8 @@ static int parse_command(struct vm_config *cfg, const char *word)
 		enum command cmd;
 	} commands[] = {
 		{ "run", CMD_RUN },	  { "caps", CMD_CAPS },
-		{ "memmap", CMD_MEMMAP }, { "help", CMD_HELP },
+		{ "memmap", CMD_MEMMAP }, { "dtb", CMD_DTB },
+		{ "help", CMD_HELP },
 		{ "version", CMD_VERSION },
 	};
 
@@ -622,7 +646,7 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long_only(argc - first + 1, argv + first - 1,
-				       ":M:m:vh", long_options, &idx)) != -1) {
+				       ":M:m:o:vh", long_options, &idx)) != -1) {
 		const char *arg = optarg;
 		int r = 0;
 
@@ -657,6 +681,7 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 			break;
 		case OPT_MODE:
 			r = parse_mode(cfg, arg);
+			cfg->mode_set = true;
 			break;
 		case OPT_REG:
 			r = parse_reg(cfg, arg);
@@ -669,6 +694,22 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 				       &cfg->debugcon[cfg->nr_debugcon]);
 			if (r == 0)
 				cfg->nr_debugcon++;
+			break;
+		case OPT_DEBUGCON_MMIO:
+			if (cfg->nr_debugcon_mmio == CONFIG_MAX_DEBUGCON)
+				return err_set("--debugcon-mmio %s: too many debug consoles",
+					       arg);
+			if (config_parse_size(
+				    arg, 1,
+				    &cfg->debugcon_mmio[cfg->nr_debugcon_mmio]) < 0)
+				return err_set("--debugcon-mmio %s: %s", arg,
+					       err_msg());
+			cfg->nr_debugcon_mmio++;
+			break;
+		case 'o':
+			if (!*arg)
+				return err_set("-o: expected a file name (or - for stdout)");
+			cfg->output = arg;
 			break;
 		case OPT_TRACE:
 			r = parse_trace(cfg, arg);
@@ -777,13 +818,14 @@ static int finish_machine(struct vm_config *cfg)
 {
 	if (cfg->machine != MACHINE_NONE)
 		return 0;
-	/* MISSION.md "Machines, by default". */
-	if (cfg->command == CMD_MEMMAP) {
-		cfg->machine = MACHINE_PC;
+	/* MISSION.md "Machines, by default": the arch's own (pc, virt). */
+	if (cfg->command == CMD_MEMMAP || cfg->command == CMD_DTB) {
+		cfg->machine = (enum machine_kind)arch_info()->machine;
 		snprintf(cfg->machine_why, sizeof(cfg->machine_why),
-			 "memmap without -M");
+			 "%s without -M",
+			 cfg->command == CMD_DTB ? "dtb" : "memmap");
 	} else if (cfg->kernel || cfg->bios) {
-		cfg->machine = MACHINE_PC;
+		cfg->machine = (enum machine_kind)arch_info()->machine;
 		snprintf(cfg->machine_why, sizeof(cfg->machine_why),
 			 "%s given without -M", cfg->kernel ? "-kernel" : "--bios");
 	} else {
@@ -799,19 +841,30 @@ static int finish_machine(struct vm_config *cfg)
 
 static int finish_bare(struct vm_config *cfg)
 {
+	/* The other machine of this architecture, for the hints: pc or virt. */
+	const char *other =
+		config_machine_name((enum machine_kind)arch_info()->machine);
 	uint64_t end;
 
 	if (cfg->kernel || cfg->bios || cfg->initrd || cfg->append)
-		return err_set("-M bare runs flat images only; -kernel, -initrd, -append and --bios need -M pc");
+		return err_set("-M bare runs flat images only; -kernel, -initrd, -append and --bios need -M %s",
+			       other);
 	if (cfg->nr_objects || cfg->nr_numa)
-		return err_set("-M bare has one RAM region; -object and -numa need -M pc");
+		return err_set("-M bare has one RAM region; -object and -numa need -M %s",
+			       other);
 	if (cfg->nr_e820)
-		return err_set("-M bare has no firmware tables; --e820 needs -M pc");
+		return err_set("-M bare has no firmware tables; --e820 needs -M %s",
+			       other);
 	if (cfg->serial_set)
-		return err_set("-M bare has no serial port; -serial needs -M pc (use --debugcon)");
+		return err_set("-M bare has no serial port; -serial needs -M %s (use %s)",
+			       other,
+			       arch_info()->has_pio ? "--debugcon" :
+						      "--debugcon-mmio");
 	if (cfg->smp != 1)
-		return err_set("-smp %u: the bare machine has one vCPU (use -M pc for more)",
-			       cfg->smp);
+		return err_set("-smp %u: the bare machine has one vCPU (use -M %s for more)",
+			       cfg->smp, other);
+	if (!cfg->ram_base_set)
+		cfg->ram_base = arch_info()->bare_ram_base;
 	if (cfg->ram_base % 4096)
 		return err_set("-M bare,ram-base=0x%llx: must be a multiple of 4 KiB",
 			       (unsigned long long)cfg->ram_base);
@@ -866,17 +919,72 @@ static int finish_pc(struct vm_config *cfg)
 	return 0;
 }
 
-int config_finish(struct vm_config *cfg)
+/*
+ * The arm64 virt machine: RAM at a fixed base, a Linux kernel (-kernel) or
+ * a flat image entered with the device tree's address in x0.
+ */
+static int finish_virt(struct vm_config *cfg)
 {
-	if (cfg->command != CMD_RUN && cfg->command != CMD_MEMMAP)
+	if (cfg->bios)
+		return err_set("-M virt boots -kernel or a flat image; --bios is not supported");
+	if (cfg->image && cfg->kernel)
+		return err_set("give either -kernel or a flat image '%s', not both",
+			       cfg->image);
+	if ((cfg->load_set || cfg->entry_set) && cfg->kernel)
+		return err_set("--load and --entry apply to flat images; -kernel is placed by its own header");
+	/* memmap and dtb may show the chosen node without a kernel. */
+	if ((cfg->initrd || cfg->append) && !cfg->kernel &&
+	    cfg->command == CMD_RUN)
+		return err_set("-initrd and -append need -kernel");
+	if (cfg->nr_objects || cfg->nr_numa)
+		return err_set("-M virt has one RAM region; -object and -numa are not supported");
+	if (cfg->nr_e820)
+		return err_set("--e820 describes PC firmware tables; -M virt has a device tree");
+	if (cfg->command == CMD_RUN && !cfg->kernel && !cfg->image)
+		return err_set("-M virt needs -kernel IMAGE or a flat image to run");
+	if (cfg->ram_size % 4096)
+		return err_set("-m: %llu bytes is not a multiple of 4 KiB",
+			       (unsigned long long)cfg->ram_size);
+	return 0;
+}
+
+/* --debugcon PORT on machines with port I/O, --debugcon-mmio ADDR on all. */
+static int finish_debugcons(struct vm_config *cfg)
+{
+	const struct arch_info *ai = arch_info();
+	uint64_t def_mmio = cfg->machine == MACHINE_BARE ?
+				    ai->bare_debugcon_mmio :
+				    0;
+
+	if (!ai->has_pio && cfg->nr_debugcon)
+		return err_set("--debugcon 0x%x: %s has no I/O ports; use --debugcon-mmio ADDR",
+			       cfg->debugcon[0], ai->name);
+	/* An address given twice is one console. */
+	for (size_t i = 0; i < cfg->nr_debugcon_mmio; i++) {
+		for (size_t j = i + 1; j < cfg->nr_debugcon_mmio; j++) {
+			if (cfg->debugcon_mmio[j] == cfg->debugcon_mmio[i]) {
+				cfg->debugcon_mmio[j] =
+					cfg->debugcon_mmio[--cfg->nr_debugcon_mmio];
+				j--;
+			}
+		}
+	}
+	/* The bare machine's always-present MMIO console (arm64). */
+	if (def_mmio) {
+		bool has = false;
+
+		for (size_t i = 0; i < cfg->nr_debugcon_mmio; i++)
+			if (cfg->debugcon_mmio[i] == def_mmio)
+				has = true;
+		if (!has) {
+			if (cfg->nr_debugcon_mmio == CONFIG_MAX_DEBUGCON)
+				return err_set("--debugcon-mmio: too many debug consoles (at most %d)",
+					       CONFIG_MAX_DEBUGCON);
+			cfg->debugcon_mmio[cfg->nr_debugcon_mmio++] = def_mmio;
+		}
+	}
+	if (!ai->has_pio)
 		return 0;
-	if (finish_machine(cfg) < 0)
-		return -1;
-	if (cfg->ram_base_set && cfg->machine != MACHINE_BARE)
-		return err_set("ram-base is a property of -M bare");
-	if (cfg->machine == MACHINE_BARE ? finish_bare(cfg) < 0 :
-					   finish_pc(cfg) < 0)
-		return -1;
 
 	/* A port given twice is one console. */
 	for (size_t i = 0; i < cfg->nr_debugcon; i++) {
@@ -902,6 +1010,40 @@ int config_finish(struct vm_config *cfg)
 	return 0;
 }
 
+int config_finish(struct vm_config *cfg)
+{
+	int r;
+
+	if (cfg->output && cfg->command != CMD_DTB)
+		return err_set("-o %s: only minivmm dtb writes a file", cfg->output);
+	if (cfg->command == CMD_DTB && !cfg->output)
+		return err_set("minivmm dtb needs -o FILE (- for stdout)");
+	if (cfg->command != CMD_RUN && cfg->command != CMD_MEMMAP &&
+	    cfg->command != CMD_DTB)
+		return 0;
+	if (cfg->mode_set && !arch_info()->has_cpu_modes)
+		return err_set("--mode is for x86 flat images; %s images start in EL1h with the MMU off",
+			       arch_info()->name);
+	if (finish_machine(cfg) < 0)
+		return -1;
+	if (cfg->ram_base_set && cfg->machine != MACHINE_BARE)
+		return err_set("ram-base is a property of -M bare");
+	switch (cfg->machine) {
+	case MACHINE_BARE:
+		r = finish_bare(cfg);
+		break;
+	case MACHINE_VIRT:
+		r = finish_virt(cfg);
+		break;
+	default:
+		r = finish_pc(cfg);
+		break;
+	}
+	if (r < 0)
+		return -1;
+	return finish_debugcons(cfg);
+}
+
 void config_usage(FILE *out)
 {
 	fprintf(out,
@@ -910,6 +1052,9 @@ void config_usage(FILE *out)
 "       minivmm caps                    KVM API version, capabilities, PVM or not\n"
 "       minivmm memmap [machine/memory options]\n"
 "                                      print the guest memory map without running\n"
+"       minivmm dtb -o FILE [machine/memory options]\n"
+"                                      write the device tree the guest would get\n"
+"                                      (arm64; - for stdout)\n"
 "       minivmm --help | --version\n"
 "\n"
 "Machine and memory:\n"
@@ -918,6 +1063,8 @@ void config_usage(FILE *out)
 "                                      flat images)\n"
 "  -M pc[,max-ram-below-4g=SIZE]       PC machine (default with -kernel/--bios);\n"
 "  -M pc-i440fx-1.7                    the old 3.5 GiB RAM split\n"
+"  -M virt[,gic-version=2|3|host]      arm64: QEMU's virt board, GIC, PL011 UART\n"
+"                                      (default with -kernel on arm64)\n"
 "  -m, --memory SIZE                   RAM size; bare number = MiB, K/M/G/T\n"
 "                                      suffixes (default 128M)\n"
 "  --mem-path PATH                     back RAM by a MAP_SHARED mapping of PATH (a\n"
@@ -945,6 +1092,9 @@ void config_usage(FILE *out)
 "                                      terminal Ctrl-A x quits, Ctrl-A h lists escapes)\n"
 "  --debugcon PORT                     print the low byte of every OUT to PORT on\n"
 "                                      stdout (repeatable; 0xe9 is always one)\n"
+"  --debugcon-mmio ADDR                print the low byte of every store to ADDR\n"
+"                                      (repeatable; on arm64 -M bare 0x9000000\n"
+"                                      is always one)\n"
 "\n"
 "Observing and limiting a run:\n"
 "  --trace io,mmio,exits|all           one line per event on stderr\n"

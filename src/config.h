@@ -20,7 +20,8 @@
 enum machine_kind {
 	MACHINE_NONE = 0, /* not chosen yet: config_finish() picks one */
 	MACHINE_BARE,
-	MACHINE_PC,
+	MACHINE_PC, /* x86 */
+	MACHINE_VIRT, /* arm64 */
 };
 
 enum cpu_mode { CPU_MODE_REAL, CPU_MODE_PROTECTED, CPU_MODE_LONG };
@@ -29,6 +30,7 @@ enum command {
 	CMD_RUN,
 	CMD_CAPS,
 	CMD_MEMMAP,
+	CMD_DTB,
 	CMD_HELP,
 	CMD_VERSION,
 };
@@ -91,6 +93,7 @@ struct vm_config {
 	bool ram_base_set;
 	uint64_t max_ram_below_4g; /* pc only; 0 = the machine's default */
 	bool max_ram_below_4g_set;
+	unsigned gic_version; /* virt only: 2, 3, or 0 = 3 where the host has it */
 
 	/* Memory. */
 	uint64_t ram_size;
@@ -124,6 +127,7 @@ struct vm_config {
 	uint64_t entry;
 	bool entry_set;
 	enum cpu_mode mode;
+	bool mode_set;
 	struct reg_override regs[CONFIG_MAX_REGS];
 	size_t nr_regs;
 
@@ -132,6 +136,11 @@ struct vm_config {
 	bool serial_set;
 	uint16_t debugcon[CONFIG_MAX_DEBUGCON];
 	size_t nr_debugcon;
+	uint64_t debugcon_mmio[CONFIG_MAX_DEBUGCON]; /* --debugcon-mmio ADDR */
+	size_t nr_debugcon_mmio;
+
+	/* `minivmm dtb -o PATH` ("-" is stdout). */
+	const char *output;
 
 	/* Observability and limits. */
 	unsigned trace; /* TRACE_* */

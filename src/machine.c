@@ -26,6 +26,15 @@ int machine_add_debugcons(struct vm *vm)
 			return err_set("--debugcon 0x%x: %s", cfg->debugcon[i],
 				       err_msg());
 	}
+	for (size_t i = 0; i < cfg->nr_debugcon_mmio; i++) {
+		struct debugcon *dc = debugcon_create_mmio(
+			&vm->mmio, cfg->debugcon_mmio[i], stdout);
+
+		if (!dc || vm_add_device(vm, "debugcon", dc, debugcon_destroy) < 0)
+			return err_set("--debugcon-mmio 0x%llx: %s",
+				       (unsigned long long)cfg->debugcon_mmio[i],
+				       err_msg());
+	}
 	return 0;
 }
 

@@ -15,7 +15,7 @@ struct vm;
  */
 int machine_create(struct vm *vm);
 
-/* The --debugcon consoles (every machine has them). */
+/* The --debugcon and --debugcon-mmio consoles (every machine has them). */
 int machine_add_debugcons(struct vm *vm);
 
 /* Arch hook: create a machine other than bare (x86: pc). */

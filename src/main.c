@@ -98,6 +98,12 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		return 0;
+	case CMD_DTB:
+		if (arch_dtb_write(&cfg, cfg.output) < 0) {
+			log_error("%s", err_msg());
+			return EXIT_USAGE;
+		}
+		return 0;
 	case CMD_RUN:
 		break;
 	}

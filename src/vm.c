@@ -104,7 +104,7 @@ void vm_caps_print(int kvm_fd, FILE *out)
 		mmap_size, sizeof(struct kvm_run));
 	fprintf(out, "backend: %s\n",
 		pvm ? "PVM (kvm_pvm): guest code is emulated instruction by instruction, ~2 M instructions/s; Linux guests are impractical here" :
-		      "hardware virtualization (VMX/SVM)");
+		      "hardware virtualization");
 	lists[0] = generic_caps;
 	counts[0] = sizeof(generic_caps) / sizeof(generic_caps[0]);
 	lists[1] = arch_caps(&counts[1]);
@@ -208,7 +208,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (vcpu_create(vm, i, &vm->vcpus[i]) < 0)
 			return -1;
-	return 0;
+	return arch_vcpus_ready(vm);
 }
 
 void vm_destroy(struct vm *vm)

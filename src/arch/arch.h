@@ -15,6 +15,23 @@ struct vm;
 struct vcpu;
 struct vm_config;
 
+/*
+ * What this architecture offers the generic configuration code, so that
+ * config.c and machine.c decide without knowing which one they run on.
+ */
+struct arch_info {
+	const char *name; /* "x86_64", "arm64" */
+	int machine; /* enum machine_kind besides bare: pc, virt */
+	const char *machines; /* the -M names, for messages */
+	uint64_t bare_ram_base; /* default ram-base of -M bare */
+	bool has_pio; /* port I/O: --debugcon PORT, the 0xe9 console */
+	bool has_cpu_modes; /* --mode real|protected|long */
+	/* MMIO debug console every bare machine has (0: none). */
+	uint64_t bare_debugcon_mmio;
+};
+
+const struct arch_info *arch_info(void);
+
 struct arch_cap {
 	int cap; /* KVM_CAP_* */
 	const char *name;
@@ -42,6 +59,12 @@ int arch_flat_setup(struct vm *vm);
 int arch_vcpu_init(struct vcpu *vcpu);
 void arch_vcpu_destroy(struct vcpu *vcpu);
 
+/*
+ * Every vCPU exists and is initialised: finish what needs them all (arm64:
+ * the in-kernel GIC is initialised only after the last vCPU is created).
+ */
+int arch_vcpus_ready(struct vm *vm);
+
 /* Whether NAME is a register --reg accepts. */
 bool arch_reg_valid(const char *name);
 /* The list of those names, for messages and --help. */
@@ -57,6 +80,12 @@ void arch_caps_print(int kvm_fd, FILE *out);
 
 /* `minivmm memmap`: describe the memory map of cfg without running. */
 int arch_memmap(const struct vm_config *cfg, FILE *out);
+
+/*
+ * `minivmm dtb -o PATH`: write the device tree cfg would give the guest
+ * ("-" is stdout).  -1 with err_msg() where there is no device tree.
+ */
+int arch_dtb_write(const struct vm_config *cfg, const char *path);
 
 /* Lowest and highest guest-physical address RAM may use on this arch. */
 uint64_t arch_max_gpa(void);

@@ -18,8 +18,9 @@ static void debugcon_write(void *opaque, uint64_t offset, const uint8_t *data,
 {
 	struct debugcon *dc = opaque;
 
-	(void)offset;
 	(void)len;
+	if (offset)
+		return; /* MMIO: only stores to the address itself print */
 	/* Only the low byte counts, whatever the width (MISSION.md scenario 3). */
 	fputc(data[0], dc->out);
 	if (data[0] == '\n')
@@ -32,7 +33,8 @@ static const struct bus_ops debugcon_ops = {
 	.write = debugcon_write,
 };
 
-struct debugcon *debugcon_create(struct bus *bus, uint16_t port, FILE *out)
+static struct debugcon *debugcon_new(struct bus *bus, uint64_t addr,
+				     uint64_t len, unsigned widths, FILE *out)
 {
 	struct debugcon *dc = calloc(1, sizeof(*dc));
 	char name[32];
@@ -42,14 +44,24 @@ struct debugcon *debugcon_create(struct bus *bus, uint16_t port, FILE *out)
 		return NULL;
 	}
 	dc->out = out;
-	dc->port = port;
-	snprintf(name, sizeof(name), "debugcon@0x%x", port);
-	if (bus_register(bus, name, port, 1, BUS_W1 | BUS_W2 | BUS_W4,
-			 &debugcon_ops, dc) < 0) {
+	dc->addr = addr;
+	snprintf(name, sizeof(name), "debugcon@0x%llx", (unsigned long long)addr);
+	if (bus_register(bus, name, addr, len, widths, &debugcon_ops, dc) < 0) {
 		free(dc);
 		return NULL;
 	}
 	return dc;
+}
+
+struct debugcon *debugcon_create(struct bus *bus, uint16_t port, FILE *out)
+{
+	return debugcon_new(bus, port, 1, BUS_W1 | BUS_W2 | BUS_W4, out);
+}
+
+struct debugcon *debugcon_create_mmio(struct bus *bus, uint64_t addr,
+				      FILE *out)
+{
+	return debugcon_new(bus, addr, DEBUGCON_MMIO_LEN, BUS_W_ANY, out);
 }
 
 void debugcon_destroy(void *dc)

@@ -2,10 +2,10 @@
 /*
  * Console tests: -serial parsing, the Ctrl-A escape state machine as a
  * pure function, the input thread against a real 16550A on a bus (pipes,
- * a regular file and /dev/null as stdin; backpressure; quit and help), the
- * output side, and the terminal: raw mode on a pseudo-terminal that a
- * child process owns, restored on console_stop(), exit(), abort(), a
- * fatal signal and a real fault.
+ * a regular file and /dev/null as stdin; backpressure; quit and help) and
+ * against a PL011 on an MMIO bus, the output side, and the terminal: raw
+ * mode on a pseudo-terminal that a child process owns, restored on
+ * console_stop(), exit(), abort(), a fatal signal and a real fault.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +26,7 @@
 
 #include "bus.h"
 #include "console.h"
+#include "dev/pl011.h"
 #include "dev/serial8250.h"
 #include "log.h"
 #include "unit.h"
@@ -400,6 +401,67 @@ static void test_output(void **state)
 	rig_free(r, -1);
 }
 
+/*
+ * The same plumbing with a PL011 on an MMIO bus: output through DR, typed
+ * input held back while the one-byte holding register (FIFO off) is full
+ * and delivered in order as the guest reads DR.
+ */
+static void test_pl011_attach(void **state)
+{
+	enum { LEN = 300, PL011_BASE = 0x9000000 };
+	struct bus mmio;
+	struct pl011 *uart = pl011_create();
+	struct console *con;
+	int in[2], out[2];
+	uint8_t d[4], sent[LEN], got[LEN];
+	uint64_t deadline = now_ns() + WAIT_NS;
+	size_t n = 0;
+	char buf[8] = { 0 };
+
+	(void)state;
+	assert_non_null(uart);
+	bus_init(&mmio, "mmio", 0);
+	assert_int_equal(pl011_register(uart, &mmio, PL011_BASE), 0);
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	con = console_create_fds(in[0], out[1], true, false);
+	assert_non_null(con);
+	console_attach_pl011(con, uart);
+	assert_int_equal(console_start(con), 0);
+
+	d[0] = 'o';
+	assert_int_equal(bus_write(&mmio, PL011_BASE, d, 1), BUS_OK);
+	d[0] = 'k';
+	assert_int_equal(bus_write(&mmio, PL011_BASE, d, 4), BUS_OK);
+	assert_int_equal(read(out[0], buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "ok");
+
+	for (size_t i = 0; i < LEN; i++)
+		sent[i] = (uint8_t)('a' + i % 26);
+	write_all(in[1], sent, LEN);
+	while (n < LEN && now_ns() < deadline) {
+		assert_int_equal(bus_read(&mmio, PL011_BASE + PL011_FR, d, 4),
+				 BUS_OK);
+		if (d[0] & PL011_FR_RXFE) {
+			usleep(200);
+			continue;
+		}
+		assert_int_equal(bus_read(&mmio, PL011_BASE, d, 4), BUS_OK);
+		got[n++] = d[0];
+	}
+	assert_int_equal(n, LEN);
+	assert_memory_equal(sent, got, LEN);
+	assert_int_equal(console_input_bytes(con), LEN);
+	assert_int_equal(uart->rx_bytes, LEN);
+
+	console_destroy(con);
+	pl011_destroy(uart);
+	bus_destroy(&mmio);
+	close(in[0]);
+	close(in[1]);
+	close(out[0]);
+}
+
 static void test_output_file_and_null(void **state)
 {
 	char path[] = "/tmp/minivmm-console-XXXXXX";
@@ -652,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_input_regular_file),
 		cmocka_unit_test(test_input_dev_null),
 		cmocka_unit_test(test_output),
+		cmocka_unit_test(test_pl011_attach),
 		cmocka_unit_test(test_output_file_and_null),
 		cmocka_unit_test(test_tty_not_foreground),
 		cmocka_unit_test(test_tty_stop),
