@@ -12,3 +12,19 @@ GUEST_LOAD_longmode := 0x100000
 GUEST_LOAD_fwprobe := 0xf0000
 # Linux boot protocol: a 1024-byte setup, then the kernel part at 0x100000.
 GUEST_LOAD_tinykernel := 0xffc00
+
+# Host-side decompression (tests/guest/linuxboot.sh): tinyvmlinux's ELF,
+# compressed as the kernel build does, becomes the payload of a tinykernel
+# bzImage: tinykernel-xz.bin, tinykernel-gzip.bin, tinykernel-zstd.bin.
+GUEST_LOAD_tinyvmlinux := 0x200000
+TINY_PAYLOAD_FORMATS := xz gzip zstd
+$(foreach f,$(TINY_PAYLOAD_FORMATS),$(eval GUEST_LOAD_tinykernel-$(f) := 0xffc00))
+guests: $(TINY_PAYLOAD_FORMATS:%=$(BUILD)/guests/tinykernel-%.bin)
+.SECONDARY: $(BUILD)/guests/tinyvmlinux.elf
+
+$(BUILD)/guests/tinyvmlinux-%.payload: $(BUILD)/guests/tinyvmlinux.elf \
+		guests/compress-payload.sh
+	guests/compress-payload.sh $* $< $@
+
+$(BUILD)/guests/tinykernel-%.o: guests/tinykernel.S $(BUILD)/guests/tinyvmlinux-%.payload
+	$(CC) -c -Iguests -DPAYLOAD='"$(BUILD)/guests/tinyvmlinux-$*.payload"' -o $@ $<

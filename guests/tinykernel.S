@@ -134,8 +134,13 @@ setup:
 	.long	CMDLINE_SIZE		/* 0x238 cmdline_size */
 	.long	0			/* 0x23c hardware_subarch */
 	.quad	0			/* 0x240 hardware_subarch_data */
+#ifdef PAYLOAD
+	.long	payload - kernel	/* 0x248 payload_offset */
+	.long	payload_end - payload	/* 0x24c payload_length */
+#else
 	.long	0			/* 0x248 payload_offset */
 	.long	0			/* 0x24c payload_length */
+#endif
 	.quad	0			/* 0x250 setup_data */
 	.quad	KERNEL_ADDR		/* 0x258 pref_address */
 	.long	INIT_SIZE		/* 0x260 init_size */
@@ -499,6 +504,17 @@ entry32_ok:
 	.asciz	"entry32: at code32_start, ESI 0x7000, CS 0x10\n"
 entry32_bad:
 	.asciz	"entry32: at code32_start, ESI is not 0x7000 or CS is not 0x10\n"
+
+	/*
+	 * Built with -DPAYLOAD=FILE (guests.mk): a compressed "vmlinux"
+	 * (tinyvmlinux.S) that a loader may unpack and run instead of us.
+	 */
+#ifdef PAYLOAD
+	.subsection 2
+payload:
+	.incbin	PAYLOAD
+payload_end:
+#endif
 
 	/* Last: a marker at the very end of the file, then the stack. */
 	.subsection 2

@@ -577,6 +577,8 @@ enum {
 	OPT_BOOT,
 	OPT_SERIAL,
 	OPT_REBOOT,
+	OPT_DECOMPRESS,
+	OPT_KERNEL_CACHE,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -608,6 +610,8 @@ static const struct option long_options[] = {
 	{ "boot", required_argument, NULL, OPT_BOOT },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "reboot", required_argument, NULL, OPT_REBOOT },
+	{ "decompress", required_argument, NULL, OPT_DECOMPRESS },
+	{ "kernel-cache", required_argument, NULL, OPT_KERNEL_CACHE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -774,6 +778,20 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 			else
 				return err_set("--reboot=%s: expected exit or restart",
 					       arg);
+			break;
+		case OPT_DECOMPRESS:
+			if (!strcmp(arg, "host"))
+				cfg->decompress_guest = false;
+			else if (!strcmp(arg, "guest"))
+				cfg->decompress_guest = true;
+			else
+				return err_set("--decompress=%s: expected host or guest",
+					       arg);
+			break;
+		case OPT_KERNEL_CACHE:
+			if (!arg[0])
+				return err_set("--kernel-cache: expected a directory or off");
+			cfg->kernel_cache = arg;
 			break;
 		case OPT_SERIAL:
 			if (console_parse(arg, &cfg->serial) < 0)
@@ -1079,6 +1097,17 @@ void config_usage(FILE *out)
 "  --e820 TYPE,ADDR,SIZE               add an E820 entry (ram, reserved, acpi, nvs,\n"
 "                                      unusable)\n"
 "  --bios FILE                         firmware image (pc machine)\n"
+"\n"
+"Booting Linux (-M pc; see README):\n"
+"  -kernel FILE                        bzImage, or an ELF vmlinux with a PVH entry\n"
+"  -initrd FILE                        initial ramdisk\n"
+"  -append TEXT                        kernel command line\n"
+"  --decompress=host|guest             where a bzImage's compressed kernel is\n"
+"                                      unpacked: on the host, cached (default),\n"
+"                                      or by its own decompressor in the guest\n"
+"  --kernel-cache=DIR|off              where host-unpacked kernels are kept\n"
+"                                      (default $XDG_CACHE_HOME/minivmm or\n"
+"                                      ~/.cache/minivmm)\n"
 "\n"
 "Flat images:\n"
 "  --load GPA                          where to put IMAGE (default: RAM base)\n"

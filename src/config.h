@@ -122,6 +122,8 @@ struct vm_config {
 	const char *kernel;
 	const char *initrd;
 	const char *append;
+	bool decompress_guest; /* --decompress=guest: leave it to the bzImage */
+	const char *kernel_cache; /* --kernel-cache; NULL: the default place */
 	uint64_t load_addr;
 	bool load_set;
 	uint64_t entry;

@@ -31,7 +31,6 @@ int bzimage_parse(const uint8_t *image, size_t len, const char *name,
 	info->relocatable = image[BZ_RELOCATABLE] != 0;
 	info->cmdline_size = le_get(image + BZ_CMDLINE_SIZE, 4);
 	/* pref_address and init_size arrived with protocol 2.10. */
-	info->header_end = 0x202 + image[0x201];
 	if (info->version >= 0x020a && info->header_end >= BZ_INIT_SIZE + 4) {
 		info->pref_address = (uint64_t)le_get(image + BZ_PREF_ADDRESS, 4) |
 				     (uint64_t)le_get(image + BZ_PREF_ADDRESS + 4, 4)
@@ -57,6 +56,15 @@ int bzimage_parse(const uint8_t *image, size_t len, const char *name,
 		return err_set("%s: init_size 0x%x is smaller than the kernel (0x%llx bytes)",
 			       name, info->init_size,
 			       (unsigned long long)info->kernel_size);
+	if (info->version >= 0x0208 && info->header_end >= BZ_PAYLOAD_LENGTH + 4) {
+		uint64_t off = le_get(image + BZ_PAYLOAD_OFFSET, 4);
+		uint64_t plen = le_get(image + BZ_PAYLOAD_LENGTH, 4);
+
+		if (plen && off + plen <= info->kernel_size) {
+			info->payload_offset = (uint32_t)off;
+			info->payload_length = (uint32_t)plen;
+		}
+	}
 	if (info->cmdline_size == 0)
 		return err_set("%s: header says the kernel takes no command line",
 			       name);

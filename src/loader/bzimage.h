@@ -29,6 +29,8 @@
 #define BZ_RELOCATABLE 0x234
 #define BZ_XLOADFLAGS 0x236
 #define BZ_CMDLINE_SIZE 0x238
+#define BZ_PAYLOAD_OFFSET 0x248
+#define BZ_PAYLOAD_LENGTH 0x24c
 #define BZ_PREF_ADDRESS 0x258
 #define BZ_INIT_SIZE 0x260
 
@@ -55,6 +57,13 @@ struct bzimage_info {
 	uint64_t setup_size; /* bytes of real-mode code before the kernel */
 	uint64_t kernel_size; /* bytes of protected-mode kernel after them */
 	size_t header_end; /* end of the setup header: 0x202 + byte at 0x201 */
+	/*
+	 * The compressed vmlinux inside the kernel part (protocol 2.08+),
+	 * as an offset from the start of that part; 0/0 when absent or when
+	 * the header's values do not lie inside the file.
+	 */
+	uint32_t payload_offset;
+	uint32_t payload_length;
 };
 
 /*

@@ -205,8 +205,6 @@ int elf_parse(const uint8_t *buf, size_t len, const char *name,
 	}
 	if (info->nr_segs == 0)
 		return err_set("%s: no loadable segment", name);
-	if (!found)
-		return err_set("%s: no PVH entry point (Xen note XEN_ELFNOTE_PHYS32_ENTRY); only ELF kernels with one can be booted",
-			       name);
+	info->has_pvh_entry = found;
 	return 0;
 }

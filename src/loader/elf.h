@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ELF64 images with a PVH entry point (an uncompressed Linux vmlinux, or any
- * kernel that carries a Xen XEN_ELFNOTE_PHYS32_ENTRY note).
+ * ELF64 x86-64 executables: an uncompressed Linux vmlinux (booted through
+ * its PVH entry point, the Xen XEN_ELFNOTE_PHYS32_ENTRY note, when it has
+ * one) or the vmlinux inside a bzImage (entered at its 64-bit entry).
  *
  * Pure parser over a buffer: no guest memory, no KVM, never exits.  Every
  * offset and size read from the file is checked against the buffer (with
@@ -34,8 +35,9 @@ struct elf_segment {
 };
 
 struct elf_info {
-	uint64_t e_entry; /* the ELF entry (virtual; not used for PVH) */
+	uint64_t e_entry; /* the ELF entry (a vmlinux: physical startup_64) */
 	uint32_t pvh_entry; /* physical 32-bit entry from the Xen note */
+	bool has_pvh_entry; /* that note was there */
 	struct elf_segment segs[ELF_MAX_PHDRS]; /* PT_LOAD, memsz > 0 */
 	size_t nr_segs;
 	uint64_t load_start; /* lowest p_paddr of the segments */

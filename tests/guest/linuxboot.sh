@@ -403,6 +403,101 @@ fi
 # Same shape, runtime range [32 MiB, 80 MiB): cannot fit in 64 MiB at all.
 refuse runtime-range-beyond-ram kvm "-kernel" -- -m 64M -kernel "$WORK/runtime-32m"
 
+# Host-side decompression (--decompress=host, the default): a bzImage whose
+# payload is a compressed ELF (guests/tinyvmlinux.S, wrapped by guests.mk as
+# tinykernel-FORMAT.bin) is unpacked by minivmm and entered at the ELF's
+# 64-bit entry; the guest checks its entry state and prints the command
+# line.  The result lands in the kernel cache and the next boot uses it.
+CACHE=$WORK/kcache
+# unpacked NAME WANT_LOG ARGS...: boots to the tinyvmlinux report, -v says WANT_LOG.
+unpacked() {
+	local name=$1 want=$2
+	shift 2
+	ready "$name" kvm || return
+	run -m 64M -append "unpack $name" -serial none -v "$@"
+	if [ "$rc" != 4 ]; then
+		fail "$name" "exit code $rc, want 4 (reset by the guest)"
+	elif ! grep -qx 'vmlinux: PASS entry-state' "$OUT" ||
+		! grep -qx "vmlinux: cmdline: unpack $name" "$OUT"; then
+		fail "$name" "guest says '$(grep -m 1 '^vmlinux: \(FAIL\|cmdline\)' "$OUT")', want PASS and the command line"
+	elif ! grep -q "$want" "$ERR"; then
+		fail "$name" "stderr lacks '$want'"
+	else
+		pass "$name"
+	fi
+}
+for f in xz gzip zstd; do
+	unpacked "unpack-$f" "$f vmlinux (4968 bytes) decompressed on the host" \
+		-kernel "$G/tinykernel-$f.bin" --kernel-cache="$CACHE"
+done
+unpacked unpack-from-cache "xz vmlinux (4968 bytes) from the kernel cache" \
+	-kernel "$G/tinykernel-xz.bin" --kernel-cache="$CACHE"
+name=unpack-cache-entries
+if ready "$name" -; then
+	n=$(find "$CACHE" -name 'vmlinux-*' -size 4968c | wc -l)
+	leftovers=$(find "$CACHE" -name '*.tmp' | wc -l)
+	if [ "$n" = 3 ] && [ "$leftovers" = 0 ]; then
+		pass "$name"
+	else
+		fail "$name" "$n cache entries of 4968 bytes (want 3), $leftovers temporary files"
+	fi
+fi
+# --kernel-cache=off: decompressed every time, nothing written.
+unpacked unpack-cache-off "xz vmlinux (4968 bytes) decompressed on the host" \
+	-kernel "$G/tinykernel-xz.bin" --kernel-cache=off
+# The default place: $XDG_CACHE_HOME/minivmm.
+name=unpack-cache-xdg
+if ready "$name" kvm; then
+	XDG_CACHE_HOME=$WORK/xdg run -m 64M -serial none \
+		-kernel "$G/tinykernel-gzip.bin"
+	if [ "$rc" = 4 ] && [ -n "$(find "$WORK/xdg/minivmm" -name 'vmlinux-*' 2>/dev/null)" ]; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc; no entry in \$XDG_CACHE_HOME/minivmm"
+	fi
+fi
+# --decompress=guest: the bzImage's own code runs (tinykernel's report).
+name=unpack-decompress-guest
+if ready "$name" kvm; then
+	run -m 64M -serial none -kernel "$G/tinykernel-xz.bin" --decompress=guest
+	if [ "$rc" = 4 ] && grep -qx DONE "$OUT" && ! grep -q '^vmlinux:' "$OUT"; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc; want tinykernel's DONE and no vmlinux lines"
+	fi
+fi
+# A corrupt payload (one byte of the compressed stream flipped) or a
+# corrupt cache entry: the bzImage boots as it is, decompressing in the guest.
+cp "$G/tinykernel-xz.bin" "$WORK/corrupt-xz"
+off=$(( $(od -An -tu4 -j $((0x248)) -N4 "$WORK/corrupt-xz") + 1024 + 64 ))
+printf '\377' | dd of="$WORK/corrupt-xz" bs=1 seek=$off conv=notrunc 2>/dev/null
+name=unpack-corrupt-payload
+if ready "$name" kvm; then
+	run -m 64M -serial none -v -kernel "$WORK/corrupt-xz" --kernel-cache=off
+	if [ "$rc" = 4 ] && grep -qx DONE "$OUT" &&
+		grep -q 'decompressing in the guest: xz payload: corrupt data' "$ERR"; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc; want tinykernel's DONE and 'decompressing in the guest: xz payload: corrupt data'"
+	fi
+fi
+name=unpack-corrupt-cache-entry
+if ready "$name" kvm; then
+	entry=$(find "$CACHE" -name 'vmlinux-*' | head -n 1)
+	head -c 4968 /dev/zero >"$entry"
+	for f in xz gzip zstd; do
+		run -m 64M -serial none -v -kernel "$G/tinykernel-$f.bin" \
+			--kernel-cache="$CACHE"
+		grep -q 'decompressing again' "$ERR" && break
+	done
+	if [ "$rc" = 4 ] && grep -qx 'vmlinux: PASS entry-state' "$OUT" &&
+		grep -q 'no ELF magic; decompressing again' "$ERR"; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc; want the entry refused ('no ELF magic; decompressing again') and a good boot"
+	fi
+fi
+
 # Bad kernels.
 refuse kernel-missing kvm "-kernel $WORK/no-such-kernel: No such file or directory" -- \
 	-m 64M -kernel "$WORK/no-such-kernel"

@@ -46,3 +46,14 @@ copy_with_libs() {
 		cp -L "$lib" "$stage$lib" || return 1
 	done
 }
+
+# minivmm_runtime_libs: "HOST_PATH=L1_PATH" file arguments (run-l1.sh) for
+# the libraries minivmm dlopen()s to unpack a bzImage on the host
+# (src/arch/x86/decompress.h).  ldd does not list them, so --exe misses them.
+minivmm_runtime_libs() {
+	local lib p
+	for lib in liblzma.so.5 libz.so.1 libzstd.so.1; do
+		p=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')
+		[ -n "$p" ] && echo "$(readlink -f "$p")=$p"
+	done
+}

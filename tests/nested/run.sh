@@ -97,6 +97,8 @@ l2_case minivmm-l2-numa "$L2_NUMA" numa=2 node=0:0 node=1:1 mem
 l2_case minivmm-l2-console "$L2_512" console
 l2_case minivmm-l2-poweroff "$L2_512" exit=0
 l2_case minivmm-l2-reboot "$L2_512" reboot exit=4
+# The bzImage's own decompressor instead of minivmm's host-side unpacking.
+l2_case minivmm-l2-decompress-guest "$L2_512 --decompress=guest" marker
 # -----------------------------------------------------------------------------
 
 # --- can minivmm boot Linux? ------------------------------------------------------
@@ -204,6 +206,8 @@ run_of=() runs=0 need_minivmm=0 first_minivmm=
 	echo 'grep -q "^kvm_amd " /proc/modules && [ -c /dev/kvm ] && kvm=ok || kvm=missing'
 	echo 'echo "NESTED: kvm $kvm npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null)"'
 	echo 'minivmm_dead='
+	# minivmm unpacks the bzImage on the first boot and keeps it here.
+	echo 'export XDG_CACHE_HOME=/tmp/cache'
 } >"$payload"
 for i in "${!case_names[@]}"; do
 	# shellcheck disable=SC2086,SC2116 # ARGS on one line, spaces collapsed
@@ -260,7 +264,12 @@ echo 'exit 0' >>"$payload"
 
 l1_args=(--timeout $((90 + runs * (L2_TIMEOUT + 15))) --log "$work/console.log")
 [ "$runs" -gt 0 ] && l1_args+=(--qemu)
-[ "$need_minivmm" = 1 ] && l1_args+=(--exe "$MINIVMM=/payload/bin/minivmm")
+l1_files=()
+if [ "$need_minivmm" = 1 ]; then
+	l1_args+=(--exe "$MINIVMM=/payload/bin/minivmm")
+	# run-l1.sh takes files after the payload: minivmm's dlopen()ed libraries.
+	mapfile -t l1_files < <(minivmm_runtime_libs)
+fi
 
 # One retry when L1 itself does not finish: emulated SVM under TCG has
 # been seen to wedge the whole L1 kernel once in many runs (every L2 boot
@@ -268,7 +277,7 @@ l1_args=(--timeout $((90 + runs * (L2_TIMEOUT + 15))) --log "$work/console.log")
 # reported; the verdicts below come from the run that finished.
 for attempt in 1 2; do
 	t0=$(date +%s)
-	"$NESTED_DIR/run-l1.sh" "${l1_args[@]}" "$payload" >"$work/out" 2>"$work/err"
+	"$NESTED_DIR/run-l1.sh" "${l1_args[@]}" "$payload" "${l1_files[@]}" >"$work/out" 2>"$work/err"
 	l1rc=$?
 	t1=$(date +%s)
 	[ "$l1rc" = 124 ] && [ "$attempt" = 1 ] || break

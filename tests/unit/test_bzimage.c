@@ -322,6 +322,35 @@ static void test_refusal_then_success(void **state)
 	assert_int_equal(info.version, 0x020f);
 }
 
+/* payload_offset/length (2.08+): kept when inside the kernel part only. */
+static void test_payload_fields(void **state)
+{
+	struct bzimage_info info;
+
+	(void)state;
+	assert_int_equal(bzimage_parse(img, 0x2000, NAME, &info), 0);
+	assert_int_equal(info.payload_offset, 0);
+	assert_int_equal(info.payload_length, 0);
+	put(BZ_PAYLOAD_OFFSET, 0x100, 4);
+	put(BZ_PAYLOAD_LENGTH, 0x2000 - 3 * 512 - 0x100, 4); /* to the end */
+	assert_int_equal(bzimage_parse(img, 0x2000, NAME, &info), 0);
+	assert_int_equal(info.payload_offset, 0x100);
+	assert_int_equal(info.payload_length, 0x2000 - 3 * 512 - 0x100);
+	/* One byte past the end of the file: ignored, the kernel still boots. */
+	put(BZ_PAYLOAD_LENGTH, 0x2000 - 3 * 512 - 0x100 + 1, 4);
+	assert_int_equal(bzimage_parse(img, 0x2000, NAME, &info), 0);
+	assert_int_equal(info.payload_length, 0);
+	put(BZ_PAYLOAD_OFFSET, 0xffffffff, 4);
+	put(BZ_PAYLOAD_LENGTH, 0x10, 4);
+	assert_int_equal(bzimage_parse(img, 0x2000, NAME, &info), 0);
+	assert_int_equal(info.payload_length, 0);
+	/* Protocol 2.07 has no payload fields. */
+	put(BZ_PAYLOAD_OFFSET, 0x100, 4);
+	put(BZ_VERSION, 0x0207, 2);
+	assert_int_equal(bzimage_parse(img, 0x2000, NAME, &info), 0);
+	assert_int_equal(info.payload_length, 0);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -345,6 +374,7 @@ int main(void)
 		T(test_cmdline_size_zero),
 		T(test_header_end_implausible),
 		T(test_refusal_then_success),
+		T(test_payload_fields),
 	};
 
 	return cmocka_run_group_tests_name("bzimage", tests, NULL, NULL);

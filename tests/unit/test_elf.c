@@ -111,6 +111,7 @@ static void test_good(void **state)
 	(void)state;
 	assert_int_equal(elf_parse(img, sizeof(img), NAME, &info), 0);
 	assert_int_equal(info.pvh_entry, 0x1000850);
+	assert_true(info.has_pvh_entry);
 	assert_int_equal(info.e_entry, 0xffffffff81000000ull);
 	assert_int_equal(info.nr_segs, 2);
 	assert_int_equal(info.segs[0].offset, 0x200);
@@ -264,17 +265,25 @@ static void test_no_load_segment(void **state)
 	refused("no loadable segment");
 }
 
+/* Without the Xen note the ELF still parses; the PVH loader refuses it. */
+static void no_pvh(void)
+{
+	assert_int_equal(elf_parse(img, sizeof(img), NAME, &info), 0);
+	assert_false(info.has_pvh_entry);
+	assert_int_equal(info.pvh_entry, 0);
+}
+
 static void test_no_pvh_note(void **state)
 {
 	(void)state;
 	put(PVH_NOTE_OFF + 8, 17, 4); /* another Xen note type */
-	refused("no PVH entry point");
+	no_pvh();
 	build_good();
 	memcpy(img + PVH_NOTE_OFF + 12, "Xem", 4); /* right type, wrong owner */
-	refused("no PVH entry point");
+	no_pvh();
 	build_good();
 	put(ph(2), ELF_PT_LOAD, 4); /* no PT_NOTE at all */
-	refused("no PVH entry point");
+	no_pvh();
 }
 
 static void test_truncated_note(void **state)

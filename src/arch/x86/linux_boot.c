@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "acpi.h"
+#include "kernel_unpack.h"
 #include "layout.h"
 #include "mptable.h"
 #include "loader/bzimage.h"
@@ -115,6 +116,32 @@ static uint8_t *read_file(const char *opt, const char *path, uint64_t max,
 	}
 	close(fd);
 	return buf;
+}
+
+/* The PT_LOAD segments of an ELF kernel at their physical addresses. */
+int linux_load_elf(struct vm *vm, const char *name, const struct elf_info *info,
+		   const uint8_t *image)
+{
+	for (size_t i = 0; i < info->nr_segs; i++) {
+		const struct elf_segment *s = &info->segs[i];
+		uint64_t bss = s->memsz - s->filesz;
+		uint8_t *hva;
+
+		if (copy_to_guest(&vm->mem, s->paddr, image + s->offset,
+				  s->filesz) < 0)
+			return err_set("-kernel %s: segment at 0x%llx (0x%llx bytes) is not in RAM",
+				       name, (unsigned long long)s->paddr,
+				       (unsigned long long)s->filesz);
+		if (!bss)
+			continue;
+		hva = gpa_to_hva(&vm->mem, s->paddr + s->filesz, bss);
+		if (!hva)
+			return err_set("-kernel %s: segment at 0x%llx (0x%llx bytes in memory) is not in RAM",
+				       name, (unsigned long long)s->paddr,
+				       (unsigned long long)s->memsz);
+		memset(hva, 0, bss);
+	}
+	return 0;
 }
 
 /* Initrd as high as the kernel allows, below the end of low RAM (boot.rst). */
@@ -227,6 +254,48 @@ out:
 	return r;
 }
 
+/*
+ * --decompress=host: put the bzImage's own vmlinux in place of the
+ * bzImage (kernel_unpack.h) and set *entry to its 64-bit entry.  -1 when
+ * that cannot be done (the reason goes to -v); the caller then loads the
+ * bzImage itself, and its decompressor runs in the guest.
+ */
+static int unpack_vmlinux(struct vm *vm, const uint8_t *image, size_t len,
+			  const struct bzimage_info *k, uint64_t kernel_end,
+			  uint64_t *entry)
+{
+	const char *name = vm->cfg->kernel;
+	struct kernel_unpacked u;
+	int r = -1;
+
+	if (kernel_unpack(image, len, k, vm->cfg->kernel_cache, &u) < 0) {
+		log_info("-kernel %s: decompressing in the guest: %s", name,
+			 err_msg());
+		return -1;
+	}
+	if (u.info.load_start < LINUX_KERNEL_ADDR ||
+	    u.info.load_end > kernel_end) {
+		log_info("-kernel %s: decompressing in the guest: the vmlinux (0x%llx-0x%llx) is outside 0x%llx-0x%llx",
+			 name, (unsigned long long)u.info.load_start,
+			 (unsigned long long)u.info.load_end,
+			 (unsigned long long)LINUX_KERNEL_ADDR,
+			 (unsigned long long)kernel_end);
+	} else if (linux_load_elf(vm, name, &u.info, u.elf) == 0) {
+		*entry = u.info.e_entry;
+		vm->boot.load_addr = u.info.load_start;
+		vm->boot.image_size = u.info.load_end - u.info.load_start;
+		if (u.from_cache)
+			log_info("-kernel %s: %s vmlinux (%zu bytes) from the kernel cache",
+				 name, decompress_name(u.format), u.len);
+		else
+			log_info("-kernel %s: %s vmlinux (%zu bytes) decompressed on the host in %.0f ms",
+				 name, decompress_name(u.format), u.len, u.ms);
+		r = 0;
+	}
+	kernel_unpacked_free(&u);
+	return r;
+}
+
 int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -238,7 +307,8 @@ int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
 	struct e820_table *e820;
 	size_t cmdlen = strlen(append);
 	uint8_t *image, *zp;
-	int r = -1;
+	uint64_t entry;
+	int r = -1, unpacked;
 
 	image = read_file("-kernel", cfg->kernel, LINUX_KERNEL_FILE_MAX, &len);
 	if (!image)
@@ -287,7 +357,13 @@ int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
 			(unsigned long long)low_end);
 		goto out;
 	}
-	if (copy_to_guest(&vm->mem, LINUX_KERNEL_ADDR, image + k.setup_size,
+	entry = k.has_64bit_entry ? LINUX_KERNEL_ADDR + 0x200 : k.code32_start;
+	if (cfg->decompress_guest || !k.has_64bit_entry)
+		unpacked = -1;
+	else
+		unpacked = unpack_vmlinux(vm, image, len, &k, kernel_end, &entry);
+	if (unpacked < 0 &&
+	    copy_to_guest(&vm->mem, LINUX_KERNEL_ADDR, image + k.setup_size,
 			  k.kernel_size) < 0) {
 		err_set("-kernel %s: cannot place the kernel at 0x%llx",
 			cfg->kernel, (unsigned long long)LINUX_KERNEL_ADDR);
@@ -348,17 +424,20 @@ int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
 		gdt[2] = GDT_CODE32;
 	vm->boot.cs_sel = 0x10;
 	vm->boot.ds_sel = 0x18;
-	vm->boot.entry = k.has_64bit_entry ? LINUX_KERNEL_ADDR + 0x200 :
-					     k.code32_start;
+	vm->boot.entry = entry;
 	vm->boot.rsi = LINUX_ZERO_PAGE;
-	vm->boot.load_addr = LINUX_KERNEL_ADDR;
-	vm->boot.image_size = k.kernel_size;
+	if (unpacked < 0) {
+		vm->boot.load_addr = LINUX_KERNEL_ADDR;
+		vm->boot.image_size = k.kernel_size;
+	}
 	vm->boot.tables_gpa = LINUX_BOOT_TABLES;
 	r = x86_write_boot_tables(vm, LINUX_BOOT_TABLES, k.has_64bit_entry, gdt);
 	if (r == 0)
 		log_info("Linux boot protocol %u.%02u, %s entry at 0x%llx, zero page at 0x%llx",
 			 k.version >> 8, k.version & 0xff,
-			 k.has_64bit_entry ? "64-bit" : "32-bit",
+			 unpacked == 0	   ? "vmlinux 64-bit" :
+			 k.has_64bit_entry ? "64-bit" :
+					     "32-bit",
 			 (unsigned long long)vm->boot.entry,
 			 (unsigned long long)LINUX_ZERO_PAGE);
 out:

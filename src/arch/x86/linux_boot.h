@@ -44,4 +44,9 @@ int place_acpi(struct vm *vm, const struct pc_memory_layout *layout,
 int load_initrd(struct vm *vm, const struct bzimage_info *k,
 		uint64_t low_end, uint64_t kernel_end, uint8_t *zp);
 
+/* Copy an ELF kernel's PT_LOAD segments to their physical addresses. */
+struct elf_info;
+int linux_load_elf(struct vm *vm, const char *name, const struct elf_info *info,
+		   const uint8_t *image);
+
 #endif

@@ -17,31 +17,6 @@
 
 #define SCRATCH_ZP_SIZE 0x1000
 
-static int load_segments(struct vm *vm, const char *name,
-			 const struct elf_info *info, const uint8_t *image)
-{
-	for (size_t i = 0; i < info->nr_segs; i++) {
-		const struct elf_segment *s = &info->segs[i];
-		uint64_t bss = s->memsz - s->filesz;
-		uint8_t *hva;
-
-		if (copy_to_guest(&vm->mem, s->paddr, image + s->offset,
-				  s->filesz) < 0)
-			return err_set("-kernel %s: segment at 0x%llx (0x%llx bytes) is not in RAM",
-				       name, (unsigned long long)s->paddr,
-				       (unsigned long long)s->filesz);
-		if (!bss)
-			continue;
-		hva = gpa_to_hva(&vm->mem, s->paddr + s->filesz, bss);
-		if (!hva)
-			return err_set("-kernel %s: segment at 0x%llx (0x%llx bytes in memory) is not in RAM",
-				       name, (unsigned long long)s->paddr,
-				       (unsigned long long)s->memsz);
-		memset(hva, 0, bss);
-	}
-	return 0;
-}
-
 int pvh_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 		   const uint8_t *image, size_t len)
 {
@@ -68,6 +43,11 @@ int pvh_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 		err_set("-kernel %s", err_msg());
 		goto out;
 	}
+	if (!info->has_pvh_entry) {
+		err_set("-kernel %s: no PVH entry point (Xen note XEN_ELFNOTE_PHYS32_ENTRY); only ELF kernels with one can be booted",
+			name);
+		goto out;
+	}
 	if (info->load_start < LINUX_KERNEL_ADDR ||
 	    info->load_end > layout->below_4g) {
 		err_set("-kernel %s: loads at 0x%llx-0x%llx; it must lie between 0x%llx and the end of RAM below 4 GiB (0x%llx)%s",
@@ -79,7 +59,7 @@ int pvh_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 							       "; give more memory");
 		goto out;
 	}
-	if (load_segments(vm, name, info, image) < 0)
+	if (linux_load_elf(vm, name, info, image) < 0)
 		goto out;
 
 	if (cmdlen + 1 > LINUX_CMDLINE_MAX) {
