@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Host-side kernel unpacking: format detection, the three decoders
- * (through the system's liblzma, zlib and libzstd, opened at run time) on
- * small streams made by the xz, gzip and zstd tools, and each way a stream
- * can be wrong.  Then the kernel cache: where it lives, its hash, and
- * storing and mapping entries.
+ * Host-side kernel unpacking: format detection, the decoders (through the
+ * system's liblzma, zlib and libzstd, opened at run time) on small xz,
+ * lzma, gzip and zstd streams, and each way a stream can be wrong.  Then
+ * the kernel cache: where it lives, its hash, and storing and mapping
+ * entries.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,6 +52,14 @@ static const uint8_t zstd_data[] = {
 	0x6f, 0x6e, 0x20, 0x74, 0x68, 0x65, 0x20, 0x68, 0x6f, 0x73, 0x74, 0x2e,
 	0x20, 0x01, 0x00, 0x05, 0x40, 0xaa, 0x7a, 0x02, 0x80, 0x68, 0x31, 0xd5,
 };
+static const uint8_t lzma_data[] = {
+	0x5d, 0x00, 0x00, 0x80, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0x00, 0x36, 0x9a, 0x4a, 0x1f, 0x66, 0xdf, 0x97, 0xcf, 0xf6, 0x1f,
+	0xde, 0xbf, 0x3b, 0xee, 0xae, 0xb0, 0x67, 0x8d, 0xba, 0x41, 0x6e, 0x3f,
+	0xc3, 0x32, 0xda, 0xf1, 0x61, 0x49, 0x7f, 0x35, 0xfb, 0x04, 0x44, 0xb9,
+	0xf1, 0x22, 0xea, 0x26, 0xa0, 0x55, 0x4a, 0xe8, 0xff, 0xff, 0xfd, 0x87,
+	0x00, 0x00,
+};
 
 static uint8_t out[PLAIN_LEN + 16];
 
@@ -76,6 +84,8 @@ static void test_detect(void **state)
 	assert_int_equal(decompress_detect(zstd_data, sizeof(zstd_data)),
 			 COMP_ZSTD);
 	assert_int_equal(decompress_detect(lzma, sizeof(lzma)), COMP_LZMA);
+	assert_int_equal(decompress_detect(lzma_data, sizeof(lzma_data)),
+			 COMP_LZMA);
 	assert_int_equal(decompress_detect(bz2, 4), COMP_BZIP2);
 	assert_int_equal(decompress_detect(lzo, sizeof(lzo)), COMP_LZO);
 	assert_int_equal(decompress_detect(lz4, sizeof(lz4)), COMP_LZ4);
@@ -97,11 +107,12 @@ static void test_decode_each(void **state)
 		{ COMP_GZIP, gz_data, sizeof(gz_data) },
 		{ COMP_XZ, xz_data, sizeof(xz_data) },
 		{ COMP_ZSTD, zstd_data, sizeof(zstd_data) },
+		{ COMP_LZMA, lzma_data, sizeof(lzma_data) },
 	};
 	uint8_t *in;
 
 	(void)state;
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		/* With the kernel build's four size bytes after the stream. */
 		in = malloc(cases[i].len + 4);
 		assert_non_null(in);
