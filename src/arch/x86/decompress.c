@@ -45,65 +45,62 @@ const char *decompress_name(enum compression c)
 }
 
 /*
- * dlopen() LIB once and look up nr symbols into fns (in order).  The
- * outcome, good or bad, is remembered in *state (0 untried, 1 ready,
- * -1 unavailable) so a missing library is reported the same way each time.
+ * A library opened on first use.  Its functions are looked up into fn[] in
+ * the order of names[] and called through typed casts.  state: 0 untried,
+ * 1 ready, -1 unavailable (remembered, so a missing library is tried once).
  */
-static int open_lib(int *state, const char *lib, const char *const *names,
-		    void **fns, size_t nr)
+struct lib {
+	const char *soname;
+	const char *const names[4];
+	int state;
+	void *fn[4];
+};
+
+static int lib_load(struct lib *l)
 {
 	void *h;
+	size_t i;
 
-	if (*state == 0) {
-		*state = -1;
-		h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+	if (l->state == 0) {
+		l->state = -1;
+		h = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
 		if (!h) {
-			log_debug("dlopen %s: %s", lib, dlerror());
-			return err_set("%s is not available", lib);
+			log_debug("dlopen %s: %s", l->soname, dlerror());
+			return err_set("%s is not available", l->soname);
 		}
-		for (size_t i = 0; i < nr; i++) {
-			fns[i] = dlsym(h, names[i]);
-			if (!fns[i]) {
+		for (i = 0; i < 4 && l->names[i]; i++) {
+			l->fn[i] = dlsym(h, l->names[i]);
+			if (!l->fn[i]) {
 				dlclose(h);
-				return err_set("%s has no %s", lib, names[i]);
+				return err_set("%s has no %s", l->soname,
+					       l->names[i]);
 			}
 		}
-		*state = 1;
+		l->state = 1;
 	}
-	return *state > 0 ? 0 : err_set("%s is not available", lib);
+	return l->state > 0 ? 0 : err_set("%s is not available", l->soname);
 }
+
+#define CALL(l, i, f) ((__typeof__(f) *)(l).fn[i])
 
 /* ---- xz and lzma: liblzma ---- */
 
-static struct {
-	int state;
-	__typeof__(lzma_stream_decoder) *stream_decoder;
-	__typeof__(lzma_alone_decoder) *alone_decoder;
-	__typeof__(lzma_code) *code;
-	__typeof__(lzma_end) *end;
-} xz;
+static struct lib xz = {
+	.soname = "liblzma.so.5",
+	.names = { "lzma_stream_decoder", "lzma_alone_decoder", "lzma_code",
+		   "lzma_end" },
+};
 
 static int xz_decode(bool alone, const uint8_t *in, size_t in_len,
 		     uint8_t *out, size_t out_len)
 {
-	static const char *const names[] = { "lzma_stream_decoder",
-					     "lzma_alone_decoder", "lzma_code",
-					     "lzma_end" };
-	void *fns[4];
 	lzma_stream s = LZMA_STREAM_INIT;
 	lzma_ret r;
 
-	if (xz.state == 0 &&
-	    open_lib(&xz.state, "liblzma.so.5", names, fns, 4) == 0) {
-		xz.stream_decoder = (__typeof__(xz.stream_decoder))fns[0];
-		xz.alone_decoder = (__typeof__(xz.alone_decoder))fns[1];
-		xz.code = (__typeof__(xz.code))fns[2];
-		xz.end = (__typeof__(xz.end))fns[3];
-	}
-	if (xz.state < 0)
-		return err_set("liblzma.so.5 is not available");
-	r = alone ? xz.alone_decoder(&s, UINT64_MAX) :
-		    xz.stream_decoder(&s, UINT64_MAX, 0);
+	if (lib_load(&xz) < 0)
+		return -1;
+	r = alone ? CALL(xz, 1, lzma_alone_decoder)(&s, UINT64_MAX) :
+		    CALL(xz, 0, lzma_stream_decoder)(&s, UINT64_MAX, 0);
 	if (r != LZMA_OK)
 		return err_set("liblzma: cannot start a decoder (%d)", (int)r);
 	s.next_in = in;
@@ -111,9 +108,9 @@ static int xz_decode(bool alone, const uint8_t *in, size_t in_len,
 	s.next_out = out;
 	s.avail_out = out_len;
 	do
-		r = xz.code(&s, LZMA_FINISH);
+		r = CALL(xz, 2, lzma_code)(&s, LZMA_FINISH);
 	while (r == LZMA_OK);
-	xz.end(&s);
+	CALL(xz, 3, lzma_end)(&s);
 	if (r != LZMA_STREAM_END)
 		return err_set(r == LZMA_BUF_ERROR ?
 				       "the data is truncated or larger than its recorded size" :
@@ -127,41 +124,32 @@ static int xz_decode(bool alone, const uint8_t *in, size_t in_len,
 
 /* ---- gzip: zlib ---- */
 
-static struct {
-	int state;
-	__typeof__(inflateInit2_) *init;
-	__typeof__(inflate) *inflate;
-	__typeof__(inflateEnd) *end;
-} gz;
+static struct lib gz = {
+	.soname = "libz.so.1",
+	.names = { "inflateInit2_", "inflate", "inflateEnd" },
+};
 
 static int gzip_decode(const uint8_t *in, size_t in_len, uint8_t *out,
 		       size_t out_len)
 {
-	static const char *const names[] = { "inflateInit2_", "inflate",
-					     "inflateEnd" };
-	void *fns[3];
 	z_stream s;
 	int r;
 
-	if (gz.state == 0 && open_lib(&gz.state, "libz.so.1", names, fns, 3) == 0) {
-		gz.init = (__typeof__(gz.init))fns[0];
-		gz.inflate = (__typeof__(gz.inflate))fns[1];
-		gz.end = (__typeof__(gz.end))fns[2];
-	}
-	if (gz.state < 0)
-		return err_set("libz.so.1 is not available");
+	if (lib_load(&gz) < 0)
+		return -1;
 	if (in_len > UINT32_MAX || out_len > UINT32_MAX)
 		return err_set("too large for zlib");
 	memset(&s, 0, sizeof(s));
 	/* 16 + 15: a gzip wrapper around a deflate stream, 32 KiB window. */
-	if (gz.init(&s, 16 + 15, ZLIB_VERSION, (int)sizeof(s)) != Z_OK)
+	if (CALL(gz, 0, inflateInit2_)(&s, 16 + 15, ZLIB_VERSION,
+				       (int)sizeof(s)) != Z_OK)
 		return err_set("zlib: cannot start a decoder");
 	s.next_in = (Bytef *)(uintptr_t)in;
 	s.avail_in = (uInt)in_len;
 	s.next_out = out;
 	s.avail_out = (uInt)out_len;
-	r = gz.inflate(&s, Z_FINISH);
-	gz.end(&s);
+	r = CALL(gz, 1, inflate)(&s, Z_FINISH);
+	CALL(gz, 2, inflateEnd)(&s);
 	if (r != Z_STREAM_END)
 		return err_set(r == Z_BUF_ERROR ?
 				       "the data is truncated or larger than its recorded size" :
@@ -175,39 +163,28 @@ static int gzip_decode(const uint8_t *in, size_t in_len, uint8_t *out,
 
 /* ---- zstd: libzstd ---- */
 
-static struct {
-	int state;
-	__typeof__(ZSTD_findFrameCompressedSize) *frame_size;
-	__typeof__(ZSTD_decompress) *decompress;
-	__typeof__(ZSTD_isError) *is_error;
-	__typeof__(ZSTD_getErrorName) *error_name;
-} zs;
+static struct lib zs = {
+	.soname = "libzstd.so.1",
+	.names = { "ZSTD_findFrameCompressedSize", "ZSTD_decompress",
+		   "ZSTD_isError", "ZSTD_getErrorName" },
+};
 
 static int zstd_decode(const uint8_t *in, size_t in_len, uint8_t *out,
 		       size_t out_len)
 {
-	static const char *const names[] = { "ZSTD_findFrameCompressedSize",
-					     "ZSTD_decompress", "ZSTD_isError",
-					     "ZSTD_getErrorName" };
-	void *fns[4];
 	size_t frame, n;
 
-	if (zs.state == 0 &&
-	    open_lib(&zs.state, "libzstd.so.1", names, fns, 4) == 0) {
-		zs.frame_size = (__typeof__(zs.frame_size))fns[0];
-		zs.decompress = (__typeof__(zs.decompress))fns[1];
-		zs.is_error = (__typeof__(zs.is_error))fns[2];
-		zs.error_name = (__typeof__(zs.error_name))fns[3];
-	}
-	if (zs.state < 0)
-		return err_set("libzstd.so.1 is not available");
+	if (lib_load(&zs) < 0)
+		return -1;
 	/* One frame; the kernel build appends its size after it. */
-	frame = zs.frame_size(in, in_len);
-	if (zs.is_error(frame))
-		return err_set("corrupt data (zstd: %s)", zs.error_name(frame));
-	n = zs.decompress(out, out_len, in, frame);
-	if (zs.is_error(n))
-		return err_set("corrupt data (zstd: %s)", zs.error_name(n));
+	frame = CALL(zs, 0, ZSTD_findFrameCompressedSize)(in, in_len);
+	if (CALL(zs, 2, ZSTD_isError)(frame))
+		return err_set("corrupt data (zstd: %s)",
+			       CALL(zs, 3, ZSTD_getErrorName)(frame));
+	n = CALL(zs, 1, ZSTD_decompress)(out, out_len, in, frame);
+	if (CALL(zs, 2, ZSTD_isError)(n))
+		return err_set("corrupt data (zstd: %s)",
+			       CALL(zs, 3, ZSTD_getErrorName)(n));
 	if (n != out_len)
 		return err_set("%zu bytes, not the %zu recorded", n, out_len);
 	return 0;
