@@ -116,8 +116,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminivmm.a
 run: $(BIN)
 	./$(BIN) run
 
-check: all $(UNIT_BINS)
-	tests/run.sh --unit $(BUILD)/tests --guest --nested
+check: all arm64 $(UNIT_BINS)
+	tests/run.sh --unit $(BUILD)/tests --guest --nested --arm64
 
 check-unit: $(UNIT_BINS)
 	tests/run.sh --unit $(BUILD)/tests

@@ -4,6 +4,8 @@
 #   tests/run.sh --unit DIR     every cmocka binary in DIR (built from tests/unit)
 #   tests/run.sh --guest        tests/guest/run.sh: our guests on host KVM
 #   tests/run.sh --nested       tests/nested/run.sh: Linux under real KVM (slow)
+#   tests/run.sh --arm64        tests/arm64/run.sh: the arm64 monitor under
+#                               real arm64 KVM (QEMU aarch64 in software; slow)
 #
 # Each tier prints its own lines; this script adds up their totals.  A tier
 # that cannot run here says SKIP with the reason and is not counted as passed.
@@ -59,6 +61,7 @@ while [ $# -gt 0 ]; do
 		run_tier tests/guest/seabios.sh
 		shift ;;
 	--nested) run_tier tests/nested/run.sh; shift ;;
+	--arm64) run_tier tests/arm64/run.sh; shift ;;
 	*) echo "tests/run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done

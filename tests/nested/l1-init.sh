@@ -1,5 +1,7 @@
 #!/bin/sh
-# /init of the L1 initramfs (busybox sh, PID 1 of the TCG-emulated L1 Linux).
+# /init of the L1 initramfs (busybox sh, PID 1 of the TCG-emulated L1 Linux),
+# for the x86 tier and the arm64 one (tests/arm64: KVM is built into
+# Debian's arm64 kernel, so there is no /modules/order).
 #
 # Mounts the pseudo file systems, loads the KVM modules in the order
 # prepare.sh worked out (/modules/order), checks that /dev/kvm appeared,
@@ -30,7 +32,7 @@ finish() {
 
 up=$(cut -d' ' -f1 /proc/uptime)
 echo # the firmware's last line may lack its newline
-echo "NESTED-L1: init reached at ${up}s uptime, kernel $(uname -r)"
+echo "NESTED-L1: init reached at ${up}s uptime, kernel $(uname -r) $(uname -m)"
 
 kvm_ok=1
 while read -r mod; do
@@ -39,24 +41,27 @@ while read -r mod; do
 		echo "NESTED-L1: insmod $mod failed: $out"
 		kvm_ok=0
 	fi
-done </modules/order
+done <"$([ -f /modules/order ] && echo /modules/order || echo /dev/null)"
 
 if [ ! -c /dev/kvm ]; then
 	echo "NESTED-L1: no /dev/kvm after loading the modules"
 	kvm_ok=0
 fi
 if [ "$kvm_ok" != 1 ]; then
-	grep -q -w svm /proc/cpuinfo || echo "NESTED-L1: the CPU has no svm flag"
-	dmesg | grep -i -E 'kvm|svm' | tail -20 | sed 's/^/NESTED-L1: dmesg: /'
+	if [ "$(uname -m)" = x86_64 ]; then
+		grep -q -w svm /proc/cpuinfo || echo "NESTED-L1: the CPU has no svm flag"
+	fi
+	dmesg | grep -i -E 'kvm|svm|el2|hyp' | tail -20 | sed 's/^/NESTED-L1: dmesg: /'
 	finish 125
 fi
-echo "NESTED-L1: kvm ready ($(cut -d' ' -f1 /proc/modules | tr '\n' ' '))"
+echo "NESTED-L1: kvm ready ($(cut -d' ' -f1 /proc/modules | tr '\n' ' ')$(dmesg | grep -o -m1 'VHE mode\|nVHE mode'))"
 
 if [ ! -f /payload.sh ]; then
 	echo "NESTED-L1: no /payload.sh"
 	finish 126
 fi
 export NESTED_L2_KERNEL=/l2/bzImage NESTED_L2_INITRD=/l2/initrd.gz
+[ -f /l2/Image ] && NESTED_L2_KERNEL=/l2/Image
 cd /payload 2>/dev/null || cd /
 sh /payload.sh
 finish $?

@@ -47,6 +47,183 @@ copy_with_libs() {
 	done
 }
 
+# --- helpers for the prepare scripts (tests/nested, tests/arm64) --------------
+# They call say, unavailable (exit 3: this machine cannot provide it) and
+# die, which each prepare script defines, and keep their logs in $CACHE.
+
+pkg_installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+apt_updated=0
+apt_update_once() {
+	[ "$apt_updated" = 1 ] && return 0
+	apt_updated=1
+	say "apt-get update"
+	apt-get update -qq >/dev/null 2>&1
+}
+
+apt_has() { # package name: does the archive offer it?
+	apt-cache show "$1" >/dev/null 2>&1
+}
+
+# ensure_packages [PACKAGE...]: apt-get install those missing (default
+# $NESTED_PACKAGES).
+ensure_packages() {
+	local missing=() p wanted=("$@")
+	# shellcheck disable=SC2206 # a space-separated list of names
+	[ $# -gt 0 ] || wanted=($NESTED_PACKAGES)
+	command -v dpkg-query >/dev/null || unavailable "no dpkg on this machine"
+	for p in "${wanted[@]}"; do
+		pkg_installed "$p" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" = 0 ] || unavailable "packages ${missing[*]} missing and not root"
+	command -v apt-get >/dev/null || unavailable "packages ${missing[*]} missing and no apt-get"
+	say "installing ${missing[*]}"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >"$CACHE/apt.log" 2>&1; then
+		apt_update_once
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"${missing[@]}" >"$CACHE/apt.log" 2>&1 ||
+			unavailable "cannot install ${missing[*]} (see $CACHE/apt.log)"
+	fi
+}
+
+# download_deb PACKAGE GLOB: the path of $CACHE/debs/GLOB, downloading
+# PACKAGE (may carry :ARCH) with apt-get download when no file matches.
+download_deb() {
+	local name=$1 glob=$2 deb
+	# shellcheck disable=SC2086 # GLOB is a pattern
+	deb=$(ls "$CACHE"/debs/$glob 2>/dev/null | head -1)
+	if [ -z "$deb" ]; then
+		command -v apt-get >/dev/null || unavailable "no apt-get to fetch $name"
+		mkdir -p "$CACHE/debs"
+		say "downloading $name"
+		# -o APT::Sandbox::User=root: the cache dir need not be readable by _apt.
+		(cd "$CACHE/debs" && apt-get -q -o APT::Sandbox::User=root download "$name" \
+			>"$CACHE/download.log" 2>&1) ||
+			unavailable "cannot download $name (see $CACHE/download.log)"
+		# shellcheck disable=SC2086
+		deb=$(ls "$CACHE"/debs/$glob 2>/dev/null | head -1)
+		[ -n "$deb" ] || die "apt-get download $name left no $glob in $CACHE/debs"
+	fi
+	echo "$deb"
+}
+
+# unpack_deb DEB DIR: dpkg-deb -x DEB into a fresh DIR, marked DIR/.unpacked.
+unpack_deb() {
+	say "unpacking $(basename "$1")"
+	rm -rf "$2"
+	dpkg-deb -x "$1" "$2" || die "dpkg-deb -x $1 failed"
+	touch "$2/.unpacked"
+}
+
+# fetch_kernel_package FLAVOUR[:ARCH] DIR: the Debian 6.1 kernel package
+# linux-image-FLAVOUR points at (linux-image-6.1.0-N-FLAVOUR, its -unsigned
+# build when the archive has one), downloaded once and unpacked in DIR.
+# An unpacked kernel is kept even when the archive has a newer ABI.
+fetch_kernel_package() {
+	local flavour=${1%%:*} arch='' dir=$2 name deb
+	case $1 in *:*) arch=:${1#*:} ;; esac
+	if ls "$dir"/boot/vmlinuz-6.1.0-*-"$flavour" >/dev/null 2>&1 && [ -f "$dir/.unpacked" ]; then
+		return 0
+	fi
+	deb=$(ls "$CACHE"/debs/linux-image-6.1.0-*-"$flavour"*.deb 2>/dev/null | head -1)
+	if [ -z "$deb" ]; then
+		command -v apt-cache >/dev/null || unavailable "no apt-cache to find the kernel"
+		name=$(kernel_package_name "$flavour" "$arch")
+		if [ -z "$name" ]; then
+			apt_update_once
+			name=$(kernel_package_name "$flavour" "$arch")
+		fi
+		[ -n "$name" ] || unavailable "the archive has no linux-image-$flavour$arch (6.1) package"
+		apt_has "$name-unsigned$arch" && name=$name-unsigned
+		deb=$(download_deb "$name$arch" "linux-image-6.1.0-*-$flavour*.deb") || exit
+	fi
+	unpack_deb "$deb" "$dir"
+}
+
+# kernel_package_name FLAVOUR [:ARCH]: e.g. linux-image-6.1.0-56-amd64.
+kernel_package_name() {
+	apt-cache depends "linux-image-$1${2:-}" 2>/dev/null |
+		sed -n "s/^ *Depends: \(linux-image-6\.1\.0-[0-9]*-$1\)\(:[a-z0-9]*\)\{0,1\}$/\1/p" | head -1
+}
+
+# A build is redone when its key (a hash of everything it is made from)
+# changes; the key is kept beside the artefact.
+key_of() { cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1; }
+fresh() { [ -f "$1" ] && [ "$(cat "$1.key" 2>/dev/null)" = "$2" ]; }
+mark() { echo "$2" >"$1.key"; }
+
+# stage_busybox STAGE [BUSYBOX [RUNNER]]: BUSYBOX (default: the host's) at
+# /bin with a link per applet, the usual directories and a console node
+# (needed before /init can mount devtmpfs).  RUNNER runs a foreign
+# BUSYBOX for its applet list (e.g. qemu-aarch64-static).
+stage_busybox() {
+	local stage=$1 bb=${2:-} runner=${3:-} a
+	[ -n "$bb" ] || bb=$(command -v busybox) || die "busybox not found"
+	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,root}
+	cp "$bb" "$stage/bin/busybox"
+	! readelf -l "$bb" 2>/dev/null | grep -q INTERP ||
+		die "$bb is not statically linked (busybox-static needed)"
+	for a in $($runner "$bb" --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$stage/bin/$a"
+	done
+	[ -e "$stage/bin/sh" ] || die "no applets from $runner $bb --list"
+	mknod -m 600 "$stage/dev/console" c 5 1 2>/dev/null ||
+		say "warning: cannot mknod dev/console (not root?); relying on devtmpfs"
+	mknod -m 666 "$stage/dev/null" c 1 3 2>/dev/null || true
+}
+
+# --- helpers for the L1 runners (tests/nested/run-l1.sh, tests/arm64/run-l1.sh)
+
+# l1_stage_payload STAGE PAYLOAD [FILE | FILE=DEST]...: PAYLOAD at
+# STAGE/payload.sh, each FILE at STAGE/payload/<basename> or STAGE/DEST.
+l1_stage_payload() {
+	local stage=$1 payload=$2 f src dest
+	shift 2
+	mkdir -p "$stage/payload" || return 1
+	install -m 755 "$payload" "$stage/payload.sh" || return 1
+	for f in "$@"; do
+		src=${f%%=*} dest=/payload/$(basename "${f%%=*}")
+		[ "$f" != "$src" ] && dest=${f#*=}
+		mkdir -p "$stage$(dirname "$dest")"
+		cp -rL "$src" "$stage$dest" || return 1
+	done
+}
+
+# l1_report LOG QEMU_STATUS TIMEOUT VERBOSE START END: after an L1 run,
+# print the payload's "NESTED: " lines of the console LOG without the
+# prefix, explain a failed run on stderr, and return the payload's exit
+# status (NESTED-EXIT), or 124 when L1 did not report one.
+l1_report() {
+	local log=$1 qrc=$2 timeout_s=$3 verbose=$4 start=$5 end=$6 code
+	# Serial output has CRLF line ends.
+	sed -i 's/\r$//' "$log"
+	sed -n 's/^NESTED: \{0,1\}//p' "$log"
+	if [ "$verbose" = 1 ]; then
+		grep '^NESTED-' "$log" >&2
+		awk -v s="$start" -v e="$end" 'BEGIN { printf "run-l1: L1 run %.1f s wall\n", e - s }' >&2
+	fi
+	code=$(sed -n 's/^NESTED-EXIT \([0-9][0-9]*\)$/\1/p' "$log" | tail -1)
+	if [ -z "$code" ]; then
+		if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+			echo "run-l1.sh: L1 did not finish within ${timeout_s}s" >&2
+		else
+			echo "run-l1.sh: L1 ended (qemu exit $qrc) without reporting" >&2
+		fi
+		echo "run-l1.sh: last lines of L1's console:" >&2
+		tail -n 20 "$log" | sed 's/^/  | /' >&2
+		return 124
+	fi
+	if [ "$code" = 125 ]; then
+		echo "run-l1.sh: KVM did not come up in L1:" >&2
+		grep '^NESTED-L1' "$log" | sed 's/^/  | /' >&2
+	fi
+	return "$code"
+}
+
 # minivmm_runtime_libs: "HOST_PATH=L1_PATH" file arguments (run-l1.sh) for
 # the libraries minivmm dlopen()s to unpack a bzImage on the host
 # (src/arch/x86/decompress.h).  ldd does not list them, so --exe misses them.
@@ -56,4 +233,17 @@ minivmm_runtime_libs() {
 		p=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')
 		[ -n "$p" ] && echo "$(readlink -f "$p")=$p"
 	done
+}
+
+# --- verdict lines of the tier runners (tests/nested/run.sh, tests/arm64/run.sh)
+# "PASS name (detail)", "FAIL name: why", "SKIP name: why", and the closing
+# "$TIER_NAME: N passed, N failed, N skipped" that tests/run.sh adds up.
+passed=0 failed=0 skipped=0
+pass() { echo "PASS $1${2:+ ($2)}"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
+closing() { # ends the runner: status 1 when a case failed
+	echo "${TIER_NAME:-nested}: $passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	exit
 }

@@ -31,82 +31,8 @@ die() { nested_log "prepare: $*"; exit 1; }
 
 mkdir -p "$CACHE" || die "cannot create $CACHE"
 
-# --- 1. packages --------------------------------------------------------------
-
-pkg_installed() {
-	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
-}
-
-apt_updated=0
-apt_update_once() {
-	[ "$apt_updated" = 1 ] && return 0
-	apt_updated=1
-	say "apt-get update"
-	apt-get update -qq >/dev/null 2>&1
-}
-
-ensure_packages() {
-	local missing=() p
-	command -v dpkg-query >/dev/null || unavailable "no dpkg on this machine"
-	for p in $NESTED_PACKAGES; do
-		pkg_installed "$p" || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	[ "$(id -u)" = 0 ] || unavailable "packages ${missing[*]} missing and not root"
-	command -v apt-get >/dev/null || unavailable "packages ${missing[*]} missing and no apt-get"
-	say "installing ${missing[*]}"
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		"${missing[@]}" >"$CACHE/apt.log" 2>&1; then
-		apt_update_once
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			"${missing[@]}" >"$CACHE/apt.log" 2>&1 ||
-			unavailable "cannot install ${missing[*]} (see $CACHE/apt.log)"
-	fi
-}
-
-# --- 2. kernel package --------------------------------------------------------
-
-# The versioned package linux-image-amd64 points at, e.g. linux-image-6.1.0-56-amd64.
-kernel_package_name() {
-	apt-cache depends linux-image-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-6\.1\.0-[0-9]*-amd64\)$/\1/p' | head -1
-}
-
-apt_has() { # package name: does the archive offer it?
-	apt-cache show "$1" >/dev/null 2>&1
-}
-
-fetch_kernel() {
-	local name deb
-	# Already unpacked: keep it (a newer ABI in the archive does not matter).
-	if ls "$CACHE"/kernel/boot/vmlinuz-6.1.0-*-amd64 >/dev/null 2>&1 &&
-		[ -f "$CACHE/kernel/.unpacked" ]; then
-		return 0
-	fi
-	mkdir -p "$CACHE/debs"
-	deb=$(ls "$CACHE"/debs/linux-image-6.1.0-*-amd64*.deb 2>/dev/null | head -1)
-	if [ -z "$deb" ]; then
-		command -v apt-get >/dev/null || unavailable "no apt-get to fetch the kernel"
-		name=$(kernel_package_name)
-		if [ -z "$name" ]; then
-			apt_update_once
-			name=$(kernel_package_name)
-		fi
-		[ -n "$name" ] || unavailable "the archive has no linux-image-amd64 (6.1) package"
-		apt_has "$name-unsigned" && name=$name-unsigned
-		say "downloading $name"
-		# -o APT::Sandbox::User=root: the cache dir need not be readable by _apt.
-		(cd "$CACHE/debs" && apt-get -q -o APT::Sandbox::User=root download "$name" \
-			>"$CACHE/download.log" 2>&1) ||
-			unavailable "cannot download $name (see $CACHE/download.log)"
-		deb=$(ls "$CACHE"/debs/linux-image-6.1.0-*-amd64*.deb 2>/dev/null | head -1)
-		[ -n "$deb" ] || die "apt-get download left no .deb in $CACHE/debs"
-	fi
-	say "unpacking $(basename "$deb")"
-	rm -rf "$CACHE/kernel"
-	dpkg-deb -x "$deb" "$CACHE/kernel" || die "dpkg-deb -x $deb failed"
-	touch "$CACHE/kernel/.unpacked"
-}
+# Packages (step 1) and the kernel package (step 2): ensure_packages and
+# fetch_kernel_package in lib.sh, shared with tests/arm64/prepare.sh.
 
 # --- 3. vmlinux ---------------------------------------------------------------
 
@@ -139,30 +65,7 @@ has_pvh_note() { # Xen ELF note type 18 (XEN_ELFNOTE_PHYS32_ENTRY) = PVH entry
 	readelf -n "$1" 2>/dev/null | grep -q -E 'note type: \(0x00000012\)|PHYS32_ENTRY'
 }
 
-# --- helpers for the archives -------------------------------------------------
-
-# A build is redone when its key (a hash of everything it is made from)
-# changes; the key is kept beside the artefact.
-key_of() { cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1; }
-fresh() { [ -f "$1" ] && [ "$(cat "$1.key" 2>/dev/null)" = "$2" ]; }
-mark() { echo "$2" >"$1.key"; }
-
-# stage_busybox STAGE: busybox at /bin with a link per applet, the usual
-# directories and a console node (needed before /init can mount devtmpfs).
-stage_busybox() {
-	local stage=$1 a bb
-	bb=$(command -v busybox) || die "busybox not found"
-	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,root}
-	cp "$bb" "$stage/bin/busybox"
-	! readelf -l "$bb" 2>/dev/null | grep -q INTERP ||
-		die "$bb is not statically linked (busybox-static needed)"
-	for a in $("$bb" --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$stage/bin/$a"
-	done
-	mknod -m 600 "$stage/dev/console" c 5 1 2>/dev/null ||
-		say "warning: cannot mknod dev/console (not root?); relying on devtmpfs"
-	mknod -m 666 "$stage/dev/null" c 1 3 2>/dev/null || true
-}
+# --- helpers for the archives (key_of, fresh, mark, stage_busybox: lib.sh) ----
 
 # module_file NAME: the .ko for a module name (modinfo writes kvm_amd for kvm-amd.ko).
 module_file() {
@@ -276,7 +179,7 @@ ensure_packages
 for tool in qemu-system-x86_64 busybox cpio xz objcopy readelf gzip od sha256sum; do
 	command -v "$tool" >/dev/null || unavailable "$tool not found after installing packages"
 done
-fetch_kernel
+fetch_kernel_package amd64 "$CACHE/kernel"
 
 bz=$(ls "$CACHE"/kernel/boot/vmlinuz-6.1.0-*-amd64 | head -1)
 if [ ! -f "$L1_KERNEL_BZ" ] || ! cmp -s "$bz" "$L1_KERNEL_BZ"; then

@@ -66,14 +66,7 @@ trap 'rm -rf "$work"' EXIT
 
 # The overlay: /payload.sh and the files, as one more cpio archive.
 stage=$work/stage
-mkdir -p "$stage/payload"
-install -m 755 "$payload" "$stage/payload.sh"
-for f in "${files[@]}"; do
-	src=${f%%=*} dest=/payload/$(basename "${f%%=*}")
-	[ "$f" != "$src" ] && dest=${f#*=}
-	mkdir -p "$stage$(dirname "$dest")"
-	cp -rL "$src" "$stage$dest" || exit 2
-done
+l1_stage_payload "$stage" "$payload" "${files[@]}" || exit 2
 for f in "${exes[@]}"; do
 	src=${f%%=*} dest=/payload/bin/$(basename "${f%%=*}")
 	[ "$f" != "$src" ] && dest=${f#*=}
@@ -99,28 +92,5 @@ timeout -k 5 "$timeout_s" qemu-system-x86_64 \
 qrc=$?
 end=$(date +%s.%N)
 
-# Serial output has CRLF line ends.
-sed -i 's/\r$//' "$log"
-sed -n 's/^NESTED: \{0,1\}//p' "$log"
-
-if [ "$verbose" = 1 ]; then
-	grep '^NESTED-' "$log" >&2
-	awk -v s="$start" -v e="$end" 'BEGIN { printf "run-l1: L1 run %.1f s wall\n", e - s }' >&2
-fi
-
-code=$(sed -n 's/^NESTED-EXIT \([0-9][0-9]*\)$/\1/p' "$log" | tail -1)
-if [ -z "$code" ]; then
-	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
-		echo "run-l1.sh: L1 did not finish within ${timeout_s}s" >&2
-	else
-		echo "run-l1.sh: L1 ended (qemu exit $qrc) without reporting" >&2
-	fi
-	echo "run-l1.sh: last lines of L1's console:" >&2
-	tail -n 20 "$log" | sed 's/^/  | /' >&2
-	exit 124
-fi
-if [ "$code" = 125 ]; then
-	echo "run-l1.sh: KVM did not come up in L1:" >&2
-	grep '^NESTED-L1' "$log" | sed 's/^/  | /' >&2
-fi
-exit "$code"
+l1_report "$log" "$qrc" "$timeout_s" "$verbose" "$start" "$end"
+exit $?

@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# Build everything the arm64 nested tier boots, from Debian packages only,
+# into tests/arm64/cache/ (idempotent: a second run only checks).
+#
+#   tests/arm64/prepare.sh [-q] [--qemu]
+#
+# 1. apt-get install (only what is missing): qemu-system-arm, qemu-user-static,
+#    device-tree-compiler, cpio, gzip, binutils; add the arm64 dpkg
+#    architecture when it is missing (for apt-get download of :arm64).
+# 2. apt-get download linux-image-6.1.0-*-arm64:arm64 (the -unsigned build
+#    when the archive has it) and busybox-static:arm64; dpkg-deb -x them.
+#    Debian's arm64 vmlinuz is an uncompressed Image (KVM built in, PL011).
+# 3. L1 initramfs: arm64 busybox + tests/nested/{l1-init.sh as /init, l2-run.sh}.
+# 4. L2 initramfs: arm64 busybox + tests/nested/l2-init.sh (the same report
+#    as on x86); and a cpio that puts the Image and it at /l2/ inside L1.
+# 5. With --qemu: a cpio with the arm64 qemu-system-aarch64 and every
+#    library it needs (qemu-system-arm:arm64 and its library dependencies,
+#    downloaded and unpacked, never installed), for QEMU as the L2 VMM.
+#
+# Exit status: 0 ready; 3 this machine cannot provide the prerequisites
+# (no apt, no package archive, not root: the caller SKIPs, the reason is on
+# the last line of stderr); anything else is a bug or a broken download.
+
+set -u -o pipefail
+. "$(dirname "$0")/lib.sh"
+
+quiet=0 want_qemu=0
+for a in "$@"; do
+	case $a in
+	-q) quiet=1 ;;
+	--qemu) want_qemu=1 ;;
+	*) echo "usage: tests/arm64/prepare.sh [-q] [--qemu]" >&2; exit 2 ;;
+	esac
+done
+say() { [ "$quiet" = 1 ] || arm64_log "$@"; }
+unavailable() { arm64_log "$*"; exit 3; }
+die() { arm64_log "prepare: $*"; exit 1; }
+
+mkdir -p "$CACHE" || die "cannot create $CACHE"
+
+# --- 1. packages and the arm64 architecture ----------------------------------------
+
+ensure_arm64_arch() {
+	dpkg --print-foreign-architectures 2>/dev/null | grep -qx arm64 && return 0
+	[ "$(id -u)" = 0 ] || unavailable "dpkg has no arm64 architecture and not root"
+	say "dpkg --add-architecture arm64"
+	dpkg --add-architecture arm64 || unavailable "dpkg --add-architecture arm64 failed"
+	# shellcheck disable=SC2034 # read by apt_update_once (lib.sh)
+	apt_updated=0
+	apt_update_once
+}
+
+# --- 2. kernel and busybox ----------------------------------------------------------
+
+install_image() {
+	local vmlinuz
+	vmlinuz=$(ls "$CACHE"/kernel/boot/vmlinuz-6.1.0-*-arm64 | head -1)
+	# arm64 Image header (Documentation/arch/arm64/booting.rst): magic
+	# "ARM\x64" at offset 0x38.
+	[ "$(od -An -tx1 -j 56 -N4 "$vmlinuz" | tr -d ' ')" = 41524d64 ] ||
+		die "$vmlinuz is not an arm64 Image (no ARM\\x64 magic; compressed?)"
+	cmp -s "$vmlinuz" "$A64_KERNEL" || cp "$vmlinuz" "$A64_KERNEL"
+	basename "$vmlinuz" | sed 's/^vmlinuz-//' >"$CACHE/kernel-release"
+}
+
+fetch_busybox() {
+	local deb
+	[ -f "$CACHE/busybox/.unpacked" ] && [ -x "$A64_BUSYBOX" ] && return 0
+	deb=$(download_deb busybox-static:arm64 'busybox-static_*_arm64.deb') || exit
+	unpack_deb "$deb" "$CACHE/busybox"
+	[ -x "$A64_BUSYBOX" ] || die "no bin/busybox in $(basename "$deb")"
+}
+
+# --- 3./4. the archives ---------------------------------------------------------------
+
+build_l1_base() {
+	local key stage
+	key=$(key_of "$0" "$ARM64_DIR/lib.sh" "$NESTED_DIR/lib.sh" "$NESTED_DIR/l1-init.sh" \
+		"$NESTED_DIR/l2-run.sh" "$A64_BUSYBOX")
+	fresh "$A64_L1_BASE_CPIO" "$key" && return 0
+	say "building the L1 initramfs"
+	stage=$CACHE/stage-l1
+	rm -rf "$stage"
+	stage_busybox "$stage" "$A64_BUSYBOX" qemu-aarch64-static
+	install -m 755 "$NESTED_DIR/l1-init.sh" "$stage/init" # no /modules: KVM is built in
+	install -m 755 "$NESTED_DIR/l2-run.sh" "$stage/usr/bin/l2-run"
+	cpio_from_dir "$stage" "$A64_L1_BASE_CPIO" || die "cpio of the L1 initramfs failed"
+	rm -rf "$stage"
+	mark "$A64_L1_BASE_CPIO" "$key"
+}
+
+build_l2() {
+	local key stage
+	key=$(key_of "$0" "$ARM64_DIR/lib.sh" "$NESTED_DIR/l2-init.sh" "$A64_BUSYBOX")
+	if ! fresh "$A64_L2_INITRD" "$key"; then
+		say "building the L2 initramfs"
+		stage=$CACHE/stage-l2
+		rm -rf "$stage"
+		stage_busybox "$stage" "$A64_BUSYBOX" qemu-aarch64-static
+		install -m 755 "$NESTED_DIR/l2-init.sh" "$stage/init"
+		cpio_from_dir "$stage" "$CACHE/l2-initrd.cpio" || die "cpio of the L2 initramfs failed"
+		gzip -6 -n -f "$CACHE/l2-initrd.cpio" || die "gzip failed"
+		rm -rf "$stage"
+		mark "$A64_L2_INITRD" "$key"
+	fi
+	key=$(key_of "$A64_L2_INITRD.key" "$A64_KERNEL")
+	if ! fresh "$A64_L2_BUNDLE_CPIO" "$key"; then
+		stage=$CACHE/stage-l2b
+		rm -rf "$stage"
+		mkdir -p "$stage/l2"
+		cp "$A64_KERNEL" "$stage/l2/Image"
+		cp "$A64_L2_INITRD" "$stage/l2/initrd.gz"
+		cpio_from_dir "$stage" "$A64_L2_BUNDLE_CPIO" || die "cpio of the L2 bundle failed"
+		rm -rf "$stage"
+		mark "$A64_L2_BUNDLE_CPIO" "$key"
+	fi
+}
+
+# --- 5. QEMU for arm64 --------------------------------------------------------------------
+
+# The arm64 QEMU is not installable next to the host's, so its package and
+# its whole dependency closure (apt-cache depends --recurse, the :arm64
+# packages) are downloaded in one apt-get call and unpacked into a sysroot;
+# the bundle takes the binary and the shared libraries its NEEDED entries
+# reach, transitively (about 60 MB of the 90 MB downloaded).
+QEMU_ROOT=$CACHE/qemu-root
+
+qemu_sysroot() {
+	local pkgs p missing=() deb
+	[ -f "$QEMU_ROOT/.complete" ] && return 0
+	apt_has qemu-system-arm:arm64 || apt_update_once
+	pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+		--no-breaks --no-replaces --no-enhances qemu-system-arm:arm64 2>/dev/null |
+		grep -E '^[a-z0-9][^ ]*:arm64$' | sort -u)
+	[ -n "$pkgs" ] || unavailable "the archive has no qemu-system-arm:arm64"
+	for p in $pkgs; do
+		ls "$CACHE/debs/${p%:arm64}"_*_arm64.deb >/dev/null 2>&1 || missing+=("$p")
+	done
+	mkdir -p "$CACHE/debs"
+	if [ ${#missing[@]} -gt 0 ]; then
+		say "downloading ${#missing[@]} arm64 packages (qemu-system-arm:arm64 and its dependencies)"
+		(cd "$CACHE/debs" && apt-get -q -o APT::Sandbox::User=root download "${missing[@]}" \
+			>"$CACHE/download.log" 2>&1) ||
+			unavailable "cannot download qemu-system-arm:arm64 and its dependencies (see $CACHE/download.log)"
+	fi
+	say "unpacking $(wc -w <<<"$pkgs") packages into the QEMU sysroot"
+	rm -rf "$QEMU_ROOT"
+	mkdir -p "$QEMU_ROOT"
+	for p in $pkgs; do
+		deb=$(ls "$CACHE/debs/${p%:arm64}"_*_arm64.deb 2>/dev/null | head -1)
+		[ -n "$deb" ] || die "apt-get download left no ${p%:arm64}_*_arm64.deb"
+		dpkg-deb -x "$deb" "$QEMU_ROOT" || die "dpkg-deb -x $deb failed"
+	done
+	touch "$QEMU_ROOT/.complete"
+}
+
+# needed_libs ELF: the NEEDED sonames of ELF.
+needed_libs() {
+	readelf -d "$1" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
+}
+
+# bundle_elf FILE: copy FILE (a path in the sysroot) and, once each, the
+# libraries it needs (searched in the sysroot's multiarch directories).
+bundle_elf() {
+	local f=$1 so path
+	[ -e "$stage$f" ] && return 0
+	mkdir -p "$stage$(dirname "$f")"
+	cp -L "$QEMU_ROOT$f" "$stage$f" || die "cannot copy $f from the QEMU sysroot"
+	for so in $(needed_libs "$QEMU_ROOT$f"); do
+		path=
+		for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu /lib /usr/lib; do
+			[ -e "$QEMU_ROOT$d/$so" ] && { path=$d/$so; break; }
+		done
+		[ -n "$path" ] || die "qemu-system-aarch64 needs $so, not in the downloaded packages"
+		bundle_elf "$path"
+	done
+}
+
+build_qemu_bundle() {
+	local key stage interp
+	qemu_sysroot
+	key=$(key_of "$0" "$ARM64_DIR/lib.sh" "$QEMU_ROOT/usr/bin/qemu-system-aarch64")
+	fresh "$A64_QEMU_BUNDLE_CPIO" "$key" && return 0
+	say "building the arm64 QEMU bundle"
+	stage=$CACHE/stage-qemu
+	rm -rf "$stage"
+	bundle_elf /usr/bin/qemu-system-aarch64
+	# The dynamic loader, at the path the binary names (PT_INTERP).
+	interp=$(readelf -l "$QEMU_ROOT/usr/bin/qemu-system-aarch64" |
+		sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
+	[ -n "$interp" ] || die "qemu-system-aarch64 names no program interpreter"
+	mkdir -p "$stage$(dirname "$interp")"
+	cp -L "$QEMU_ROOT$interp" "$stage$interp" || die "no $interp in the QEMU sysroot"
+	cpio_from_dir "$stage" "$A64_QEMU_BUNDLE_CPIO" || die "cpio of the QEMU bundle failed"
+	rm -rf "$stage"
+	mark "$A64_QEMU_BUNDLE_CPIO" "$key"
+}
+
+# --- main ------------------------------------------------------------------------------
+
+# shellcheck disable=SC2086 # a list of names
+ensure_packages $ARM64_PACKAGES
+for tool in qemu-system-aarch64 qemu-aarch64-static cpio gzip od sha256sum readelf dpkg-deb; do
+	command -v "$tool" >/dev/null || unavailable "$tool not found after installing packages"
+done
+ensure_arm64_arch
+fetch_kernel_package arm64:arm64 "$CACHE/kernel"
+install_image
+fetch_busybox
+build_l1_base
+build_l2
+[ "$want_qemu" = 1 ] && build_qemu_bundle
+touch "$A64_PREPARED_STAMP"
+say "ready: L1/L2 kernel $(cat "$CACHE/kernel-release")"

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Boot the arm64 L1 (Debian's arm64 kernel under qemu-system-aarch64 in
+# software, with EL2, so its built-in KVM offers a real /dev/kvm) and run a
+# payload script in it.  The arm64 twin of tests/nested/run-l1.sh.
+#
+#   tests/arm64/run-l1.sh [options] PAYLOAD_SCRIPT [FILE...]
+#
+# PAYLOAD_SCRIPT becomes /payload.sh in L1 and runs under busybox sh, in
+# /payload.  It reports to the host by printing lines that start with
+# "NESTED: "; this script prints those lines on stdout without the prefix
+# and exits with the payload's exit status.
+#
+# FILE arguments are copied into L1:
+#   PATH            to /payload/<basename of PATH>
+#   PATH=DEST       to DEST (an absolute path in L1)
+# Options:
+#   --exe PATH[=DEST]  a static arm64 program (e.g. build-arm64/minivmm), at
+#                      DEST (default /payload/bin/<basename>), executable;
+#                      a dynamically linked one is refused (L1 has no libc)
+#   --qemu             add the arm64 qemu-system-aarch64 and its libraries
+#                      (prepare.sh --qemu; ~100 MB more initramfs)
+#   --cpio ARCHIVE     append a ready-made newc cpio archive (repeatable)
+#   --timeout SECONDS  bound the whole L1 run (default 300)
+#   --log FILE         keep L1's whole serial console in FILE
+#   -v                 also print L1's own status lines and timings on stderr
+#
+# L1: qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
+# -cpu max,pauth=off -smp 1 -m 1G -nographic -no-reboot -nic none
+# -kernel cache/Image -initrd ... -append "console=ttyAMA0 panic=-1 quiet".
+# In L1: busybox, /dev/kvm, the L2 kernel /l2/Image and initramfs
+# /l2/initrd.gz (also $NESTED_L2_KERNEL / $NESTED_L2_INITRD), l2-run (see
+# tests/nested/README.md), a tmpfs /tmp, vm.overcommit_memory=1.
+#
+# Exit status: the payload's; 124 L1 did not finish in time (or died
+# without reporting); 125 no /dev/kvm in L1; 3 the tier cannot run here
+# (prepare.sh could not get its packages); 2 usage.
+
+set -u -o pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+
+timeout_s=300 log='' verbose=0 with_qemu=0
+cpios=() files=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--exe)
+		src=${2%%=*} dest=/payload/bin/$(basename "${2%%=*}")
+		[ "$2" != "$src" ] && dest=${2#*=}
+		if readelf -l "$src" 2>/dev/null | grep -q INTERP; then
+			echo "run-l1.sh: $src is dynamically linked; L1 runs static programs only" >&2
+			exit 2
+		fi
+		files+=("$src=$dest")
+		shift 2 ;;
+	--qemu) with_qemu=1; shift ;;
+	--cpio) cpios+=("$2"); shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	-v) verbose=1; shift ;;
+	-h | --help) usage ;;
+	-*) echo "run-l1.sh: unknown option $1" >&2; usage ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 1 ] || usage
+payload=$1
+shift
+files+=("$@")
+[ -f "$payload" ] || { echo "run-l1.sh: no payload script $payload" >&2; exit 2; }
+
+prep=(-q)
+[ "$with_qemu" = 1 ] && prep+=(--qemu)
+"$ARM64_DIR/prepare.sh" "${prep[@]}" || exit $?
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-a64-l1.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+[ -n "$log" ] || log=$work/console.log
+
+# The overlay: /payload.sh and the files, as one more cpio archive (the
+# kernel unpacks concatenated archives one after the other).
+l1_stage_payload "$work/stage" "$payload" "${files[@]}" || exit 2
+chmod -R a+rX "$work/stage/payload"
+[ -d "$work/stage/payload/bin" ] && chmod 755 "$work/stage/payload/bin"/*
+cpio_from_dir "$work/stage" "$work/overlay.cpio" || exit 2
+parts=("$A64_L1_BASE_CPIO" "$A64_L2_BUNDLE_CPIO")
+[ "$with_qemu" = 1 ] && parts+=("$A64_QEMU_BUNDLE_CPIO")
+parts+=("${cpios[@]}" "$work/overlay.cpio")
+cat "${parts[@]}" >"$work/initrd" || exit 2
+
+start=$(date +%s.%N)
+timeout -k 5 "$timeout_s" "${A64_L1_QEMU[@]}" \
+	-kernel "$A64_KERNEL" -initrd "$work/initrd" \
+	-append "$A64_L1_APPEND" </dev/null >"$log" 2>&1
+qrc=$?
+end=$(date +%s.%N)
+
+l1_report "$log" "$qrc" "$timeout_s" "$verbose" "$start" "$end"
+exit $?

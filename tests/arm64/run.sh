@@ -1,0 +1,427 @@
+#!/usr/bin/env bash
+# The arm64 nested tier: minivmm on real arm64 KVM.  The host's /dev/kvm is
+# x86 (kvm-pvm), so QEMU emulates an aarch64 machine with EL2 in software;
+# Debian's arm64 kernel boots in it (L1) with KVM built in; the
+# cross-built static build-arm64/minivmm runs inside L1 and boots its
+# guests (L2): the flat test guests of guests/arm64/, then the same Debian
+# kernel with a busybox initramfs (tests/nested/l2-init.sh).
+#
+#   make check-arm64             (or tests/arm64/run.sh from anywhere)
+#   tests/arm64/run.sh -k NAME   only the cases whose name contains NAME
+#
+# Environment: MINIVMM (default build-arm64/minivmm, static, aarch64);
+# ARM64_GUESTS (default build-arm64/guests); ARM64_L2_TIMEOUT (seconds one
+# Linux boot may take, default 60); ARM64_L2_APPEND (the L2 command line
+# before the l2.* options, default "console=ttyAMA0 quiet panic=-1");
+# ARM64_QEMU=1 adds a reference case booting L2 under the arm64 QEMU
+# (-M virt -enable-kvm -cpu host) to prove the harness (the QEMU bundle
+# makes L1 slower to boot, so it is off by default); ARM64_KEEP=DIR keeps
+# L1's console, the payload and the parsed output in DIR.
+#
+# One L1 boot runs every case.  Prints "PASS name (detail)", "FAIL name:
+# why" or "SKIP name: why" per case and closes with
+# "arm64: N passed, N failed, N skipped"; exits 1 if any case failed.
+# When this machine cannot get the packages (prepare.sh exits 3) the
+# whole tier is one SKIP.  A missing or broken minivmm is a FAIL.
+
+set -u -o pipefail
+ARM64_DIR=$(cd "$(dirname "$0")" && pwd)
+cd "$ARM64_DIR/../.." || exit 2
+. "$ARM64_DIR/lib.sh"
+
+MINIVMM=${MINIVMM:-build-arm64/minivmm}
+GUESTS=${ARM64_GUESTS:-build-arm64/guests}
+L2_TIMEOUT=${ARM64_L2_TIMEOUT:-60}
+L2_APPEND=${ARM64_L2_APPEND:-console=ttyAMA0 quiet panic=-1}
+FLAT_TIMEOUT=15 # seconds one flat-guest run may take in L1
+GRACE=10        # seconds a VMM has to exit after the guest's poweroff
+filter=
+[ "${1:-}" = -k ] && filter=${2:-}
+
+TIER_NAME=arm64 # pass, fail, skip, closing: tests/nested/lib.sh
+wanted() { [[ $1 == *"$filter"* ]]; }
+
+# --- the case table --------------------------------------------------------------
+#
+# flat NAME EXIT STDOUT STDERR -- ARGS...
+#     minivmm ARGS in L1 (a guest path G/x.bin means build-arm64/guests/x.bin)
+#     must exit with EXIT; STDOUT must equal the console output (printf %b
+#     escapes; "~x": contains x; "-": anything); STDERR: a substring of the
+#     monitor's messages ("-": anything).
+# signal NAME SIG -- ARGS...
+#     minivmm ARGS, sent SIG after 1 s, must exit 3.
+# linux NAME "ARGS" EXPECT...       minivmm run ARGS -kernel /l2/Image
+#                                   -initrd /l2/initrd.gz -append "..."
+# qemu NAME "ARGS" EXPECT...        the same guest under the arm64 QEMU
+#     EXPECT, all must hold: marker (the L2 init's marker line), nproc=N,
+#     mem=MIB (MemTotal between 85 % and 100 % of MIB), console (a command
+#     typed on the console is answered, then "poweroff -f" is typed),
+#     reboot (the guest ends with reboot -f), exit=N (the VMM exits by
+#     itself with N).
+# dtb NAME ARGS...                  on the host: `minivmm dtb -o F ARGS`
+#     (through qemu-aarch64-static), decompiled with dtc and checked
+#     against ARGS (see check_dtb).
+
+flat_names=() flat_spec=()
+flat() {
+	local name=$1
+	wanted "$name" || return 0
+	shift
+	flat_names+=("$name")
+	flat_spec+=("$(printf '%q ' "$@")")
+}
+signal() { flat "$1" SIGNAL "$2" - "${@:3}"; }
+l2_names=() l2_vmm=() l2_args=() l2_expect=()
+linux() { add_l2 minivmm "$@"; }
+qemu() { [ "${ARM64_QEMU:-0}" = 1 ] && add_l2 qemu "$@"; return 0; }
+add_l2() {
+	wanted "$2" || return 0
+	l2_vmm+=("$1") l2_names+=("$2") l2_args+=("$3")
+	shift 3
+	l2_expect+=("$*")
+}
+dtb_names=() dtb_args=()
+dtb() {
+	wanted "$1" || return 0
+	dtb_names+=("$1")
+	shift
+	dtb_args+=("$(printf '%q ' "$@")")
+}
+
+CON=(--debugcon-mmio 0x9000000)
+REGS=(--reg x0=0x0123456789abcdef --reg x1=0xfedcba9876543210
+	--reg x2=0x1122334455667788 --reg x3=0x99aabbccddeeff00 --reg sp=0x40080000)
+REGS_OUT='x0=0x0123456789abcdef\nx1=0xfedcba9876543210\nx2=0x1122334455667788\n'
+REGS_OUT+='x3=0x99aabbccddeeff00\nsp=0x0000000040080000\nPASS regs\n'
+
+# Flat AArch64 images (guests/arm64/*.S).
+flat arm64-hello 0 'Hello, world\n' - -- run "${CON[@]}" G/hello.bin
+flat arm64-mmio 0 'PASS mmio\n' - -- run "${CON[@]}" -m 16M G/mmio.bin
+flat arm64-mmio-trace 0 'PASS mmio\n' 'mmio read addr=0x20000000 size=4 data=0xffffffff' -- \
+	run "${CON[@]}" -m 16M --trace mmio G/mmio.bin
+flat arm64-psci-off 0 'Hello, world\n' - -- run "${CON[@]}" G/hello.bin
+flat arm64-psci-reset 4 'resetting\n' - -- run "${CON[@]}" G/psci_reset.bin
+flat arm64-regs 0 "$REGS_OUT" - -- run "${CON[@]}" "${REGS[@]}" G/regs.bin
+flat arm64-timeout 3 '' timeout -- run --timeout 1 G/runaway.bin
+signal arm64-sigterm TERM -- run G/runaway.bin
+flat arm64-caps 0 '~IPA' - -- caps
+# Bad input: exit 2 and a message.
+flat arm64-missing-image 2 '' 'cannot open image' -- run "${CON[@]}" /payload/no-such-image.bin
+flat arm64-empty-image 2 '' 'image is empty' -- run "${CON[@]}" /payload/empty.bin
+flat arm64-bad-kernel 2 '' minivmm: -- run -m 256M -kernel /payload/zeros.bin -append console=ttyAMA0
+flat arm64-unknown-option 2 '' "unknown option '--bogus'" -- run --bogus G/hello.bin
+
+# The device tree, inspected on the host.
+dtb arm64-dtb -m 256M -smp 2 -append "console=ttyAMA0 arm64-dtb-check"
+
+# Linux (Debian's arm64 kernel + busybox initramfs) as L2.
+qemu qemu-l2-boot "-m 256M -smp 2" marker nproc=2 mem=256 exit=0
+linux arm64-l2-boot "-m 256M -smp 1" marker nproc=1 mem=256 exit=0
+linux arm64-l2-smp2 "-m 512M -smp 2" marker nproc=2 mem=512 exit=0
+linux arm64-l2-console "-m 256M -smp 1" marker console exit=0
+linux arm64-l2-reboot "-m 256M -smp 1" marker reboot exit=4
+
+# --- the run -----------------------------------------------------------------------
+
+perr=$(mktemp) || exit 2
+prep=(-q)
+[ "${ARM64_QEMU:-0}" = 1 ] && prep+=(--qemu)
+"$ARM64_DIR/prepare.sh" "${prep[@]}" 2>"$perr"
+prc=$?
+why=$(tail -n 1 "$perr")
+rm -f "$perr"
+if [ "$prc" = 3 ]; then
+	skip arm64 "${why#arm64: }"
+	closing
+elif [ "$prc" != 0 ]; then
+	fail arm64-prepare "${why#arm64: }"
+	closing
+fi
+
+# Empty when MINIVMM can go into L1; else why not.
+minivmm_unusable() {
+	[ -f "$MINIVMM" ] || { echo "no $MINIVMM (make arm64)"; return; }
+	readelf -h "$MINIVMM" 2>/dev/null | grep -q 'AArch64' ||
+		{ echo "$MINIVMM is not an AArch64 program"; return; }
+	! readelf -l "$MINIVMM" 2>/dev/null | grep -q INTERP ||
+		echo "$MINIVMM is dynamically linked (L1 has no libc; build it static)"
+}
+why_not=$(minivmm_unusable)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-arm64.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+
+# --- the device-tree checks (host) --------------------------------------------------
+
+# check_dtb NAME ARGS: minivmm dtb with ARGS, then what the DTS must say.
+check_dtb() {
+	local name=$1 args=$2 dts=$work/$1.dts out why='' m n smp want_mem got
+	if [ -n "$why_not" ]; then
+		fail "$name" "$why_not"
+		return
+	fi
+	eval "set -- $args" # printf %q words
+	if ! out=$(timeout 20 qemu-aarch64-static "$MINIVMM" dtb -o "$work/$name.dtb" "$@" 2>&1); then
+		fail "$name" "minivmm dtb failed: $(head -3 <<<"$out" | paste -sd' ')"
+		return
+	fi
+	if ! dtc -q -I dtb -O dts -o "$dts" "$work/$name.dtb" 2>"$work/dtc.err"; then
+		fail "$name" "dtc cannot read the DTB: $(head -1 "$work/dtc.err")"
+		return
+	fi
+	# dtc prints a string list as "a", "b" or, some versions, "a\0b".
+	has_compat() { grep 'compatible = ' "$dts" | grep -q -F "\"$1" || grep 'compatible = ' "$dts" | grep -q -F "0$1"; }
+	m=$(sed -n 's/.*-m \([0-9]*\)M.*/\1/p' <<<"$args")
+	smp=$(sed -n 's/.*-smp \([0-9]*\).*/\1/p' <<<"$args")
+	# memory@40000000 { device_type = "memory"; reg = <0x00 0x40000000 0x00 0x10000000>; }
+	want_mem=$(printf '0x%x' $((m * 1024 * 1024)))
+	got=$(awk '/memory@/ { inmem = 1 } inmem && /reg = / { print; exit }' "$dts")
+	n=$(grep -c 'device_type = "cpu"' "$dts")
+	if ! grep -q 'memory@40000000' "$dts"; then
+		why="no memory@40000000 node"
+	elif [[ $got != *"0x40000000 0x00 $want_mem>"* && $got != *"0x40000000 $want_mem>"* ]]; then
+		why="memory reg is '${got//	/}', expected base 0x40000000 size $want_mem"
+	elif [ "$n" != "$smp" ]; then
+		why="$n cpu nodes, expected $smp"
+	elif [ "$(grep -c 'enable-method = "psci"' "$dts")" != "$smp" ]; then
+		why="not every cpu has enable-method \"psci\""
+	elif ! has_compat arm,psci-0.2; then
+		why="no psci node (arm,psci-0.2)"
+	elif ! has_compat arm,gic-v3 && ! has_compat arm,cortex-a15-gic; then
+		why="no GIC node (arm,gic-v3 or arm,cortex-a15-gic)"
+	elif ! has_compat arm,armv8-timer; then
+		why="no arm,armv8-timer node"
+	elif ! has_compat arm,pl011; then
+		why="no arm,pl011 node"
+	elif ! grep -q 'bootargs = "console=ttyAMA0 arm64-dtb-check"' "$dts"; then
+		why="chosen/bootargs is not the -append string"
+	elif ! grep -q 'stdout-path' "$dts"; then
+		why="no chosen/stdout-path"
+	fi
+	if [ -n "$why" ]; then
+		fail "$name" "$why"
+		sed 's/^/    | /' "$dts" | head -60
+	else
+		pass "$name" "$(wc -l <"$dts") lines of DTS: memory, $n psci cpus, psci, gic, timer, pl011, chosen"
+	fi
+}
+for i in "${!dtb_names[@]}"; do
+	check_dtb "${dtb_names[i]}" "${dtb_args[i]}"
+done
+
+# --- the L1 payload ---------------------------------------------------------------------
+
+payload=$work/payload.sh
+{
+	echo '# generated by tests/arm64/run.sh'
+	echo '[ -c /dev/kvm ] && echo "NESTED: kvm ok" || echo "NESTED: kvm missing"'
+	echo ': >/payload/empty.bin; head -c 4096 /dev/zero >/payload/zeros.bin'
+	echo 'dead='
+} >"$payload"
+
+runs=0
+if [ -z "$why_not" ]; then
+	for i in "${!flat_names[@]}"; do
+		eval "set -- ${flat_spec[i]}"
+		name=${flat_names[i]} kind=$1 sig=$2
+		shift 4 # EXIT STDOUT STDERR -- (SIGNAL SIG - --)
+		args=()
+		for a in "$@"; do
+			case $a in G/*) a=/payload/guests/${a#G/} ;; esac
+			args+=("$a")
+		done
+		if [ "$kind" = SIGNAL ]; then
+			# busybox timeout execs minivmm in place: $p is minivmm.
+			printf '(timeout -s KILL 12 /payload/bin/minivmm %s >/dev/null 2>/tmp/sig.err </dev/null & p=$!; sleep 1; kill -%s $p; wait $p; echo "NESTED: L2 %s end exit=$? ms=0 marker_ms=-"; sed "s/^/NESTED: L2 %s ! /" /tmp/sig.err)\n' \
+				"$(printf '%q ' "${args[@]}")" "$sig" "$name" "$name" >>"$payload"
+		else
+			printf 'L2_MARKER=MINIVMM-NO-MARKER l2-run %s %s -- /payload/bin/minivmm %s\n' \
+				"$name" "$FLAT_TIMEOUT" "$(printf '%q ' "${args[@]}")" >>"$payload"
+		fi
+		runs=$((runs + 1))
+	done
+fi
+l2_runs=0
+for i in "${!l2_names[@]}"; do
+	name=${l2_names[i]} vmm=${l2_vmm[i]} mode=report end=poweroff
+	[ "$vmm" = minivmm ] && [ -n "$why_not" ] && continue
+	for e in ${l2_expect[i]}; do
+		case $e in console) mode=console ;; reboot) end=reboot ;; esac
+	done
+	inputs=(-s L2-REPORT-END "$GRACE")
+	if [ "$mode" = console ]; then
+		inputs=(-i L2-CONSOLE-READY 'echo L2-TYPED-$((6*7))' -i L2-TYPED-42 'poweroff -f'
+			-s L2-TYPED-42 "$GRACE")
+	fi
+	if [ "$vmm" = qemu ]; then
+		cmd="qemu-system-aarch64 -M virt,gic-version=3 -enable-kvm -cpu host -nodefaults"
+		cmd+=" -display none -serial stdio -no-reboot ${l2_args[i]}"
+	else
+		cmd="/payload/bin/minivmm run ${l2_args[i]}"
+	fi
+	line=$(printf 'l2-run %s %s' "$name" "$L2_TIMEOUT"; printf ' %q' "${inputs[@]}" --
+		printf ' %s -kernel /l2/Image -initrd /l2/initrd.gz -append %q' "$cmd" \
+			"$L2_APPEND l2.mode=$mode l2.end=$end")
+	# When minivmm's first Linux boot does not reach the marker, the
+	# others are not tried: each would only wait for its timeout.
+	if [ "$vmm" = minivmm ]; then
+		printf 'if [ -n "$dead" ]; then echo "NESTED: L2 %s end exit=notrun ms=0 marker_ms=-"; else %s || dead=1; fi\n' \
+			"$name" "$line" >>"$payload"
+	else
+		echo "$line" >>"$payload"
+	fi
+	l2_runs=$((l2_runs + 1))
+done
+echo 'exit 0' >>"$payload"
+
+l1_args=(--timeout $((90 + runs * (FLAT_TIMEOUT + 2) + l2_runs * (L2_TIMEOUT + GRACE + 5)))
+	--log "$work/console.log")
+[ "${ARM64_QEMU:-0}" = 1 ] && l1_args+=(--qemu)
+files=()
+if [ -z "$why_not" ]; then
+	l1_args+=(--exe "$MINIVMM=/payload/bin/minivmm")
+	for g in "$GUESTS"/*.bin; do
+		[ -f "$g" ] && files+=("$g=/payload/guests/$(basename "$g")")
+	done
+fi
+
+t0=$(date +%s)
+"$ARM64_DIR/run-l1.sh" "${l1_args[@]}" "$payload" "${files[@]}" >"$work/out" 2>"$work/err"
+l1rc=$?
+t1=$(date +%s)
+if [ -n "${ARM64_KEEP:-}" ]; then
+	mkdir -p "$ARM64_KEEP" && cp "$work/console.log" "$payload" "$work/out" "$work/err" "$ARM64_KEEP/"
+fi
+l1_why=
+case $l1rc in
+0) ;;
+125) l1_why="no /dev/kvm in L1" ;;
+124) l1_why="L1 did not finish: $(grep -m1 'run-l1.sh:' "$work/err" | sed 's/^run-l1.sh: //')" ;;
+*) l1_why="L1 payload exited $l1rc" ;;
+esac
+if wanted arm64-kvm-available; then
+	if grep -q '^kvm ok' "$work/out"; then
+		pass arm64-kvm-available "one L1 boot ran $runs flat and $l2_runs Linux runs in $((t1 - t0)) s"
+	else
+		fail arm64-kvm-available "${l1_why:-no /dev/kvm in L1}"
+	fi
+fi
+
+# --- verdicts -----------------------------------------------------------------------------
+
+# run_result NAME: sets rc, ms, mk (exit, wall ms, marker ms) and writes
+# the console to $work/NAME.out and the messages to $work/NAME.err.
+run_result() {
+	local endl
+	sed -n "s/^L2 $1 | //p" "$work/out" >"$work/$1.out"
+	sed -n "s/^L2 $1 ! //p" "$work/out" >"$work/$1.err"
+	endl=$(sed -n "s/^L2 $1 end //p" "$work/out" | tail -1)
+	rc='' ms='' mk=''
+	[ -n "$endl" ] || return 1
+	rc=$(sed -n 's/^exit=\(.*\) ms=.*/\1/p' <<<"$endl")
+	ms=$(sed -n 's/.* ms=\([0-9]*\) .*/\1/p' <<<"$endl")
+	mk=$(sed -n 's/.*marker_ms=\([^ ]*\).*/\1/p' <<<"$endl")
+}
+
+# show NAME: the last lines of a failed run.
+show() {
+	tail -n 5 "$work/$1.out" | sed 's/^/    | /'
+	head -n 5 "$work/$1.err" | sed 's/^/    ! /'
+}
+
+check_flat() {
+	local name=$1 want_rc=$2 want_out=$3 want_err=$4 why=
+	if [ -n "$why_not" ]; then
+		fail "$name" "$why_not"
+		return
+	fi
+	if ! run_result "$name"; then
+		fail "$name" "never ran${l1_why:+ ($l1_why)}"
+		return
+	fi
+	[ "$want_rc" = SIGNAL ] && want_rc=3
+	# l2-run passes the console on as lines: a missing final newline is added.
+	if [ "$rc" != "$want_rc" ]; then
+		why="exit $rc, expected $want_rc"
+	elif [ "$want_out" != - ] && [ "${want_out:0:1}" = '~' ]; then
+		grep -q -F -- "${want_out:1}" "$work/$name.out" || why="stdout lacks '${want_out:1}'"
+	elif [ "$want_out" != - ]; then
+		printf '%b' "$want_out" >"$work/$name.want"
+		[ -z "$want_out" ] || [ "${want_out: -2}" = '\n' ] || printf '\n' >>"$work/$name.want"
+		cmp -s "$work/$name.out" "$work/$name.want" ||
+			why="stdout '$(paste -sd'|' "$work/$name.out")', expected '$(paste -sd'|' "$work/$name.want")'"
+	fi
+	if [ -z "$why" ] && [ "$want_err" != - ] && ! grep -q -F -- "$want_err" "$work/$name.err"; then
+		why="stderr lacks '$want_err'"
+	fi
+	if [ -n "$why" ]; then
+		fail "$name" "$why"
+		show "$name"
+	else
+		pass "$name" "exit $rc"
+	fi
+}
+for i in "${!flat_names[@]}"; do
+	eval "set -- ${flat_spec[i]}"
+	case $1 in
+	SIGNAL) check_flat "${flat_names[i]}" SIGNAL - - ;;
+	*) check_flat "${flat_names[i]}" "$1" "$2" "$3" ;;
+	esac
+done
+
+check_l2() {
+	local name=$1 vmm=$2 expect=$3 why='' e v got lo hi want_exit=''
+	if [ "$vmm" = minivmm ] && [ -n "$why_not" ]; then
+		fail "$name" "$why_not"
+		return
+	fi
+	if ! run_result "$name"; then
+		fail "$name" "the L2 boot never finished${l1_why:+ ($l1_why)}"
+		return
+	fi
+	for e in $expect; do
+		case $e in exit=*) want_exit=${e#exit=} ;; esac
+	done
+	case $rc in
+	notrun) why="not run: the first minivmm Linux boot did not reach the L2 marker" ;;
+	timeout*) why="stopped after ${L2_TIMEOUT}s" ;;
+	stopped*) [ -n "$want_exit" ] && why="the VMM did not exit within ${GRACE}s of the guest's end (${rc})" ;;
+	*) [ -n "$want_exit" ] && [ "$rc" != "$want_exit" ] && why="exit $rc, expected $want_exit" ;;
+	esac
+	if [ -n "$why" ] && [ "$rc" != notrun ] && grep -q MINIVMM-L2-INIT-REACHED "$work/$name.out"; then
+		why+=" (the L2 init was reached)"
+	fi
+	for e in $expect; do
+		[ -z "$why" ] || break
+		v=${e#*=}
+		case $e in
+		marker) grep -qx MINIVMM-L2-INIT-REACHED "$work/$name.out" || why="no marker line from the L2 init" ;;
+		nproc=*)
+			got=$(sed -n 's/^L2-NPROC: //p' "$work/$name.out")
+			[ "$got" = "$v" ] || why="nproc ${got:-missing}, expected $v"
+			;;
+		mem=*)
+			got=$(sed -n 's/^L2-MEMTOTAL-KB: //p' "$work/$name.out")
+			lo=$((v * 1024 * 85 / 100)) hi=$((v * 1024))
+			if [ -z "$got" ] || [ "$got" -lt "$lo" ] || [ "$got" -gt "$hi" ]; then
+				why="MemTotal ${got:-missing} kB, expected $lo..$hi for -m ${v}M"
+			fi
+			;;
+		console) grep -q 'L2-TYPED-42$' "$work/$name.out" || why="the command typed on the console did not run" ;;
+		reboot | exit=*) ;;
+		*) why="unknown expectation '$e' in the case table" ;;
+		esac
+	done
+	if [ -n "$why" ]; then
+		fail "$name" "$why"
+		show "$name"
+	else
+		pass "$name" "$(awk -v m="$mk" -v e="$ms" -v rc="$rc" 'BEGIN {
+			if (m ~ /^[0-9]+$/) printf "marker at %.1f s, ", m / 1000
+			printf "exit %s at %.1f s", rc, e / 1000 }')"
+	fi
+}
+for i in "${!l2_names[@]}"; do
+	check_l2 "${l2_names[i]}" "${l2_vmm[i]}" "${l2_expect[i]}"
+done
+closing
