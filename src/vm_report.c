@@ -50,11 +50,13 @@ void vm_report_setup(struct vm *vm, FILE *out)
 	const struct vm_config *cfg = vm->cfg;
 	const struct boot_state *b = &vm->boot;
 
-	fprintf(out, "machine: %s (%s); %u vCPU%s; %s; KVM backend: %s\n",
+	fprintf(out, "machine: %s (%s); %u vCPU%s; %s%s%s; KVM backend: %s\n",
 		cfg->machine_name, cfg->machine_why, vm->nr_vcpus,
 		vm->nr_vcpus == 1 ? "" : "s",
 		vm->has_irqchip ? "in-kernel irqchip" :
-				  "no interrupt controller (HLT ends the run)",
+				  "no interrupt controller (",
+		vm->has_irqchip ? "" : arch_info()->bare_end,
+		vm->has_irqchip ? "" : ")",
 		vm->pvm ? "PVM (guest code emulated)" : "hardware");
 	vm_report_memory(vm, out);
 	fprintf(out, "devices:\n");

@@ -28,6 +28,8 @@ struct arch_info {
 	bool has_cpu_modes; /* --mode real|protected|long */
 	/* MMIO debug console every bare machine has (0: none). */
 	uint64_t bare_debugcon_mmio;
+	/* How a guest ends a run on the bare machine (for -v). */
+	const char *bare_end;
 };
 
 const struct arch_info *arch_info(void);

@@ -51,6 +51,7 @@ static const struct arch_info arm64_info = {
 	.has_pio = false,
 	.has_cpu_modes = false,
 	.bare_debugcon_mmio = ARM64_DEBUGCON_MMIO,
+	.bare_end = "PSCI SYSTEM_OFF ends the run",
 };
 
 const struct arch_info *arch_info(void)

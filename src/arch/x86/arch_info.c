@@ -17,6 +17,7 @@ static const struct arch_info x86_info = {
 	.has_pio = true,
 	.has_cpu_modes = true,
 	.bare_debugcon_mmio = 0,
+	.bare_end = "HLT ends the run",
 };
 
 const struct arch_info *arch_info(void)
