@@ -45,9 +45,21 @@ run_unit() {
 	done
 }
 
+# Show the tier's lines as they come (on stderr, which stays the caller's
+# descriptor: `tee /dev/stderr` would reopen it and truncate a log file) and
+# keep its last line, the totals.
 run_tier() { # script
 	local out
-	out=$("$@" 2>&1 | tee /dev/stderr | tail -1)
+	out=$("$@" 2>&1 | {
+		last=
+		while IFS= read -r line; do
+			printf '%s
+' "$line" >&2
+			last=$line
+		done
+		printf '%s
+' "$last"
+	})
 	add_totals "$out"
 }
 
