@@ -146,14 +146,15 @@ emit_boot() { # CONTENDER NAME APPEND [EXTRA VMM ARGS]
 	echo 'grep -q "^kvm_amd " /proc/modules && [ -c /dev/kvm ] && echo "NESTED: kvm ok" || echo "NESTED: kvm missing"'
 } >"$payload"
 
+# First the host-side unpacking of the bzImage into the kernel cache
+# (minivmm stops at the guest's first exit; -v reports the time).
+[ "$have_minivmm" = 1 ] &&
+	echo "$MINIVMM_L1 -kernel /l2/bzImage --kernel-cache=$KCACHE -serial none --max-exits 1 -v </dev/null 2>&1 | sed -n 's/^minivmm: -kernel [^:]*: /NESTED: UNPACK /p'" >>"$payload"
+
 boots=0
 if [ "$diag" = 0 ]; then
 	# Rotate the order from round to round so that no contender is always
 	# the first after L1's boot or always follows the same neighbour.
-	# First the host-side unpacking of the bzImage into the kernel cache
-	# (minivmm stops at the guest's first exit; -v reports the time).
-	[ "$have_minivmm" = 1 ] &&
-		echo "$MINIVMM_L1 -kernel /l2/bzImage --kernel-cache=$KCACHE -serial none --max-exits 1 -v </dev/null 2>&1 | sed -n 's/^minivmm: -kernel [^:]*: /NESTED: UNPACK /p'" >>"$payload"
 	n=${#contenders[@]}
 	for ((r = 1; r <= ROUNDS; r++)); do
 		for ((k = 0; k < n; k++)); do
@@ -297,6 +298,7 @@ why_failed() {
 if [ "$diag" = 1 ]; then
 	{
 		echo "bench-nested --diag ($(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(cat "$CACHE/kernel-release"))"
+		echo "host-side unpacking into the kernel cache first: $(sed -n 's/^UNPACK //p' "$work/out" | head -n 1)"
 		for n in minivmm/traced qemu-pc/traced; do
 			echo
 			echo "== $n (quiet): $(sed -n "s|^L2 $n end ||p" "$work/out")"

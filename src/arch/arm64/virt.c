@@ -229,11 +229,16 @@ static int virt_load(struct vm *vm, const struct virt_plan *plan)
 	uint64_t size;
 
 	if (plan->has_kernel) {
-		if (copy_to_guest(&vm->mem, plan->kernel_gpa, plan->kernel_data,
-				  plan->image.file_size) < 0)
-			return err_set("-kernel %s: does not fit in RAM at 0x%llx",
-				       cfg->kernel,
-				       (unsigned long long)plan->kernel_gpa);
+		/*
+		 * read() straight into RAM: copying from the mapping the
+		 * header was parsed from would fault in every page of it.
+		 */
+		if (flat_load_file(&vm->mem, cfg->kernel, plan->kernel_gpa,
+				   &size) < 0)
+			return err_set("-kernel: %s", err_msg());
+		if (size != plan->image.file_size)
+			return err_set("-kernel %s: changed size while loading",
+				       cfg->kernel);
 		b->load_addr = b->entry = plan->kernel_gpa;
 		b->image_size = plan->image.file_size;
 	} else {
