@@ -25,60 +25,7 @@
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
 
-#define MAX_ARGS 64
-static char *g_argv[MAX_ARGS + 1];
-static int g_argc;
-
-static void args_free(void)
-{
-	for (int i = 0; i < g_argc; i++)
-		free(g_argv[i]);
-	g_argc = 0;
-	g_argv[0] = NULL;
-}
-
-static int teardown_args(void **state)
-{
-	(void)state;
-	args_free();
-	return 0;
-}
-
-/* config_init + config_parse on "minivmm" followed by the NULL-ended list. */
-static int parse_args(struct vm_config *cfg, ...)
-{
-	const char *s;
-	va_list ap;
-
-	args_free();
-	g_argv[g_argc++] = strdup("minivmm");
-	va_start(ap, cfg);
-	while ((s = va_arg(ap, const char *))) {
-		assert_true(g_argc < MAX_ARGS);
-		g_argv[g_argc] = strdup(s);
-		assert_non_null(g_argv[g_argc]);
-		g_argc++;
-	}
-	va_end(ap);
-	g_argv[g_argc] = NULL;
-	config_init(cfg);
-	err_clear();
-	return config_parse(cfg, g_argc, g_argv);
-}
-
-#define PARSE(cfg, ...) parse_args((cfg), ##__VA_ARGS__, (const char *)NULL)
-
-/* Parse, and when that succeeds, finish. */
-#define PARSE_FINISH(cfg, ...) \
-	(PARSE((cfg), ##__VA_ARGS__) < 0 ? -1 : config_finish(cfg))
-
-/* The command line must be refused (by parse or finish) naming `needle`. */
-#define assert_refused(needle, ...)                                   \
-	do {                                                          \
-		struct vm_config rc_cfg;                              \
-		assert_int_equal(PARSE_FINISH(&rc_cfg, __VA_ARGS__), -1); \
-		assert_err_contains(needle);                          \
-	} while (0)
+#include "config_args.h"
 
 static size_t count_port(const struct vm_config *cfg, uint16_t port)
 {

@@ -21,56 +21,7 @@
 #include "log.h"
 #include "unit.h"
 
-#define MAX_ARGS 48
-static char *g_argv[MAX_ARGS + 1];
-static int g_argc;
-
-static void args_free(void)
-{
-	for (int i = 0; i < g_argc; i++)
-		free(g_argv[i]);
-	g_argc = 0;
-	g_argv[0] = NULL;
-}
-
-static int teardown_args(void **state)
-{
-	(void)state;
-	args_free();
-	return 0;
-}
-
-/* config_init, config_parse and (when that worked) config_finish. */
-static int parse_finish(struct vm_config *cfg, ...)
-{
-	const char *s;
-	va_list ap;
-
-	args_free();
-	g_argv[g_argc++] = strdup("minivmm");
-	va_start(ap, cfg);
-	while ((s = va_arg(ap, const char *))) {
-		assert_true(g_argc < MAX_ARGS);
-		g_argv[g_argc++] = strdup(s);
-	}
-	va_end(ap);
-	g_argv[g_argc] = NULL;
-	config_init(cfg);
-	err_clear();
-	if (config_parse(cfg, g_argc, g_argv) < 0)
-		return -1;
-	return config_finish(cfg);
-}
-
-#define PARSE_FINISH(cfg, ...) \
-	parse_finish((cfg), ##__VA_ARGS__, (const char *)NULL)
-
-#define assert_refused(needle, ...)                                      \
-	do {                                                             \
-		struct vm_config rc_cfg;                                 \
-		assert_int_equal(PARSE_FINISH(&rc_cfg, __VA_ARGS__), -1); \
-		assert_err_contains(needle);                             \
-	} while (0)
+#include "config_args.h"
 
 static void test_arch_info_x86(void **state)
 {
