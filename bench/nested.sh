@@ -233,7 +233,7 @@ echo 'exit 0' >>"$payload"
 # both tries together stay under about 8 minutes.
 l1_timeout=$((60 + boots * (L2_TIMEOUT + GRACE + 4)))
 [ "$l1_timeout" -gt 240 ] && l1_timeout=240
-l1_args=(--qemu --timeout "$l1_timeout" --log "$work/console.log" -v)
+l1_args=(--qemu --timeout "$l1_timeout" --stall $((L2_TIMEOUT + GRACE + 60)) --log "$work/console.log" -v)
 if [ "$have_minivmm" = 1 ]; then
 	l1_args+=(--exe "$MINIVMM=/payload/bin/minivmm")
 fi

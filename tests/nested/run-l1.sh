@@ -18,6 +18,10 @@
 #   --qemu             add qemu-system-x86_64 (+ libraries, firmware) to L1
 #   --cpio ARCHIVE     append a ready-made newc cpio archive (repeatable)
 #   --timeout SECONDS  bound the whole L1 run (default 300)
+#   --stall SECONDS    stop L1 when its console has printed nothing for
+#                      SECONDS (exit 124 as for --timeout); 0, the default,
+#                      never.  Emulated SVM under TCG now and then wedges
+#                      the whole L1 kernel: this ends such a run early.
 #   --log FILE         keep L1's whole serial console in FILE
 #   --bzimage          boot L1 from the bzImage instead of the vmlinux (PVH)
 #   -v                 also print L1's own status lines and timings on stderr
@@ -36,7 +40,7 @@ set -u -o pipefail
 
 usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-timeout_s=300 log='' verbose=0 with_qemu=0 bzimage=0
+timeout_s=300 stall_s=0 log='' verbose=0 with_qemu=0 bzimage=0
 cpios=() files=() exes=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -44,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--qemu) with_qemu=1; shift ;;
 	--cpio) cpios+=("$2"); shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
+	--stall) stall_s=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--bzimage) bzimage=1; shift ;;
 	-v) verbose=1; shift ;;
@@ -88,8 +93,27 @@ timeout -k 5 "$timeout_s" qemu-system-x86_64 \
 	-M q35 -accel tcg -cpu EPYC,+svm -smp 1 -m 2G \
 	-nographic -no-reboot -nic none \
 	-kernel "$kernel" -initrd "$work/initrd" \
-	-append "console=ttyS0 quiet panic=-1" </dev/null >"$log" 2>&1
+	-append "console=ttyS0 quiet panic=-1" </dev/null >"$log" 2>&1 &
+qpid=$!
+# The stall watch: once a second, has the console grown?
+stalled=0 last=-1 still=0
+while [ "$stall_s" -gt 0 ] && kill -0 "$qpid" 2>/dev/null; do
+	sleep 1
+	size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+	if [ "$size" != "$last" ]; then
+		last=$size still=0
+	elif [ $((still += 1)) -ge "$stall_s" ]; then
+		stalled=1
+		kill "$qpid" 2>/dev/null # timeout passes it on to QEMU
+		break
+	fi
+done
+wait "$qpid"
 qrc=$?
+if [ "$stalled" = 1 ]; then
+	echo "run-l1.sh: L1's console was silent for ${stall_s}s: stopped it" >&2
+	qrc=124
+fi
 end=$(date +%s.%N)
 
 l1_report "$log" "$qrc" "$timeout_s" "$verbose" "$start" "$end"
