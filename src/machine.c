@@ -9,10 +9,27 @@
 #include <stdio.h>
 
 #include "arch/arch.h"
+#include "console.h"
 #include "dev/debugcon.h"
 #include "loader/flat.h"
 #include "log.h"
 #include "vm.h"
+
+static void console_quit(void *ctx)
+{
+	vm_request_stop(ctx, VM_STOP_SIGNAL, "Ctrl-A x on the console");
+}
+
+struct console *machine_add_console(struct vm *vm)
+{
+	struct console *con = console_create(&vm->cfg->serial);
+
+	if (!con || vm_add_device(vm, "console", con, console_destroy) < 0)
+		return NULL;
+	console_set_quit(con, console_quit, vm);
+	vm->console = con;
+	return con;
+}
 
 int machine_add_debugcons(struct vm *vm)
 {

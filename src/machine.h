@@ -18,6 +18,16 @@ int machine_create(struct vm *vm);
 /* The --debugcon and --debugcon-mmio consoles (every machine has them). */
 int machine_add_debugcons(struct vm *vm);
 
+/*
+ * The host side of the serial console (-serial), for a UART the machine has
+ * just added: the console device (added after the UART, so it is destroyed
+ * first and its input thread stops before the UART goes), Ctrl-A x stopping
+ * the VM, and vm->console.  The caller attaches its UART to the result.
+ * NULL with err_msg() on failure.
+ */
+struct console;
+struct console *machine_add_console(struct vm *vm);
+
 /* Arch hook: create a machine other than bare (x86: pc). */
 int arch_machine_create(struct vm *vm);
 

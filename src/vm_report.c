@@ -62,26 +62,20 @@ void vm_report_setup(struct vm *vm, FILE *out)
 	fprintf(out, "devices:\n");
 	report_bus(&vm->pio, out);
 	report_bus(&vm->mmio, out);
-	if (!b->reset_vector && !arch_info()->has_cpu_modes) {
-		fprintf(out, "image: %s, %llu bytes at 0x%llx; entry 0x%llx in EL1h, MMU off; x0 0x%llx (%s)\n",
+	if (!b->reset_vector)
+		fprintf(out, "image: %s, %llu bytes at 0x%llx; entry 0x%llx in ",
 			cfg->kernel ? cfg->kernel :
 			cfg->image  ? cfg->image :
 				      "built-in demo guest",
 			(unsigned long long)b->image_size,
 			(unsigned long long)b->load_addr,
-			(unsigned long long)b->entry,
+			(unsigned long long)b->entry);
+	if (!b->reset_vector && !arch_info()->has_cpu_modes) {
+		fprintf(out, "EL1h, MMU off; x0 0x%llx (%s)\n",
 			(unsigned long long)b->dtb_gpa,
 			b->dtb_gpa ? "the device tree" : "no device tree");
 	} else if (!b->reset_vector) {
-		fprintf(out,
-			"image: %s, %llu bytes at 0x%llx; entry 0x%llx in %s mode\n",
-			cfg->kernel ? cfg->kernel :
-			cfg->image  ? cfg->image :
-				      "built-in demo guest",
-			(unsigned long long)b->image_size,
-			(unsigned long long)b->load_addr,
-			(unsigned long long)b->entry,
-			config_mode_name(b->mode));
+		fprintf(out, "%s mode\n", config_mode_name(b->mode));
 		if (b->mode != CPU_MODE_REAL)
 			fprintf(out, "boot tables: GDT at 0x%llx%s\n",
 				(unsigned long long)b->gdt_gpa,

@@ -193,11 +193,6 @@ static void virt_uart_irq(void *ctx, bool level)
 	arm64_gic_set_spi(ctx, ARM64_UART_SPI, level);
 }
 
-static void virt_console_quit(void *ctx)
-{
-	vm_request_stop(ctx, VM_STOP_SIGNAL, "Ctrl-A x on the console");
-}
-
 /* The PL011 and the host side of the console (-serial). */
 static int virt_create_uart(struct vm *vm)
 {
@@ -211,13 +206,10 @@ static int virt_create_uart(struct vm *vm)
 	    pl011_register(uart, &vm->mmio, ARM64_UART_BASE) < 0)
 		return -1;
 	pl011_set_irq(uart, virt_uart_irq, vm);
-	con = console_create(&vm->cfg->serial);
-	/* Added after the UART, so it is destroyed (its thread stopped) first. */
-	if (!con || vm_add_device(vm, "console", con, console_destroy) < 0)
+	con = machine_add_console(vm);
+	if (!con)
 		return -1;
 	console_attach_pl011(con, uart);
-	console_set_quit(con, virt_console_quit, vm);
-	vm->console = con;
 	return 0;
 }
 

@@ -251,11 +251,6 @@ static void pc_serial_irq(void *ctx, bool level)
 		log_warn("KVM_IRQ_LINE %d: %s", PC_COM1_IRQ, strerror(errno));
 }
 
-static void pc_console_quit(void *ctx)
-{
-	vm_request_stop(ctx, VM_STOP_SIGNAL, "Ctrl-A x on the console");
-}
-
 /* COM1 and the host side of the console (-serial). */
 static int pc_create_serial(struct vm *vm)
 {
@@ -269,13 +264,10 @@ static int pc_create_serial(struct vm *vm)
 	    serial8250_register(uart, &vm->pio, PC_COM1_PORT) < 0)
 		return -1;
 	serial8250_set_irq(uart, pc_serial_irq, vm);
-	con = console_create(&vm->cfg->serial);
-	/* Added after the UART, so it is destroyed (its thread stopped) first. */
-	if (!con || vm_add_device(vm, "console", con, console_destroy) < 0)
+	con = machine_add_console(vm);
+	if (!con)
 		return -1;
 	console_attach_serial8250(con, uart);
-	console_set_quit(con, pc_console_quit, vm);
-	vm->console = con;
 	return 0;
 }
 
