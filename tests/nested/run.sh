@@ -32,15 +32,7 @@ L2_APPEND=${NESTED_L2_APPEND:-console=ttyS0 quiet panic=-1}
 filter=
 [ "${1:-}" = -k ] && filter=${2:-}
 
-passed=0 failed=0 skipped=0
-pass() { echo "PASS $1${2:+ ($2)}"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
-closing() {
-	echo "nested: $passed passed, $failed failed, $skipped skipped"
-	[ "$failed" -eq 0 ]
-	exit
-}
+TIER_NAME=nested # pass, fail, skip, closing: tests/nested/lib.sh
 
 # --- the case table ------------------------------------------------------------
 #
