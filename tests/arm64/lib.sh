@@ -27,8 +27,9 @@ ARM64_PACKAGES="qemu-system-arm qemu-user-static device-tree-compiler cpio gzip 
 arm64_log() { echo "arm64: $*" >&2; }
 
 # The L1 machine (PLATFORM.md "arm64: a nested tier too"): EL2 for KVM,
-# GICv3, no pointer authentication (slow under TCG).
+# GICv3 (ARM64_L1_GIC=2: a GICv2, for minivmm's fallback), no pointer
+# authentication (slow under TCG).
 # shellcheck disable=SC2054 # the commas are part of -M and -cpu values
-A64_L1_QEMU=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
+A64_L1_QEMU=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=${ARM64_L1_GIC:-3}
 	-cpu max,pauth=off -smp 1 -m 1G -nographic -no-reboot -nic none)
 A64_L1_APPEND="console=ttyAMA0 panic=-1 quiet"

@@ -113,6 +113,7 @@ flat arm64-unknown-option 2 '' "unknown option '--bogus'" -- run --bogus G/hello
 
 # The device tree, inspected on the host.
 dtb arm64-dtb -m 256M -smp 2 -append "console=ttyAMA0 arm64-dtb-check"
+dtb arm64-dtb-gicv2 -M virt,gic-version=2 -m 256M -smp 2 -append "console=ttyAMA0 arm64-dtb-check"
 
 # Linux (Debian's arm64 kernel + busybox initramfs) as L2.
 qemu qemu-l2-boot "-m 256M -smp 2" marker nproc=2 mem=256 exit=0
@@ -189,6 +190,8 @@ check_dtb() {
 		why="no psci node (arm,psci-0.2)"
 	elif ! has_compat arm,gic-v3 && ! has_compat arm,cortex-a15-gic; then
 		why="no GIC node (arm,gic-v3 or arm,cortex-a15-gic)"
+	elif [[ $args == *gic-version=2* ]] && ! has_compat arm,cortex-a15-gic; then
+		why="gic-version=2 but no arm,cortex-a15-gic node"
 	elif ! has_compat arm,armv8-timer; then
 		why="no arm,armv8-timer node"
 	elif ! has_compat arm,pl011; then
@@ -424,4 +427,25 @@ check_l2() {
 for i in "${!l2_names[@]}"; do
 	check_l2 "${l2_names[i]}" "${l2_vmm[i]}" "${l2_expect[i]}"
 done
+
+# --- the GICv2 fallback: a second L1 whose GIC is a v2 -------------------------------
+# minivmm must find no in-kernel GICv3, take the GICv2 and still boot Linux
+# on two vCPUs (the device tree then describes an arm,cortex-a15-gic).
+if wanted arm64-gicv2-fallback; then
+	cat >"$work/gic2.sh" <<'P'
+/payload/bin/minivmm caps 2>&1 | sed -n 's/^in-kernel GIC/NESTED: CAPS in-kernel GIC/p'
+timeout 60 /payload/bin/minivmm run -m 256M -smp 2 -kernel /l2/Image -initrd /l2/initrd.gz \
+	-append "console=ttyAMA0 quiet panic=-1 l2.mode=report l2.end=poweroff" -serial stdio </dev/null 2>&1 |
+	tr -d '\r' | grep -E "REACHED|NPROC" | sed 's/^/NESTED: /'
+P
+	ARM64_L1_GIC=2 "$ARM64_DIR/run-l1.sh" --timeout 150 --exe "$MINIVMM=/payload/bin/minivmm" \
+		"$work/gic2.sh" >"$work/gic2.out" 2>"$work/gic2.err"
+	g=$work/gic2.out
+	if grep -qx 'CAPS in-kernel GICv3: no' "$g" && grep -qx 'CAPS in-kernel GICv2: yes' "$g" &&
+		grep -qx MINIVMM-L2-INIT-REACHED "$g" && grep -qx 'L2-NPROC: 2' "$g"; then
+		pass arm64-gicv2-fallback "L1 with GICv2 only: Linux reached init on 2 vCPUs"
+	else
+		fail arm64-gicv2-fallback "want caps GICv3 no / GICv2 yes, the marker and nproc 2; got '$(paste -sd';' "$g")' $(tail -n 1 "$work/gic2.err")"
+	fi
+fi
 closing
