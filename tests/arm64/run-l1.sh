@@ -21,6 +21,8 @@
 #                      (prepare.sh --qemu; ~100 MB more initramfs)
 #   --cpio ARCHIVE     append a ready-made newc cpio archive (repeatable)
 #   --timeout SECONDS  bound the whole L1 run (default 300)
+#   --stall SECONDS    stop L1 when its console has been silent that long
+#                      (exit 124, as for --timeout; default 0: never)
 #   --log FILE         keep L1's whole serial console in FILE
 #   -v                 also print L1's own status lines and timings on stderr
 #
@@ -40,7 +42,7 @@ set -u -o pipefail
 
 usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-timeout_s=300 log='' verbose=0 with_qemu=0
+timeout_s=300 stall_s=0 log='' verbose=0 with_qemu=0
 cpios=() files=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -56,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--qemu) with_qemu=1; shift ;;
 	--cpio) cpios+=("$2"); shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
+	--stall) stall_s=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	-v) verbose=1; shift ;;
 	-h | --help) usage ;;
@@ -88,12 +91,8 @@ parts=("$A64_L1_BASE_CPIO" "$A64_L2_BUNDLE_CPIO")
 parts+=("${cpios[@]}" "$work/overlay.cpio")
 cat "${parts[@]}" >"$work/initrd" || exit 2
 
-start=$(date +%s.%N)
-timeout -k 5 "$timeout_s" "${A64_L1_QEMU[@]}" \
-	-kernel "$A64_KERNEL" -initrd "$work/initrd" \
-	-append "$A64_L1_APPEND" </dev/null >"$log" 2>&1
+l1_run "$log" "$timeout_s" "$stall_s" "${A64_L1_QEMU[@]}" \
+	-kernel "$A64_KERNEL" -initrd "$work/initrd" -append "$A64_L1_APPEND"
 qrc=$?
-end=$(date +%s.%N)
-
-l1_report "$log" "$qrc" "$timeout_s" "$verbose" "$start" "$end"
+l1_report "$log" "$qrc" "$timeout_s" "$verbose" "$l1_start" "$l1_end"
 exit $?

@@ -277,8 +277,10 @@ for i in "${!l2_names[@]}"; do
 done
 echo 'exit 0' >>"$payload"
 
+# --stall: every run prints within its own limit, so a longer silence
+# means L1 itself is stuck.
 l1_args=(--timeout $((90 + runs * (FLAT_TIMEOUT + 2) + l2_runs * (L2_TIMEOUT + GRACE + 5)))
-	--log "$work/console.log")
+	--stall $((L2_TIMEOUT + GRACE + 60)) --log "$work/console.log")
 [ "${ARM64_QEMU:-0}" = 1 ] && l1_args+=(--qemu)
 files=()
 if [ -z "$why_not" ]; then

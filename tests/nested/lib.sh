@@ -193,6 +193,38 @@ l1_stage_payload() {
 	done
 }
 
+# l1_run LOG TIMEOUT STALL QEMU-COMMAND...: run L1 with its console in
+# LOG, bounded by TIMEOUT seconds; with STALL > 0 also stopped once its
+# console has been silent for STALL seconds (emulated virtualization under
+# TCG now and then wedges a whole L1 kernel).  Sets l1_start, l1_end (for
+# l1_report) and returns QEMU's status, 124 for a timeout or a stall.
+l1_run() {
+	local log=$1 timeout_s=$2 stall_s=$3 qpid size last=-1 still=0 stalled=0 qrc
+	shift 3
+	l1_start=$(date +%s.%N)
+	timeout -k 5 "$timeout_s" "$@" </dev/null >"$log" 2>&1 &
+	qpid=$!
+	while [ "$stall_s" -gt 0 ] && kill -0 "$qpid" 2>/dev/null; do
+		sleep 1
+		size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+		if [ "$size" != "$last" ]; then
+			last=$size still=0
+		elif [ $((still += 1)) -ge "$stall_s" ]; then
+			stalled=1
+			kill "$qpid" 2>/dev/null # timeout passes it on to QEMU
+			break
+		fi
+	done
+	wait "$qpid"
+	qrc=$?
+	l1_end=$(date +%s.%N)
+	if [ "$stalled" = 1 ]; then
+		echo "run-l1.sh: L1's console was silent for ${stall_s}s: stopped it" >&2
+		return 124
+	fi
+	return "$qrc"
+}
+
 # l1_report LOG QEMU_STATUS TIMEOUT VERBOSE START END: after an L1 run,
 # print the payload's "NESTED: " lines of the console LOG without the
 # prefix, explain a failed run on stderr, and return the payload's exit

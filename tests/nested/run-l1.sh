@@ -88,33 +88,11 @@ cat "${parts[@]}" >"$work/initrd" || exit 2
 kernel=$CACHE/$(cat "$CACHE/l1-kernel")
 [ "$bzimage" = 1 ] && kernel=$L1_KERNEL_BZ
 
-start=$(date +%s.%N)
-timeout -k 5 "$timeout_s" qemu-system-x86_64 \
+l1_run "$log" "$timeout_s" "$stall_s" qemu-system-x86_64 \
 	-M q35 -accel tcg -cpu EPYC,+svm -smp 1 -m 2G \
 	-nographic -no-reboot -nic none \
 	-kernel "$kernel" -initrd "$work/initrd" \
-	-append "console=ttyS0 quiet panic=-1" </dev/null >"$log" 2>&1 &
-qpid=$!
-# The stall watch: once a second, has the console grown?
-stalled=0 last=-1 still=0
-while [ "$stall_s" -gt 0 ] && kill -0 "$qpid" 2>/dev/null; do
-	sleep 1
-	size=$(stat -c %s "$log" 2>/dev/null || echo 0)
-	if [ "$size" != "$last" ]; then
-		last=$size still=0
-	elif [ $((still += 1)) -ge "$stall_s" ]; then
-		stalled=1
-		kill "$qpid" 2>/dev/null # timeout passes it on to QEMU
-		break
-	fi
-done
-wait "$qpid"
+	-append "console=ttyS0 quiet panic=-1"
 qrc=$?
-if [ "$stalled" = 1 ]; then
-	echo "run-l1.sh: L1's console was silent for ${stall_s}s: stopped it" >&2
-	qrc=124
-fi
-end=$(date +%s.%N)
-
-l1_report "$log" "$qrc" "$timeout_s" "$verbose" "$start" "$end"
+l1_report "$log" "$qrc" "$timeout_s" "$verbose" "$l1_start" "$l1_end"
 exit $?
