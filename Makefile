@@ -58,6 +58,15 @@ LDFLAGS += -static
 endif
 SRCS := $(wildcard src/*.c src/loader/*.c src/dev/*.c src/virtio/*.c \
 	src/arch/$(ARCH_DIR)/*.c)
+# Host-side bzImage unpacking compiles against the liblzma, zlib and
+# libzstd headers (the libraries themselves are opened at run time); a
+# machine without them builds decompress_nolibs.c, and bzImages then
+# decompress in the guest.
+ifeq ($(ARCH_DIR),x86)
+HAVE_UNPACK_HEADERS := $(shell printf '\#include <lzma.h>\n\#include <zlib.h>\n\#include <zstd.h>\n' | \
+	$(CC) -E -x c - >/dev/null 2>&1 && echo 1)
+SRCS := $(filter-out src/arch/x86/decompress_$(if $(HAVE_UNPACK_HEADERS),no,)libs.c,$(SRCS))
+endif
 CORE_SRCS := $(filter-out src/main.c,$(SRCS))
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJS := $(BUILD)/src/main.o $(BUILD)/src/demo_image.o

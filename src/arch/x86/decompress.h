@@ -50,4 +50,12 @@ const char *decompress_name(enum compression c);
 int decompress(enum compression c, const uint8_t *in, size_t in_len,
 	       uint8_t *out, size_t out_len);
 
+/*
+ * The library decoders (xz, lzma, gzip, zstd) behind decompress():
+ * decompress_libs.c, or decompress_nolibs.c in a build without their
+ * headers, which refuses with the reason.
+ */
+int decompress_lib(enum compression c, const uint8_t *in, size_t in_len,
+		   uint8_t *out, size_t out_len);
+
 #endif
