@@ -23,11 +23,8 @@ MINIVMM=${MINIVMM:-./minivmm}
 IMG=${FWPROBE:-build/guests/fwprobe.bin}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-fwprobe.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
-passed=0 failed=0 skipped=0
-
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
+TIER_NAME=fwprobe
+. tests/verdict.sh # pass, fail, skip, closing
 
 # The lines the probe must print for each configuration, in its order.
 # Sources: MISSION.md scenario 4 and QEMU 7.2's pc machine.
@@ -192,5 +189,4 @@ numa-2x512M     -m 1G -smp 4 -object memory-backend-ram,id=mem0,size=512M -objec
 CASES
 fi
 
-echo "fwprobe: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+closing

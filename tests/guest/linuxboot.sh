@@ -23,24 +23,10 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-linuxboot.XXXXXX") || exit 2
 trap 'rm -rf "$WORK"' EXIT
 OUT=$WORK/stdout ERR=$WORK/stderr
 
-passed=0 failed=0 skipped=0
 rc=-
-
-kvm_missing=
-if [ ! -e /dev/kvm ]; then
-	kvm_missing="no /dev/kvm on this host"
-elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	kvm_missing="/dev/kvm is not readable and writable"
-fi
-
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
-fail() {
-	local first
-	first=$(head -n 1 "$ERR" 2>/dev/null)
-	echo "FAIL $1: $2 (exit $rc; stderr: ${first:-<empty>})"
-	failed=$((failed + 1))
-}
+# pass, fail (with the run's exit code and stderr), skip, closing, kvm_missing
+TIER_NAME=linuxboot FAIL_STDERR=$ERR
+. tests/verdict.sh
 
 # ready NAME KVM: may the case run?  KVM is "kvm" when it boots a guest or
 # reaches the loader (which runs after /dev/kvm is opened), "-" otherwise.
@@ -536,5 +522,4 @@ refuse append-without-kernel - "-initrd and -append need -kernel" -- \
 refuse kernel-with-bios - "-kernel boots Linux directly, without firmware: drop --bios" -- \
 	-m 64M -kernel "$KERNEL" --bios "$KERNEL"
 
-echo "linuxboot: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+closing

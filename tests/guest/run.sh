@@ -24,26 +24,10 @@ SHM_DIR=/dev/shm
 MEMFILE=$(mktemp "$SHM_DIR/minivmm-test-XXXXXX") || exit 2
 trap 'rm -rf "$WORK" "$MEMFILE"' EXIT
 
-passed=0 failed=0 skipped=0
 OUT=$WORK/stdout ERR=$WORK/stderr
-
-# Why KVM cases cannot run here, or empty when they can.
-kvm_missing=
-if [ ! -e /dev/kvm ]; then
-	kvm_missing="no /dev/kvm on this host"
-elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	kvm_missing="/dev/kvm is not readable and writable"
-fi
-
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-
-skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
-fail() {
-	local first
-	first=$(head -n 1 "$ERR" 2>/dev/null)
-	echo "FAIL $1: $2 (exit $rc; stderr: ${first:-<empty>})"
-	failed=$((failed + 1))
-}
+# pass, fail (with the run's exit code and stderr), skip, closing, kvm_missing
+TIER_NAME=guest FAIL_STDERR=$ERR
+. tests/verdict.sh
 
 # oneline FILE: the first 200 bytes of FILE with newlines shown as \n.
 oneline() {
@@ -374,5 +358,4 @@ reboot_restart() {
 reboot_restart
 
 # ---------------------------------------------------------------------------
-echo "guest: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+closing

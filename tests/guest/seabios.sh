@@ -19,11 +19,8 @@ MINIVMM=${MINIVMM:-./minivmm}
 DIR=tests/guest/seabios-e820
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-passed=0 failed=0 skipped=0
-
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
+TIER_NAME=seabios
+. tests/verdict.sh # pass, fail, skip, closing
 
 # The "e820 map has N items" line and its entries, from a SeaBIOS log.
 e820_of() {
@@ -102,5 +99,4 @@ numa-2x512M     -m 1G -smp 4 -object memory-backend-ram,id=mem0,size=512M -objec
 CASES
 fi
 
-echo "seabios: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+closing

@@ -267,15 +267,6 @@ minivmm_runtime_libs() {
 	done
 }
 
-# --- verdict lines of the tier runners (tests/nested/run.sh, tests/arm64/run.sh)
-# "PASS name (detail)", "FAIL name: why", "SKIP name: why", and the closing
-# "$TIER_NAME: N passed, N failed, N skipped" that tests/run.sh adds up.
-passed=0 failed=0 skipped=0
-pass() { echo "PASS $1${2:+ ($2)}"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
-closing() { # ends the runner: status 1 when a case failed
-	echo "${TIER_NAME:-nested}: $passed passed, $failed failed, $skipped skipped"
-	[ "$failed" -eq 0 ]
-	exit
-}
+# --- verdict lines of the tier runners (tests/nested/run.sh, tests/arm64/run.sh):
+# pass, fail, skip and closing (with $TIER_NAME) from tests/verdict.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/../verdict.sh"
