@@ -656,6 +656,16 @@ static void thread_sigmask(sigset_t *set)
 	sigdelset(set, SIGSYS);
 }
 
+/* Back to the terminal settings raw mode replaced, if it did. */
+static void leave_raw(struct console *c)
+{
+	if (c->raw) {
+		console_tty_restore();
+		tty_handlers_remove();
+		c->raw = false;
+	}
+}
+
 int console_start(struct console *c)
 {
 	sigset_t set, old;
@@ -704,11 +714,7 @@ int console_start(struct console *c)
 fail:
 	watch_input(c, false);
 	c->in_open = false;
-	if (c->raw) {
-		console_tty_restore();
-		tty_handlers_remove();
-		c->raw = false;
-	}
+	leave_raw(c);
 	return -1;
 }
 
@@ -743,11 +749,7 @@ void console_stop(struct console *c)
 		watch_input(c, false);
 		c->in_open = false;
 	}
-	if (c->raw) {
-		console_tty_restore();
-		tty_handlers_remove();
-		c->raw = false;
-	}
+	leave_raw(c);
 }
 
 void console_destroy(void *con)
