@@ -90,28 +90,18 @@ build_l1_base() {
 }
 
 build_l2() {
-	local key stage
-	key=$(key_of "$0" "$ARM64_DIR/lib.sh" "$NESTED_DIR/l2-init.sh" "$A64_BUSYBOX")
+	local key
+	key=$(key_of "$0" "$ARM64_DIR/lib.sh" "$NESTED_DIR/lib.sh" "$NESTED_DIR/l2-init.sh" "$A64_BUSYBOX")
 	if ! fresh "$A64_L2_INITRD" "$key"; then
 		say "building the L2 initramfs"
-		stage=$CACHE/stage-l2
-		rm -rf "$stage"
-		stage_busybox "$stage" "$A64_BUSYBOX" qemu-aarch64-static
-		install -m 755 "$NESTED_DIR/l2-init.sh" "$stage/init"
-		cpio_from_dir "$stage" "$CACHE/l2-initrd.cpio" || die "cpio of the L2 initramfs failed"
-		gzip -6 -n -f "$CACHE/l2-initrd.cpio" || die "gzip failed"
-		rm -rf "$stage"
+		l2_initrd_build "$A64_L2_INITRD" "$A64_BUSYBOX" qemu-aarch64-static ||
+			die "building the L2 initramfs failed"
 		mark "$A64_L2_INITRD" "$key"
 	fi
 	key=$(key_of "$A64_L2_INITRD.key" "$A64_KERNEL")
 	if ! fresh "$A64_L2_BUNDLE_CPIO" "$key"; then
-		stage=$CACHE/stage-l2b
-		rm -rf "$stage"
-		mkdir -p "$stage/l2"
-		cp "$A64_KERNEL" "$stage/l2/Image"
-		cp "$A64_L2_INITRD" "$stage/l2/initrd.gz"
-		cpio_from_dir "$stage" "$A64_L2_BUNDLE_CPIO" || die "cpio of the L2 bundle failed"
-		rm -rf "$stage"
+		l2_bundle_build "$A64_L2_BUNDLE_CPIO" "$A64_KERNEL" Image "$A64_L2_INITRD" ||
+			die "building the L2 bundle failed"
 		mark "$A64_L2_BUNDLE_CPIO" "$key"
 	fi
 }

@@ -267,6 +267,32 @@ minivmm_runtime_libs() {
 	done
 }
 
+# l2_initrd_build OUT.cpio.gz [STAGE_BUSYBOX ARGS...]: the L2 initramfs of
+# both tiers, busybox (stage_busybox's extra arguments pick a foreign one)
+# with tests/nested/l2-init.sh as /init, gzipped to OUT.
+l2_initrd_build() {
+	local out=$1 stage=$CACHE/stage-l2
+	shift
+	rm -rf "$stage"
+	stage_busybox "$stage" "$@" &&
+		install -m 755 "$NESTED_DIR/l2-init.sh" "$stage/init" &&
+		cpio_from_dir "$stage" "${out%.gz}" &&
+		gzip -6 -n -f "${out%.gz}" || return 1
+	rm -rf "$stage"
+}
+
+# l2_bundle_build OUT.cpio KERNEL NAME INITRD: the cpio archive that puts
+# the L2 kernel at /l2/NAME and the initramfs at /l2/initrd.gz in L1.
+l2_bundle_build() {
+	local out=$1 kernel=$2 name=$3 initrd=$4 stage=$CACHE/stage-l2b
+	rm -rf "$stage"
+	mkdir -p "$stage/l2" &&
+		cp "$kernel" "$stage/l2/$name" &&
+		cp "$initrd" "$stage/l2/initrd.gz" &&
+		cpio_from_dir "$stage" "$out" || return 1
+	rm -rf "$stage"
+}
+
 # --- verdict lines of the tier runners (tests/nested/run.sh, tests/arm64/run.sh):
 # pass, fail, skip and closing (with $TIER_NAME) from tests/verdict.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/../verdict.sh"

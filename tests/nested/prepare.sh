@@ -119,29 +119,18 @@ build_l1_base() {
 }
 
 build_l2() {
-	local key stage
+	local key
 	key=$(key_of "$0" "$NESTED_DIR/lib.sh" "$NESTED_DIR/l2-init.sh" "$(command -v busybox)" \
 		"$CACHE/kernel/.unpacked")
 	if ! fresh "$L2_INITRD" "$key"; then
 		say "building the L2 initramfs"
-		stage=$CACHE/stage-l2
-		rm -rf "$stage"
-		stage_busybox "$stage"
-		install -m 755 "$NESTED_DIR/l2-init.sh" "$stage/init"
-		cpio_from_dir "$stage" "$CACHE/l2-initrd.cpio" || die "cpio of the L2 initramfs failed"
-		gzip -6 -n -f "$CACHE/l2-initrd.cpio" || die "gzip failed"
-		rm -rf "$stage"
+		l2_initrd_build "$L2_INITRD" || die "building the L2 initramfs failed"
 		mark "$L2_INITRD" "$key"
 	fi
 	key=$(key_of "$L2_INITRD.key" "$L1_KERNEL_BZ")
 	if ! fresh "$L2_BUNDLE_CPIO" "$key"; then
-		stage=$CACHE/stage-l2b
-		rm -rf "$stage"
-		mkdir -p "$stage/l2"
-		cp "$L1_KERNEL_BZ" "$stage/l2/bzImage"
-		cp "$L2_INITRD" "$stage/l2/initrd.gz"
-		cpio_from_dir "$stage" "$L2_BUNDLE_CPIO" || die "cpio of the L2 bundle failed"
-		rm -rf "$stage"
+		l2_bundle_build "$L2_BUNDLE_CPIO" "$L1_KERNEL_BZ" bzImage "$L2_INITRD" ||
+			die "building the L2 bundle failed"
 		mark "$L2_BUNDLE_CPIO" "$key"
 	fi
 }
