@@ -36,8 +36,8 @@ static int check_elf(struct kernel_unpacked *u)
 		       (unsigned long long)info->e_entry);
 }
 
-int kernel_unpack(const uint8_t *image, size_t len,
-		  const struct bzimage_info *k, const char *cache_opt,
+int kernel_unpack(const uint8_t *image, const struct bzimage_info *k,
+		  const char *cache_opt,
 		  struct kernel_unpacked *out)
 {
 	const uint8_t *payload;
@@ -52,9 +52,9 @@ int kernel_unpack(const uint8_t *image, size_t len,
 	if (!k->payload_length)
 		return err_set("no payload fields (boot protocol %u.%02u)",
 			       k->version >> 8, k->version & 0xff);
-	if (k->setup_size + k->payload_offset + k->payload_length > len ||
-	    k->payload_length < 8)
-		return err_set("the payload is not inside the file");
+	/* bzimage_parse() keeps the payload fields only when they lie in the file. */
+	if (k->payload_length < 8)
+		return err_set("a %u-byte payload is too short", k->payload_length);
 	payload = image + k->setup_size + k->payload_offset;
 	plen = k->payload_length;
 	out->format = decompress_detect(payload, plen);
@@ -67,9 +67,10 @@ int kernel_unpack(const uint8_t *image, size_t len,
 	out->len = (size_t)out_len;
 
 	cache = kcache_dir(cache_opt, dir, sizeof(dir));
-	snprintf(name, sizeof(name), "vmlinux-%016llx-%zu-%zu",
-		 (unsigned long long)kcache_hash(payload, plen), plen, out->len);
 	if (cache) {
+		snprintf(name, sizeof(name), "vmlinux-%016llx-%zu-%zu",
+			 (unsigned long long)kcache_hash(payload, plen), plen,
+			 out->len);
 		out->elf = kcache_map(dir, name, out->len);
 		if (out->elf) {
 			out->from_cache = true;

@@ -41,13 +41,13 @@ struct kernel_unpacked {
 };
 
 /*
- * Unpack the payload of the bzImage image[0, len) (already parsed into k).
+ * Unpack the payload of the bzImage image, already parsed into k (whose
+ * payload fields bzimage_parse() has checked against the file).
  * cache_opt is --kernel-cache (NULL: the default directory).  -1 with
  * err_msg() saying why not; the caller then boots the bzImage as it is.
  */
-int kernel_unpack(const uint8_t *image, size_t len,
-		  const struct bzimage_info *k, const char *cache_opt,
-		  struct kernel_unpacked *out);
+int kernel_unpack(const uint8_t *image, const struct bzimage_info *k,
+		  const char *cache_opt, struct kernel_unpacked *out);
 void kernel_unpacked_free(struct kernel_unpacked *u);
 
 #endif

@@ -260,7 +260,7 @@ out:
  * that cannot be done (the reason goes to -v); the caller then loads the
  * bzImage itself, and its decompressor runs in the guest.
  */
-static int unpack_vmlinux(struct vm *vm, const uint8_t *image, size_t len,
+static int unpack_vmlinux(struct vm *vm, const uint8_t *image,
 			  const struct bzimage_info *k, uint64_t kernel_end,
 			  uint64_t *entry)
 {
@@ -268,7 +268,7 @@ static int unpack_vmlinux(struct vm *vm, const uint8_t *image, size_t len,
 	struct kernel_unpacked u;
 	int r = -1;
 
-	if (kernel_unpack(image, len, k, vm->cfg->kernel_cache, &u) < 0) {
+	if (kernel_unpack(image, k, vm->cfg->kernel_cache, &u) < 0) {
 		log_info("-kernel %s: decompressing in the guest: %s", name,
 			 err_msg());
 		return -1;
@@ -361,7 +361,7 @@ int linux_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
 	if (cfg->decompress_guest || !k.has_64bit_entry)
 		unpacked = -1;
 	else
-		unpacked = unpack_vmlinux(vm, image, len, &k, kernel_end, &entry);
+		unpacked = unpack_vmlinux(vm, image, &k, kernel_end, &entry);
 	if (unpacked < 0 &&
 	    copy_to_guest(&vm->mem, LINUX_KERNEL_ADDR, image + k.setup_size,
 			  k.kernel_size) < 0) {
