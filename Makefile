@@ -12,6 +12,10 @@
 # into errors (CI).  `make ARCH=arm64` builds natively on an arm64 host;
 # add CROSS_COMPILE=aarch64-linux-gnu- from x86.
 
+# `make` alone builds ./minivmm and the guests, whatever rules the included
+# makefiles below define first.
+.DEFAULT_GOAL := all
+
 # The host's architecture unless told (x86_64, or aarch64/arm64).
 ARCH ?= $(shell uname -m)
 CROSS_COMPILE ?=
@@ -62,9 +66,14 @@ SRCS := $(wildcard src/*.c src/loader/*.c src/dev/*.c src/virtio/*.c \
 # libzstd headers (the libraries themselves are opened at run time); a
 # machine without them builds decompress_nolibs.c, and bzImages then
 # decompress in the guest.
+# (`#` is spelled through a variable: GNU make before 4.3 needs `\#` inside a
+# function call and 4.3 keeps the backslash, so neither spelling works in both.)
+HASH := \#
 ifeq ($(ARCH_DIR),x86)
-HAVE_UNPACK_HEADERS := $(shell printf '\#include <lzma.h>\n\#include <zlib.h>\n\#include <zstd.h>\n' | \
+ifeq ($(origin HAVE_UNPACK_HEADERS),undefined)
+HAVE_UNPACK_HEADERS := $(shell printf '$(HASH)include <lzma.h>\n$(HASH)include <zlib.h>\n$(HASH)include <zstd.h>\n' | \
 	$(CC) -E -x c - >/dev/null 2>&1 && echo 1)
+endif
 SRCS := $(filter-out src/arch/x86/decompress_$(if $(HAVE_UNPACK_HEADERS),no,)libs.c,$(SRCS))
 endif
 CORE_SRCS := $(filter-out src/main.c,$(SRCS))
