@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chardev.h"
 #include "dev/pl011.h"
 #include "dev/serial8250.h"
 #include "log.h"
@@ -616,6 +617,15 @@ void console_set_quit(struct console *c, console_quit_fn fn, void *ctx)
 {
 	c->quit = fn;
 	c->quit_ctx = ctx;
+}
+
+void console_attach(struct console *c, const struct chardev_port *port,
+		    struct chardev_host *host)
+{
+	console_set_input(c, port->receive, port->dev);
+	host->write = console_write;
+	host->rx_ready = console_rx_ready;
+	host->ctx = c;
 }
 
 /* The UARTs' receive functions as console_input_fn. */

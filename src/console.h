@@ -118,6 +118,16 @@ void console_set_input(struct console *con, console_input_fn fn, void *ctx);
 void console_set_quit(struct console *con, console_quit_fn fn, void *ctx);
 
 /*
+ * Connect a character device both ways (chardev.h): console input goes to
+ * port->receive, and *host is filled with what the device calls: the
+ * console's write and rx-ready functions.  Before console_start().
+ */
+struct chardev_host;
+struct chardev_port;
+void console_attach(struct console *con, const struct chardev_port *port,
+		    struct chardev_host *host);
+
+/*
  * Connect a UART both ways: its output to console_write(), its "room
  * again" notice to console_rx_ready(), and console input to its receive
  * function (serial8250_receive(), pl011_receive()).  Before

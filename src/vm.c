@@ -128,20 +128,83 @@ void vm_caps_print(int kvm_fd, FILE *out)
 	arch_caps_print(kvm_fd, out);
 }
 
+/* A device given only a destroy function (until every device has ops). */
+struct legacy_device {
+	void *state;
+	void (*destroy)(void *state);
+};
+
+static void legacy_destroy(void *dev)
+{
+	struct legacy_device *d = dev;
+
+	if (d->destroy)
+		d->destroy(d->state);
+	free(d);
+}
+
+static const struct device_ops legacy_ops = {
+	.type = "legacy",
+	.version = 1,
+	.destroy = legacy_destroy,
+};
+
 int vm_add_device(struct vm *vm, const char *name, void *state,
 		  void (*destroy)(void *state))
 {
-	if (vm->nr_devices == VM_MAX_DEVICES) {
+	struct legacy_device *d = malloc(sizeof(*d));
+	char unique[DEVICE_NAME_MAX];
+
+	if (!d) {
 		if (destroy)
 			destroy(state);
-		return err_set("%s: too many devices", name);
+		return err_set("%s: out of memory", name);
 	}
-	vm->devices[vm->nr_devices++] = (struct vm_device){
-		.name = name,
-		.state = state,
-		.destroy = destroy,
+	d->state = state;
+	d->destroy = destroy;
+	snprintf(unique, sizeof(unique), "%s", name);
+	for (unsigned n = 1; device_list_find(&vm->devices, unique); n++)
+		snprintf(unique, sizeof(unique), "%s-%u", name, n);
+	return device_list_add(&vm->devices, unique, &legacy_ops, d);
+}
+
+static void vm_irq_line_set(struct irq_line *line, bool level)
+{
+	struct vm *vm = line->ctx;
+	struct kvm_irq_level l = {
+		.irq = arch_irq_kvm_number(line->irq),
+		.level = level,
 	};
-	return 0;
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
+		log_warn("KVM_IRQ_LINE %u: %s", line->irq, strerror(errno));
+}
+
+struct irq_line *vm_irq_line(struct vm *vm, unsigned irq)
+{
+	struct irq_line *line;
+
+	if (!vm->has_irqchip) {
+		err_set("interrupt %u: this machine has no interrupt controller",
+			irq);
+		return NULL;
+	}
+	for (size_t i = 0; i < vm->nr_irq_lines; i++)
+		if (vm->irq_lines[i]->irq == irq)
+			return vm->irq_lines[i];
+	if (vm->nr_irq_lines == VM_MAX_IRQ_LINES) {
+		err_set("interrupt %u: more than %d interrupt lines", irq,
+			VM_MAX_IRQ_LINES);
+		return NULL;
+	}
+	line = malloc(sizeof(*line));
+	if (!line) {
+		err_set("out of memory");
+		return NULL;
+	}
+	irq_line_init(line, irq, vm_irq_line_set, vm);
+	vm->irq_lines[vm->nr_irq_lines++] = line;
+	return line;
 }
 
 int vm_map_memory(struct vm *vm)
@@ -219,10 +282,13 @@ void vm_destroy(struct vm *vm)
 		free(vm->vcpus);
 		vm->vcpus = NULL;
 	}
-	for (size_t i = vm->nr_devices; i-- > 0;)
-		if (vm->devices[i].destroy)
-			vm->devices[i].destroy(vm->devices[i].state);
-	vm->nr_devices = 0;
+	device_list_destroy(&vm->devices);
+	for (size_t i = 0; i < vm->nr_irq_lines; i++) {
+		if (vm->irq_lines[i]->irqfd >= 0)
+			close(vm->irq_lines[i]->irqfd);
+		free(vm->irq_lines[i]);
+	}
+	vm->nr_irq_lines = 0;
 	arch_vm_destroy(vm);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);

@@ -20,6 +20,8 @@
 
 #include "bus.h"
 #include "config.h"
+#include "device.h"
+#include "irq.h"
 #include "mem.h"
 #include "vcpu.h"
 
@@ -61,15 +63,10 @@ struct boot_state {
 	bool reset_vector; /* start as a PC after reset (F000:FFF0) */
 };
 
-#define VM_MAX_DEVICES 32
-
 struct console;
 
-struct vm_device {
-	const char *name;
-	void *state;
-	void (*destroy)(void *state);
-};
+/* Interrupt lines a VM hands out (vm_irq_line), at most this many. */
+#define VM_MAX_IRQ_LINES 64
 
 struct vm {
 	const struct vm_config *cfg;
@@ -84,8 +81,9 @@ struct vm {
 	struct boot_state boot;
 	bool has_irqchip; /* HLT stays in the kernel */
 
-	struct vm_device devices[VM_MAX_DEVICES];
-	size_t nr_devices;
+	struct device_list devices;
+	struct irq_line *irq_lines[VM_MAX_IRQ_LINES];
+	size_t nr_irq_lines;
 
 	struct vcpu *vcpus;
 	unsigned nr_vcpus;
@@ -120,9 +118,17 @@ void vm_destroy(struct vm *vm);
 /* Run to the end; returns the process exit code. */
 int vm_run(struct vm *vm);
 
-/* Keep a device's state for teardown. */
+/* Keep a device's state for teardown (transitional: use device_list_add). */
 int vm_add_device(struct vm *vm, const char *name, void *state,
 		  void (*destroy)(void *state));
+
+/*
+ * The interrupt line for the architecture's interrupt number `irq` (x86: a
+ * GSI of the pc machine's routing; arm64: an SPI), driven by KVM_IRQ_LINE.
+ * The VM owns it; the same number gives the same line.  NULL with
+ * err_msg() when the machine has no interrupt controller.
+ */
+struct irq_line *vm_irq_line(struct vm *vm, unsigned irq);
 
 /* Register every memory region with KVM (after the machine built them). */
 int vm_map_memory(struct vm *vm);

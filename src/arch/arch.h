@@ -89,6 +89,9 @@ int arch_memmap(const struct vm_config *cfg, FILE *out);
  */
 int arch_dtb_write(const struct vm_config *cfg, const char *path);
 
+/* The `irq` field of KVM_IRQ_LINE for the arch's interrupt number. */
+uint32_t arch_irq_kvm_number(unsigned irq);
+
 /* Lowest and highest guest-physical address RAM may use on this arch. */
 uint64_t arch_max_gpa(void);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "arch/arch.h"
 #include "arm64.h"
 #include "layout.h"
 #include "log.h"
@@ -111,12 +112,17 @@ int arm64_gic_init_done(struct vm *vm)
 			    KVM_DEV_ARM_VGIC_CTRL_INIT, NULL, "initialisation");
 }
 
-void arm64_gic_set_spi(struct vm *vm, unsigned spi, bool level)
+uint32_t arch_irq_kvm_number(unsigned spi)
 {
 	/* api.rst, KVM_IRQ_LINE on arm64: type in bits 24-27, INTID below. */
+	return (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) |
+	       ARM64_SPI_INTID(spi);
+}
+
+void arm64_gic_set_spi(struct vm *vm, unsigned spi, bool level)
+{
 	struct kvm_irq_level line = {
-		.irq = (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) |
-		       ARM64_SPI_INTID(spi),
+		.irq = arch_irq_kvm_number(spi),
 		.level = level,
 	};
 

@@ -34,6 +34,12 @@ int arch_machine_has_irqchip(int kind)
 	return kind == MACHINE_PC;
 }
 
+/* GSIs go to KVM_IRQ_LINE as they are; pc_irq_routing() maps them. */
+uint32_t arch_irq_kvm_number(unsigned irq)
+{
+	return irq;
+}
+
 /*
  * Interrupt routing as the MADT and MP table describe it: ISA IRQs to the
  * PICs, GSIs to IOAPIC pins 1:1 except the timer (IRQ 0) on pin 2, the
