@@ -131,16 +131,24 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminivmm.a
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< \
 		$(BUILD)/libminivmm.a -lcmocka $(LDLIBS)
 
+# Host-tier programs that drive the VM through its C API (tests/guest/*.c).
+HOST_TEST_SRCS := $(wildcard tests/guest/*.c)
+HOST_TEST_BINS := $(HOST_TEST_SRCS:tests/guest/%.c=$(BUILD)/tests/guest-%)
+
+$(BUILD)/tests/guest-%: tests/guest/%.c $(BUILD)/libminivmm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libminivmm.a $(LDLIBS)
+
 run: $(BIN)
 	./$(BIN) run
 
-check: all arm64 $(UNIT_BINS)
+check: all arm64 $(UNIT_BINS) $(HOST_TEST_BINS)
 	tests/run.sh --unit $(BUILD)/tests --guest --nested --arm64
 
 check-unit: $(UNIT_BINS)
 	tests/run.sh --unit $(BUILD)/tests
 
-check-guest: all
+check-guest: all $(HOST_TEST_BINS)
 	tests/run.sh --guest
 
 # Unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -180,4 +188,4 @@ clean:
 	rm -rf build build-asan build-arm64 minivmm
 
 -include bench/bench.mk
--include $(CORE_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(UNIT_BINS:=.d)
+-include $(CORE_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(UNIT_BINS:=.d) $(HOST_TEST_BINS:=.d)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <termios.h>
 #include <time.h>
@@ -25,6 +26,7 @@
 #include "chardev.h"
 #include "dev/pl011.h"
 #include "dev/serial8250.h"
+#include "event_loop.h"
 #include "log.h"
 
 /* Bytes read from stdin at a time; also the size of the kept-back buffer. */
@@ -35,10 +37,6 @@
  * normally wakes us).
  */
 #define CONSOLE_RETRY_MS 200
-/* How long console_stop() waits for the thread before cancelling it. */
-#define CONSOLE_JOIN_MS 1000
-
-enum { TAG_STOP = 1, TAG_RETRY, TAG_INPUT };
 
 struct console {
 	int in_fd; /* -1: no input */
@@ -49,15 +47,16 @@ struct console {
 	pthread_mutex_t out_lock; /* one writer at a time, bytes in order */
 	bool out_broken; /* a write failed for good; reported once */
 
-	int epoll_fd;
-	int stop_fd; /* eventfd: the thread ends */
-	int retry_fd; /* eventfd: the UART has room again */
+	struct event_loop *loop; /* while started */
+	struct event_source *in_src; /* in_fd in the loop (not a regular file) */
+	struct event_source *retry_src; /* retry_fd in the loop */
+	struct event_source *timer_src; /* the retry safety net while bytes wait */
+	int retry_fd; /* eventfd: the device has room again, or read on */
 	bool in_pollable; /* epoll accepts in_fd (not a regular file) */
-	bool in_watched; /* in_fd is in the epoll set right now */
+	bool in_watched; /* in_src waits for EPOLLIN right now */
 	bool in_open; /* no EOF, error or quit yet */
+	bool started;
 
-	pthread_t thread;
-	bool thread_started;
 	bool raw; /* this console put the terminal in raw mode */
 
 	struct console_escape esc;
@@ -381,7 +380,7 @@ void console_rx_ready(void *con)
 	eventfd_poke(c->retry_fd);
 }
 
-/* ---- Input thread ---- */
+/* ---- Input, on the main thread's event loop ---- */
 
 static bool input_pending(const struct console *c)
 {
@@ -404,21 +403,35 @@ static void offer_pending(struct console *c)
 		c->pend_off = c->pend_len = 0;
 }
 
-/* Put in_fd in the epoll set only while we want to read it. */
-static void watch_input(struct console *c, bool on)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = TAG_INPUT };
+static void on_retry_timer(void *opaque, uint32_t events);
 
-	if (!c->in_pollable || c->in_watched == on)
-		return;
-	if (epoll_ctl(c->epoll_fd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
-		      c->in_fd, &ev) == 0)
-		c->in_watched = on;
+/*
+ * Wait for input only while nothing is kept back (the kernel's pipe or tty
+ * buffer holds the rest meanwhile); while bytes wait, a slow timer offers
+ * them again even without a notice from the device.  A regular file never
+ * blocks, so it is read on through the retry eventfd instead.
+ */
+static void input_rearm(struct console *c)
+{
+	bool want = c->in_open && !input_pending(c);
+
+	if (c->in_src && c->in_watched != want &&
+	    event_loop_modify(c->loop, c->in_src, want ? EPOLLIN : 0) == 0)
+		c->in_watched = want;
+	if (want && !c->in_pollable)
+		eventfd_poke(c->retry_fd);
+	if (input_pending(c) && !c->timer_src)
+		c->timer_src = event_loop_add_timer(c->loop,
+						    CONSOLE_RETRY_MS * 1000000ull,
+						    true, on_retry_timer, c);
+	else if (!input_pending(c) && c->timer_src) {
+		event_loop_remove(c->loop, c->timer_src);
+		c->timer_src = NULL;
+	}
 }
 
 static void input_close(struct console *c)
 {
-	watch_input(c, false);
 	c->in_open = false;
 }
 
@@ -439,20 +452,37 @@ static void print_help(void)
 	}
 }
 
-static void read_input(struct console *c)
+/*
+ * How much can be read without blocking: what FIONREAD reports (a
+ * terminal, pipe or socket), capped to a chunk.  0 with EOF or an error
+ * pending also reads (read returns at once).  stdin is never made
+ * non-blocking: the open file description is shared with the shell.
+ */
+static size_t readable(struct console *c, uint32_t events)
+{
+	int avail = 0;
+
+	if (!c->in_pollable)
+		return CONSOLE_CHUNK; /* a regular file or /dev/null */
+	if (ioctl(c->in_fd, FIONREAD, &avail) < 0 || avail < 0)
+		avail = 0;
+	if (avail > 0)
+		return (size_t)avail < CONSOLE_CHUNK ? (size_t)avail :
+						       CONSOLE_CHUNK;
+	/* Readable with nothing to read: end of input, or an error. */
+	return (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) ? CONSOLE_CHUNK : 0;
+}
+
+static void read_input(struct console *c, uint32_t events)
 {
 	uint8_t buf[CONSOLE_CHUNK];
+	size_t want = readable(c, events);
 	bool quit = false;
 	ssize_t n;
-	int old;
 
-	/*
-	 * The only place the thread may be cancelled: console_stop() does so
-	 * if a read that epoll promised would not block blocks after all.
-	 */
-	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
-	n = read(c->in_fd, buf, sizeof(buf));
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	if (!want)
+		return;
+	n = read(c->in_fd, buf, want);
 	if (n == 0) {
 		log_info("console: end of input");
 		input_close(c);
@@ -492,62 +522,40 @@ static void read_input(struct console *c)
 	}
 }
 
-static void *console_thread(void *arg)
+/* in_fd is readable (data, EOF or an error). */
+static void on_input(void *opaque, uint32_t events)
 {
-	struct console *c = arg;
-	int old;
+	struct console *c = opaque;
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-	for (;;) {
-		struct epoll_event ev[4];
-		bool want = c->in_open && !input_pending(c);
-		bool ready = false;
-		int timeout = -1, n;
+	if (c->in_open && !input_pending(c))
+		read_input(c, events);
+	input_rearm(c);
+}
 
-		watch_input(c, want);
-		if (input_pending(c)) {
-			timeout = CONSOLE_RETRY_MS;
-		} else if (want && !c->in_pollable) {
-			/* A regular file (or /dev/null) never blocks. */
-			timeout = 0;
-			ready = true;
-		}
-		n = epoll_wait(c->epoll_fd, ev, 4, timeout);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("console: epoll_wait: %s; input is off",
-				  strerror(errno));
-			break;
-		}
-		for (int i = 0; i < n; i++) {
-			switch (ev[i].data.u32) {
-			case TAG_STOP:
-				return NULL;
-			case TAG_RETRY:
-				eventfd_drain(c->retry_fd);
-				break;
-			case TAG_INPUT:
-				ready = true; /* data, EOF (HUP) or an error */
-				break;
-			}
-		}
-		if (input_pending(c))
-			offer_pending(c);
-		else if (ready && c->in_open)
-			read_input(c);
-	}
-	return NULL;
+/* The device has room again (rx_ready), or a regular file reads on. */
+static void on_retry(void *opaque, uint32_t events)
+{
+	struct console *c = opaque;
+
+	(void)events;
+	eventfd_drain(c->retry_fd);
+	if (input_pending(c))
+		offer_pending(c);
+	else if (c->in_open && !c->in_pollable)
+		read_input(c, 0);
+	input_rearm(c);
+}
+
+static void on_retry_timer(void *opaque, uint32_t events)
+{
+	struct console *c = opaque;
+
+	(void)events;
+	offer_pending(c);
+	input_rearm(c);
 }
 
 /* ---- Life cycle ---- */
-
-static int epoll_add(int epfd, int fd, uint32_t tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
 
 struct console *console_create_fds(int in_fd, int out_fd, bool own_out,
 				   bool signals)
@@ -564,15 +572,10 @@ struct console *console_create_fds(int in_fd, int out_fd, bool own_out,
 	c->out_fd = out_fd;
 	c->own_out = own_out;
 	c->signals = signals;
-	c->epoll_fd = c->stop_fd = c->retry_fd = -1;
 	pthread_mutex_init(&c->out_lock, NULL);
-	c->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	c->retry_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (c->epoll_fd < 0 || c->stop_fd < 0 || c->retry_fd < 0 ||
-	    epoll_add(c->epoll_fd, c->stop_fd, TAG_STOP) < 0 ||
-	    epoll_add(c->epoll_fd, c->retry_fd, TAG_RETRY) < 0) {
-		err_errno("console: epoll/eventfd");
+	if (c->retry_fd < 0) {
+		err_errno("console: eventfd");
 		console_destroy(c);
 		return NULL;
 	}
@@ -653,19 +656,6 @@ void console_attach_pl011(struct console *c, struct pl011 *uart)
 	console_set_input(c, input_pl011, uart);
 }
 
-/* Every signal blocked in the input thread but the synchronous faults. */
-static void thread_sigmask(sigset_t *set)
-{
-	sigfillset(set);
-	sigdelset(set, SIGSEGV);
-	sigdelset(set, SIGBUS);
-	sigdelset(set, SIGILL);
-	sigdelset(set, SIGFPE);
-	sigdelset(set, SIGTRAP);
-	sigdelset(set, SIGABRT);
-	sigdelset(set, SIGSYS);
-}
-
 /* Back to the terminal settings raw mode replaced, if it did. */
 static void leave_raw(struct console *c)
 {
@@ -676,12 +666,9 @@ static void leave_raw(struct console *c)
 	}
 }
 
-int console_start(struct console *c)
+int console_start(struct console *c, struct event_loop *loop)
 {
-	sigset_t set, old;
-	int r;
-
-	if (c->thread_started)
+	if (c->started)
 		return 0;
 	fflush(stdout); /* anything printed through stdio goes out first */
 	if (c->in_fd < 0 || !c->input)
@@ -702,62 +689,42 @@ int console_start(struct console *c)
 		c->raw = true;
 	}
 
+	c->loop = loop;
 	c->in_open = true;
-	c->in_pollable = epoll_add(c->epoll_fd, c->in_fd, TAG_INPUT) == 0;
-	if (!c->in_pollable && errno != EPERM) {
-		err_errno("console: epoll on input");
+	c->retry_src = event_loop_add_fd(loop, c->retry_fd, EPOLLIN, on_retry, c);
+	if (!c->retry_src)
 		goto fail;
-	}
+	c->in_src = event_loop_add_fd(loop, c->in_fd, EPOLLIN, on_input, c);
+	c->in_pollable = c->in_src != NULL;
+	if (!c->in_pollable && errno != EPERM)
+		goto fail; /* err_msg() says why */
 	c->in_watched = c->in_pollable;
-
-	thread_sigmask(&set);
-	pthread_sigmask(SIG_BLOCK, &set, &old);
-	r = pthread_create(&c->thread, NULL, console_thread, c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r) {
-		errno = r;
-		err_errno("console: pthread_create");
-		goto fail;
-	}
-	c->thread_started = true;
+	c->started = true;
+	input_rearm(c);
 	return 0;
 fail:
-	watch_input(c, false);
+	event_loop_remove(loop, c->retry_src);
+	c->retry_src = NULL;
 	c->in_open = false;
+	c->loop = NULL;
 	leave_raw(c);
 	return -1;
-}
-
-static void join_thread(struct console *c)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += CONSOLE_JOIN_MS / 1000;
-	ts.tv_nsec += (CONSOLE_JOIN_MS % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	if (pthread_timedjoin_np(c->thread, NULL, &ts) == 0)
-		return;
-	/* Stuck in read(): the one cancellation point it has. */
-	pthread_cancel(c->thread);
-	pthread_join(c->thread, NULL);
 }
 
 void console_stop(struct console *c)
 {
 	if (!c)
 		return;
-	if (c->thread_started) {
-		eventfd_poke(c->stop_fd);
-		join_thread(c);
-		c->thread_started = false;
-		/* Ready for another console_start(). */
-		eventfd_drain(c->stop_fd);
-		watch_input(c, false);
+	if (c->started) {
+		event_loop_remove(c->loop, c->in_src);
+		event_loop_remove(c->loop, c->retry_src);
+		event_loop_remove(c->loop, c->timer_src);
+		c->in_src = c->retry_src = c->timer_src = NULL;
+		c->loop = NULL;
+		c->started = false;
 		c->in_open = false;
+		/* Ready for another console_start(). */
+		eventfd_drain(c->retry_fd);
 	}
 	leave_raw(c);
 }
@@ -769,10 +736,6 @@ void console_destroy(void *con)
 	if (!c)
 		return;
 	console_stop(c);
-	if (c->epoll_fd >= 0)
-		close(c->epoll_fd);
-	if (c->stop_fd >= 0)
-		close(c->stop_fd);
 	if (c->retry_fd >= 0)
 		close(c->retry_fd);
 	if (c->own_out && c->out_fd >= 0)

@@ -10,11 +10,13 @@
  *   -serial null                    a UART whose output is discarded
  *   -serial none                    no UART at all
  *
- * With stdio, an input thread waits (epoll) on stdin, on an eventfd that
- * stops it and on an eventfd the UART pokes when its receive FIFO has room
- * again.  Bytes the UART cannot take yet are kept and offered again: typed
- * or piped input is never dropped, and stdin is not read further until the
- * kept bytes are gone (the kernel's pipe or tty buffer holds the rest).
+ * With stdio, the main thread's event loop (event_loop.h) watches stdin and
+ * an eventfd the device pokes when its receive FIFO has room again.  Bytes
+ * the device cannot take yet are kept and offered again: typed or piped
+ * input is never dropped, and stdin is not read further until the kept
+ * bytes are gone (the kernel's pipe or tty buffer holds the rest).  stdin
+ * is never made non-blocking (its open file description is the shell's
+ * too); a read takes only what FIONREAD says is there.
  * EOF on stdin just ends reading.
  *
  * When stdin is a terminal and minivmm is in its foreground process group,
@@ -110,7 +112,7 @@ struct console *console_create(const struct console_spec *spec);
  */
 struct console *console_create_fds(int in_fd, int out_fd, bool own_out,
 				   bool signals);
-/* Stops the input thread if it runs; takes a struct console *. */
+/* Stops reading input (console_stop) and frees; takes a struct console *. */
 void console_destroy(void *con);
 
 /* Where input goes, and what Ctrl-A x calls.  Before console_start(). */
@@ -147,12 +149,13 @@ void console_write(void *con, const uint8_t *buf, size_t len);
 void console_rx_ready(void *con);
 
 /*
- * Raw mode (if stdin is a foreground terminal) and the input thread (if
- * there is input and a sink for it).  Call with SIGINT/SIGTERM/SIGHUP
- * already blocked, so the thread inherits that mask.  -1 with err_msg().
+ * Raw mode (if stdin is a foreground terminal) and input through `loop`
+ * (if there is input and a sink for it); the callbacks run on the loop's
+ * thread.  -1 with err_msg().
  */
-int console_start(struct console *con);
-/* Stop the thread and restore the terminal; idempotent. */
+struct event_loop;
+int console_start(struct console *con, struct event_loop *loop);
+/* Leave the loop and restore the terminal; idempotent. */
 void console_stop(struct console *con);
 
 /* Put the terminal back as it was before raw mode; async-signal-safe. */

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * The bare machine (MISSION.md scenarios 1-3): one RAM region at ram-base,
+ * The bare machine (README, "Flat images on the bare machine"): one RAM region at ram-base,
  * the debug consoles, and a flat image.  No interrupt controller, so HLT
  * leaves the guest and ends the run.
  */
 #include "machine.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "arch/arch.h"
 #include "console.h"
@@ -63,7 +64,6 @@ static int bare_create(struct vm *vm)
 		.prealloc = cfg->mem_prealloc,
 	};
 	struct mem_backend *ram;
-	uint64_t size = 0;
 
 	ram = mem_backend_create(&vm->mem, "ram", cfg->ram_size, &bcfg);
 	if (!ram)
@@ -71,8 +71,13 @@ static int bare_create(struct vm *vm)
 	if (mem_add_region(&vm->mem, "ram", ram, 0, cfg->ram_base,
 			   cfg->ram_size, false, true) < 0)
 		return -1;
-	if (machine_add_debugcons(vm) < 0)
-		return -1;
+	return machine_add_debugcons(vm);
+}
+
+static int bare_load(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	uint64_t size = 0;
 
 	if (cfg->image) {
 		if (flat_load_file(&vm->mem, cfg->image, cfg->load_addr, &size) < 0)
@@ -93,10 +98,19 @@ static int bare_create(struct vm *vm)
 	return arch_flat_setup(vm);
 }
 
+int machine_load(struct vm *vm)
+{
+	memset(&vm->boot, 0, sizeof(vm->boot));
+	if (vm->cfg->machine == MACHINE_BARE)
+		return bare_load(vm);
+	return arch_machine_load(vm);
+}
+
 int machine_create(struct vm *vm)
 {
 	vm->has_irqchip = arch_machine_has_irqchip(vm->cfg->machine);
-	if (vm->cfg->machine == MACHINE_BARE)
-		return bare_create(vm);
-	return arch_machine_create(vm);
+	if ((vm->cfg->machine == MACHINE_BARE ? bare_create(vm) :
+						arch_machine_create(vm)) < 0)
+		return -1;
+	return machine_load(vm);
 }

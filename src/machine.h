@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Machines: what to create for a configuration, in one readable function per
- * machine (DESIGN.md habit 8).  The bare machine is generic; every other
+ * machine (docs/ARCHITECTURE.md, "Machines").  The bare machine is generic; every other
  * machine comes from the architecture (x86: pc).
  */
 #ifndef MINIVMM_MACHINE_H
@@ -14,6 +14,15 @@ struct vm;
  * vm->cfg->machine.  Memory slots and vCPUs are created afterwards by vm.c.
  */
 int machine_create(struct vm *vm);
+
+/*
+ * Load the images again and fill vm->boot, after a machine reset (RAM is
+ * kept, as on a PC's warm reset; the loaders overwrite what they own).
+ */
+int machine_load(struct vm *vm);
+
+/* Arch hook of machine_load for machines other than bare. */
+int arch_machine_load(struct vm *vm);
 
 /* The --debugcon and --debugcon-mmio consoles (every machine has them). */
 int machine_add_debugcons(struct vm *vm);

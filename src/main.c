@@ -36,34 +36,22 @@ static int cmd_caps(void)
 	return 0;
 }
 
-static int cmd_run(struct vm_config *cfg)
+/*
+ * One VM for the whole run: with --reboot=restart a guest reset is done in
+ * place (vm_reset) and --timeout bounds all the restarts together.
+ */
+static int cmd_run(const struct vm_config *cfg)
 {
-	const double timeout = cfg->timeout;
-	const uint64_t start = vm_now_ns();
 	struct vm vm;
 	int code;
 
-	/* --reboot=restart: a reset builds the machine again from scratch. */
-	do {
-		/* --timeout bounds the whole run, restarts included. */
-		if (timeout > 0) {
-			cfg->timeout = timeout - (double)(vm_now_ns() - start) / 1e9;
-			if (cfg->timeout <= 0) {
-				fprintf(stderr, "minivmm: stopped: timeout after %g s\n",
-					timeout);
-				return EXIT_STOPPED;
-			}
-		}
-		if (vm_create(&vm, cfg) < 0) {
-			log_error("%s", err_msg());
-			vm_destroy(&vm);
-			return EXIT_USAGE;
-		}
-		code = vm_run(&vm);
+	if (vm_create(&vm, cfg) < 0) {
+		log_error("%s", err_msg());
 		vm_destroy(&vm);
-		if (code == EXIT_GUEST_RESET && cfg->reboot_restart)
-			log_warn("guest reset: starting it again (--reboot=restart)");
-	} while (code == EXIT_GUEST_RESET && cfg->reboot_restart);
+		return EXIT_USAGE;
+	}
+	code = vm_run(&vm);
+	vm_destroy(&vm);
 	return code;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arch/arch.h"
@@ -16,51 +17,10 @@
 /* The signal that kicks a vCPU thread out of KVM_RUN. */
 #define VCPU_KICK_SIGNAL SIGUSR1
 
-static const char *const exit_names[] = {
-	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
-	[KVM_EXIT_EXCEPTION] = "EXCEPTION",
-	[KVM_EXIT_IO] = "IO",
-	[KVM_EXIT_HYPERCALL] = "HYPERCALL",
-	[KVM_EXIT_DEBUG] = "DEBUG",
-	[KVM_EXIT_HLT] = "HLT",
-	[KVM_EXIT_MMIO] = "MMIO",
-	[KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
-	[KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
-	[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
-	[KVM_EXIT_INTR] = "INTR",
-	[KVM_EXIT_SET_TPR] = "SET_TPR",
-	[KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS",
-	[KVM_EXIT_S390_SIEIC] = "S390_SIEIC",
-	[KVM_EXIT_S390_RESET] = "S390_RESET",
-	[KVM_EXIT_DCR] = "DCR",
-	[KVM_EXIT_NMI] = "NMI",
-	[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
-	[KVM_EXIT_OSI] = "OSI",
-	[KVM_EXIT_PAPR_HCALL] = "PAPR_HCALL",
-	[KVM_EXIT_S390_UCONTROL] = "S390_UCONTROL",
-	[KVM_EXIT_WATCHDOG] = "WATCHDOG",
-	[KVM_EXIT_S390_TSCH] = "S390_TSCH",
-	[KVM_EXIT_EPR] = "EPR",
-	[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
-	[KVM_EXIT_S390_STSI] = "S390_STSI",
-	[KVM_EXIT_IOAPIC_EOI] = "IOAPIC_EOI",
-	[KVM_EXIT_HYPERV] = "HYPERV",
-	[KVM_EXIT_ARM_NISV] = "ARM_NISV",
-	[KVM_EXIT_X86_RDMSR] = "X86_RDMSR",
-	[KVM_EXIT_X86_WRMSR] = "X86_WRMSR",
-	[KVM_EXIT_DIRTY_RING_FULL] = "DIRTY_RING_FULL",
-	[KVM_EXIT_AP_RESET_HOLD] = "AP_RESET_HOLD",
-	[KVM_EXIT_X86_BUS_LOCK] = "X86_BUS_LOCK",
-	[KVM_EXIT_XEN] = "XEN",
-};
-
-const char *vcpu_exit_name(uint32_t reason)
-{
-	if (reason < sizeof(exit_names) / sizeof(exit_names[0]) &&
-	    exit_names[reason])
-		return exit_names[reason];
-	return "UNNAMED";
-}
+/* How long vcpu_pause_all() waits for every vCPU to park. */
+#define VCPU_PAUSE_GRACE_MS 2000
+/* How often it kicks the ones that have not parked yet while it waits. */
+#define VCPU_PAUSE_KICK_MS 20
 
 static void vcpu_kick_handler(int sig)
 {
@@ -131,12 +91,19 @@ static void *vcpu_thread(void *arg)
 
 int vcpu_start(struct vcpu *vcpu)
 {
+	struct vm *vm = vcpu->vm;
 	int r;
 
 	atomic_store(&vcpu->state, VCPU_RUNNING);
+	pthread_mutex_lock(&vm->park_lock);
+	vm->nr_live++;
+	pthread_mutex_unlock(&vm->park_lock);
 	r = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
 	if (r) {
 		atomic_store(&vcpu->state, VCPU_STOPPED);
+		pthread_mutex_lock(&vm->park_lock);
+		vm->nr_live--;
+		pthread_mutex_unlock(&vm->park_lock);
 		errno = r;
 		return err_errno("vcpu%u: cannot start its thread", vcpu->id);
 	}
@@ -146,231 +113,224 @@ int vcpu_start(struct vcpu *vcpu)
 
 void vcpu_kick(struct vcpu *vcpu)
 {
+	int state = atomic_load(&vcpu->state);
+
 	/*
-	 * immediate_exit first: if the thread is between its stop check and
-	 * KVM_RUN, the ioctl returns at once instead of entering the guest.
+	 * immediate_exit first: if the thread is between its request check
+	 * and KVM_RUN, the ioctl returns at once instead of entering the
+	 * guest.  The thread clears it after every KVM_RUN, before it looks
+	 * at the requests again (both sides sequentially consistent).
 	 */
 	if (vcpu->run)
 		__atomic_store_n(&vcpu->run->immediate_exit, 1,
 				 __ATOMIC_SEQ_CST);
-	if (vcpu->thread_started && atomic_load(&vcpu->state) == VCPU_RUNNING)
+	if (vcpu->thread_started &&
+	    (state == VCPU_RUNNING || state == VCPU_PAUSED))
 		pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
 }
 
-static void trace_data(char *buf, size_t size, const uint8_t *data,
-		       uint32_t len)
+/*
+ * Finish an operation the last exit left pending (api.rst: re-enter with
+ * immediate_exit set to complete it without running the guest).
+ */
+static void complete_pending_io(struct vcpu *vcpu)
 {
-	snprintf(buf, size, "0x%0*llx", (int)(len * 2),
-		 (unsigned long long)bus_data_get(data, len));
+	if (!vcpu->pending_io)
+		return;
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (ioctl(vcpu->fd, KVM_RUN, 0) == 0)
+		/* An exit after all (not expected): it is reported as such. */
+		log_warn("vcpu%u: KVM_RUN with immediate_exit ran the guest (exit %s)",
+			 vcpu->id, vcpu_exit_name(vcpu->run->exit_reason));
+	vcpu->pending_io = false;
+	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 }
 
-/* KVM_EXIT_IO: `count` accesses of `size` bytes at run + data_offset. */
-static int vcpu_handle_io(struct vcpu *vcpu)
+/*
+ * Park: counted as parked until released.  `self`: the vCPU parks on its
+ * own (an exit asked for it) and waits for the next release even if no
+ * pause is requested.
+ */
+static void vcpu_park(struct vcpu *vcpu, bool self)
 {
-	struct kvm_run *run = vcpu->run;
 	struct vm *vm = vcpu->vm;
-	uint32_t size = run->io.size, count = run->io.count;
-	uint64_t off = run->io.data_offset, bytes = (uint64_t)size * count;
-	bool out = run->io.direction == KVM_EXIT_IO_OUT;
-	uint8_t *data;
+	uint64_t gen;
 
-	/* The kernel fills these; checking costs nothing and keeps us honest. */
-	if ((size != 1 && size != 2 && size != 4) || count == 0 ||
-	    off > vcpu->run_size || bytes > vcpu->run_size - off) {
-		vm_request_stop(vm, VM_STOP_ERROR,
-				"vcpu%u: malformed I/O exit (size %u, count %u, offset %llu)",
-				vcpu->id, size, count, (unsigned long long)off);
-		return -1;
-	}
-	data = (uint8_t *)run + off;
-	for (uint32_t i = 0; i < count; i++, data += size) {
-		if (out)
-			bus_write(&vm->pio, run->io.port, data, size);
-		else
-			bus_read(&vm->pio, run->io.port, data, size);
-		if (vm->cfg->trace & TRACE_IO) {
-			char d[24];
+	complete_pending_io(vcpu);
+	pthread_mutex_lock(&vm->park_lock);
+	gen = vm->resume_gen;
+	vm->nr_parked++;
+	vcpu->stats.parks++;
+	atomic_store(&vcpu->state, VCPU_PAUSED);
+	pthread_cond_broadcast(&vm->parked_cond);
+	while (!atomic_load(&vm->stopping) &&
+	       (vm->pause_requested || (self && gen == vm->resume_gen)))
+		pthread_cond_wait(&vm->park_cond, &vm->park_lock);
+	vm->nr_parked--;
+	vcpu->released_gen = vm->resume_gen;
+	atomic_store(&vcpu->state, VCPU_RUNNING);
+	pthread_cond_broadcast(&vm->parked_cond);
+	pthread_mutex_unlock(&vm->park_lock);
+}
 
-			trace_data(d, sizeof(d), data, size);
-			fprintf(stderr, "io %s port=0x%x size=%u data=%s\n",
-				out ? "out" : "in", run->io.port, size, d);
+static bool pause_requested(struct vm *vm)
+{
+	return atomic_load_explicit(&vm->pause_flag, memory_order_seq_cst);
+}
+
+int vcpu_pause_all(struct vm *vm)
+{
+	uint64_t deadline = vm_now_ns() + VCPU_PAUSE_GRACE_MS * 1000000ull;
+	int r = 0;
+
+	pthread_mutex_lock(&vm->park_lock);
+	vm->pause_requested = true;
+	atomic_store(&vm->pause_flag, true);
+	while (vm->nr_parked < vm->nr_live) {
+		struct timespec ts;
+
+		pthread_mutex_unlock(&vm->park_lock);
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			if (atomic_load(&vm->vcpus[i].state) == VCPU_RUNNING)
+				vcpu_kick(&vm->vcpus[i]);
+		pthread_mutex_lock(&vm->park_lock);
+		if (vm->nr_parked >= vm->nr_live)
+			break;
+		if (vm_now_ns() > deadline) {
+			r = err_set("%u of %u vCPUs did not stop within %d ms",
+				    vm->nr_live - vm->nr_parked, vm->nr_live,
+				    VCPU_PAUSE_GRACE_MS);
+			break;
 		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += VCPU_PAUSE_KICK_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&vm->parked_cond, &vm->park_lock, &ts);
 	}
-	vcpu->stats.pio_count += count;
-	return 0;
+	pthread_mutex_unlock(&vm->park_lock);
+	return r;
 }
 
-static int vcpu_handle_mmio(struct vcpu *vcpu)
+/* A vCPU still parked from before the latest release. */
+static bool still_parked(struct vm *vm)
 {
-	struct kvm_run *run = vcpu->run;
-	struct vm *vm = vcpu->vm;
-	uint32_t len = run->mmio.len;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
 
-	if (len == 0 || len > sizeof(run->mmio.data)) {
-		vm_request_stop(vm, VM_STOP_ERROR,
-				"vcpu%u: malformed MMIO exit (len %u)", vcpu->id,
-				len);
-		return -1;
+		if (atomic_load(&v->state) == VCPU_PAUSED &&
+		    v->released_gen != vm->resume_gen)
+			return true;
 	}
-	if (run->mmio.is_write)
-		bus_write(&vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
-	else
-		bus_read(&vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
-	if (vm->cfg->trace & TRACE_MMIO) {
-		char d[24];
-
-		trace_data(d, sizeof(d), run->mmio.data, len);
-		fprintf(stderr, "mmio %s addr=0x%llx size=%u data=%s\n",
-			run->mmio.is_write ? "write" : "read",
-			(unsigned long long)run->mmio.phys_addr, len, d);
-	}
-	vcpu->stats.mmio_count++;
-	return 0;
+	return false;
 }
 
-static const char *internal_error_name(uint32_t suberror)
+void vcpu_resume_all(struct vm *vm)
 {
-	switch (suberror) {
-	case KVM_INTERNAL_ERROR_EMULATION:
-		return "emulation failure";
-	case KVM_INTERNAL_ERROR_SIMUL_EX:
-		return "exception while delivering an exception";
-	case KVM_INTERNAL_ERROR_DELIVERY_EV:
-		return "exit during event delivery";
-	case KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON:
-		return "unexpected exit reason";
+	uint64_t deadline = vm_now_ns() + VCPU_PAUSE_GRACE_MS * 1000000ull;
+
+	pthread_mutex_lock(&vm->park_lock);
+	vm->pause_requested = false;
+	atomic_store(&vm->pause_flag, false);
+	vm->resume_gen++;
+	pthread_cond_broadcast(&vm->park_cond);
+	/*
+	 * Return once every parked vCPU has seen the release, so a pause
+	 * right after this one parks them anew (the guest ran in between).
+	 */
+	while (still_parked(vm) && vm_now_ns() < deadline) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += VCPU_PAUSE_KICK_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&vm->parked_cond, &vm->park_lock, &ts);
 	}
-	return "unknown";
+	pthread_mutex_unlock(&vm->park_lock);
 }
 
-static void vcpu_report_internal_error(struct vcpu *vcpu)
+void vcpu_wake_all(struct vm *vm)
 {
-	struct kvm_run *run = vcpu->run;
-	char data[256] = "";
-	size_t used = 0;
-	uint32_t n = run->internal.ndata;
+	pthread_mutex_lock(&vm->park_lock);
+	pthread_cond_broadcast(&vm->park_cond);
+	pthread_mutex_unlock(&vm->park_lock);
+}
 
-	if (n > sizeof(run->internal.data) / sizeof(run->internal.data[0]))
-		n = sizeof(run->internal.data) / sizeof(run->internal.data[0]);
-	for (uint32_t i = 0; i < n && used < sizeof(data); i++)
-		used += (size_t)snprintf(data + used, sizeof(data) - used,
-					 " 0x%llx",
-					 (unsigned long long)run->internal.data[i]);
+/* Exits whose operation completes on the next KVM_RUN (api.rst). */
+static bool exit_leaves_pending(uint32_t reason)
+{
+	return reason == KVM_EXIT_IO || reason == KVM_EXIT_MMIO ||
+	       reason == KVM_EXIT_X86_RDMSR || reason == KVM_EXIT_X86_WRMSR;
+}
+
+static enum vcpu_exit_action vcpu_handle_exit(struct vcpu *vcpu,
+					      uint32_t reason)
+{
+	vcpu_exit_fn fn = reason < VCPU_EXIT_TABLE_SIZE ?
+				  vcpu->vm->exit_handlers[reason] :
+				  NULL;
+
+	if (fn)
+		return fn(vcpu);
 	vm_request_stop(vcpu->vm, VM_STOP_CRASH,
-			"vcpu%u: KVM internal error, suberror %u (%s) at pc 0x%llx, data:%s",
-			vcpu->id, run->internal.suberror,
-			internal_error_name(run->internal.suberror),
-			(unsigned long long)arch_vcpu_pc(vcpu),
-			n ? data : " none");
-}
-
-static void vcpu_handle_system_event(struct vcpu *vcpu)
-{
-	struct vm *vm = vcpu->vm;
-
-	switch (vcpu->run->system_event.type) {
-	case KVM_SYSTEM_EVENT_SHUTDOWN:
-		vm_request_stop(vm, VM_STOP_POWEROFF, "vcpu%u: guest powered off",
-				vcpu->id);
-		break;
-	case KVM_SYSTEM_EVENT_RESET:
-		vm_request_stop(vm, VM_STOP_RESET, "vcpu%u: guest asked for a reset",
-				vcpu->id);
-		break;
-	case KVM_SYSTEM_EVENT_CRASH:
-		vm_request_stop(vm, VM_STOP_CRASH, "vcpu%u: guest reported a crash",
-				vcpu->id);
-		break;
-	default:
-		vm_request_stop(vm, VM_STOP_CRASH,
-				"vcpu%u: unhandled system event type %u",
-				vcpu->id, vcpu->run->system_event.type);
-	}
-}
-
-/* Handle one exit; returns false when the vCPU must stop. */
-static bool vcpu_handle_exit(struct vcpu *vcpu)
-{
-	struct kvm_run *run = vcpu->run;
-	struct vm *vm = vcpu->vm;
-
-	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		return vcpu_handle_io(vcpu) == 0;
-	case KVM_EXIT_MMIO:
-		return vcpu_handle_mmio(vcpu) == 0;
-	case KVM_EXIT_HLT:
-		/* Only without an irqchip: nothing can wake the vCPU again. */
-		/* HLT is one byte (0xf4) and the exit leaves pc just past it. */
-		vm_request_stop(vm, VM_STOP_HALT, "vcpu%u: HLT at 0x%llx",
-				vcpu->id,
-				(unsigned long long)arch_vcpu_pc(vcpu) - 1);
-		return false;
-	case KVM_EXIT_SHUTDOWN:
-		vm_request_stop(vm, VM_STOP_CRASH,
-				"vcpu%u: triple fault (KVM_EXIT_SHUTDOWN) at pc 0x%llx",
-				vcpu->id,
-				(unsigned long long)arch_vcpu_pc(vcpu));
-		return false;
-	case KVM_EXIT_FAIL_ENTRY:
-		vm_request_stop(vm, VM_STOP_CRASH,
-				"vcpu%u: VM entry failed, hardware reason 0x%llx on cpu %u",
-				vcpu->id,
-				(unsigned long long)run->fail_entry
-					.hardware_entry_failure_reason,
-				run->fail_entry.cpu);
-		return false;
-	case KVM_EXIT_INTERNAL_ERROR:
-		vcpu_report_internal_error(vcpu);
-		return false;
-	case KVM_EXIT_SYSTEM_EVENT:
-		vcpu_handle_system_event(vcpu);
-		return false;
-	case KVM_EXIT_INTR:
-		return true;
-	default:
-		vm_request_stop(vm, VM_STOP_CRASH,
-				"vcpu%u: unhandled exit reason %s (%u)", vcpu->id,
-				vcpu_exit_name(run->exit_reason),
-				run->exit_reason);
-		return false;
-	}
+			"vcpu%u: unhandled exit reason %s (%u)", vcpu->id,
+			vcpu_exit_name(reason), reason);
+	return VCPU_EXIT_STOP;
 }
 
 void vcpu_run_loop(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
-	const bool timing = vm->cfg->stats;
-	const uint64_t max_exits = vm->cfg->max_exits;
-	const bool trace_exits = vm->cfg->trace & TRACE_EXITS;
+	const bool timing = vm->opts.stats;
+	const uint64_t max_exits = vm->opts.max_exits;
+	const bool trace_exits = vm->opts.trace & TRACE_EXITS;
 
-	while (!atomic_load_explicit(&vm->stopping, memory_order_acquire)) {
-		uint64_t t0 = timing ? vm_now_ns() : 0, t1;
+	for (;;) {
+		uint64_t t0, t1;
 		uint32_t reason, slot;
-		bool keep_going;
-		int r = ioctl(vcpu->fd, KVM_RUN, 0);
+		enum vcpu_exit_action action;
+		int r;
 
+		/* Clear the kick, then look at the requests (see vcpu_kick). */
+		__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+		if (atomic_load_explicit(&vm->stopping, memory_order_seq_cst))
+			break;
+		if (pause_requested(vm)) {
+			vcpu_park(vcpu, false);
+			continue;
+		}
+		t0 = timing ? vm_now_ns() : 0;
+		r = ioctl(vcpu->fd, KVM_RUN, 0);
 		t1 = timing ? vm_now_ns() : 0;
 		if (timing)
 			vcpu->stats.run_ns += t1 - t0;
 		if (r < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue; /* kicked: re-check `stopping` */
+			if (errno == EINTR || errno == EAGAIN) {
+				/* Kicked; a pending operation has completed. */
+				vcpu->pending_io = false;
+				continue;
+			}
 			vm_request_stop(vm, VM_STOP_ERROR,
 					"vcpu%u: KVM_RUN failed: %s", vcpu->id,
 					strerror(errno));
 			break;
 		}
 		reason = vcpu->run->exit_reason;
+		vcpu->pending_io = exit_leaves_pending(reason);
 		slot = reason < VCPU_STAT_REASONS ? reason : VCPU_STAT_REASONS - 1;
 		vcpu->stats.count[slot]++;
 		if (trace_exits)
 			fprintf(stderr, "exit vcpu=%u reason=%s\n", vcpu->id,
 				vcpu_exit_name(reason));
-		keep_going = vcpu_handle_exit(vcpu);
+		action = vcpu_handle_exit(vcpu, reason);
 		if (timing)
 			vcpu->stats.handle_ns[slot] += vm_now_ns() - t1;
-		if (!keep_going)
+		if (action == VCPU_EXIT_STOP)
 			break;
 		if (max_exits &&
 		    atomic_fetch_add(&vm->nr_exits, 1) + 1 >= max_exits) {
@@ -379,6 +339,18 @@ void vcpu_run_loop(struct vcpu *vcpu)
 					(unsigned long long)max_exits);
 			break;
 		}
+		/*
+		 * A reset was asked for (by this exit's device access, or by
+		 * another vCPU): the guest must not run on past it (it would
+		 * execute what follows its reset write), so park until the
+		 * main thread has reset the machine.
+		 */
+		if (action == VCPU_EXIT_PARK || atomic_load(&vm->reset_pending))
+			vcpu_park(vcpu, true);
 	}
+	pthread_mutex_lock(&vm->park_lock);
 	atomic_store(&vcpu->state, VCPU_STOPPED);
+	vm->nr_live--;
+	pthread_cond_broadcast(&vm->parked_cond);
+	pthread_mutex_unlock(&vm->park_lock);
 }

@@ -3,29 +3,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "arch/arch.h"
 #include "console.h"
 #include "log.h"
 #include "machine.h"
-#include "vm_report.h"
 
 /* KVM_GET_API_VERSION has been 12 since Linux 2.6.22 and is stable ABI. */
 #define KVM_REQUIRED_API 12
-
-/* How long a vCPU gets to leave KVM_RUN after a kick before we give up. */
-#define VM_JOIN_GRACE_MS 2000
 
 uint64_t vm_now_ns(void)
 {
@@ -227,16 +219,109 @@ int vm_map_memory(struct vm *vm)
 	return 0;
 }
 
+int vm_irq_line_use_irqfd(struct vm *vm, struct irq_line *line)
+{
+	struct kvm_irqfd irqfd = { .gsi = line->irq };
+	int fd;
+
+	if (line->irqfd >= 0)
+		return 0;
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD) <= 0)
+		return err_set("interrupt %u: this host has no KVM_CAP_IRQFD",
+			       line->irq);
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return err_errno("eventfd");
+	irqfd.fd = (uint32_t)fd;
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0) {
+		err_errno("KVM_IRQFD for interrupt %u", line->irq);
+		close(fd);
+		return -1;
+	}
+	line->irqfd = fd;
+	return 0;
+}
+
+int vm_ioeventfd(struct vm *vm, bool pio, uint64_t addr, uint32_t len,
+		 bool match, uint64_t value)
+{
+	struct kvm_ioeventfd io = {
+		.datamatch = value,
+		.addr = addr,
+		.len = len,
+		.flags = (pio ? KVM_IOEVENTFD_FLAG_PIO : 0) |
+			 (match ? KVM_IOEVENTFD_FLAG_DATAMATCH : 0),
+	};
+	int fd;
+
+	if (len != 0 && len != 1 && len != 2 && len != 4 && len != 8)
+		return err_set("ioeventfd at 0x%llx: length %u is not 0, 1, 2, 4 or 8",
+			       (unsigned long long)addr, len);
+	if (vm->nr_ioeventfds == VM_MAX_IOEVENTFDS)
+		return err_set("ioeventfd at 0x%llx: more than %d", (unsigned long long)addr,
+			       VM_MAX_IOEVENTFDS);
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD) <= 0)
+		return err_set("this host has no KVM_CAP_IOEVENTFD");
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return err_errno("eventfd");
+	io.fd = fd;
+	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
+		err_errno("KVM_IOEVENTFD %s 0x%llx", pio ? "port" : "MMIO",
+			  (unsigned long long)addr);
+		close(fd);
+		return -1;
+	}
+	vm->ioeventfds[vm->nr_ioeventfds++] = io;
+	return fd;
+}
+
+int vm_ioeventfd_remove(struct vm *vm, int fd)
+{
+	for (size_t i = 0; i < vm->nr_ioeventfds; i++) {
+		struct kvm_ioeventfd io = vm->ioeventfds[i];
+
+		if (io.fd != fd)
+			continue;
+		io.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
+		if (vm->vm_fd >= 0 && ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
+			log_warn("KVM_IOEVENTFD deassign 0x%llx: %s",
+				 (unsigned long long)io.addr, strerror(errno));
+		close(fd);
+		vm->ioeventfds[i] = vm->ioeventfds[--vm->nr_ioeventfds];
+		return 0;
+	}
+	return err_set("ioeventfd %d: not registered", fd);
+}
+
+static void vm_opts_from(struct vm_run_opts *o, const struct vm_config *cfg)
+{
+	o->trace = cfg->trace;
+	o->stats = cfg->stats;
+	o->max_exits = cfg->max_exits;
+	o->timeout = cfg->timeout;
+	o->reboot_restart = cfg->reboot_restart;
+	o->verbose = cfg->verbose;
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
+	vm_opts_from(&vm->opts, cfg);
+	atomic_store(&vm->state, VM_CREATED);
 	vm->kvm_fd = vm->vm_fd = vm->event_fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &vm->start_time);
 	mem_init(&vm->mem);
 	bus_init(&vm->pio, "io", 0x10000);
 	bus_init(&vm->mmio, "mmio", 0);
+	device_list_init(&vm->devices);
 	pthread_mutex_init(&vm->stop_lock, NULL);
+	pthread_mutex_init(&vm->park_lock, NULL);
+	pthread_cond_init(&vm->park_cond, NULL);
+	pthread_cond_init(&vm->parked_cond, NULL);
+	vcpu_exits_register_generic(vm);
+	arch_exits_register(vm);
 
 	vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->event_fd < 0)
@@ -283,6 +368,8 @@ void vm_destroy(struct vm *vm)
 		vm->vcpus = NULL;
 	}
 	device_list_destroy(&vm->devices);
+	while (vm->nr_ioeventfds)
+		vm_ioeventfd_remove(vm, vm->ioeventfds[0].fd);
 	for (size_t i = 0; i < vm->nr_irq_lines; i++) {
 		if (vm->irq_lines[i]->irqfd >= 0)
 			close(vm->irq_lines[i]->irqfd);
@@ -301,226 +388,9 @@ void vm_destroy(struct vm *vm)
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
 	pthread_mutex_destroy(&vm->stop_lock);
+	pthread_mutex_destroy(&vm->park_lock);
+	pthread_cond_destroy(&vm->park_cond);
+	pthread_cond_destroy(&vm->parked_cond);
+	atomic_store(&vm->state, VM_STOPPED);
 }
 
-void vm_request_stop(struct vm *vm, enum vm_stop_reason reason,
-		     const char *fmt, ...)
-{
-	bool first = false;
-	va_list ap;
-
-	pthread_mutex_lock(&vm->stop_lock);
-	if (vm->stop_reason == VM_STOP_NONE) {
-		vm->stop_reason = reason;
-		va_start(ap, fmt);
-		vsnprintf(vm->stop_detail, sizeof(vm->stop_detail), fmt, ap);
-		va_end(ap);
-		first = true;
-	}
-	pthread_mutex_unlock(&vm->stop_lock);
-	atomic_store_explicit(&vm->stopping, true, memory_order_release);
-	if (first) {
-		uint64_t one = 1;
-
-		/* Wake the main thread; a full counter cannot lose the wake-up. */
-		if (write(vm->event_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-			log_warn("cannot signal the main thread: %s",
-				 strerror(errno));
-	}
-}
-
-int vm_exit_code(enum vm_stop_reason reason)
-{
-	switch (reason) {
-	case VM_STOP_HALT:
-	case VM_STOP_POWEROFF:
-		return EXIT_GUEST_OK;
-	case VM_STOP_RESET:
-		return EXIT_GUEST_RESET;
-	case VM_STOP_TIMEOUT:
-	case VM_STOP_MAX_EXITS:
-	case VM_STOP_SIGNAL:
-		return EXIT_STOPPED;
-	case VM_STOP_CRASH:
-	case VM_STOP_ERROR:
-	case VM_STOP_NONE:
-		break;
-	}
-	return EXIT_GUEST_CRASH;
-}
-
-const char *vm_stop_reason_name(enum vm_stop_reason reason)
-{
-	switch (reason) {
-	case VM_STOP_NONE:
-		return "running";
-	case VM_STOP_HALT:
-		return "halted";
-	case VM_STOP_POWEROFF:
-		return "powered off";
-	case VM_STOP_RESET:
-		return "reset";
-	case VM_STOP_CRASH:
-		return "crashed";
-	case VM_STOP_TIMEOUT:
-	case VM_STOP_MAX_EXITS:
-	case VM_STOP_SIGNAL:
-		return "stopped";
-	case VM_STOP_ERROR:
-		return "error";
-	}
-	return "?";
-}
-
-/* Kick every vCPU until its thread has left, bounded in time. */
-static void vm_stop_vcpus(struct vm *vm)
-{
-	atomic_store_explicit(&vm->stopping, true, memory_order_release);
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *v = &vm->vcpus[i];
-		uint64_t deadline = vm_now_ns() + VM_JOIN_GRACE_MS * 1000000ull;
-
-		if (!v->thread_started)
-			continue;
-		for (;;) {
-			struct timespec ts;
-
-			vcpu_kick(v);
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 20 * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-			if (pthread_timedjoin_np(v->thread, NULL, &ts) == 0) {
-				v->thread_started = false;
-				break;
-			}
-			if (vm_now_ns() > deadline) {
-				/* Never hang: report and let the process exit. */
-				log_error("vcpu%u does not leave KVM_RUN; exiting without it",
-					  v->id);
-				fflush(NULL);
-				console_tty_restore();
-				_exit(vm_exit_code(vm->stop_reason));
-			}
-		}
-	}
-}
-
-static int vm_make_timer(double seconds)
-{
-	struct itimerspec its = { 0 };
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-
-	if (fd < 0)
-		return err_errno("timerfd_create");
-	its.it_value.tv_sec = (time_t)seconds;
-	its.it_value.tv_nsec =
-		(long)((seconds - (double)its.it_value.tv_sec) * 1e9);
-	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-		its.it_value.tv_nsec = 1;
-	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
-		close(fd);
-		return err_errno("timerfd_settime");
-	}
-	return fd;
-}
-
-int vm_run(struct vm *vm)
-{
-	const struct vm_config *cfg = vm->cfg;
-	struct pollfd fds[3];
-	sigset_t sigs, old;
-	int sfd, tfd = -1, nfds = 0;
-
-	/* The main thread owns SIGINT/SIGTERM/SIGHUP; vCPU threads block them. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, &old);
-	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		log_error("signalfd: %s", strerror(errno));
-		return EXIT_GUEST_CRASH;
-	}
-	if (cfg->timeout > 0) {
-		tfd = vm_make_timer(cfg->timeout);
-		if (tfd < 0) {
-			log_error("%s", err_msg());
-			close(sfd);
-			return EXIT_GUEST_CRASH;
-		}
-	}
-	if (vcpu_signals_init() < 0) {
-		log_error("%s", err_msg());
-		close(sfd);
-		if (tfd >= 0)
-			close(tfd);
-		return EXIT_GUEST_CRASH;
-	}
-
-	/* After the signal block: the input thread inherits it. */
-	if (vm->console && console_start(vm->console) < 0) {
-		log_error("%s", err_msg());
-		close(sfd);
-		if (tfd >= 0)
-			close(tfd);
-		return EXIT_GUEST_CRASH;
-	}
-	if (cfg->verbose)
-		vm_report_setup(vm, stderr);
-
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		if (vcpu_start(&vm->vcpus[i]) < 0) {
-			vm_request_stop(vm, VM_STOP_ERROR, "%s", err_msg());
-			break;
-		}
-	}
-
-	fds[nfds++] = (struct pollfd){ .fd = vm->event_fd, .events = POLLIN };
-	fds[nfds++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-	if (tfd >= 0)
-		fds[nfds++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
-
-	while (!atomic_load(&vm->stopping)) {
-		if (poll(fds, (nfds_t)nfds, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			vm_request_stop(vm, VM_STOP_ERROR, "poll: %s",
-					strerror(errno));
-			break;
-		}
-		if (fds[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof(si)) == sizeof(si))
-				vm_request_stop(vm, VM_STOP_SIGNAL,
-						"signal %s",
-						sigabbrev_np((int)si.ssi_signo) ?
-							sigabbrev_np((int)si.ssi_signo) :
-							"?");
-		}
-		if (tfd >= 0 && (fds[2].revents & POLLIN))
-			vm_request_stop(vm, VM_STOP_TIMEOUT,
-					"timeout after %g s", cfg->timeout);
-	}
-
-	vm_stop_vcpus(vm);
-	console_stop(vm->console);
-	fflush(stdout);
-	/* The one-line report of how the run ended, always printed. */
-	fprintf(stderr, "minivmm: %s: %s\n", vm_stop_reason_name(vm->stop_reason),
-		vm->stop_detail);
-	if (vm->stop_reason == VM_STOP_CRASH && vm->nr_vcpus)
-		arch_vcpu_dump(&vm->vcpus[0], stderr);
-	if (cfg->stats)
-		vm_report_stats(vm, stderr);
-
-	close(sfd);
-	if (tfd >= 0)
-		close(tfd);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return vm_exit_code(vm->stop_reason);
-}

@@ -1,12 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The virtual machine: the /dev/kvm and VM file descriptors, guest memory,
- * the two I/O buses, the devices, the vCPUs, and how a run ends.
+ * the two I/O buses, the devices, the vCPUs, and its lifecycle.
  *
- * vm_create() builds everything the configuration asks for (through the
- * machine table and the arch hooks) and returns -1 with err_msg() on any
- * setup error; vm_run() starts the vCPU threads and waits on signals, the
- * timeout and the vCPUs' stop requests, and returns the process exit code.
+ *   vm_create()  builds everything the machine description asks for
+ *                (through the machine table and the arch hooks); -1 with
+ *                err_msg() on any setup error.            -> VM_CREATED
+ *   vm_run()     starts the vCPU threads and runs the main thread's event
+ *                loop until the run ends; returns the process exit code.
+ *                                                          -> VM_RUNNING
+ *   vm_pause() / vm_resume()   park and release every vCPU  <-> VM_PAUSED
+ *   a guest reset with --reboot=restart: the vCPUs are parked, devices and
+ *                vCPUs reset in place (the VM fd and memory stay), the
+ *                images loaded again, and the vCPUs released.
+ *   the end      a stop request (any thread) ends the loop; the vCPUs are
+ *                stopped and joined.                       -> VM_STOPPED
+ *
+ * Requests from vCPU threads and devices (stop, reset) go to the main
+ * thread through an eventfd in its event loop, never as a global flag it
+ * polls.
  */
 #ifndef MINIVMM_VM_H
 #define MINIVMM_VM_H
@@ -64,12 +76,29 @@ struct boot_state {
 };
 
 struct console;
+struct event_loop;
+
+enum vm_state { VM_CREATED, VM_RUNNING, VM_PAUSED, VM_STOPPED };
+
+/* How a run is observed and bounded (copied from the description). */
+struct vm_run_opts {
+	unsigned trace; /* TRACE_* */
+	bool stats;
+	uint64_t max_exits; /* 0: no limit */
+	double timeout; /* seconds for the whole run, restarts included; 0: none */
+	bool reboot_restart; /* a guest reset starts the machine again */
+	int verbose;
+};
 
 /* Interrupt lines a VM hands out (vm_irq_line), at most this many. */
 #define VM_MAX_IRQ_LINES 64
+/* ioeventfds a VM registers (vm_ioeventfd), at most this many. */
+#define VM_MAX_IOEVENTFDS 256
 
 struct vm {
-	const struct vm_config *cfg;
+	const struct vm_config *cfg; /* the machine description (data only) */
+	struct vm_run_opts opts;
+	_Atomic int state; /* enum vm_state */
 	int kvm_fd;
 	int vm_fd;
 	int run_mmap_size;
@@ -84,16 +113,34 @@ struct vm {
 	struct device_list devices;
 	struct irq_line *irq_lines[VM_MAX_IRQ_LINES];
 	size_t nr_irq_lines;
+	struct kvm_ioeventfd ioeventfds[VM_MAX_IOEVENTFDS];
+	size_t nr_ioeventfds;
 
 	struct vcpu *vcpus;
 	unsigned nr_vcpus;
+	vcpu_exit_fn exit_handlers[VCPU_EXIT_TABLE_SIZE];
+
+	/* Parking the vCPUs (vcpu.c): pause, reset. */
+	pthread_mutex_t park_lock;
+	pthread_cond_t park_cond; /* parked vCPUs wait here */
+	pthread_cond_t parked_cond; /* the pauser waits here */
+	bool pause_requested; /* under park_lock */
+	_Atomic bool pause_flag; /* the same, for the vCPUs' lock-free check */
+	uint64_t resume_gen; /* counts releases */
+	unsigned nr_parked, nr_live; /* under park_lock */
+
+	struct event_loop *loop; /* the main thread's, while vm_run runs */
 
 	/* How the run ends. */
 	pthread_mutex_t stop_lock;
 	enum vm_stop_reason stop_reason;
 	char stop_detail[512];
-	int event_fd; /* a vCPU writes here after requesting a stop */
+	int signal_fd; /* SIGINT, SIGTERM, SIGHUP, while vm_run runs */
+	int event_fd; /* wakes the main thread after a stop or reset request */
 	_Atomic bool stopping;
+	_Atomic bool reset_pending; /* --reboot=restart: reset in place */
+	char reset_detail[256];
+	unsigned nr_resets;
 	_Atomic uint64_t nr_exits; /* for --max-exits */
 
 	struct timespec start_time;
@@ -130,8 +177,49 @@ int vm_add_device(struct vm *vm, const char *name, void *state,
  */
 struct irq_line *vm_irq_line(struct vm *vm, unsigned irq);
 
+/*
+ * Deliver the line through an irqfd (KVM_IRQFD): irq_line_pulse() then
+ * writes an eventfd and the kernel injects an edge without our ioctl (the
+ * path virtio interrupts take).  -1 with err_msg() without KVM_CAP_IRQFD.
+ */
+int vm_irq_line_use_irqfd(struct vm *vm, struct irq_line *line);
+
+/*
+ * An ioeventfd (KVM_IOEVENTFD): guest writes of `len` bytes (1, 2, 4 or 8;
+ * 0 = any) to port or MMIO address `addr` only signal the returned eventfd
+ * and never exit to user space (the path virtio queue notifications take).
+ * With `match`, only writes of `value` do.  The VM closes it at the end;
+ * vm_ioeventfd_remove() undoes it earlier.  -1 with err_msg().
+ */
+int vm_ioeventfd(struct vm *vm, bool pio, uint64_t addr, uint32_t len,
+		 bool match, uint64_t value);
+int vm_ioeventfd_remove(struct vm *vm, int fd);
+
 /* Register every memory region with KVM (after the machine built them). */
 int vm_map_memory(struct vm *vm);
+
+/*
+ * Park every vCPU (the guest does not run until vm_resume) / release them.
+ * Main thread only; -1 with err_msg() if a vCPU does not stop in time.
+ */
+int vm_pause(struct vm *vm);
+int vm_resume(struct vm *vm);
+
+/*
+ * The guest asked for a reset (any thread): with --reboot=restart the main
+ * thread resets the machine in place and runs it again; otherwise the run
+ * ends with VM_STOP_RESET and `detail` as its report.
+ */
+void vm_request_reset(struct vm *vm, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Put the machine back to its power-on state without leaving the process:
+ * the vCPUs must be parked.  Devices reset, the in-kernel irqchip and
+ * timer, each vCPU to its architecture's reset state, the images loaded
+ * again (RAM is kept, as on a PC's warm reset).  -1 with err_msg().
+ */
+int vm_reset(struct vm *vm);
 
 /*
  * Ask the VM to stop (any thread).  The first request sets the reason and

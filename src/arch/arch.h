@@ -57,8 +57,24 @@ void arch_vm_destroy(struct vm *vm);
  */
 int arch_flat_setup(struct vm *vm);
 
-/* Register state of a new vCPU from vm->boot and the --reg overrides. */
+/*
+ * A new vCPU: what the architecture sets once (x86: CPUID), the reset state
+ * kept for arch_vcpu_reset, then the entry registers from vm->boot and the
+ * --reg overrides.
+ */
 int arch_vcpu_init(struct vcpu *vcpu);
+/*
+ * Back to the state a machine reset gives (the vCPU is parked): the
+ * architecture's reset state, then the entry registers from vm->boot as
+ * at creation.
+ */
+int arch_vcpu_reset(struct vcpu *vcpu);
+
+/* The architecture's exit handlers (vcpu_exit_register), at VM creation. */
+void arch_exits_register(struct vm *vm);
+
+/* Reset what the VM itself holds in the kernel (x86: PIC, IOAPIC, PIT). */
+int arch_vm_reset(struct vm *vm);
 void arch_vcpu_destroy(struct vcpu *vcpu);
 
 /*

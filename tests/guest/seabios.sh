@@ -78,6 +78,27 @@ case_live_qemu() { # NAME ARGS... (minivmm's log from case_e820 is reused)
 	fi
 }
 
+# --reboot=restart: SeaBIOS's reset (after "No bootable device") resets the
+# machine in place: vCPUs, devices, the irqchip and the firmware's shadow
+# copy below 1 MiB; the same firmware then boots again from the reset
+# vector and prints its banner and E820 map once more.
+case_restart() {
+	local name=restart
+	timeout 60 "$MINIVMM" run -M pc -m 128M --bios "$BIOS" --debugcon 0x402 \
+		-boot reboot-timeout=0 --reboot=restart --timeout 14 \
+		>"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
+	local rc=$? boots maps
+	boots=$(grep -c '^BUILD: gcc' "$TMP/$name.out")
+	maps=$(grep -c 'e820 map has' "$TMP/$name.out")
+	if [ "$rc" = 3 ] && [ "$boots" -ge 2 ] && [ "$maps" -ge 2 ] &&
+		grep -q 'starting the machine again (--reboot=restart, reset 1)' "$TMP/$name.err" &&
+		! grep -q 'minivmm: crashed' "$TMP/$name.err"; then
+		pass "seabios-restart ($boots boots)"
+	else
+		fail "seabios-restart" "exit $rc, $boots boots, $maps E820 maps; want exit 3 (timeout) after at least two boots: $(grep -m2 'minivmm: [a-z]*:' "$TMP/$name.err" | tr '\n' ' ')"
+	fi
+}
+
 if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 	skip seabios "/dev/kvm is not usable here"
 elif [ ! -f "$BIOS" ]; then
@@ -97,6 +118,7 @@ else
 4G-i440fx-1.7   -m 4G -M pc-i440fx-1.7
 numa-2x512M     -m 1G -smp 4 -object memory-backend-ram,id=mem0,size=512M -object memory-backend-ram,id=mem1,size=512M -numa node,memdev=mem0,cpus=0-1,nodeid=0 -numa node,memdev=mem1,cpus=2-3,nodeid=1
 CASES
+	case_restart
 fi
 
 closing

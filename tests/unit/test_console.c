@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 
 #include "bus.h"
 #include "console.h"
+#include "event_loop.h"
 #include "dev/pl011.h"
 #include "dev/serial8250.h"
 #include "log.h"
@@ -164,9 +166,59 @@ static void test_escapes(void **state)
 	assert_non_null(strstr(console_help_text, "C-a C-a"));
 }
 
-/* ---- Input thread against a UART ---- */
+/* ---- Input through an event loop against a UART ---- */
+
+/*
+ * The event loop on a thread of its own, standing in for minivmm's main
+ * thread while the test thread plays the guest.  Sources are added before
+ * the thread starts and removed after it has stopped.
+ */
+struct loop_thread {
+	struct event_loop *loop;
+	pthread_t thread;
+	bool running;
+};
+
+static void *loop_main(void *arg)
+{
+	struct loop_thread *lt = arg;
+
+	event_loop_run(lt->loop);
+	return NULL;
+}
+
+static struct event_loop *loop_new(struct loop_thread *lt)
+{
+	lt->loop = event_loop_create();
+	assert_non_null(lt->loop);
+	lt->running = false;
+	return lt->loop;
+}
+
+static void loop_go(struct loop_thread *lt)
+{
+	assert_int_equal(pthread_create(&lt->thread, NULL, loop_main, lt), 0);
+	lt->running = true;
+}
+
+static void loop_end(struct loop_thread *lt)
+{
+	if (lt->running) {
+		event_loop_quit(lt->loop);
+		pthread_join(lt->thread, NULL);
+		lt->running = false;
+	}
+}
+
+static void loop_free(struct loop_thread *lt)
+{
+	loop_end(lt);
+	event_loop_destroy(lt->loop);
+	lt->loop = NULL;
+}
 
 struct rig {
+	struct loop_thread lt;
 	struct bus io;
 	struct serial8250 *uart;
 	struct console *con;
@@ -210,13 +262,16 @@ static struct rig *rig_new(int in_fd, uint8_t fcr)
 	assert_non_null(r->con);
 	console_attach_serial8250(r->con, r->uart);
 	console_set_quit(r->con, rig_quit, r);
-	assert_int_equal(console_start(r->con), 0);
+	assert_int_equal(console_start(r->con, loop_new(&r->lt)), 0);
+	loop_go(&r->lt);
 	return r;
 }
 
 static void rig_free(struct rig *r, int in_fd_to_close)
 {
+	loop_end(&r->lt);
 	console_destroy(r->con);
+	loop_free(&r->lt);
 	serial8250_destroy(r->uart);
 	bus_destroy(&r->io);
 	if (r->in_w >= 0)
@@ -412,6 +467,7 @@ static void test_pl011_attach(void **state)
 	struct bus mmio;
 	struct pl011 *uart = pl011_create();
 	struct console *con;
+	struct loop_thread lt;
 	int in[2], out[2];
 	uint8_t d[4], sent[LEN], got[LEN];
 	uint64_t deadline = now_ns() + WAIT_NS;
@@ -427,7 +483,8 @@ static void test_pl011_attach(void **state)
 	con = console_create_fds(in[0], out[1], true, false);
 	assert_non_null(con);
 	console_attach_pl011(con, uart);
-	assert_int_equal(console_start(con), 0);
+	assert_int_equal(console_start(con, loop_new(&lt)), 0);
+	loop_go(&lt);
 
 	d[0] = 'o';
 	assert_int_equal(bus_write(&mmio, PL011_BASE, d, 1), BUS_OK);
@@ -454,7 +511,9 @@ static void test_pl011_attach(void **state)
 	assert_int_equal(console_input_bytes(con), LEN);
 	assert_int_equal(uart->rx_bytes, LEN);
 
+	loop_end(&lt);
 	console_destroy(con);
+	loop_free(&lt);
 	pl011_destroy(uart);
 	bus_destroy(&mmio);
 	close(in[0]);
@@ -478,7 +537,7 @@ static void test_output_file_and_null(void **state)
 	assert_int_equal(console_parse(buf, &spec), 0);
 	con = console_create(&spec);
 	assert_non_null(con);
-	assert_int_equal(console_start(con), 0); /* no input: no thread */
+	assert_int_equal(console_start(con, NULL), 0); /* no input: no loop needed */
 	console_write(con, (const uint8_t *)"new\n", 4);
 	console_destroy(con);
 	fd = open(path, O_RDONLY);
@@ -559,7 +618,8 @@ static void test_tty_not_foreground(void **state)
 	con = console_create_fds(s, -1, false, false);
 	assert_non_null(con);
 	console_set_input(con, sink, NULL);
-	assert_int_equal(console_start(con), 0);
+	/* Not the foreground: it returns before it would use a loop. */
+	assert_int_equal(console_start(con, NULL), 0);
 	assert_true(tty_is_cooked(slave));
 	console_destroy(con);
 	assert_true(tty_is_cooked(slave));
@@ -602,7 +662,7 @@ static void tty_child(const char *slave, int report, enum tty_exit how)
 	if (!con)
 		_exit(11);
 	console_set_input(con, sink, NULL);
-	if (console_start(con) < 0)
+	if (console_start(con, event_loop_create()) < 0)
 		_exit(12);
 	if (tcgetattr(0, &t) < 0 || (t.c_lflag & (ICANON | ECHO | ISIG)))
 		ok = 'c';

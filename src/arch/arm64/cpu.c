@@ -222,6 +222,12 @@ static int get_reg(struct vcpu *vcpu, uint64_t id, uint64_t *value)
 	return ioctl(vcpu->fd, KVM_GET_ONE_REG, &r);
 }
 
+/*
+ * KVM_ARM_VCPU_INIT puts a vCPU in its reset state, at creation and again
+ * at a machine reset (api.rst: "this ioctl ... can be called again to reset
+ * the vCPU"); then the entry registers.  The GIC is not reset: a kernel
+ * programs its distributor and redistributors from scratch when it boots.
+ */
 int arch_vcpu_init(struct vcpu *vcpu)
 {
 	struct arm64_vm *av = vcpu->vm->arch;
@@ -256,9 +262,26 @@ int arch_vcpu_init(struct vcpu *vcpu)
 	return 0;
 }
 
+int arch_vcpu_reset(struct vcpu *vcpu)
+{
+	return arch_vcpu_init(vcpu);
+}
+
 void arch_vcpu_destroy(struct vcpu *vcpu)
 {
 	(void)vcpu;
+}
+
+int arch_vm_reset(struct vm *vm)
+{
+	(void)vm;
+	return 0;
+}
+
+/* Every exit arm64 meets is a generic one (MMIO, PSCI system events). */
+void arch_exits_register(struct vm *vm)
+{
+	(void)vm;
 }
 
 uint64_t arch_vcpu_pc(struct vcpu *vcpu)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The virt machine: QEMU's arm64 `virt` board as a kernel sees it.  One
- * function creates everything, in order (DESIGN.md habit 8): the in-kernel
+ * function creates everything, in order (docs/ARCHITECTURE.md, "Machines"): the in-kernel
  * GIC, RAM, the PL011 and its console, the debug consoles, the kernel
  * (Documentation/arch/arm64/booting.rst) or a flat image, the initrd, and
  * the device tree whose address x0 carries at entry.  The placement is a
@@ -308,10 +308,23 @@ int arch_machine_create(struct vm *vm)
 		goto out;
 	if (virt_create_uart(vm) < 0 || machine_add_debugcons(vm) < 0)
 		goto out;
-	if (virt_load(vm, &plan) < 0 || virt_load_dtb(vm, &plan) < 0)
-		goto out;
 	r = 0;
 out:
+	virt_plan_free(&plan);
+	return r;
+}
+
+/* The images and the device tree: at creation and at every reset. */
+int arch_machine_load(struct vm *vm)
+{
+	struct arm64_vm *av = vm->arch;
+	struct virt_plan plan;
+	int r = -1;
+
+	if (virt_plan_make(vm->cfg, av->gic_version, &plan) < 0)
+		return -1;
+	if (virt_load(vm, &plan) == 0 && virt_load_dtb(vm, &plan) == 0)
+		r = 0;
 	virt_plan_free(&plan);
 	return r;
 }

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * The x86 answers to the arch hooks that describe the architecture to the
- * generic code (arch_info) and to those x86 has nothing to do for: no
- * late per-VM setup after the vCPUs, no device tree.
+ * generic code (arch_info), the late per-VM step after the vCPUs exist,
+ * and the device tree x86 does not have.
  */
 #include "arch/arch.h"
 #include "config.h"
 #include "layout.h"
 #include "log.h"
+#include "vm.h"
+#include "x86.h"
 
 static const struct arch_info x86_info = {
 	.name = "x86_64",
@@ -25,10 +27,14 @@ const struct arch_info *arch_info(void)
 	return &x86_info;
 }
 
+/* Every vCPU exists: keep the in-kernel irqchip's state for resets. */
 int arch_vcpus_ready(struct vm *vm)
 {
-	(void)vm;
-	return 0;
+	struct x86_vm *xv = vm->arch;
+
+	if (!vm->has_irqchip)
+		return 0;
+	return x86_irqchip_get(vm, &xv->irqchip_reset);
 }
 
 int arch_dtb_write(const struct vm_config *cfg, const char *path)

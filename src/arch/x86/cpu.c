@@ -32,10 +32,6 @@
 
 #define CPUID_MAX_ENTRIES 256
 
-struct x86_vm {
-	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, fetched once */
-};
-
 static const struct arch_cap x86_caps[] = {
 	{ KVM_CAP_EXT_CPUID, "EXT_CPUID", true, "setting the guest's CPUID" },
 	{ KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR", false,
@@ -96,6 +92,8 @@ int arch_vm_init(struct vm *vm)
 	xv->cpuid->nent = CPUID_MAX_ENTRIES;
 	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, xv->cpuid) < 0)
 		return err_errno("KVM_GET_SUPPORTED_CPUID");
+	if (x86_vm_state_init(vm) < 0)
+		return -1;
 
 	/*
 	 * Pages KVM uses to emulate real mode on VMX without unrestricted
@@ -117,8 +115,11 @@ void arch_vm_destroy(struct vm *vm)
 {
 	struct x86_vm *xv = vm->arch;
 
-	if (xv)
+	if (xv) {
 		free(xv->cpuid);
+		free(xv->msr_index);
+		free(xv->layout);
+	}
 	free(xv);
 	vm->arch = NULL;
 }
@@ -321,15 +322,14 @@ static void set_real_segment(struct kvm_segment *s, uint64_t base)
 	s->limit = 0xffff;
 }
 
-int arch_vcpu_init(struct vcpu *vcpu)
+/* The entry registers from vm->boot and the --reg overrides. */
+static int vcpu_boot_regs(struct vcpu *vcpu)
 {
 	const struct vm_config *cfg = vcpu->vm->cfg;
 	const struct boot_state *b = &vcpu->vm->boot;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
-	if (vcpu_set_cpuid(vcpu) < 0)
-		return -1;
 	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
 		return err_errno("vcpu%u: KVM_GET_SREGS", vcpu->id);
 	memset(&regs, 0, sizeof(regs));
@@ -382,9 +382,47 @@ int arch_vcpu_init(struct vcpu *vcpu)
 	return 0;
 }
 
+int arch_vcpu_init(struct vcpu *vcpu)
+{
+	struct x86_vcpu *xc = calloc(1, sizeof(*xc));
+
+	if (!xc)
+		return err_set("out of memory");
+	vcpu->arch = xc;
+	if (vcpu_set_cpuid(vcpu) < 0)
+		return -1;
+	/* What KVM made is the reset state (after CPUID: MSRs depend on it). */
+	if (x86_vcpu_state_get(vcpu, &xc->reset) < 0)
+		return -1;
+	return vcpu_boot_regs(vcpu);
+}
+
+int arch_vcpu_reset(struct vcpu *vcpu)
+{
+	struct x86_vcpu *xc = vcpu->arch;
+
+	if (x86_vcpu_state_set(vcpu, &xc->reset) < 0)
+		return -1;
+	return vcpu_boot_regs(vcpu);
+}
+
 void arch_vcpu_destroy(struct vcpu *vcpu)
 {
-	(void)vcpu;
+	struct x86_vcpu *xc = vcpu->arch;
+
+	if (xc)
+		x86_vcpu_state_free(&xc->reset);
+	free(xc);
+	vcpu->arch = NULL;
+}
+
+int arch_vm_reset(struct vm *vm)
+{
+	struct x86_vm *xv = vm->arch;
+
+	if (!xv->irqchip_reset.valid)
+		return 0;
+	return x86_irqchip_set(vm, &xv->irqchip_reset);
 }
 
 uint64_t arch_vcpu_pc(struct vcpu *vcpu)

@@ -28,6 +28,7 @@
 #include "machine.h"
 #include "pc_firmware.h"
 #include "vm.h"
+#include "x86.h"
 
 int arch_machine_has_irqchip(int kind)
 {
@@ -166,13 +167,15 @@ static int pc_map_ram(struct vm *vm, const struct pc_memory_layout *layout)
 
 /*
  * The firmware image: read-only at the top of 4 GiB, its last 128 KiB also
- * below 1 MiB (QEMU hw/i386/x86.c x86_bios_rom_init).
+ * below 1 MiB (QEMU hw/i386/x86.c x86_bios_rom_init).  The ROM is read
+ * once, at creation; its low copy is RAM the firmware changes (it shadows
+ * itself there), so pc_load_bios() puts it back at every reset.
  */
-static int pc_load_bios(struct vm *vm, const char *path)
+static int pc_create_bios(struct vm *vm, const char *path)
 {
 	struct mem_backend_cfg bcfg = { 0 };
 	struct mem_backend *rom;
-	uint64_t size, isa;
+	uint64_t size;
 	struct stat st;
 	ssize_t n;
 	int fd;
@@ -199,14 +202,22 @@ static int pc_load_bios(struct vm *vm, const char *path)
 	close(fd);
 	if (n < 0 || (uint64_t)n != size)
 		return err_set("--bios %s: short read", path);
-	if (mem_add_region(&vm->mem, "bios", rom, 0, X86_4G - size, size, true,
-			   false) < 0)
-		return -1;
+	return mem_add_region(&vm->mem, "bios", rom, 0, X86_4G - size, size,
+			      true, false);
+}
+
+static int pc_load_bios(struct vm *vm)
+{
+	const struct mem_region *rom = mem_find(&vm->mem, X86_4G - 1);
+	uint64_t size, isa;
+
+	if (!rom || rom->is_ram)
+		return err_set("-M pc: no firmware below 4 GiB");
+	size = rom->size;
 	isa = size < PC_ISA_BIOS_MAX ? size : PC_ISA_BIOS_MAX;
 	if (copy_to_guest(&vm->mem, PC_ISA_BIOS_END - isa,
 			  rom->hva + size - isa, isa) < 0)
-		return err_set("--bios %s: no RAM below 1 MiB for its low copy",
-			       path);
+		return err_set("--bios: no RAM below 1 MiB for its low copy");
 	vm->boot.reset_vector = true;
 	vm->boot.load_addr = X86_4G - size;
 	vm->boot.image_size = size;
@@ -216,8 +227,7 @@ static int pc_load_bios(struct vm *vm, const char *path)
 
 static void pc_reset_request(void *ctx)
 {
-	vm_request_stop(ctx, VM_STOP_RESET,
-			"guest reset the machine (i8042, port 0x92 or 0xcf9)");
+	vm_request_reset(ctx, "guest reset the machine (i8042, port 0x92 or 0xcf9)");
 }
 
 static void pc_poweroff_request(void *ctx)
@@ -314,9 +324,8 @@ int arch_machine_create(struct vm *vm)
 
 	if (pc_create_irqchip(vm) < 0 || pc_map_ram(vm, layout) < 0)
 		goto out;
-	/* Firmware from the reset vector, or Linux entered directly. */
-	if (cfg->kernel ? linux_boot_setup(vm, layout) < 0 :
-			  pc_load_bios(vm, bios) < 0)
+	/* Firmware from the reset vector, or (machine_load) Linux directly. */
+	if (!cfg->kernel && pc_create_bios(vm, bios) < 0)
 		goto out;
 
 	/* Machine types up to 2.4 had no fw_cfg DMA (QEMU hw_compat_2_4). */
@@ -365,6 +374,14 @@ int arch_machine_create(struct vm *vm)
 		goto out;
 	r = 0;
 out:
-	free(layout);
+	/* Kept for arch_machine_load, at creation and at every reset. */
+	((struct x86_vm *)vm->arch)->layout = layout;
 	return r;
+}
+
+int arch_machine_load(struct vm *vm)
+{
+	const struct pc_memory_layout *layout = ((struct x86_vm *)vm->arch)->layout;
+
+	return vm->cfg->kernel ? linux_boot_setup(vm, layout) : pc_load_bios(vm);
 }

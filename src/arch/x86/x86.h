@@ -3,10 +3,58 @@
 #ifndef MINIVMM_X86_X86_H
 #define MINIVMM_X86_X86_H
 
+#include <linux/kvm.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 struct vm;
+struct vcpu;
+struct pc_memory_layout;
+
+/* Everything KVM exposes of one vCPU's architectural state (cpu_state.c). */
+struct x86_vcpu_state {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_xsave *xsave; /* with KVM_CAP_XSAVE, else fpu */
+	struct kvm_fpu fpu;
+	struct kvm_xcrs xcrs;
+	bool has_xcrs;
+	struct kvm_msrs *msrs; /* those of the index list KVM could read */
+	struct kvm_mp_state mp_state;
+	struct kvm_lapic_state lapic;
+	bool has_lapic; /* in-kernel irqchip */
+	struct kvm_vcpu_events events;
+	struct kvm_debugregs debugregs;
+};
+
+/* The in-kernel PIC pair, IOAPIC and PIT of the pc machine. */
+struct x86_irqchip_state {
+	bool valid;
+	struct kvm_irqchip chip[3]; /* PIC master, PIC slave, IOAPIC */
+	struct kvm_pit_state2 pit;
+};
+
+/* Per-VM x86 state behind vm->arch. */
+struct x86_vm {
+	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, fetched once */
+	bool has_xsave, has_xcrs;
+	uint32_t *msr_index; /* KVM_GET_MSR_INDEX_LIST */
+	uint32_t nr_msr_index;
+	struct x86_irqchip_state irqchip_reset; /* as created (pc machine) */
+	struct pc_memory_layout *layout; /* the pc machine's, for reloads */
+};
+
+/* Per-vCPU x86 state behind vcpu->arch. */
+struct x86_vcpu {
+	struct x86_vcpu_state reset; /* as KVM created it: the reset state */
+};
+
+int x86_vm_state_init(struct vm *vm);
+int x86_vcpu_state_get(struct vcpu *vcpu, struct x86_vcpu_state *st);
+int x86_vcpu_state_set(struct vcpu *vcpu, const struct x86_vcpu_state *st);
+void x86_vcpu_state_free(struct x86_vcpu_state *st);
+int x86_irqchip_get(struct vm *vm, struct x86_irqchip_state *st);
+int x86_irqchip_set(struct vm *vm, const struct x86_irqchip_state *st);
 
 /* GDT descriptors: base 0, limit 4 GiB, present, ring 0 (SDM vol. 3, 3.4.5). */
 #define GDT_CODE64 0x00af9b000000ffffull

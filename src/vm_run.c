@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A VM's life after vm_create(): the run (vCPU threads plus the main
+ * thread's event loop), stop and reset requests, pause and resume, reset in
+ * place, and the report of how the run ended.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "arch/arch.h"
+#include "console.h"
+#include "event_loop.h"
+#include "log.h"
+#include "machine.h"
+#include "vm.h"
+#include "vm_report.h"
+
+/* How long a vCPU gets to leave KVM_RUN after a kick before we give up. */
+#define VM_JOIN_GRACE_MS 2000
+
+static void vm_wake_main(struct vm *vm)
+{
+	uint64_t one = 1;
+
+	/* A full counter cannot lose the wake-up. */
+	if (write(vm->event_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("cannot signal the main thread: %s", strerror(errno));
+}
+
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason,
+		     const char *fmt, ...)
+{
+	bool first = false;
+	va_list ap;
+
+	pthread_mutex_lock(&vm->stop_lock);
+	if (vm->stop_reason == VM_STOP_NONE) {
+		vm->stop_reason = reason;
+		va_start(ap, fmt);
+		vsnprintf(vm->stop_detail, sizeof(vm->stop_detail), fmt, ap);
+		va_end(ap);
+		first = true;
+	}
+	pthread_mutex_unlock(&vm->stop_lock);
+	atomic_store_explicit(&vm->stopping, true, memory_order_seq_cst);
+	if (first)
+		vm_wake_main(vm);
+}
+
+void vm_request_reset(struct vm *vm, const char *fmt, ...)
+{
+	char detail[sizeof(vm->reset_detail)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (!vm->opts.reboot_restart) {
+		vm_request_stop(vm, VM_STOP_RESET, "%s", detail);
+		return;
+	}
+	pthread_mutex_lock(&vm->stop_lock);
+	if (!atomic_load(&vm->reset_pending)) {
+		memcpy(vm->reset_detail, detail, sizeof(detail));
+		atomic_store(&vm->reset_pending, true);
+	}
+	pthread_mutex_unlock(&vm->stop_lock);
+	vm_wake_main(vm);
+}
+
+int vm_exit_code(enum vm_stop_reason reason)
+{
+	switch (reason) {
+	case VM_STOP_HALT:
+	case VM_STOP_POWEROFF:
+		return EXIT_GUEST_OK;
+	case VM_STOP_RESET:
+		return EXIT_GUEST_RESET;
+	case VM_STOP_TIMEOUT:
+	case VM_STOP_MAX_EXITS:
+	case VM_STOP_SIGNAL:
+		return EXIT_STOPPED;
+	case VM_STOP_CRASH:
+	case VM_STOP_ERROR:
+	case VM_STOP_NONE:
+		break;
+	}
+	return EXIT_GUEST_CRASH;
+}
+
+const char *vm_stop_reason_name(enum vm_stop_reason reason)
+{
+	switch (reason) {
+	case VM_STOP_NONE:
+		return "running";
+	case VM_STOP_HALT:
+		return "halted";
+	case VM_STOP_POWEROFF:
+		return "powered off";
+	case VM_STOP_RESET:
+		return "reset";
+	case VM_STOP_CRASH:
+		return "crashed";
+	case VM_STOP_TIMEOUT:
+	case VM_STOP_MAX_EXITS:
+	case VM_STOP_SIGNAL:
+		return "stopped";
+	case VM_STOP_ERROR:
+		return "error";
+	}
+	return "?";
+}
+
+int vm_pause(struct vm *vm)
+{
+	int state = atomic_load(&vm->state);
+
+	if (state == VM_PAUSED)
+		return 0;
+	if (state != VM_RUNNING)
+		return err_set("the VM is not running");
+	if (vcpu_pause_all(vm) < 0)
+		return -1;
+	atomic_store(&vm->state, VM_PAUSED);
+	return 0;
+}
+
+int vm_resume(struct vm *vm)
+{
+	int state = atomic_load(&vm->state);
+
+	if (state == VM_RUNNING)
+		return 0;
+	if (state != VM_PAUSED)
+		return err_set("the VM is not paused");
+	atomic_store(&vm->state, VM_RUNNING);
+	vcpu_resume_all(vm);
+	return 0;
+}
+
+int vm_reset(struct vm *vm)
+{
+	device_list_reset(&vm->devices);
+	if (arch_vm_reset(vm) < 0)
+		return -1;
+	if (machine_load(vm) < 0)
+		return -1;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (arch_vcpu_reset(&vm->vcpus[i]) < 0)
+			return -1;
+	vm->nr_resets++;
+	return 0;
+}
+
+/* The main thread's side of a reset request (--reboot=restart). */
+static void vm_reset_in_place(struct vm *vm)
+{
+	bool was_paused = atomic_load(&vm->state) == VM_PAUSED;
+
+	if (!was_paused && vcpu_pause_all(vm) < 0) {
+		vm_request_stop(vm, VM_STOP_ERROR, "reset: %s", err_msg());
+		return;
+	}
+	atomic_store(&vm->reset_pending, false);
+	if (vm_reset(vm) < 0) {
+		vm_request_stop(vm, VM_STOP_ERROR, "reset: %s", err_msg());
+		return;
+	}
+	log_warn("%s: starting the machine again (--reboot=restart, reset %u)",
+		 vm->reset_detail, vm->nr_resets);
+	if (!was_paused)
+		vcpu_resume_all(vm);
+}
+
+/* Kick every vCPU until its thread has left, bounded in time. */
+static void vm_stop_vcpus(struct vm *vm)
+{
+	atomic_store_explicit(&vm->stopping, true, memory_order_seq_cst);
+	vcpu_wake_all(vm);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		uint64_t deadline = vm_now_ns() + VM_JOIN_GRACE_MS * 1000000ull;
+
+		if (!v->thread_started)
+			continue;
+		for (;;) {
+			struct timespec ts;
+
+			vcpu_kick(v);
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 20 * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			if (pthread_timedjoin_np(v->thread, NULL, &ts) == 0) {
+				v->thread_started = false;
+				break;
+			}
+			if (vm_now_ns() > deadline) {
+				/* Never hang: report and let the process exit. */
+				log_error("vcpu%u does not leave KVM_RUN; exiting without it",
+					  v->id);
+				fflush(NULL);
+				console_tty_restore();
+				_exit(vm_exit_code(vm->stop_reason));
+			}
+		}
+	}
+	atomic_store(&vm->state, VM_STOPPED);
+}
+
+/* ---- The main thread's event sources ---- */
+
+static void on_request(void *opaque, uint32_t events)
+{
+	struct vm *vm = opaque;
+	uint64_t v;
+
+	(void)events;
+	if (read(vm->event_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn("main thread: eventfd read: %s", strerror(errno));
+	if (atomic_load(&vm->stopping)) {
+		event_loop_quit(vm->loop);
+		return;
+	}
+	if (atomic_load(&vm->reset_pending))
+		vm_reset_in_place(vm);
+	if (atomic_load(&vm->stopping))
+		event_loop_quit(vm->loop);
+}
+
+static void on_signal(void *opaque, uint32_t events)
+{
+	struct vm *vm = opaque;
+	struct signalfd_siginfo si;
+	const char *name;
+
+	(void)events;
+	if (read(vm->signal_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	name = sigabbrev_np((int)si.ssi_signo);
+	vm_request_stop(vm, VM_STOP_SIGNAL, "signal %s", name ? name : "?");
+}
+
+static void on_timeout(void *opaque, uint32_t events)
+{
+	struct vm *vm = opaque;
+
+	(void)events;
+	vm_request_stop(vm, VM_STOP_TIMEOUT, "timeout after %g s",
+			vm->opts.timeout);
+}
+
+/* The sources of a run; -1 with err_msg() (nothing started then). */
+static int vm_loop_setup(struct vm *vm, sigset_t *old)
+{
+	sigset_t sigs;
+
+	vm->loop = event_loop_create();
+	if (!vm->loop)
+		return -1;
+	/* The main thread owns SIGINT/SIGTERM/SIGHUP; vCPU threads block them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, old);
+	vm->signal_fd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (vm->signal_fd < 0)
+		return err_errno("signalfd");
+	if (!event_loop_add_fd(vm->loop, vm->signal_fd, EPOLLIN, on_signal, vm) ||
+	    !event_loop_add_fd(vm->loop, vm->event_fd, EPOLLIN, on_request, vm))
+		return -1;
+	if (vm->opts.timeout > 0 &&
+	    !event_loop_add_timer(vm->loop, (uint64_t)(vm->opts.timeout * 1e9),
+				  false, on_timeout, vm))
+		return -1;
+	if (vcpu_signals_init() < 0)
+		return -1;
+	if (vm->console && console_start(vm->console, vm->loop) < 0)
+		return -1;
+	return 0;
+}
+
+static void vm_loop_teardown(struct vm *vm, const sigset_t *old)
+{
+	console_stop(vm->console);
+	event_loop_destroy(vm->loop);
+	vm->loop = NULL;
+	if (vm->signal_fd >= 0)
+		close(vm->signal_fd);
+	vm->signal_fd = -1;
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+int vm_run(struct vm *vm)
+{
+	sigset_t old;
+
+	vm->signal_fd = -1;
+	if (vm_loop_setup(vm, &old) < 0) {
+		log_error("%s", err_msg());
+		vm_loop_teardown(vm, &old);
+		return EXIT_GUEST_CRASH;
+	}
+	if (vm->opts.verbose)
+		vm_report_setup(vm, stderr);
+
+	atomic_store(&vm->state, VM_RUNNING);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		if (vcpu_start(&vm->vcpus[i]) < 0) {
+			vm_request_stop(vm, VM_STOP_ERROR, "%s", err_msg());
+			break;
+		}
+	}
+
+	while (!atomic_load(&vm->stopping))
+		if (event_loop_run(vm->loop) < 0)
+			vm_request_stop(vm, VM_STOP_ERROR, "%s", err_msg());
+
+	vm_stop_vcpus(vm);
+	vm_loop_teardown(vm, &old);
+	fflush(stdout);
+	/* The one-line report of how the run ended, always printed. */
+	fprintf(stderr, "minivmm: %s: %s\n", vm_stop_reason_name(vm->stop_reason),
+		vm->stop_detail);
+	if (vm->stop_reason == VM_STOP_CRASH && vm->nr_vcpus)
+		arch_vcpu_dump(&vm->vcpus[0], stderr);
+	if (vm->opts.stats)
+		vm_report_stats(vm, stderr);
+	return vm_exit_code(vm->stop_reason);
+}
