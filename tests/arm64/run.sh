@@ -56,7 +56,9 @@ wanted() { [[ $1 == *"$filter"* ]]; }
 #     EXPECT, all must hold: marker (the L2 init's marker line), nproc=N,
 #     mem=MIB (MemTotal between 85 % and 100 % of MIB), console (a command
 #     typed on the console is answered, then "poweroff -f" is typed),
-#     reboot (the guest ends with reboot -f), exit=N (the VMM exits by
+#     reboot (the guest ends with reboot -f), restart (reboot, and the VMM
+#     is not stopped after it: --reboot=restart boots it again),
+#     markers=N (the marker at least N times), exit=N (the VMM exits by
 #     itself with N).
 # dtb NAME ARGS...                  on the host: `minivmm dtb -o F ARGS`
 #     (through qemu-aarch64-static), decompiled with dtc and checked
@@ -121,6 +123,9 @@ linux arm64-l2-boot "-m 256M -smp 1" marker nproc=1 mem=256 exit=0
 linux arm64-l2-smp2 "-m 512M -smp 2" marker nproc=2 mem=512 exit=0
 linux arm64-l2-console "-m 256M -smp 1" marker console exit=0
 linux arm64-l2-reboot "-m 256M -smp 1" marker reboot exit=4
+# --reboot=restart: PSCI SYSTEM_RESET resets the machine in place and Linux
+# boots again, until minivmm's --timeout (exit 3).
+linux arm64-l2-restart "-m 256M -smp 2 --reboot=restart --timeout 14" restart markers=2 exit=3
 
 # --- the run -----------------------------------------------------------------------
 
@@ -246,12 +251,13 @@ if [ -z "$why_not" ]; then
 fi
 l2_runs=0
 for i in "${!l2_names[@]}"; do
-	name=${l2_names[i]} vmm=${l2_vmm[i]} mode=report end=poweroff
+	name=${l2_names[i]} vmm=${l2_vmm[i]} mode=report end=poweroff restart=0
 	[ "$vmm" = minivmm ] && [ -n "$why_not" ] && continue
 	for e in ${l2_expect[i]}; do
-		case $e in console) mode=console ;; reboot) end=reboot ;; esac
+		case $e in console) mode=console ;; reboot) end=reboot ;; restart) end=reboot restart=1 ;; esac
 	done
 	inputs=(-s L2-REPORT-END "$GRACE")
+	[ "$restart" = 1 ] && inputs=()
 	if [ "$mode" = console ]; then
 		inputs=(-i L2-CONSOLE-READY 'echo L2-TYPED-$((6*7))' -i L2-TYPED-42 'poweroff -f'
 			-s L2-TYPED-42 "$GRACE")
@@ -401,6 +407,10 @@ check_l2() {
 		v=${e#*=}
 		case $e in
 		marker) grep -qx MINIVMM-L2-INIT-REACHED "$work/$name.out" || why="no marker line from the L2 init" ;;
+		markers=*)
+			got=$(grep -cx MINIVMM-L2-INIT-REACHED "$work/$name.out")
+			[ "$got" -ge "$v" ] || why="the L2 init's marker $got times, expected at least $v"
+			;;
 		nproc=*)
 			got=$(sed -n 's/^L2-NPROC: //p' "$work/$name.out")
 			[ "$got" = "$v" ] || why="nproc ${got:-missing}, expected $v"
@@ -413,7 +423,7 @@ check_l2() {
 			fi
 			;;
 		console) grep -q 'L2-TYPED-42$' "$work/$name.out" || why="the command typed on the console did not run" ;;
-		reboot | exit=*) ;;
+		reboot | restart | exit=*) ;;
 		*) why="unknown expectation '$e' in the case table" ;;
 		esac
 	done

@@ -52,6 +52,10 @@ TIER_NAME=nested # pass, fail, skip, closing: tests/nested/lib.sh
 #   console       boots with l2.mode=console; types a command on the serial
 #                 console and expects its output; then types poweroff -f
 #   reboot        the guest ends with reboot -f instead of poweroff -f
+#   restart       reboot, and the VMM is not stopped after it: with
+#                 --reboot=restart the machine is reset in place and boots
+#                 again (until the VMM's own --timeout)
+#   markers=N     the L2 init's marker line was printed at least N times
 #   pvh           boot the vmlinux from minivmm's kernel cache (PVH entry)
 #                 instead of the bzImage; needs an earlier minivmm case
 #   exit=N        the VMM exits by itself with status N (without exit=, a
@@ -91,6 +95,9 @@ l2_case minivmm-l2-numa "$L2_NUMA" numa=2 node=0:0 node=1:1 mem
 l2_case minivmm-l2-console "$L2_512" console
 l2_case minivmm-l2-poweroff "$L2_512" exit=0
 l2_case minivmm-l2-reboot "$L2_512" reboot exit=4
+# --reboot=restart: Linux reboots, minivmm resets the machine in place (same
+# process, VM and memory) and Linux boots again, until --timeout (exit 3).
+l2_case minivmm-l2-restart "$L2_1G_SMP2 --reboot=restart --timeout 25" restart markers=2 nproc=2 exit=3
 # The bzImage's own decompressor instead of minivmm's host-side unpacking.
 l2_case minivmm-l2-decompress-guest "$L2_512 --decompress=guest" marker
 # The uncompressed vmlinux (from the kernel cache, which the boots above
@@ -208,7 +215,7 @@ run_of=() runs=0 need_minivmm=0 first_minivmm=
 } >"$payload"
 for i in "${!case_names[@]}"; do
 	# shellcheck disable=SC2086,SC2116 # ARGS on one line, spaces collapsed
-	vmm=${case_vmm[i]} args=$(echo ${case_args[i]}) mode=report end=poweroff
+	vmm=${case_vmm[i]} args=$(echo ${case_args[i]}) mode=report end=poweroff restart=0
 	kernel=/l2/bzImage
 	run_of[i]=
 	if [ "$vmm" = minivmm ] && [ -n "$why_not" ]; then
@@ -218,12 +225,13 @@ for i in "${!case_names[@]}"; do
 		case $e in
 		console) mode=console ;;
 		reboot) end=reboot ;;
+		restart) end=reboot restart=1 ;;
 		# The vmlinux minivmm unpacked from the bzImage into its kernel
 		# cache on an earlier boot (expanded by L1's shell).
 		pvh) kernel='$(ls /tmp/cache/minivmm/vmlinux-* | head -n 1)' ;;
 		esac
 	done
-	key="$vmm|$args|$mode|$end|$kernel"
+	key="$vmm|$args|$mode|$end|$restart|$kernel"
 	if [ -z "${run_id[$key]:-}" ]; then
 		runs=$((runs + 1))
 		run_id[$key]=r$runs
@@ -231,6 +239,7 @@ for i in "${!case_names[@]}"; do
 		# Once the guest is about to power off or reboot, the VMM has
 		# $L2_GRACE s to exit by itself before it is stopped.
 		inputs=(-s L2-REPORT-END "$L2_GRACE")
+		[ "$restart" = 1 ] && inputs=()
 		if [ "$mode" = console ]; then
 			inputs=(-i L2-CONSOLE-READY 'echo L2-TYPED-$((6*7))' -i L2-TYPED-42 'poweroff -f'
 				-s L2-TYPED-42 "$L2_GRACE")
@@ -373,8 +382,13 @@ check_case() {
 		marker)
 			grep -qx MINIVMM-L2-INIT-REACHED "$out" || why="no marker line from the L2 init"
 			;;
+		markers=*)
+			got=$(grep -cx MINIVMM-L2-INIT-REACHED "$out")
+			[ "$got" -ge "$v" ] || why="the L2 init's marker $got times, expected at least $v"
+			;;
 		nproc=*)
-			got=$(sed -n 's/^L2-NPROC: //p' "$out")
+			# Every boot's count (a restarted machine boots again).
+			got=$(sed -n 's/^L2-NPROC: //p' "$out" | sort -u | paste -sd,)
 			[ "$got" = "$v" ] || why="nproc ${got:-missing}, expected $v"
 			;;
 		mem)
@@ -415,7 +429,7 @@ check_case() {
 			*) why="no marker" ;;
 			esac
 			;;
-		reboot | pvh | exit=*) ;;
+		reboot | restart | pvh | exit=*) ;;
 		*) why="unknown expectation '$e' in the case table" ;;
 		esac
 	done
