@@ -23,7 +23,7 @@
 #include "dev/pci_host.h"
 #include "dev/post.h"
 #include "layout.h"
-#include "linux_boot.h"
+#include "kernel_boot.h"
 #include "log.h"
 #include "machine.h"
 #include "pc_firmware.h"
@@ -315,7 +315,7 @@ int arch_machine_create(struct vm *vm)
 	if (pc_create_irqchip(vm) < 0 || pc_map_ram(vm, layout) < 0)
 		goto out;
 	/* Firmware from the reset vector, or Linux entered directly. */
-	if (cfg->kernel ? linux_boot_setup(vm, layout) < 0 :
+	if (cfg->kernel ? kernel_boot_setup(vm, layout) < 0 :
 			  pc_load_bios(vm, bios) < 0)
 		goto out;
 
