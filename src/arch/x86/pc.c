@@ -174,7 +174,6 @@ static int pc_load_bios(struct vm *vm, const char *path)
 	struct mem_backend *rom;
 	uint64_t size, isa;
 	struct stat st;
-	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -191,20 +190,20 @@ static int pc_load_bios(struct vm *vm, const char *path)
 			       path, (unsigned long long)size);
 	}
 	rom = mem_backend_create(&vm->mem, "pc.bios", size, &bcfg);
-	if (!rom) {
+	if (!rom || mem_add_region(&vm->mem, "bios", rom, 0, X86_4G - size,
+				   size, true, false) < 0) {
 		close(fd);
 		return -1;
 	}
-	n = pread(fd, rom->hva, size, 0);
-	close(fd);
-	if (n < 0 || (uint64_t)n != size)
-		return err_set("--bios %s: short read", path);
-	if (mem_add_region(&vm->mem, "bios", rom, 0, X86_4G - size, size, true,
-			   false) < 0)
+	if (mem_read_fd(&vm->mem, X86_4G - size, fd, size, MEM_ALLOW_ROM) < 0) {
+		err_set("--bios %s: %s", path, err_msg());
+		close(fd);
 		return -1;
+	}
+	close(fd);
 	isa = size < PC_ISA_BIOS_MAX ? size : PC_ISA_BIOS_MAX;
-	if (copy_to_guest(&vm->mem, PC_ISA_BIOS_END - isa,
-			  rom->hva + size - isa, isa) < 0)
+	if (mem_copy_within(&vm->mem, PC_ISA_BIOS_END - isa, X86_4G - isa,
+			    isa) < 0)
 		return err_set("--bios %s: no RAM below 1 MiB for its low copy",
 			       path);
 	vm->boot.reset_vector = true;
