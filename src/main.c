@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "arch/arch.h"
-#include "config.h"
+#include "cli.h"
 #include "log.h"
 #include "vm.h"
 #include "vm_report.h"

@@ -273,6 +273,26 @@ void *gpa_to_hva(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 }
 
 /*
+ * The piece of [gpa, gpa + len) that lies in one region: its host address
+ * and its length (at most len).  -1 when gpa is in no region or, with
+ * `write`, in a read-only one.
+ */
+static int region_piece(const struct guest_mem *mem, uint64_t gpa,
+			uint64_t len, bool write, uint8_t **hva,
+			uint64_t *chunk)
+{
+	const struct mem_region *r = mem_find(mem, gpa);
+
+	if (!r || (write && r->readonly))
+		return -1;
+	*chunk = r->size - (gpa - r->gpa);
+	if (*chunk > len)
+		*chunk = len;
+	*hva = r->hva + (gpa - r->gpa);
+	return 0;
+}
+
+/*
  * Walk [gpa, gpa + len) region by region.  With `copy` false it only checks
  * (so a failing copy writes nothing); with `copy` true it copies.
  */
@@ -286,17 +306,12 @@ static int guest_walk(const struct guest_mem *mem, uint64_t gpa, uint8_t *host,
 	if (__builtin_add_overflow(gpa, len - 1, &last))
 		return -1;
 	while (len) {
-		const struct mem_region *r = mem_find(mem, gpa);
+		uint8_t *hva;
 		uint64_t chunk;
 
-		if (!r || (to_guest && r->readonly))
+		if (region_piece(mem, gpa, len, to_guest, &hva, &chunk) < 0)
 			return -1;
-		chunk = r->size - (gpa - r->gpa);
-		if (chunk > len)
-			chunk = len;
 		if (copy) {
-			uint8_t *hva = r->hva + (gpa - r->gpa);
-
 			if (to_guest)
 				memcpy(hva, host, chunk);
 			else
@@ -331,6 +346,97 @@ int mem_check_range(const struct guest_mem *mem, uint64_t gpa, uint64_t len,
 		    bool write)
 {
 	return guest_walk(mem, gpa, NULL, len, write, false);
+}
+
+int mem_copy_within(const struct guest_mem *mem, uint64_t dst_gpa,
+		    uint64_t src_gpa, uint64_t len)
+{
+	uint8_t *buf;
+	int r;
+
+	if (len == 0)
+		return 0;
+	if (mem_check_range(mem, src_gpa, len, false) < 0 ||
+	    mem_check_range(mem, dst_gpa, len, true) < 0 ||
+	    len > SIZE_MAX)
+		return -1;
+	/* Through a copy: the ranges may overlap, or alias one backend. */
+	buf = malloc(len);
+	if (!buf)
+		return -1;
+	r = copy_from_guest(mem, buf, src_gpa, len);
+	if (r == 0)
+		r = copy_to_guest(mem, dst_gpa, buf, len);
+	free(buf);
+	return r;
+}
+
+int mem_read_fd(struct guest_mem *mem, uint64_t gpa, int fd, uint64_t len,
+		unsigned flags)
+{
+	bool write = !(flags & MEM_ALLOW_ROM);
+	uint64_t done = 0;
+
+	if (flags & ~MEM_ALLOW_ROM)
+		return err_set("mem_read_fd: unknown flags 0x%x", flags);
+	if (guest_walk(mem, gpa, NULL, len, write, false) < 0)
+		return err_set("0x%llx+0x%llx is not %s", (unsigned long long)gpa,
+			       (unsigned long long)len,
+			       write ? "writable guest RAM" : "guest memory");
+	while (done < len) {
+		uint8_t *hva;
+		uint64_t chunk;
+		ssize_t n;
+
+		/* Checked above: every piece is there. */
+		region_piece(mem, gpa + done, len - done, write, &hva, &chunk);
+		if (chunk > SSIZE_MAX)
+			chunk = SSIZE_MAX;
+		n = read(fd, hva, chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_errno("read failed");
+		if (n == 0)
+			return err_set("end of file after %llu of %llu bytes",
+				       (unsigned long long)done,
+				       (unsigned long long)len);
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+int gpa_to_iovec(const struct guest_mem *mem, uint64_t gpa, uint64_t len,
+		 bool write, struct iovec *iov, size_t max_iov)
+{
+	uint64_t last, at, left;
+	size_t n = 0;
+
+	if (len == 0 || __builtin_add_overflow(gpa, len - 1, &last))
+		return -1;
+	/* Count first: a refusal leaves iov as it was. */
+	for (at = gpa, left = len; left; n++) {
+		uint8_t *hva;
+		uint64_t chunk;
+
+		if (n == max_iov || n == INT_MAX ||
+		    region_piece(mem, at, left, write, &hva, &chunk) < 0 ||
+		    chunk > SIZE_MAX)
+			return -1;
+		at += chunk;
+		left -= chunk;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *hva;
+		uint64_t chunk;
+
+		region_piece(mem, gpa, len, write, &hva, &chunk);
+		iov[i].iov_base = hva;
+		iov[i].iov_len = (size_t)chunk;
+		gpa += chunk;
+		len -= chunk;
+	}
+	return (int)n;
 }
 
 uint64_t mem_ram_size(const struct guest_mem *mem)

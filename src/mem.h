@@ -10,10 +10,13 @@
  * hole, and aliases the top of the firmware below 1 MiB).  Each region becomes
  * one KVM memslot.
  *
- * Every access the monitor makes to guest memory goes through gpa_to_hva()
- * or copy_{to,from}_guest(): the whole range is checked, with overflow
- * checks, and NULL / -1 comes back when any byte lies outside a region.
- * This file does no KVM ioctls, so all of it is unit-testable.
+ * Every access the monitor makes to guest memory goes through one of the
+ * doors below: gpa_to_hva(), copy_{to,from}_guest(), mem_copy_within(),
+ * mem_read_fd() and gpa_to_iovec().  Each checks the whole range first,
+ * with overflow checks, and refuses (NULL / -1) when any byte lies outside
+ * a region, so no code outside mem.c computes host addresses from a
+ * region's hva.  This file does no KVM ioctls, so all of it is
+ * unit-testable.
  */
 #ifndef MINIVMM_MEM_H
 #define MINIVMM_MEM_H
@@ -21,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h> /* struct iovec */
 
 #define MEM_MAX_BACKENDS 16
 #define MEM_MAX_REGIONS 32
@@ -107,6 +111,48 @@ int copy_from_guest(const struct guest_mem *mem, void *dst, uint64_t gpa,
  */
 int mem_check_range(const struct guest_mem *mem, uint64_t gpa, uint64_t len,
 		    bool write);
+
+/*
+ * Copy len bytes from guest-physical src_gpa to dst_gpa (firmware's low
+ * alias, say).  The source may be ROM, the destination may not; both may
+ * span adjacent regions, and they may overlap.  -1, with nothing copied,
+ * when any byte of either range is refused (or memory for the bounce
+ * copy runs out); len 0 is a no-op.
+ */
+int mem_copy_within(const struct guest_mem *mem, uint64_t dst_gpa,
+		    uint64_t src_gpa, uint64_t len);
+
+/* mem_read_fd(): setup-time loading of firmware into a read-only region. */
+#define MEM_ALLOW_ROM 0x1u
+
+/*
+ * Read len bytes from fd (at its current offset, as read() does) into
+ * guest memory at gpa, region by region; the range may span adjacent
+ * regions.  The whole range is checked before anything is read: any byte
+ * outside guest memory, or in a read-only region unless flags has
+ * MEM_ALLOW_ROM (copy_to_guest() never writes ROM), refuses the call with
+ * nothing read.  A read error or an end of file before len bytes also
+ * returns -1; guest memory then holds what was read so far.  Every -1
+ * comes with err_msg() (without a file name: the caller adds it).
+ * len 0 reads nothing and succeeds.
+ */
+int mem_read_fd(struct guest_mem *mem, uint64_t gpa, int fd, uint64_t len,
+		unsigned flags);
+
+/*
+ * Scatter-gather view of [gpa, gpa + len) for I/O straight into guest
+ * memory (readv/writev, virtio descriptors): fills iov[0..n-1] with the
+ * host pieces in guest order and returns n, one entry per region the
+ * range touches (a range across adjacent regions gives several entries,
+ * even where their host memory happens to be contiguous).  With `write`
+ * every byte must be writable (no ROM), for a device that writes to the
+ * guest; without, ROM is fine.  Returns -1 and leaves iov untouched when
+ * len is 0, the range wraps past 2^64, any byte is outside guest memory
+ * (or read-only, with write), or it needs more than max_iov entries: a
+ * partial list never counts as success.
+ */
+int gpa_to_iovec(const struct guest_mem *mem, uint64_t gpa, uint64_t len,
+		 bool write, struct iovec *iov, size_t max_iov);
 
 /* Sum of the sizes of the RAM regions (not ROM). */
 uint64_t mem_ram_size(const struct guest_mem *mem);

@@ -31,7 +31,7 @@
 #include <time.h>
 
 #include "bus.h"
-#include "config.h"
+#include "vm_config.h"
 #include "device.h"
 #include "irq.h"
 #include "mem.h"

@@ -2,6 +2,7 @@
 #include "vm_report.h"
 
 #include "arch/arch.h"
+#include "config.h"
 #include "vm.h"
 
 static void print_size(FILE *out, uint64_t bytes)

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "loader/flat.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,8 +51,7 @@ int flat_load_file(struct guest_mem *mem, const char *path, uint64_t gpa,
 		   uint64_t *size)
 {
 	struct stat st;
-	uint8_t *dst;
-	uint64_t done = 0, len;
+	uint64_t len;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -76,29 +74,10 @@ int flat_load_file(struct guest_mem *mem, const char *path, uint64_t gpa,
 		image_does_not_fit(mem, path, len, gpa);
 		goto fail;
 	}
-	/* Region by region: the image may span adjacent RAM regions. */
-	while (done < len) {
-		uint64_t at = gpa + done, room, want;
-		const struct mem_region *r = mem_find(mem, at);
-		ssize_t n;
-
-		room = r->size - (at - r->gpa);
-		want = len - done < room ? len - done : room;
-		dst = r->hva + (at - r->gpa);
-		n = read(fd, dst, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_errno("%s: read failed", path);
-			goto fail;
-		}
-		if (n == 0) {
-			err_set("%s: file shrank while loading (%llu of %llu bytes read)",
-				path, (unsigned long long)done,
-				(unsigned long long)len);
-			goto fail;
-		}
-		done += (uint64_t)n;
+	/* Straight into RAM; the image may span adjacent RAM regions. */
+	if (mem_read_fd(mem, gpa, fd, len, 0) < 0) {
+		err_set("%s: %s", path, err_msg());
+		goto fail;
 	}
 	close(fd);
 	*size = len;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Flat binary images: the bytes go to guest RAM as they are.
- * Everything is bounds-checked through gpa_to_hva(); no exit() here.
+ * Everything goes through the checked doors of mem.h; no exit() here.
  */
 #ifndef MINIVMM_LOADER_FLAT_H
 #define MINIVMM_LOADER_FLAT_H

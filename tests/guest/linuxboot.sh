@@ -275,7 +275,7 @@ refuse() {
 }
 
 # e820_from_memmap SIZE: the zero-page E820 derived from `minivmm memmap`
-# (same order; RAM at 0 split as linux_boot_e820() documents).
+# (same order; RAM at 0 split as kernel_boot_e820() documents).
 e820_from_memmap() {
 	local start end type size
 	"$MINIVMM" memmap -M pc -m "$1" 2>/dev/null |

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "cli.h"
 #include "log.h"
 #include "unit.h"
 

@@ -22,7 +22,7 @@
 
 #include "acpi.h"
 #include "bus.h"
-#include "config.h"
+#include "cli.h"
 #include "dev/acpi_pm.h"
 #include "layout.h"
 #include "log.h"

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "arch/arch.h"
-#include "config.h"
+#include "cli.h"
 #include "log.h"
 #include "unit.h"
 

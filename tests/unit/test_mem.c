@@ -3,7 +3,9 @@
  * Guest memory: backends (anonymous, file, directory, character device),
  * regions (alignment, overlap, windows, wrap, order and slots), the checked
  * door gpa_to_hva() and copy_{to,from}_guest() with their all-or-nothing
- * rule, and mem_ram_size().
+ * rule, the scatter-gather door gpa_to_iovec(), mem_read_fd() (files into
+ * guest memory, ROM only when asked), mem_copy_within(), and
+ * mem_ram_size().
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -789,6 +791,359 @@ static void test_readonly_region_refuses_writes_allows_reads(void **state)
 	assert_ptr_equal(gpa_to_hva(&c->mem, 0x10000, 1), rom);
 }
 
+/* ---- gpa_to_iovec ---------------------------------------------------- */
+
+/* An iovec array whose untouched entries are recognisable. */
+#define IOV_POISON ((void *)0x1)
+static void iov_poison(struct iovec *iov, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		iov[i].iov_base = IOV_POISON;
+		iov[i].iov_len = 0xdead;
+	}
+}
+
+static bool iov_untouched(const struct iovec *iov, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (iov[i].iov_base != IOV_POISON || iov[i].iov_len != 0xdead)
+			return false;
+	return true;
+}
+
+static void test_iovec_inside_one_region(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t *hva = ram_at(c, "ram", 0x10000, 0x10000, false, true);
+	struct iovec iov[4];
+
+	iov_poison(iov, 4);
+	assert_int_equal(gpa_to_iovec(&c->mem, 0x10100, 0x200, true, iov, 4), 1);
+	assert_ptr_equal(iov[0].iov_base, hva + 0x100);
+	assert_int_equal(iov[0].iov_len, 0x200);
+	assert_true(iov_untouched(iov + 1, 3));
+	/* The whole region; max_iov 1 is enough. */
+	assert_int_equal(gpa_to_iovec(&c->mem, 0x10000, 0x10000, false, iov, 1),
+			 1);
+	assert_ptr_equal(iov[0].iov_base, hva);
+	assert_int_equal(iov[0].iov_len, 0x10000);
+}
+
+static void test_iovec_across_adjacent_regions(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t *lo = ram_at(c, "lo", 0, 0x10000, false, true);
+	uint8_t *hi = ram_at(c, "hi", 0x10000, 0x10000, false, true);
+	uint8_t *top = ram_at(c, "top", 0x20000, PAGE, false, true);
+	struct iovec iov[4];
+
+	iov_poison(iov, 4);
+	assert_int_equal(gpa_to_iovec(&c->mem, 0xff00, 0x200, true, iov, 4), 2);
+	assert_ptr_equal(iov[0].iov_base, lo + 0xff00);
+	assert_int_equal(iov[0].iov_len, 0x100);
+	assert_ptr_equal(iov[1].iov_base, hi);
+	assert_int_equal(iov[1].iov_len, 0x100);
+	assert_true(iov_untouched(iov + 2, 2));
+	/* Through all three: the middle one whole. */
+	assert_int_equal(gpa_to_iovec(&c->mem, 0xfff0, 0x10020, true, iov, 4),
+			 3);
+	assert_ptr_equal(iov[0].iov_base, lo + 0xfff0);
+	assert_int_equal(iov[0].iov_len, 0x10);
+	assert_ptr_equal(iov[1].iov_base, hi);
+	assert_int_equal(iov[1].iov_len, 0x10000);
+	assert_ptr_equal(iov[2].iov_base, top);
+	assert_int_equal(iov[2].iov_len, 0x10);
+}
+
+static void test_iovec_touching_a_hole_refused(void **state)
+{
+	struct ctx *c = *state;
+	struct iovec iov[4];
+
+	ram_at(c, "a", 0, 0x10000, false, true);
+	ram_at(c, "b", 0x20000, 0x10000, false, true);
+	iov_poison(iov, 4);
+	/* Into the hole, across it, inside it, from it into b. */
+	assert_int_equal(gpa_to_iovec(&c->mem, 0xff00, 0x101, false, iov, 4), -1);
+	assert_int_equal(gpa_to_iovec(&c->mem, 0xff00, 0x10200, false, iov, 4),
+			 -1);
+	assert_int_equal(gpa_to_iovec(&c->mem, 0x18000, 1, false, iov, 4), -1);
+	assert_int_equal(gpa_to_iovec(&c->mem, 0x1ffff, 2, false, iov, 4), -1);
+	assert_true(iov_untouched(iov, 4));
+	/* Up to the hole is fine. */
+	assert_int_equal(gpa_to_iovec(&c->mem, 0xff00, 0x100, false, iov, 4), 1);
+}
+
+static void test_iovec_ending_at_end_of_ram(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t *ram = ram_at(c, "ram", 0, MiB, false, true);
+	uint8_t *top = ram_at(c, "top", TOP_PAGE, PAGE, false, true);
+	struct iovec iov[2];
+
+	assert_int_equal(gpa_to_iovec(&c->mem, MiB - 0x10, 0x10, true, iov, 2),
+			 1);
+	assert_ptr_equal(iov[0].iov_base, ram + MiB - 0x10);
+	assert_int_equal(gpa_to_iovec(&c->mem, MiB - 0x10, 0x11, true, iov, 2),
+			 -1);
+	/* The last byte of the 64-bit space, alone and with its page. */
+	assert_int_equal(gpa_to_iovec(&c->mem, UINT64_MAX, 1, true, iov, 2), 1);
+	assert_ptr_equal(iov[0].iov_base, top + PAGE - 1);
+	assert_int_equal(iov[0].iov_len, 1);
+	assert_int_equal(gpa_to_iovec(&c->mem, TOP_PAGE, PAGE, true, iov, 2), 1);
+	assert_ptr_equal(iov[0].iov_base, top);
+	assert_int_equal(iov[0].iov_len, PAGE);
+}
+
+static void test_iovec_wrap_refused(void **state)
+{
+	struct ctx *c = *state;
+	struct iovec iov[4];
+
+	/* RAM on both sides of 2^64: still refused. */
+	ram_at(c, "low", 0, PAGE, false, true);
+	ram_at(c, "top", TOP_PAGE, PAGE, false, true);
+	iov_poison(iov, 4);
+	assert_int_equal(gpa_to_iovec(&c->mem, UINT64_MAX - 0xf, 0x20, false,
+				      iov, 4),
+			 -1);
+	assert_int_equal(gpa_to_iovec(&c->mem, UINT64_MAX, 2, false, iov, 4), -1);
+	assert_int_equal(gpa_to_iovec(&c->mem, 0x10, UINT64_MAX, false, iov, 4),
+			 -1);
+	assert_int_equal(gpa_to_iovec(&c->mem, TOP_PAGE, UINT64_MAX, false, iov,
+				      4),
+			 -1);
+	assert_true(iov_untouched(iov, 4));
+}
+
+static void test_iovec_len_zero_refused(void **state)
+{
+	struct ctx *c = *state;
+	struct iovec iov[1];
+
+	ram_at(c, "ram", 0, PAGE, false, true);
+	iov_poison(iov, 1);
+	assert_int_equal(gpa_to_iovec(&c->mem, 0, 0, false, iov, 1), -1);
+	assert_int_equal(gpa_to_iovec(&c->mem, 0x800, 0, true, iov, 1), -1);
+	assert_true(iov_untouched(iov, 1));
+}
+
+static void test_iovec_max_iov_too_small_refused(void **state)
+{
+	struct ctx *c = *state;
+	struct iovec iov[4];
+
+	ram_at(c, "a", 0, PAGE, false, true);
+	ram_at(c, "b", PAGE, PAGE, false, true);
+	ram_at(c, "c", 2 * PAGE, PAGE, false, true);
+	iov_poison(iov, 4);
+	/* Three pieces do not go into two entries, nor anything into none. */
+	assert_int_equal(gpa_to_iovec(&c->mem, 0, 3 * PAGE, true, iov, 2), -1);
+	assert_int_equal(gpa_to_iovec(&c->mem, 0, 1, true, iov, 0), -1);
+	assert_true(iov_untouched(iov, 4));
+	assert_int_equal(gpa_to_iovec(&c->mem, 0, 3 * PAGE, true, iov, 3), 3);
+	assert_true(iov_untouched(iov + 3, 1));
+}
+
+static void test_iovec_readonly_needs_write_false(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t *ram = ram_at(c, "ram", 0, 0x10000, false, true);
+	uint8_t *rom = ram_at(c, "rom", 0x10000, 0x10000, true, false);
+	struct iovec iov[2];
+
+	iov_poison(iov, 2);
+	/* A device writing to the guest may not write ROM, alone or with RAM. */
+	assert_int_equal(gpa_to_iovec(&c->mem, 0x10000, 0x10, true, iov, 2), -1);
+	assert_int_equal(gpa_to_iovec(&c->mem, 0xfff0, 0x20, true, iov, 2), -1);
+	assert_true(iov_untouched(iov, 2));
+	/* Reading from it is fine. */
+	assert_int_equal(gpa_to_iovec(&c->mem, 0x10000, 0x10, false, iov, 2), 1);
+	assert_ptr_equal(iov[0].iov_base, rom);
+	assert_int_equal(gpa_to_iovec(&c->mem, 0xfff0, 0x20, false, iov, 2), 2);
+	assert_ptr_equal(iov[0].iov_base, ram + 0xfff0);
+	assert_int_equal(iov[0].iov_len, 0x10);
+	assert_ptr_equal(iov[1].iov_base, rom);
+	assert_int_equal(iov[1].iov_len, 0x10);
+	/* RAM alone, with write. */
+	assert_int_equal(gpa_to_iovec(&c->mem, 0, 0x10, true, iov, 2), 1);
+}
+
+/* ---- mem_read_fd ----------------------------------------------------- */
+
+/* A file in the test directory holding n bytes of i * 7 + 3, opened to read. */
+static int file_of(struct ctx *c, const char *name, size_t n)
+{
+	char path[128];
+	uint8_t *buf = malloc(n ? n : 1);
+	int fd;
+
+	assert_non_null(buf);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	snprintf(path, sizeof(path), "%s/%s", c->dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, n), (ssize_t)n);
+	close(fd);
+	free(buf);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static bool holds_pattern(const uint8_t *p, size_t n, size_t from)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != (uint8_t)((from + i) * 7 + 3))
+			return false;
+	return true;
+}
+
+static void test_read_fd_into_ram(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t *ram = ram_at(c, "ram", 0, 0x10000, false, true);
+	int fd = file_of(c, "img", 0x1000);
+
+	assert_int_equal(mem_read_fd(&c->mem, 0x100, fd, 0x1000, 0), 0);
+	assert_true(holds_pattern(ram + 0x100, 0x1000, 0));
+	assert_true(all_bytes(ram, 0x100, 0));
+	assert_true(all_bytes(ram + 0x1100, 0x10000 - 0x1100, 0));
+	/* len 0: nothing to do. */
+	assert_int_equal(mem_read_fd(&c->mem, 0, fd, 0, 0), 0);
+	close(fd);
+}
+
+static void test_read_fd_short_file(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t *ram = ram_at(c, "ram", 0, 0x10000, false, true);
+	int fd = file_of(c, "short", 100);
+
+	assert_int_equal(mem_read_fd(&c->mem, 0, fd, 200, 0), -1);
+	assert_err_contains("end of file after 100 of 200 bytes");
+	/* What was there is in guest memory; the rest is untouched. */
+	assert_true(holds_pattern(ram, 100, 0));
+	assert_true(all_bytes(ram + 100, 0x10000 - 100, 0));
+	close(fd);
+}
+
+static void test_read_fd_rom_needs_flag(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t *rom = ram_at(c, "rom", 0xf0000, 0x10000, true, false);
+	int fd = file_of(c, "bios", 0x10000);
+
+	memset(rom, 0xa5, 0x10000);
+	assert_int_equal(mem_read_fd(&c->mem, 0xf0000, fd, 0x10000, 0), -1);
+	assert_err_contains("not writable guest RAM");
+	/* Refused before reading: ROM as it was, the file offset still 0. */
+	assert_true(all_bytes(rom, 0x10000, 0xa5));
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 0);
+	assert_int_equal(mem_read_fd(&c->mem, 0xf0000, fd, 0x10000,
+				     MEM_ALLOW_ROM),
+			 0);
+	assert_true(holds_pattern(rom, 0x10000, 0));
+	/* Flags it does not know are refused. */
+	assert_int_equal(mem_read_fd(&c->mem, 0xf0000, fd, 1, 0x80), -1);
+	assert_err_contains("unknown flags");
+	close(fd);
+}
+
+static void test_read_fd_across_regions(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t *lo = ram_at(c, "lo", 0, 0x10000, false, true);
+	uint8_t *hi = ram_at(c, "hi", 0x10000, 0x10000, false, true);
+	uint8_t *rom = ram_at(c, "rom", 0x20000, 0x10000, true, false);
+	int fd = file_of(c, "img", 0x20000);
+
+	assert_int_equal(mem_read_fd(&c->mem, 0xff00, fd, 0x200, 0), 0);
+	assert_true(holds_pattern(lo + 0xff00, 0x100, 0));
+	assert_true(holds_pattern(hi, 0x100, 0x100));
+	/* RAM then ROM: refused without the flag, whole, nothing read. */
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(mem_read_fd(&c->mem, 0x1ff00, fd, 0x200, 0), -1);
+	assert_true(all_bytes(hi + 0xff00, 0x100, 0));
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 0);
+	/* With it, through all three regions. */
+	assert_int_equal(mem_read_fd(&c->mem, 0x8000, fd, 0x20000,
+				     MEM_ALLOW_ROM),
+			 0);
+	assert_true(holds_pattern(lo + 0x8000, 0x8000, 0));
+	assert_true(holds_pattern(hi, 0x10000, 0x8000));
+	assert_true(holds_pattern(rom, 0x8000, 0x18000));
+	close(fd);
+}
+
+static void test_read_fd_outside_memory_or_bad_fd(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t *ram = ram_at(c, "ram", 0, 0x10000, false, true);
+	char path[128];
+	int fd = file_of(c, "img", 0x100);
+
+	/* Past the end, in no region, wrapping. */
+	assert_int_equal(mem_read_fd(&c->mem, 0xff80, fd, 0x100, 0), -1);
+	assert_err_contains("0xff80+0x100");
+	assert_int_equal(mem_read_fd(&c->mem, 0x20000, fd, 1, MEM_ALLOW_ROM),
+			 -1);
+	assert_int_equal(mem_read_fd(&c->mem, UINT64_MAX, fd, 2, 0), -1);
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 0);
+	assert_true(all_bytes(ram, 0x10000, 0));
+	close(fd);
+	/* A file descriptor that cannot be read. */
+	snprintf(path, sizeof(path), "%s/img", c->dir);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(mem_read_fd(&c->mem, 0, fd, 0x10, 0), -1);
+	assert_err_contains("read failed");
+	close(fd);
+}
+
+/* ---- mem_copy_within ------------------------------------------------- */
+
+static void test_copy_within_rom_to_ram(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t *ram = ram_at(c, "ram", 0, MiB, false, true);
+	uint8_t *rom = ram_at(c, "rom", 0xfffe0000, 0x20000, true, false);
+
+	for (size_t i = 0; i < 0x20000; i++)
+		rom[i] = (uint8_t)(i * 7 + 3);
+	/* The firmware's low alias: the ROM's top 128 KiB below 1 MiB. */
+	assert_int_equal(mem_copy_within(&c->mem, 0xe0000, 0xfffe0000, 0x20000),
+			 0);
+	assert_true(holds_pattern(ram + 0xe0000, 0x20000, 0));
+	/* Into ROM: refused, nothing written. */
+	memset(ram, 0x11, 0x100);
+	assert_int_equal(mem_copy_within(&c->mem, 0xfffe0000, 0, 0x100), -1);
+	assert_true(holds_pattern(rom, 0x100, 0));
+	/* From outside memory, or into RAM then beyond it: refused. */
+	assert_int_equal(mem_copy_within(&c->mem, 0, 0x200000, 0x10), -1);
+	assert_int_equal(mem_copy_within(&c->mem, MiB - 8, 0, 0x10), -1);
+	assert_true(holds_pattern(ram + MiB - 8, 8, 0x20000 - 8));
+	assert_int_equal(mem_copy_within(&c->mem, 0, 0x200000, 0), 0);
+}
+
+static void test_copy_within_overlapping(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t *ram = ram_at(c, "ram", 0, PAGE, false, true);
+	uint8_t *hi = ram_at(c, "hi", PAGE, PAGE, false, true);
+
+	for (size_t i = 0; i < 0x100; i++)
+		ram[i] = (uint8_t)(i * 7 + 3);
+	/* Forward overlap, as memmove: the source as it was before. */
+	assert_int_equal(mem_copy_within(&c->mem, 0x10, 0, 0x100), 0);
+	assert_true(holds_pattern(ram + 0x10, 0x100, 0));
+	/* Across the region boundary. */
+	assert_int_equal(mem_copy_within(&c->mem, PAGE - 0x80, 0x10, 0x100), 0);
+	assert_true(holds_pattern(ram + PAGE - 0x80, 0x80, 0));
+	assert_true(holds_pattern(hi, 0x80, 0x80));
+}
+
 /* ---- mem_ram_size ---------------------------------------------------- */
 
 static void test_ram_size_excludes_rom(void **state)
@@ -842,6 +1197,21 @@ int main(void)
 		T(test_copy_wrapping_past_2_64_refused),
 		T(test_copy_len_zero_is_a_no_op),
 		T(test_readonly_region_refuses_writes_allows_reads),
+		T(test_iovec_inside_one_region),
+		T(test_iovec_across_adjacent_regions),
+		T(test_iovec_touching_a_hole_refused),
+		T(test_iovec_ending_at_end_of_ram),
+		T(test_iovec_wrap_refused),
+		T(test_iovec_len_zero_refused),
+		T(test_iovec_max_iov_too_small_refused),
+		T(test_iovec_readonly_needs_write_false),
+		T(test_read_fd_into_ram),
+		T(test_read_fd_short_file),
+		T(test_read_fd_rom_needs_flag),
+		T(test_read_fd_across_regions),
+		T(test_read_fd_outside_memory_or_bad_fd),
+		T(test_copy_within_rom_to_ram),
+		T(test_copy_within_overlapping),
 		T(test_ram_size_excludes_rom),
 	};
 

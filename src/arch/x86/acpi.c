@@ -17,9 +17,10 @@
  *     keyboard and the RTC (no PCI root bridge, no HPET, no floppy).
  */
 #include "acpi.h"
+#include "acpi_aml.h"
+#include "acpi_loader.h"
 #include "byteorder.h"
 
-#include <assert.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,160 +31,12 @@
 #include "layout.h"
 #include "log.h"
 
-/* Growable byte buffer; the first failure sticks, later writes do nothing. */
-struct abuf {
-	uint8_t *data;
-	size_t len, cap;
-	bool failed;
-};
-
-/* Far beyond any table set we build; keeps every offset a valid u32. */
-#define ABUF_MAX (16u << 20)
-
-static bool abuf_grow(struct abuf *b, size_t extra)
-{
-	size_t need, cap;
-	uint8_t *p;
-
-	if (b->failed)
-		return false;
-	if (extra > ABUF_MAX - b->len) {
-		b->failed = true;
-		return false;
-	}
-	need = b->len + extra;
-	if (need <= b->cap)
-		return true;
-	cap = b->cap ? b->cap : 512;
-	while (cap < need)
-		cap *= 2;
-	p = realloc(b->data, cap);
-	if (!p) {
-		b->failed = true;
-		return false;
-	}
-	memset(p + b->cap, 0, cap - b->cap);
-	b->data = p;
-	b->cap = cap;
-	return true;
-}
-
-/* Append n bytes (zeros when src is NULL); returns where they went. */
-static size_t abuf_put(struct abuf *b, const void *src, size_t n)
-{
-	size_t off = b->len;
-
-	if (!abuf_grow(b, n))
-		return off;
-	if (src)
-		memcpy(b->data + off, src, n);
-	else
-		memset(b->data + off, 0, n);
-	b->len += n;
-	return off;
-}
-
-/* Append a little-endian integer of size bytes. */
-static size_t abuf_int(struct abuf *b, uint64_t v, unsigned size)
-{
-	uint8_t le[8];
-
-	for (unsigned i = 0; i < size; i++)
-		le[i] = (uint8_t)(v >> (8 * i));
-	return abuf_put(b, le, size);
-}
-
-/* Overwrite size bytes at off with v, little-endian. */
-static void abuf_set(struct abuf *b, size_t off, uint64_t v, unsigned size)
-{
-	if (b->failed || off > b->len || size > b->len - off) {
-		b->failed = true;
-		return;
-	}
-	for (unsigned i = 0; i < size; i++)
-		b->data[off + i] = (uint8_t)(v >> (8 * i));
-}
-
-/* Insert n bytes at position at, moving what follows. */
-static void abuf_insert(struct abuf *b, size_t at, const uint8_t *src,
-			size_t n)
-{
-	if (b->failed || at > b->len || !abuf_grow(b, n))
-		return;
-	memmove(b->data + at + n, b->data + at, b->len - at);
-	memcpy(b->data + at, src, n);
-	b->len += n;
-}
-
-uint8_t acpi_checksum(const uint8_t *p, size_t len)
-{
-	uint8_t sum = 0;
-
-	while (len--)
-		sum = (uint8_t)(sum + *p++);
-	return sum;
-}
-
-/* ------------------------------------------------------------------------
- * Linker/loader commands (QEMU's etc/table-loader format)
- * ------------------------------------------------------------------------ */
-
+/* The two files being built (the blob and its loader script), and out. */
 struct builder {
 	struct abuf blob; /* ACPI_TABLES_FILE */
 	struct abuf cmds; /* ACPI_LOADER_FILE */
 	struct acpi_tables *out;
 };
-
-static void put_name(uint8_t *field, const char *name)
-{
-	size_t n = strlen(name);
-
-	assert(n < ACPI_LOADER_FILESZ);
-	memcpy(field, name, n);
-}
-
-static void loader_emit(struct builder *bd, const uint8_t *e)
-{
-	abuf_put(&bd->cmds, e, ACPI_LOADER_ENTRY_SIZE);
-}
-
-static void loader_allocate(struct builder *bd, const char *file,
-			    uint32_t align, uint8_t zone)
-{
-	uint8_t e[ACPI_LOADER_ENTRY_SIZE] = { 0 };
-
-	le_put(e, ACPI_LOADER_ALLOCATE, 4);
-	put_name(e + 4, file);
-	le_put(e + ACPI_LOADER_ALLOC_ALIGN_OFF, align, 4);
-	e[ACPI_LOADER_ALLOC_ZONE_OFF] = zone;
-	loader_emit(bd, e);
-}
-
-static void loader_add_pointer(struct builder *bd, const char *dest,
-			       const char *src, size_t offset, uint8_t size)
-{
-	uint8_t e[ACPI_LOADER_ENTRY_SIZE] = { 0 };
-
-	le_put(e, ACPI_LOADER_ADD_POINTER, 4);
-	put_name(e + 4, dest);
-	put_name(e + ACPI_LOADER_PTR_SRC_OFF, src);
-	le_put(e + ACPI_LOADER_PTR_OFFSET_OFF, offset, 4);
-	e[ACPI_LOADER_PTR_SIZE_OFF] = size;
-	loader_emit(bd, e);
-}
-
-static void loader_add_checksum(struct builder *bd, const char *file,
-				size_t offset, size_t start, size_t len)
-{
-	uint8_t e[ACPI_LOADER_ENTRY_SIZE] = { 0 };
-
-	le_put(e, ACPI_LOADER_ADD_CHECKSUM, 4);
-	put_name(e + 4, file);
-	le_put(e + ACPI_LOADER_CKSUM_OFFSET_OFF, offset, 4);
-	le_put(e + ACPI_LOADER_CKSUM_START_OFF, start, 4);
-	le_put(e + ACPI_LOADER_CKSUM_LEN_OFF, len, 4);
-	loader_emit(bd, e);
-}
 
 /*
  * A 32-bit pointer inside the blob to the table at target (a blob offset):
@@ -192,7 +45,8 @@ static void loader_add_checksum(struct builder *bd, const char *file,
 static void blob_pointer32(struct builder *bd, size_t field, size_t target)
 {
 	abuf_set(&bd->blob, field, target, 4);
-	loader_add_pointer(bd, ACPI_TABLES_FILE, ACPI_TABLES_FILE, field, 4);
+	acpi_loader_add_pointer(&bd->cmds, ACPI_TABLES_FILE, ACPI_TABLES_FILE,
+				field, 4);
 }
 
 /* ------------------------------------------------------------------------
@@ -241,8 +95,8 @@ static void table_end(struct builder *bd, const char *sig, size_t start)
 
 	abuf_set(&bd->blob, start + HDR_LENGTH_OFF, len, 4);
 	table_record(bd, sig, start);
-	loader_add_checksum(bd, ACPI_TABLES_FILE, start + HDR_CHECKSUM_OFF,
-			    start, len);
+	acpi_loader_add_checksum(&bd->cmds, ACPI_TABLES_FILE,
+				 start + HDR_CHECKSUM_OFF, start, len);
 }
 
 /* ------------------------------------------------------------------------
@@ -263,156 +117,8 @@ static size_t build_facs(struct builder *bd)
 }
 
 /* ------------------------------------------------------------------------
- * AML (§20.2), just what our DSDT needs
+ * DSDT contents, in AML (acpi_aml.h)
  * ------------------------------------------------------------------------ */
-#define AML_ZERO 0x00
-#define AML_ONE 0x01
-#define AML_NAME 0x08
-#define AML_BYTE 0x0a
-#define AML_WORD 0x0b
-#define AML_DWORD 0x0c
-#define AML_STRING 0x0d
-#define AML_QWORD 0x0e
-#define AML_SCOPE 0x10
-#define AML_BUFFER 0x11
-#define AML_PACKAGE 0x12
-#define AML_EXT 0x5b
-#define AML_EXT_DEVICE 0x82
-
-/*
- * Names are given as their encoded bytes: a 4-character NameSeg padded with
- * '_' ("KBD_"), optionally after the root prefix '\\'.
- */
-static void aml_name(struct abuf *b, const char *name)
-{
-	abuf_put(b, name, strlen(name));
-}
-
-/* The shortest integer encoding (§20.2.3 ComputationalData). */
-static void aml_integer(struct abuf *b, uint64_t v)
-{
-	static const uint8_t prefix[] = { AML_BYTE, AML_WORD, AML_DWORD,
-					  AML_QWORD };
-	unsigned i = v <= 0xff ? 0 : v <= 0xffff ? 1 : v <= 0xffffffff ? 2 : 3;
-
-	if (v <= 1) { /* ZeroOp, OneOp */
-		abuf_int(b, v ? AML_ONE : AML_ZERO, 1);
-		return;
-	}
-	abuf_int(b, prefix[i], 1);
-	abuf_int(b, v, 1u << i);
-}
-
-/*
- * Opcodes with a PkgLength (Scope, Device, Buffer, Package): aml_open()
- * writes the opcode (and the name, for Scope and Device) and returns where
- * the PkgLength goes; aml_close() measures what was written since and
- * inserts the encoded length there.
- */
-static size_t aml_open(struct abuf *b, const uint8_t *op, size_t oplen,
-		       const char *name)
-{
-	size_t at;
-
-	abuf_put(b, op, oplen);
-	at = b->len;
-	if (name)
-		aml_name(b, name);
-	return at;
-}
-
-/*
- * PkgLength (§20.2.4) counts its own bytes: one byte up to 63, otherwise a
- * lead byte with the count of following bytes in bits 6-7 and the low
- * nibble of the length, then the rest of the length 8 bits at a time.
- */
-static void aml_close(struct abuf *b, size_t at)
-{
-	size_t body = b->len - at, n = 1, total = body + 1;
-	uint8_t enc[4];
-
-	if (b->failed)
-		return;
-	if (total > 0x3f)
-		for (n = 2, total = body + n; total >> (4 + 8 * (n - 1));)
-			total = body + ++n;
-	if (n > 4) {
-		b->failed = true; /* 2^28 bytes: not under ABUF_MAX */
-		return;
-	}
-	enc[0] = n == 1 ? (uint8_t)total :
-			  (uint8_t)(((n - 1) << 6) | (total & 0xf));
-	for (size_t i = 1; i < n; i++)
-		enc[i] = (uint8_t)(total >> (4 + 8 * (i - 1)));
-	abuf_insert(b, at, enc, n);
-}
-
-static const uint8_t aml_scope_op[] = { AML_SCOPE };
-static const uint8_t aml_device_op[] = { AML_EXT, AML_EXT_DEVICE };
-
-static void aml_name_integer(struct abuf *b, const char *name, uint64_t v)
-{
-	abuf_int(b, AML_NAME, 1);
-	aml_name(b, name);
-	aml_integer(b, v);
-}
-
-static void aml_name_string(struct abuf *b, const char *name, const char *s)
-{
-	abuf_int(b, AML_NAME, 1);
-	aml_name(b, name);
-	abuf_int(b, AML_STRING, 1);
-	abuf_put(b, s, strlen(s) + 1);
-}
-
-/*
- * EISAID("PNP0303") (§19.6.35): three letters compressed to 5 bits each,
- * big-endian, then four hex digits; stored as a DWord.
- */
-static void aml_name_eisaid(struct abuf *b, const char *name, const char *id)
-{
-	uint8_t v[4];
-	unsigned c1 = (unsigned)(id[0] - '@') & 0x1f;
-	unsigned c2 = (unsigned)(id[1] - '@') & 0x1f;
-	unsigned c3 = (unsigned)(id[2] - '@') & 0x1f;
-	unsigned d[4];
-
-	assert(strlen(id) == 7);
-	for (int i = 0; i < 4; i++) {
-		char c = id[3 + i];
-
-		d[i] = (unsigned)(c <= '9' ? c - '0' : c - 'A' + 10) & 0xf;
-	}
-	v[0] = (uint8_t)((c1 << 2) | (c2 >> 3));
-	v[1] = (uint8_t)(((c2 & 7) << 5) | c3);
-	v[2] = (uint8_t)((d[0] << 4) | d[1]);
-	v[3] = (uint8_t)((d[2] << 4) | d[3]);
-	abuf_int(b, AML_NAME, 1);
-	aml_name(b, name);
-	abuf_int(b, AML_DWORD, 1);
-	abuf_put(b, v, 4);
-}
-
-/* Name(_CRS, ResourceTemplate() { bytes }) */
-static void aml_name_crs(struct abuf *b, const uint8_t *res, size_t len)
-{
-	static const uint8_t op[] = { AML_BUFFER };
-	size_t at;
-
-	abuf_int(b, AML_NAME, 1);
-	aml_name(b, "_CRS");
-	at = aml_open(b, op, sizeof(op), NULL);
-	aml_integer(b, len);
-	abuf_put(b, res, len);
-	aml_close(b, at);
-}
-
-/* Resource descriptors (§6.4.2): small items only. */
-#define RES_IO(port, len)                                              \
-	0x47, 0x01, (port)&0xff, (port) >> 8, (port)&0xff, (port) >> 8, \
-		0x01, (len)
-#define RES_IRQ_NOFLAGS(irq) 0x22, (1u << (irq)) & 0xff, (1u << (irq)) >> 8
-#define RES_END 0x79, 0x00 /* checksum 0: "treat as valid" */
 
 static void dsdt_cpus(struct abuf *b, unsigned nr_cpus)
 {
@@ -422,7 +128,7 @@ static void dsdt_cpus(struct abuf *b, unsigned nr_cpus)
 
 		/* Processor device (§8.4): _UID = MADT processor UID. */
 		snprintf(name, sizeof(name), "C%03X", cpu & 0xfff);
-		dev = aml_open(b, aml_device_op, sizeof(aml_device_op), name);
+		dev = aml_device_open(b, name);
 		aml_name_string(b, "_HID", "ACPI0007");
 		aml_name_integer(b, "_UID", cpu);
 		aml_close(b, dev);
@@ -449,12 +155,12 @@ static void dsdt_legacy(struct abuf *b)
 	 * a DSDT lacks it; Linux's i8042 driver finds its ports through it.
 	 * No PNP0F13: minivmm's i8042 has no mouse.
 	 */
-	dev = aml_open(b, aml_device_op, sizeof(aml_device_op), "KBD_");
+	dev = aml_device_open(b, "KBD_");
 	aml_name_eisaid(b, "_HID", "PNP0303");
 	aml_name_crs(b, kbd_crs, sizeof(kbd_crs));
 	aml_close(b, dev);
 
-	dev = aml_open(b, aml_device_op, sizeof(aml_device_op), "RTC_");
+	dev = aml_device_open(b, "RTC_");
 	aml_name_eisaid(b, "_HID", "PNP0B00");
 	aml_name_crs(b, rtc_crs, sizeof(rtc_crs));
 	aml_close(b, dev);
@@ -466,20 +172,18 @@ static void dsdt_legacy(struct abuf *b)
  */
 static size_t build_dsdt(struct builder *bd, unsigned nr_cpus)
 {
-	static const uint8_t pkg_op[] = { AML_PACKAGE };
 	struct abuf *b = &bd->blob;
 	size_t start = table_begin(bd, "DSDT", 1);
 	size_t scope, pkg;
 
-	scope = aml_open(b, aml_scope_op, sizeof(aml_scope_op), "\\_SB_");
+	scope = aml_scope_open(b, "\\_SB_");
 	dsdt_cpus(b, nr_cpus);
 	dsdt_legacy(b);
 	aml_close(b, scope);
 
 	abuf_int(b, AML_NAME, 1);
 	aml_name(b, "\\_S5_");
-	pkg = aml_open(b, pkg_op, sizeof(pkg_op), NULL);
-	abuf_int(b, 4, 1); /* NumElements */
+	pkg = aml_package_open(b, 4);
 	aml_integer(b, PC_ACPI_S5_SLP_TYP);
 	aml_integer(b, PC_ACPI_S5_SLP_TYP);
 	aml_integer(b, 0);
@@ -730,10 +434,10 @@ static void build_rsdp(struct builder *bd, size_t rsdt)
 	memcpy(p + 9, ACPI_OEM_ID, 6);
 	p[15] = 0; /* revision 0: ACPI 1.0, RSDT only */
 	le_put(p + RSDP_RSDT_OFF, rsdt, 4);
-	loader_add_pointer(bd, ACPI_RSDP_FILE, ACPI_TABLES_FILE, RSDP_RSDT_OFF,
-			   4);
-	loader_add_checksum(bd, ACPI_RSDP_FILE, RSDP_CHECKSUM_OFF, 0,
-			    ACPI_RSDP_SIZE);
+	acpi_loader_add_pointer(&bd->cmds, ACPI_RSDP_FILE, ACPI_TABLES_FILE,
+				RSDP_RSDT_OFF, 4);
+	acpi_loader_add_checksum(&bd->cmds, ACPI_RSDP_FILE, RSDP_CHECKSUM_OFF,
+				 0, ACPI_RSDP_SIZE);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -822,10 +526,10 @@ int acpi_build(const struct pc_memory_layout *layout, struct acpi_tables *out)
 	 * The RSDP goes where an OS searches for it (the F segment); the
 	 * blob anywhere in RAM below 4 GiB, 64-byte aligned for the FACS.
 	 */
-	loader_allocate(&bd, ACPI_RSDP_FILE, ACPI_RSDP_ALIGN,
-			ACPI_LOADER_ZONE_FSEG);
-	loader_allocate(&bd, ACPI_TABLES_FILE, ACPI_FACS_ALIGN,
-			ACPI_LOADER_ZONE_HIGH);
+	acpi_loader_allocate(&bd.cmds, ACPI_RSDP_FILE, ACPI_RSDP_ALIGN,
+			     ACPI_LOADER_ZONE_FSEG);
+	acpi_loader_allocate(&bd.cmds, ACPI_TABLES_FILE, ACPI_FACS_ALIGN,
+			     ACPI_LOADER_ZONE_HIGH);
 
 	facs = build_facs(&bd);
 	dsdt = build_dsdt(&bd, layout->nr_cpus);
@@ -879,133 +583,4 @@ const struct acpi_table_info *acpi_find_table(const struct acpi_tables *t,
 		if (!strncmp(t->info[i].sig, sig, 4))
 			return &t->info[i];
 	return NULL;
-}
-
-/* ------------------------------------------------------------------------
- * Host-side loader: what SeaBIOS's romfile_loader_execute() does
- * ------------------------------------------------------------------------ */
-
-struct lfile {
-	const char *name;
-	uint8_t *data;
-	uint32_t size;
-	uint64_t gpa;
-	bool placed;
-};
-
-static struct lfile *lfile_find(struct lfile *files, size_t n,
-				const uint8_t *field)
-{
-	if (!memchr(field, 0, ACPI_LOADER_FILESZ))
-		return NULL; /* unterminated name */
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(files[i].name, (const char *)field))
-			return &files[i];
-	return NULL;
-}
-
-/* ALLOCATE: the caller's placement must honour alignment and zone. */
-static int loader_allocate_check(struct lfile *f, const uint8_t *e)
-{
-	uint32_t align = (uint32_t)le_get(e + ACPI_LOADER_ALLOC_ALIGN_OFF, 4);
-	uint8_t zone = e[ACPI_LOADER_ALLOC_ZONE_OFF];
-	uint64_t end = f->gpa + f->size;
-	bool in_zone = zone == ACPI_LOADER_ZONE_FSEG ?
-			       f->gpa >= 0xe0000 && end <= PC_ISA_BIOS_END :
-			       zone == ACPI_LOADER_ZONE_HIGH && end <= X86_4G;
-
-	if (!align || (align & (align - 1)) || f->gpa % align)
-		return err_set("acpi loader: %s at 0x%llx: alignment %u",
-			       f->name, (unsigned long long)f->gpa, align);
-	if (!in_zone)
-		return err_set("acpi loader: %s at 0x%llx is outside zone %u",
-			       f->name, (unsigned long long)f->gpa, zone);
-	f->placed = true;
-	return 0;
-}
-
-/* ADD_POINTER: add the address of src to the field in f. */
-static int loader_pointer(struct lfile *f, struct lfile *src,
-			  const uint8_t *e, size_t idx)
-{
-	uint32_t off = (uint32_t)le_get(e + ACPI_LOADER_PTR_OFFSET_OFF, 4);
-	uint8_t size = e[ACPI_LOADER_PTR_SIZE_OFF];
-	uint64_t v;
-
-	if (!src || !f->placed || !src->placed)
-		return err_set("acpi loader: pointer %zu: file not placed",
-			       idx);
-	if ((size != 1 && size != 2 && size != 4 && size != 8) ||
-	    off > f->size || size > f->size - off)
-		return err_set("acpi loader: pointer %zu (offset %u, size %u) outside %s",
-			       idx, off, size, f->name);
-	v = le_get(f->data + off, size) + src->gpa;
-	if (size < 8 && v >> (8 * size))
-		return err_set("acpi loader: pointer %zu overflows %u bytes",
-			       idx, size);
-	le_put(f->data + off, v, size);
-	return 0;
-}
-
-/* ADD_CHECKSUM: make [start, start + len) sum to 0 through byte off. */
-static int loader_checksum(struct lfile *f, const uint8_t *e, size_t idx)
-{
-	uint32_t off = (uint32_t)le_get(e + ACPI_LOADER_CKSUM_OFFSET_OFF, 4);
-	uint32_t start = (uint32_t)le_get(e + ACPI_LOADER_CKSUM_START_OFF, 4);
-	uint32_t len = (uint32_t)le_get(e + ACPI_LOADER_CKSUM_LEN_OFF, 4);
-	uint8_t sum;
-
-	if (!f->placed || off >= f->size || start > f->size ||
-	    len > f->size - start)
-		return err_set("acpi loader: checksum %zu outside %s", idx,
-			       f->name);
-	sum = acpi_checksum(f->data + start, len);
-	f->data[off] = (uint8_t)(f->data[off] - sum);
-	return 0;
-}
-
-static int loader_one(struct lfile *files, size_t nfiles, const uint8_t *e,
-		      size_t idx)
-{
-	uint32_t cmd = (uint32_t)le_get(e, 4);
-	struct lfile *f = lfile_find(files, nfiles, e + 4), *src;
-
-	if (cmd == 0)
-		return 0; /* padding */
-	if (!f)
-		return err_set("acpi loader: command %zu: unknown file", idx);
-	switch (cmd) {
-	case ACPI_LOADER_ALLOCATE:
-		return loader_allocate_check(f, e);
-	case ACPI_LOADER_ADD_POINTER:
-		src = lfile_find(files, nfiles, e + ACPI_LOADER_PTR_SRC_OFF);
-		return loader_pointer(f, src, e, idx);
-	case ACPI_LOADER_ADD_CHECKSUM:
-		return loader_checksum(f, e, idx);
-	default:
-		return err_set("acpi loader: command %zu: unknown command %u",
-			       idx, cmd);
-	}
-}
-
-int acpi_loader_execute(const struct acpi_tables *t, uint64_t tables_gpa,
-			uint64_t rsdp_gpa, uint8_t *tables_out,
-			uint8_t *rsdp_out)
-{
-	struct lfile files[] = {
-		{ ACPI_TABLES_FILE, tables_out, t->tables_size, tables_gpa,
-		  false },
-		{ ACPI_RSDP_FILE, rsdp_out, ACPI_RSDP_SIZE, rsdp_gpa, false },
-	};
-
-	if (!t->tables || !t->loader ||
-	    t->loader_size % ACPI_LOADER_ENTRY_SIZE)
-		return err_set("acpi loader: no tables or a partial command");
-	memcpy(tables_out, t->tables, t->tables_size);
-	memcpy(rsdp_out, t->rsdp, ACPI_RSDP_SIZE);
-	for (size_t i = 0; i < t->loader_size / ACPI_LOADER_ENTRY_SIZE; i++)
-		if (loader_one(files, 2, t->loader + i * ACPI_LOADER_ENTRY_SIZE,
-			       i) < 0)
-			return -1;
-	return 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "arch/arch.h"
+#include "config.h"
 #include "layout.h"
 #include "log.h"
 #include "vm.h"

@@ -23,7 +23,7 @@
 #include "dev/pci_host.h"
 #include "dev/post.h"
 #include "layout.h"
-#include "linux_boot.h"
+#include "kernel_boot.h"
 #include "log.h"
 #include "machine.h"
 #include "pc_firmware.h"
@@ -177,7 +177,6 @@ static int pc_create_bios(struct vm *vm, const char *path)
 	struct mem_backend *rom;
 	uint64_t size;
 	struct stat st;
-	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -194,16 +193,18 @@ static int pc_create_bios(struct vm *vm, const char *path)
 			       path, (unsigned long long)size);
 	}
 	rom = mem_backend_create(&vm->mem, "pc.bios", size, &bcfg);
-	if (!rom) {
+	if (!rom || mem_add_region(&vm->mem, "bios", rom, 0, X86_4G - size,
+				   size, true, false) < 0) {
 		close(fd);
 		return -1;
 	}
-	n = pread(fd, rom->hva, size, 0);
+	if (mem_read_fd(&vm->mem, X86_4G - size, fd, size, MEM_ALLOW_ROM) < 0) {
+		err_set("--bios %s: %s", path, err_msg());
+		close(fd);
+		return -1;
+	}
 	close(fd);
-	if (n < 0 || (uint64_t)n != size)
-		return err_set("--bios %s: short read", path);
-	return mem_add_region(&vm->mem, "bios", rom, 0, X86_4G - size, size,
-			      true, false);
+	return 0;
 }
 
 static int pc_load_bios(struct vm *vm)
@@ -215,8 +216,8 @@ static int pc_load_bios(struct vm *vm)
 		return err_set("-M pc: no firmware below 4 GiB");
 	size = rom->size;
 	isa = size < PC_ISA_BIOS_MAX ? size : PC_ISA_BIOS_MAX;
-	if (copy_to_guest(&vm->mem, PC_ISA_BIOS_END - isa,
-			  rom->hva + size - isa, isa) < 0)
+	if (mem_copy_within(&vm->mem, PC_ISA_BIOS_END - isa, X86_4G - isa,
+			    isa) < 0)
 		return err_set("--bios: no RAM below 1 MiB for its low copy");
 	vm->boot.reset_vector = true;
 	vm->boot.load_addr = X86_4G - size;
@@ -383,5 +384,5 @@ int arch_machine_load(struct vm *vm)
 {
 	const struct pc_memory_layout *layout = ((struct x86_vm *)vm->arch)->layout;
 
-	return vm->cfg->kernel ? linux_boot_setup(vm, layout) : pc_load_bios(vm);
+	return vm->cfg->kernel ? kernel_boot_setup(vm, layout) : pc_load_bios(vm);
 }

@@ -12,7 +12,7 @@
 #include "acpi.h"
 #include "arch/arch.h"
 #include "layout.h"
-#include "linux_boot.h"
+#include "kernel_boot.h"
 #include "log.h"
 
 int pc_firmware_layout(const struct vm_config *cfg, bool kvm_identity_map,
@@ -174,7 +174,7 @@ int pc_memmap_print(const struct vm_config *cfg, FILE *out)
 	struct e820_table machine_e820 = layout->e820, boot_e820;
 
 	if (cfg->kernel) {
-		if (linux_boot_table(layout, &boot_e820) < 0) {
+		if (kernel_boot_table(layout, &boot_e820) < 0) {
 			free(layout);
 			return -1;
 		}

@@ -3,39 +3,31 @@
 #include "byteorder.h"
 
 #include <stdlib.h>
-#include <string.h>
 
-#include "acpi.h"
 #include "e820.h"
+#include "kernel_boot.h"
 #include "layout.h"
-#include "linux_boot.h"
-#include "loader/bzimage.h"
 #include "loader/elf.h"
 #include "log.h"
 #include "vm.h"
 #include "x86.h"
-
-#define SCRATCH_ZP_SIZE 0x1000
 
 int pvh_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 		   const uint8_t *image, size_t len)
 {
 	const struct vm_config *cfg = vm->cfg;
 	const char *name = cfg->kernel;
-	const char *append = cfg->append ? cfg->append : "";
-	size_t cmdlen = strlen(append);
 	uint64_t gdt[4] = { 0, 0, GDT_CODE32, GDT_DATA };
 	uint8_t si[PVH_START_INFO_SIZE] = { 0 };
 	uint8_t mod[PVH_MODLIST_ENTRY_SIZE] = { 0 };
-	struct bzimage_info no_header = { 0 }; /* initrd limit as QEMU: 0x37ffffff */
 	struct elf_info *info = calloc(1, sizeof(*info));
 	struct e820_table *e820 = calloc(1, sizeof(*e820));
-	uint8_t *zp = calloc(1, SCRATCH_ZP_SIZE);
+	struct kernel_boot_tables tables;
+	struct kernel_boot_initrd initrd;
 	uint8_t *map = NULL;
-	uint64_t acpi_base;
 	int r = -1;
 
-	if (!info || !e820 || !zp) {
+	if (!info || !e820) {
 		err_set("out of memory");
 		goto out;
 	}
@@ -59,33 +51,27 @@ int pvh_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 							       "; give more memory");
 		goto out;
 	}
-	if (linux_load_elf(vm, name, info, image) < 0)
+	if (kernel_boot_load_elf(vm, name, info, image) < 0)
+		goto out;
+	if (kernel_boot_cmdline(vm, KERNEL_CMDLINE_ANY) < 0)
 		goto out;
 
-	if (cmdlen + 1 > LINUX_CMDLINE_MAX) {
-		err_set("-append: %zu bytes, at most %llu", cmdlen,
-			(unsigned long long)LINUX_CMDLINE_MAX - 1);
+	if (kernel_boot_place_tables(vm, layout, &tables) < 0)
 		goto out;
-	}
-	if (copy_to_guest(&vm->mem, LINUX_CMDLINE, append, cmdlen + 1) < 0) {
-		err_set("-append: no RAM at 0x%llx",
-			(unsigned long long)LINUX_CMDLINE);
-		goto out;
-	}
-
-	if (place_acpi(vm, layout, &acpi_base, zp) < 0)
-		goto out;
-	if (info->load_end > acpi_base) {
+	if (info->load_end > tables.acpi_base) {
 		err_set("-kernel %s: needs RAM up to 0x%llx but the ACPI tables start at 0x%llx; give more memory",
 			name, (unsigned long long)info->load_end,
-			(unsigned long long)acpi_base);
+			(unsigned long long)tables.acpi_base);
 		goto out;
 	}
 	if (cfg->initrd) {
-		if (load_initrd(vm, &no_header, acpi_base, info->load_end, zp) < 0)
+		/* No setup header to give a limit: below 896 MiB, as QEMU. */
+		if (kernel_boot_load_initrd(vm, LINUX_INITRD_ADDR_MAX_OLD,
+					    tables.acpi_base, info->load_end,
+					    &initrd) < 0)
 			goto out;
-		le_put(mod, le_get(zp + BZ_RAMDISK_IMAGE, 4), 8);
-		le_put(mod + 8, le_get(zp + BZ_RAMDISK_SIZE, 4), 8);
+		le_put(mod, initrd.addr, 8);
+		le_put(mod + 8, initrd.size, 8);
 		/* cmdline_paddr 0: the module has no command line. */
 		if (copy_to_guest(&vm->mem, PVH_MODLIST, mod, sizeof(mod)) < 0) {
 			err_set("PVH module list at 0x%llx is not RAM",
@@ -97,7 +83,7 @@ int pvh_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 	}
 
 	/* The memory map: the E820 table the bzImage path puts in the zero page. */
-	if (linux_boot_e820(layout, acpi_base, e820) < 0)
+	if (kernel_boot_e820(layout, tables.acpi_base, e820) < 0)
 		goto out;
 	if (e820->nr * PVH_MEMMAP_ENTRY_SIZE > PVH_MEMMAP_END - PVH_MEMMAP) {
 		err_set("the E820 map has %zu entries; the PVH memory map holds %llu",
@@ -127,8 +113,8 @@ int pvh_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 	le_put(si + PVH_SI_MAGIC, PVH_START_MAGIC, 4);
 	le_put(si + PVH_SI_VERSION, PVH_START_VERSION, 4);
 	le_put(si + PVH_SI_CMDLINE_PADDR, LINUX_CMDLINE, 8);
-	if (acpi_machine_has_tables(&layout->compat))
-		le_put(si + PVH_SI_RSDP_PADDR, LINUX_RSDP_ADDR, 8);
+	if (tables.rsdp)
+		le_put(si + PVH_SI_RSDP_PADDR, tables.rsdp, 8);
 	le_put(si + PVH_SI_MEMMAP_PADDR, PVH_MEMMAP, 8);
 	le_put(si + PVH_SI_MEMMAP_ENTRIES, e820->nr, 4);
 	if (copy_to_guest(&vm->mem, PVH_START_INFO, si, sizeof(si)) < 0) {
@@ -161,7 +147,6 @@ int pvh_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 out:
 	free(info);
 	free(e820);
-	free(zp);
 	free(map);
 	return r;
 }

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the command-line files share among themselves (cli.c and
+ * cli_memory.c); nothing outside them includes this.
+ */
+#ifndef MINIVMM_CLI_INTERNAL_H
+#define MINIVMM_CLI_INTERNAL_H
+
+#include "config.h"
+
+/*
+ * Split the next "key[=value]" off the comma list at *cursor (modifying
+ * the string): returns the key, or NULL at the end; *value is NULL when
+ * the item has no '='.
+ */
+char *cli_next_kv(char **cursor, char **value);
+
+/* -object memory-backend-ram|memory-backend-file,id=ID,size=SIZE,... */
+int cli_parse_object(struct vm_config *cfg, const char *arg);
+/* -numa node,memdev=ID[,cpus=...][,nodeid=N] */
+int cli_parse_numa(struct vm_config *cfg, const char *arg);
+/* --e820 TYPE,ADDR,SIZE */
+int cli_parse_e820(struct vm_config *cfg, const char *arg);
+
+#endif

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The machine description: what to build and how to run it, as plain data.
+ *
+ * The command line fills it (cli.c, then config_finish() in config.c for
+ * the defaults and the checks); later a config file or the control API can
+ * fill the same structure.  The core (vm, machines, loaders, devices) reads
+ * it and never parses anything: no strings to split here, no functions.
+ */
+#ifndef MINIVMM_VM_CONFIG_H
+#define MINIVMM_VM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "console.h" /* struct console_spec (-serial) */
+
+enum machine_kind {
+	MACHINE_NONE = 0, /* not chosen yet: config_finish() picks one */
+	MACHINE_BARE,
+	MACHINE_PC, /* x86 */
+	MACHINE_VIRT, /* arm64 */
+};
+
+enum cpu_mode { CPU_MODE_REAL, CPU_MODE_PROTECTED, CPU_MODE_LONG };
+
+enum command {
+	CMD_RUN,
+	CMD_CAPS,
+	CMD_MEMMAP,
+	CMD_DTB,
+	CMD_HELP,
+	CMD_VERSION,
+};
+
+#define TRACE_IO 0x1u
+#define TRACE_MMIO 0x2u
+#define TRACE_EXITS 0x4u
+
+#define CONFIG_MAX_REGS 32
+#define CONFIG_MAX_DEBUGCON 16
+#define CONFIG_MAX_OBJECTS 16
+#define CONFIG_MAX_NUMA 16
+#define CONFIG_MAX_E820 32
+#define CONFIG_MAX_CPUS 64
+
+/* Default RAM when -m is not given: 128 MiB, as QEMU. */
+#define CONFIG_DEFAULT_RAM (128ull << 20)
+#define CONFIG_DEFAULT_DEBUGCON 0xe9
+
+struct reg_override {
+	char name[8];
+	uint64_t value;
+};
+
+/* -object memory-backend-ram|memory-backend-file,id=ID,size=SIZE,... */
+struct mem_object {
+	char id[32];
+	bool is_file;
+	uint64_t size;
+	char mem_path[256];
+	bool share;
+	bool prealloc;
+};
+
+/* -numa node,memdev=ID[,cpus=A-B[:C-D]][,nodeid=N] */
+struct numa_node {
+	unsigned nodeid;
+	char memdev_id[32]; /* as given; resolved by config_finish() */
+	int memdev; /* index into objects[], -1 when not given */
+	uint64_t cpus[(CONFIG_MAX_CPUS + 63) / 64]; /* bitmap */
+	bool has_cpus;
+};
+
+/* --e820 TYPE,ADDR,SIZE */
+struct e820_user {
+	uint32_t type;
+	uint64_t addr;
+	uint64_t size;
+};
+
+struct vm_config {
+	enum command command;
+
+	/* Machine. */
+	enum machine_kind machine;
+	char machine_name[32]; /* as typed: "bare", "pc", "pc-i440fx-1.7" */
+	char machine_why[96]; /* for -v: why this machine was chosen */
+	bool machine_legacy_split; /* pc-i440fx <= 1.7: 3.5 GiB low RAM */
+	uint64_t ram_base; /* bare machine only */
+	bool ram_base_set;
+	uint64_t max_ram_below_4g; /* pc only; 0 = the machine's default */
+	bool max_ram_below_4g_set;
+	unsigned gic_version; /* virt only: 2, 3, or 0 = 3 where the host has it */
+
+	/* Memory. */
+	uint64_t ram_size;
+	bool ram_size_set;
+	const char *mem_path;
+	bool mem_prealloc;
+	struct mem_object objects[CONFIG_MAX_OBJECTS];
+	size_t nr_objects;
+	struct numa_node numa[CONFIG_MAX_NUMA];
+	size_t nr_numa;
+	struct e820_user e820[CONFIG_MAX_E820];
+	size_t nr_e820;
+
+	unsigned smp;
+
+	/* -boot reboot-timeout=MS,menu=on|off (firmware behaviour, via fw_cfg). */
+	int32_t reboot_timeout; /* -1: wait forever after a failed boot */
+	bool boot_menu;
+	bool reboot_restart; /* --reboot=restart: a guest reset starts it again */
+
+	/* Image and entry state. */
+	const char *image; /* NULL: the built-in image below */
+	const void *builtin_image; /* the demo guest, set by main() */
+	uint64_t builtin_image_size;
+	const char *bios;
+	const char *kernel;
+	const char *initrd;
+	const char *append;
+	bool decompress_guest; /* --decompress=guest: leave it to the bzImage */
+	const char *kernel_cache; /* --kernel-cache; NULL: the default place */
+	uint64_t load_addr;
+	bool load_set;
+	uint64_t entry;
+	bool entry_set;
+	enum cpu_mode mode;
+	bool mode_set;
+	struct reg_override regs[CONFIG_MAX_REGS];
+	size_t nr_regs;
+
+	/* Devices. */
+	struct console_spec serial; /* -serial: COM1 on the pc machine */
+	bool serial_set;
+	uint16_t debugcon[CONFIG_MAX_DEBUGCON];
+	size_t nr_debugcon;
+	uint64_t debugcon_mmio[CONFIG_MAX_DEBUGCON]; /* --debugcon-mmio ADDR */
+	size_t nr_debugcon_mmio;
+
+	/* `minivmm dtb -o PATH` ("-" is stdout). */
+	const char *output;
+
+	/* Observability and limits. */
+	unsigned trace; /* TRACE_* */
+	bool stats;
+	uint64_t max_exits; /* 0: no limit */
+	double timeout; /* seconds; 0: none */
+	int verbose;
+};
+
+#endif
