@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "arch/arch.h"
+#include "chardev.h"
 #include "console.h"
 #include "dev/debugcon.h"
 #include "loader/flat.h"
@@ -20,15 +21,17 @@ static void console_quit(void *ctx)
 	vm_request_stop(ctx, VM_STOP_SIGNAL, "Ctrl-A x on the console");
 }
 
-struct console *machine_add_console(struct vm *vm)
+int machine_add_serial(struct vm *vm, const struct chardev_port *port,
+		       struct chardev_host *host)
 {
 	struct console *con = console_create(&vm->cfg->serial);
 
-	if (!con || vm_add_device(vm, "console", con, console_destroy) < 0)
-		return NULL;
+	if (!con)
+		return -1;
 	console_set_quit(con, console_quit, vm);
 	vm->console = con;
-	return con;
+	console_attach(con, port, host);
+	return 0;
 }
 
 int machine_add_debugcons(struct vm *vm)

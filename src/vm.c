@@ -283,6 +283,9 @@ void vm_destroy(struct vm *vm)
 		vm->vcpus = NULL;
 	}
 	device_list_destroy(&vm->devices);
+	/* After the UART that writes to it (its input thread stopped in vm_run). */
+	console_destroy(vm->console);
+	vm->console = NULL;
 	for (size_t i = 0; i < vm->nr_irq_lines; i++) {
 		if (vm->irq_lines[i]->irqfd >= 0)
 			close(vm->irq_lines[i]->irqfd);

@@ -68,7 +68,7 @@ static unsigned rx_trigger(const struct pl011 *s)
 	       eighths[(s->ifls >> IFLS_RX_SHIFT) & IFLS_RX_MASK];
 }
 
-/* Tell the irq callback about a level change.  Lock held. */
+/* Set the interrupt line on a level change.  Lock held. */
 static void update_irq(struct pl011 *s)
 {
 	bool level = (s->ris & s->imsc) != 0;
@@ -76,24 +76,19 @@ static void update_irq(struct pl011 *s)
 	if (level == s->irq_level)
 		return;
 	s->irq_level = level;
-	if (s->irq)
-		s->irq(s->irq_ctx, level);
+	irq_line_set(s->irq, level);
 }
 
 /* If the host was turned away and there is room now, say so.  Lock held. */
 static void notify_rx_room(struct pl011 *s)
 {
-	if (!s->rx_refused || loopback(s) || s->rx_count >= rx_capacity(s))
-		return;
-	s->rx_refused = false;
-	if (s->rx_ready)
-		s->rx_ready(s->rx_ready_ctx);
+	uart_host_room(&s->host, !loopback(s) &&
+					 uart_fifo_count(&s->rx) < rx_capacity(s));
 }
 
 static void rx_clear(struct pl011 *s)
 {
-	s->rx_head = 0;
-	s->rx_count = 0;
+	uart_fifo_clear(&s->rx);
 	s->overrun = false;
 	s->ris &= (uint16_t)~(PL011_INT_RX | PL011_INT_RT);
 }
@@ -105,15 +100,13 @@ static void rx_clear(struct pl011 *s)
  */
 static void rx_push(struct pl011 *s, uint8_t b)
 {
-	if (s->rx_count >= rx_capacity(s)) {
+	if (!uart_fifo_push(&s->rx, b, rx_capacity(s))) {
 		s->overrun = true;
 		s->rsr |= RSR_OE;
 		s->ris |= PL011_INT_OE;
 		return;
 	}
-	s->rx[(s->rx_head + s->rx_count) % PL011_FIFO_SIZE] = b;
-	s->rx_count++;
-	if (s->rx_count >= rx_trigger(s))
+	if (uart_fifo_count(&s->rx) >= rx_trigger(s))
 		s->ris |= PL011_INT_RX;
 }
 
@@ -121,17 +114,15 @@ static uint32_t dr_read(struct pl011 *s)
 {
 	uint32_t v;
 
-	if (!s->rx_count)
+	if (!uart_fifo_count(&s->rx))
 		return 0; /* an empty FIFO reads as 0 (QEMU: stale data) */
-	v = s->rx[s->rx_head];
+	v = uart_fifo_pop(&s->rx);
 	if (s->overrun)
 		v |= DR_OE;
 	s->overrun = false; /* there is room for a character again */
-	s->rx_head = (s->rx_head + 1) % PL011_FIFO_SIZE;
-	s->rx_count--;
-	if (s->rx_count < rx_trigger(s))
+	if (uart_fifo_count(&s->rx) < rx_trigger(s))
 		s->ris &= (uint16_t)~PL011_INT_RX;
-	if (!s->rx_count)
+	if (!uart_fifo_count(&s->rx))
 		s->ris &= (uint16_t)~PL011_INT_RT;
 	notify_rx_room(s);
 	return v;
@@ -141,9 +132,9 @@ static uint32_t fr_read(const struct pl011 *s)
 {
 	uint32_t v = PL011_FR_TXFE | s->modem; /* never BUSY, never TXFF */
 
-	if (!s->rx_count)
+	if (!uart_fifo_count(&s->rx))
 		v |= PL011_FR_RXFE;
-	if (s->rx_count >= rx_capacity(s))
+	if (uart_fifo_count(&s->rx) >= rx_capacity(s))
 		v |= PL011_FR_RXFF;
 	return v;
 }
@@ -185,9 +176,9 @@ static void transmit(struct pl011 *s, uint8_t b)
 	if (loopback(s)) {
 		rx_push(s, b); /* the line itself stays idle */
 		s->ris |= PL011_INT_RT; /* and nothing follows at once */
-	} else if (s->tx)
-		s->tx(s->tx_ctx, &b, 1);
-	s->tx_bytes++;
+	} else {
+		uart_host_write(&s->host, b);
+	}
 	/* The byte left at once: the FIFO is at (below) its trigger level. */
 	s->ris |= PL011_INT_TX;
 }
@@ -195,7 +186,7 @@ static void transmit(struct pl011 *s, uint8_t b)
 /* A new trigger level may put the FIFO over or under it. */
 static void rx_level_changed(struct pl011 *s)
 {
-	if (s->rx_count >= rx_trigger(s))
+	if (uart_fifo_count(&s->rx) >= rx_trigger(s))
 		s->ris |= PL011_INT_RX;
 	else
 		s->ris &= (uint16_t)~PL011_INT_RX;
@@ -323,22 +314,20 @@ const struct bus_ops pl011_bus_ops = {
 	.write = pl011_write,
 };
 
-size_t pl011_receive(struct pl011 *s, const uint8_t *buf, size_t len)
+size_t pl011_receive(void *dev, const uint8_t *buf, size_t len)
 {
-	size_t n = 0;
+	struct pl011 *s = dev;
+	size_t n;
 
 	pthread_mutex_lock(&s->lock);
 	/* In loopback the receiver is disconnected from the line. */
-	if (!loopback(s)) {
-		while (n < len && s->rx_count < rx_capacity(s))
-			rx_push(s, buf[n++]);
-	}
-	if (n < len)
-		s->rx_refused = true;
+	n = uart_host_receive(&s->host, &s->rx, rx_capacity(s), !loopback(s),
+			      buf, len);
+	if (uart_fifo_count(&s->rx) >= rx_trigger(s))
+		s->ris |= PL011_INT_RX;
 	/* The burst is over and the FIFO holds data: the line went idle. */
-	if (n && s->rx_count)
+	if (n && uart_fifo_count(&s->rx))
 		s->ris |= PL011_INT_RT;
-	s->rx_bytes += n;
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 	return n;
@@ -382,7 +371,7 @@ struct pl011 *pl011_create(void)
 		err_set("pl011: cannot create its mutex");
 		return NULL;
 	}
-	reset_locked(s); /* no callbacks yet: nothing is called */
+	reset_locked(s); /* no line and no host yet: nothing is called */
 	return s;
 }
 
@@ -396,27 +385,17 @@ void pl011_destroy(void *dev)
 	free(s);
 }
 
-void pl011_set_irq(struct pl011 *s, pl011_irq_fn fn, void *ctx)
+void pl011_set_irq(struct pl011 *s, struct irq_line *line)
 {
 	pthread_mutex_lock(&s->lock);
-	s->irq = fn;
-	s->irq_ctx = ctx;
+	s->irq = line;
 	pthread_mutex_unlock(&s->lock);
 }
 
-void pl011_set_tx(struct pl011 *s, pl011_tx_fn fn, void *ctx)
+void pl011_set_host(struct pl011 *s, const struct chardev_host *host)
 {
 	pthread_mutex_lock(&s->lock);
-	s->tx = fn;
-	s->tx_ctx = ctx;
-	pthread_mutex_unlock(&s->lock);
-}
-
-void pl011_set_rx_ready(struct pl011 *s, pl011_notify_fn fn, void *ctx)
-{
-	pthread_mutex_lock(&s->lock);
-	s->rx_ready = fn;
-	s->rx_ready_ctx = ctx;
+	uart_host_set(&s->host, host);
 	pthread_mutex_unlock(&s->lock);
 }
 

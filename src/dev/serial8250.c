@@ -102,9 +102,9 @@ static uint8_t pending_interrupt(const struct serial8250 *s)
 {
 	if ((s->ier & IER_ELSI) && (s->lsr_errors & LSR_ERRORS))
 		return IIR_RLS;
-	if ((s->ier & IER_ERBFI) && s->rx_count) {
+	if ((s->ier & IER_ERBFI) && uart_fifo_count(&s->rx)) {
 		/* Without FIFO the trigger level is effectively one byte. */
-		if (fifo_on(s) && s->rx_count < rx_trigger(s))
+		if (fifo_on(s) && uart_fifo_count(&s->rx) < rx_trigger(s))
 			return IIR_TIMEOUT;
 		return IIR_RDA;
 	}
@@ -115,7 +115,7 @@ static uint8_t pending_interrupt(const struct serial8250 *s)
 	return IIR_NONE;
 }
 
-/* Tell the irq callback about a level change.  Lock held. */
+/* Set the interrupt line on a level change.  Lock held. */
 static void update_irq(struct serial8250 *s)
 {
 	bool level = pending_interrupt(s) != IIR_NONE;
@@ -123,31 +123,14 @@ static void update_irq(struct serial8250 *s)
 	if (level == s->irq_level)
 		return;
 	s->irq_level = level;
-	if (s->irq)
-		s->irq(s->irq_ctx, level);
+	irq_line_set(s->irq, level);
 }
 
 /* If the host was turned away and there is room now, say so.  Lock held. */
 static void notify_rx_room(struct serial8250 *s)
 {
-	if (!s->rx_refused || (s->mcr & MCR_LOOP) ||
-	    s->rx_count >= rx_capacity(s))
-		return;
-	s->rx_refused = false;
-	if (s->rx_ready)
-		s->rx_ready(s->rx_ready_ctx);
-}
-
-static void rx_clear(struct serial8250 *s)
-{
-	s->rx_head = 0;
-	s->rx_count = 0;
-}
-
-static void rx_push(struct serial8250 *s, uint8_t b)
-{
-	s->rx[(s->rx_head + s->rx_count) % SERIAL8250_FIFO_SIZE] = b;
-	s->rx_count++;
+	uart_host_room(&s->host, !(s->mcr & MCR_LOOP) &&
+					 uart_fifo_count(&s->rx) < rx_capacity(s));
 }
 
 /*
@@ -158,22 +141,18 @@ static void rx_push(struct serial8250 *s, uint8_t b)
  */
 static void rx_loopback(struct serial8250 *s, uint8_t b)
 {
-	if (s->rx_count < rx_capacity(s)) {
-		rx_push(s, b);
+	if (uart_fifo_push(&s->rx, b, rx_capacity(s)))
 		return;
-	}
 	s->lsr_errors |= LSR_OE;
 	if (!fifo_on(s))
-		s->rx[s->rx_head] = b;
+		uart_fifo_replace_newest(&s->rx, b);
 }
 
 static uint8_t rx_pop(struct serial8250 *s)
 {
-	if (!s->rx_count)
+	if (!uart_fifo_count(&s->rx))
 		return s->rx_last; /* RBR keeps showing the last byte */
-	s->rx_last = s->rx[s->rx_head];
-	s->rx_head = (s->rx_head + 1) % SERIAL8250_FIFO_SIZE;
-	s->rx_count--;
+	s->rx_last = uart_fifo_pop(&s->rx);
 	return s->rx_last;
 }
 
@@ -226,9 +205,8 @@ static void transmit(struct serial8250 *s, uint8_t b)
 	s->thr_ipending = false;
 	if (s->mcr & MCR_LOOP)
 		rx_loopback(s, b); /* the line itself stays idle (marking) */
-	else if (s->tx)
-		s->tx(s->tx_ctx, &b, 1);
-	s->tx_bytes++;
+	else
+		uart_host_write(&s->host, b);
 	/*
 	 * ... and the byte leaves at once, so THR is empty again and the
 	 * interrupt is due again, as it would be once the shift register
@@ -266,7 +244,7 @@ static void fcr_write(struct serial8250 *s, uint8_t v)
 	if ((v ^ s->fcr) & FCR_ENABLE)
 		v |= FCR_CLEAR_RX | FCR_CLEAR_TX;
 	if (v & FCR_CLEAR_RX)
-		rx_clear(s);
+		uart_fifo_clear(&s->rx);
 	if (v & FCR_CLEAR_TX)
 		s->thr_ipending = true; /* the (always empty) FIFO "emptied" */
 	s->fcr = (v & FCR_ENABLE) ? (v & FCR_KEPT) : 0;
@@ -286,7 +264,7 @@ static uint8_t lsr_read(struct serial8250 *s)
 {
 	uint8_t v = LSR_THRE | LSR_TEMT | s->lsr_errors;
 
-	if (s->rx_count)
+	if (uart_fifo_count(&s->rx))
 		v |= LSR_DR;
 	/* The error bits report once: reading LSR clears them. */
 	s->lsr_errors = 0;
@@ -402,20 +380,15 @@ const struct bus_ops serial8250_bus_ops = {
 	.write = serial8250_write,
 };
 
-size_t serial8250_receive(struct serial8250 *s, const uint8_t *buf,
-			  size_t len)
+size_t serial8250_receive(void *dev, const uint8_t *buf, size_t len)
 {
-	size_t n = 0;
+	struct serial8250 *s = dev;
+	size_t n;
 
 	pthread_mutex_lock(&s->lock);
 	/* In loopback the receiver is disconnected from the line. */
-	if (!(s->mcr & MCR_LOOP)) {
-		while (n < len && s->rx_count < rx_capacity(s))
-			rx_push(s, buf[n++]);
-	}
-	if (n < len)
-		s->rx_refused = true;
-	s->rx_bytes += n;
+	n = uart_host_receive(&s->host, &s->rx, rx_capacity(s),
+			      !(s->mcr & MCR_LOOP), buf, len);
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 	return n;
@@ -431,7 +404,7 @@ static void reset_locked(struct serial8250 *s)
 	s->divisor = DEFAULT_DIVISOR;
 	s->lsr_errors = 0;
 	s->msr = MSR_IDLE_INPUTS;
-	rx_clear(s);
+	uart_fifo_clear(&s->rx);
 	s->rx_last = 0;
 	s->thr_ipending = false;
 	update_irq(s);
@@ -458,7 +431,7 @@ struct serial8250 *serial8250_create(void)
 		err_set("serial8250: cannot create its mutex");
 		return NULL;
 	}
-	reset_locked(s); /* no callbacks yet: nothing is called */
+	reset_locked(s); /* no line and no host yet: nothing is called */
 	return s;
 }
 
@@ -472,28 +445,17 @@ void serial8250_destroy(void *dev)
 	free(s);
 }
 
-void serial8250_set_irq(struct serial8250 *s, serial8250_irq_fn fn, void *ctx)
+void serial8250_set_irq(struct serial8250 *s, struct irq_line *line)
 {
 	pthread_mutex_lock(&s->lock);
-	s->irq = fn;
-	s->irq_ctx = ctx;
+	s->irq = line;
 	pthread_mutex_unlock(&s->lock);
 }
 
-void serial8250_set_tx(struct serial8250 *s, serial8250_tx_fn fn, void *ctx)
+void serial8250_set_host(struct serial8250 *s, const struct chardev_host *host)
 {
 	pthread_mutex_lock(&s->lock);
-	s->tx = fn;
-	s->tx_ctx = ctx;
-	pthread_mutex_unlock(&s->lock);
-}
-
-void serial8250_set_rx_ready(struct serial8250 *s, serial8250_notify_fn fn,
-			     void *ctx)
-{
-	pthread_mutex_lock(&s->lock);
-	s->rx_ready = fn;
-	s->rx_ready_ctx = ctx;
+	uart_host_set(&s->host, host);
 	pthread_mutex_unlock(&s->lock);
 }
 

@@ -25,6 +25,7 @@
 struct ctx {
 	struct bus mmio;
 	struct pl011 *uart;
+	struct irq_line line; /* SPI 1, recorded by test_irq */
 	uint8_t out[4096];
 	size_t out_len;
 	bool levels[MAX_EVENTS];
@@ -33,9 +34,9 @@ struct ctx {
 	unsigned rx_ready_calls;
 };
 
-static void test_irq(void *opaque, bool level)
+static void test_irq(struct irq_line *line, bool level)
 {
-	struct ctx *c = opaque;
+	struct ctx *c = line->ctx;
 
 	if (c->nr_levels < MAX_EVENTS)
 		c->levels[c->nr_levels++] = level;
@@ -66,9 +67,13 @@ static int setup(void **state)
 	c->uart = pl011_create();
 	assert_non_null(c->uart);
 	assert_int_equal(pl011_register(c->uart, &c->mmio, BASE), 0);
-	pl011_set_irq(c->uart, test_irq, c);
-	pl011_set_tx(c->uart, test_tx, c);
-	pl011_set_rx_ready(c->uart, test_rx_ready, c);
+	irq_line_init(&c->line, 1, test_irq, c);
+	pl011_set_irq(c->uart, &c->line);
+	pl011_set_host(c->uart, &(struct chardev_host){
+					.write = test_tx,
+					.rx_ready = test_rx_ready,
+					.ctx = c,
+				});
 	*state = c;
 	return 0;
 }
@@ -220,7 +225,7 @@ static void test_transmit(void **state)
 	writel(c, PL011_DR, 0x100 | '\n'); /* only bits 0-7 are data */
 	assert_int_equal(c->out_len, 3);
 	assert_memory_equal(c->out, "ok\n", 3);
-	assert_int_equal(c->uart->tx_bytes, 3);
+	assert_int_equal(c->uart->host.tx_bytes, 3);
 	/* Sent at once: never busy, never full. */
 	assert_int_equal(readl(c, PL011_FR), 0x90);
 	/* TXRIS is up, but masked: no interrupt. */
@@ -277,7 +282,7 @@ static void test_rx_no_fifo(void **state)
 	/* An empty FIFO reads 0 and keeps RXFE. */
 	assert_int_equal(readl(c, PL011_DR), 0);
 	assert_int_equal(readl(c, PL011_FR), 0x90);
-	assert_int_equal(c->uart->rx_bytes, 2);
+	assert_int_equal(c->uart->host.rx_bytes, 2);
 }
 
 static void test_rx_fifo(void **state)
@@ -315,7 +320,7 @@ static void test_rx_fifo(void **state)
 	/* Empty: RTRIS goes too. */
 	assert_int_equal(readl(c, PL011_RIS), 0);
 	assert_int_equal(readl(c, PL011_FR), 0x90);
-	assert_int_equal(c->uart->rx_bytes, 32);
+	assert_int_equal(c->uart->host.rx_bytes, 32);
 }
 
 static void test_rx_trigger_levels(void **state)

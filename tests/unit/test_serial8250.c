@@ -41,6 +41,7 @@
 struct ctx {
 	struct bus io;
 	struct serial8250 *uart;
+	struct irq_line line; /* IRQ 4, recorded by test_irq */
 
 	pthread_mutex_t lock; /* the threaded test shares these */
 	uint8_t out[4096];
@@ -52,9 +53,9 @@ struct ctx {
 	pthread_cond_t rx_ready_cond;
 };
 
-static void test_irq(void *opaque, bool level)
+static void test_irq(struct irq_line *line, bool level)
 {
-	struct ctx *c = opaque;
+	struct ctx *c = line->ctx;
 
 	pthread_mutex_lock(&c->lock);
 	if (c->nr_levels < MAX_EVENTS)
@@ -94,9 +95,13 @@ static int setup(void **state)
 	c->uart = serial8250_create();
 	assert_non_null(c->uart);
 	assert_int_equal(serial8250_register(c->uart, &c->io, BASE), 0);
-	serial8250_set_irq(c->uart, test_irq, c);
-	serial8250_set_tx(c->uart, test_tx, c);
-	serial8250_set_rx_ready(c->uart, test_rx_ready, c);
+	irq_line_init(&c->line, 4, test_irq, c);
+	serial8250_set_irq(c->uart, &c->line);
+	serial8250_set_host(c->uart, &(struct chardev_host){
+					     .write = test_tx,
+					     .rx_ready = test_rx_ready,
+					     .ctx = c,
+				     });
 	*state = c;
 	return 0;
 }
@@ -160,7 +165,7 @@ static void test_transmit(void **state)
 	assert_memory_equal(c->out, "ok\n", 3);
 	/* Sent at once: the transmitter is empty again. */
 	assert_int_equal(inb(c, LSR), 0x60);
-	assert_int_equal(c->uart->tx_bytes, 3);
+	assert_int_equal(c->uart->host.tx_bytes, 3);
 	/* No interrupt without IER. */
 	assert_int_equal(c->nr_levels, 0);
 }
@@ -343,7 +348,7 @@ static void test_rx_no_fifo(void **state)
 	assert_int_equal(inb(c, RBR), 'b');
 	assert_int_equal(inb(c, LSR), 0x60);
 	/* Host bytes never overrun. */
-	assert_int_equal(c->uart->rx_bytes, 2);
+	assert_int_equal(c->uart->host.rx_bytes, 2);
 }
 
 static void test_rx_fifo_and_triggers(void **state)
@@ -662,7 +667,7 @@ static void test_threads(void **state)
 		}
 	}
 	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_int_equal(c->uart->rx_bytes, STREAM_LEN);
+	assert_int_equal(c->uart->host.rx_bytes, STREAM_LEN);
 	assert_int_equal(inb(c, LSR), 0x60);
 }
 

@@ -15,6 +15,7 @@
 
 #include "dev/acpi_pm.h"
 #include "dev/boot_marker.h"
+#include "chardev.h"
 #include "console.h"
 #include "dev/cmos.h"
 #include "dev/serial8250.h"
@@ -248,20 +249,13 @@ static int pc_create_acpi_pm(struct vm *vm)
 	return 0;
 }
 
-static void pc_serial_irq(void *ctx, bool level)
-{
-	struct vm *vm = ctx;
-	struct kvm_irq_level line = { .irq = PC_COM1_IRQ, .level = level };
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &line) < 0)
-		log_warn("KVM_IRQ_LINE %d: %s", PC_COM1_IRQ, strerror(errno));
-}
-
 /* COM1 and the host side of the console (-serial). */
 static int pc_create_serial(struct vm *vm)
 {
+	struct chardev_host host;
+	struct chardev_port port;
 	struct serial8250 *uart;
-	struct console *con;
+	struct irq_line *irq;
 
 	if (vm->cfg->serial.kind == CONSOLE_NONE)
 		return 0;
@@ -269,11 +263,14 @@ static int pc_create_serial(struct vm *vm)
 	if (!uart || vm_add_device(vm, "serial8250", uart, serial8250_destroy) < 0 ||
 	    serial8250_register(uart, &vm->pio, PC_COM1_PORT) < 0)
 		return -1;
-	serial8250_set_irq(uart, pc_serial_irq, vm);
-	con = machine_add_console(vm);
-	if (!con)
+	irq = vm_irq_line(vm, PC_COM1_IRQ);
+	if (!irq)
 		return -1;
-	console_attach_serial8250(con, uart);
+	serial8250_set_irq(uart, irq);
+	port = (struct chardev_port){ .receive = serial8250_receive, .dev = uart };
+	if (machine_add_serial(vm, &port, &host) < 0)
+		return -1;
+	serial8250_set_host(uart, &host);
 	return 0;
 }
 
