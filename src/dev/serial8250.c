@@ -10,8 +10,11 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "device.h"
 #include "log.h"
+#include "state.h"
 
 /* IER: interrupt enables (only the low nibble exists on a 16550A). */
 #define IER_ERBFI 0x01 /* received data available (and timeout) */
@@ -411,12 +414,115 @@ static void reset_locked(struct serial8250 *s)
 	notify_rx_room(s);
 }
 
-void serial8250_reset(struct serial8250 *s)
+static void serial8250_reset(void *dev)
 {
+	struct serial8250 *s = dev;
+
 	pthread_mutex_lock(&s->lock);
 	reset_locked(s);
 	pthread_mutex_unlock(&s->lock);
 }
+
+/*
+ * Version 1: u8 IER, LCR, MCR, FCR, SCR; u16 divisor; u8 LSR error bits,
+ * MSR, the byte RBR shows when empty; bool THR-empty armed; the receive
+ * FIFO (uart_fifo_save).
+ */
+static int serial8250_save(void *dev, struct state_writer *w)
+{
+	struct serial8250 *s = dev;
+
+	pthread_mutex_lock(&s->lock);
+	state_put_u8(w, s->ier);
+	state_put_u8(w, s->lcr);
+	state_put_u8(w, s->mcr);
+	state_put_u8(w, s->fcr);
+	state_put_u8(w, s->scr);
+	state_put_u16(w, s->divisor);
+	state_put_u8(w, s->lsr_errors);
+	state_put_u8(w, s->msr);
+	state_put_u8(w, s->rx_last);
+	state_put_bool(w, s->thr_ipending);
+	uart_fifo_save(&s->rx, w);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int serial8250_load(void *dev, struct state_reader *r,
+			   uint32_t version)
+{
+	struct serial8250 *s = dev;
+	struct serial8250 in; /* the registers, checked before they count */
+
+	(void)version;
+	memset(&in, 0, sizeof(in));
+	in.ier = state_get_u8(r);
+	in.lcr = state_get_u8(r);
+	in.mcr = state_get_u8(r);
+	in.fcr = state_get_u8(r);
+	in.scr = state_get_u8(r);
+	in.divisor = state_get_u16(r);
+	in.lsr_errors = state_get_u8(r);
+	in.msr = state_get_u8(r);
+	in.rx_last = state_get_u8(r);
+	in.thr_ipending = state_get_bool(r);
+	if (in.ier & ~IER_MASK)
+		return state_reader_fail(r, "IER 0x%02x has bits a 16550A lacks",
+					 in.ier);
+	if (in.mcr & ~MCR_MASK)
+		return state_reader_fail(r, "MCR 0x%02x has bits a 16550A lacks",
+					 in.mcr);
+	if ((in.fcr & ~FCR_KEPT) || (in.fcr && !(in.fcr & FCR_ENABLE)))
+		return state_reader_fail(r, "FCR 0x%02x cannot be programmed",
+					 in.fcr);
+	if (in.lsr_errors & ~LSR_ERRORS)
+		return state_reader_fail(r, "LSR error bits 0x%02x", in.lsr_errors);
+	/* The inputs follow MCR (modem_inputs); only the deltas are state. */
+	if ((in.msr & ~MSR_DELTAS) != modem_inputs(&in))
+		return state_reader_fail(r, "MSR 0x%02x does not match MCR 0x%02x",
+					 in.msr, in.mcr);
+	uart_fifo_load(&in.rx, r, rx_capacity(&in));
+	if (state_reader_error(r, "serial8250") < 0)
+		return -1;
+
+	pthread_mutex_lock(&s->lock);
+	s->ier = in.ier;
+	s->lcr = in.lcr;
+	s->mcr = in.mcr;
+	s->fcr = in.fcr;
+	s->scr = in.scr;
+	s->divisor = in.divisor;
+	s->lsr_errors = in.lsr_errors;
+	s->msr = in.msr;
+	s->rx_last = in.rx_last;
+	s->thr_ipending = in.thr_ipending;
+	s->rx = in.rx;
+	/* The line follows the loaded registers, whatever it showed before. */
+	s->irq_level = pending_interrupt(s) != IIR_NONE;
+	irq_line_set(s->irq, s->irq_level);
+	notify_rx_room(s);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static void serial8250_destroy(void *dev)
+{
+	struct serial8250 *s = dev;
+
+	if (!s)
+		return;
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+const struct device_ops serial8250_device_ops = {
+	.type = "serial8250",
+	.version = 1,
+	.reset = serial8250_reset,
+	.save = serial8250_save,
+	.load = serial8250_load,
+	.destroy = serial8250_destroy,
+};
 
 struct serial8250 *serial8250_create(void)
 {
@@ -433,16 +539,6 @@ struct serial8250 *serial8250_create(void)
 	}
 	reset_locked(s); /* no line and no host yet: nothing is called */
 	return s;
-}
-
-void serial8250_destroy(void *dev)
-{
-	struct serial8250 *s = dev;
-
-	if (!s)
-		return;
-	pthread_mutex_destroy(&s->lock);
-	free(s);
 }
 
 void serial8250_set_irq(struct serial8250 *s, struct irq_line *line)

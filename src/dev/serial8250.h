@@ -55,6 +55,7 @@
 
 #include "bus.h"
 #include "chardev.h"
+#include "device.h"
 #include "dev/uart.h"
 #include "irq.h"
 
@@ -101,10 +102,9 @@ struct serial8250 {
 
 /*
  * A powered-on UART with no interrupt line and no host side; NULL with
- * err_msg() on failure.
+ * err_msg() on failure.  serial8250_device_ops.destroy frees it.
  */
 struct serial8250 *serial8250_create(void);
-void serial8250_destroy(void *dev);
 
 /*
  * Set before the guest runs (the setters take the lock all the same).  A
@@ -128,11 +128,23 @@ int serial8250_register(struct serial8250 *dev, struct bus *io, uint64_t base);
 size_t serial8250_receive(void *dev, const uint8_t *buf, size_t len);
 
 /*
- * Power-on/reset state (QEMU serial_reset): IER 0, IIR 0x01, LCR 0,
- * MCR 0x08 (OUT2), LSR 0x60, MSR 0xb0 (CTS, DSR, DCD), divisor 12
- * (9600 baud), FIFO off and empty.  Lowers the interrupt line.
+ * The device operations (device.h), each under the device's lock:
+ *
+ *   reset    power-on/reset state (QEMU serial_reset): IER 0, IIR 0x01,
+ *            LCR 0, MCR 0x08 (OUT2), LSR 0x60, MSR 0xb0 (CTS, DSR, DCD),
+ *            divisor 12 (9600 baud), FIFO off and empty.  Lowers the
+ *            interrupt line; a host turned away hears about the room.
+ *   save     the registers (IER, LCR, MCR, FCR, SCR, divisor, the sticky
+ *            LSR errors, MSR with its change flags), the receive FIFO, the
+ *            byte an empty RBR shows and whether THR-empty is armed.  Not
+ *            the line, the host side or the counters.
+ *   load     checks each register against what the guest could have
+ *            programmed (reserved bits, FCR's enable rule, MSR's inputs
+ *            against MCR) and the FIFO against its capacity, then sets
+ *            the interrupt line to what the loaded registers say.
+ *   destroy  frees the device.
  */
-void serial8250_reset(struct serial8250 *dev);
+extern const struct device_ops serial8250_device_ops;
 
 /* The port handlers, for callers that register the device themselves. */
 extern const struct bus_ops serial8250_bus_ops;

@@ -223,7 +223,7 @@ static struct rig *rig_new(int in_fd, uint8_t fcr)
 static void rig_free(struct rig *r, int in_fd_to_close)
 {
 	console_destroy(r->con);
-	serial8250_destroy(r->uart);
+	serial8250_device_ops.destroy(r->uart);
 	bus_destroy(&r->io);
 	if (r->in_w >= 0)
 		close(r->in_w);

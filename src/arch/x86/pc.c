@@ -260,7 +260,8 @@ static int pc_create_serial(struct vm *vm)
 	if (vm->cfg->serial.kind == CONSOLE_NONE)
 		return 0;
 	uart = serial8250_create();
-	if (!uart || vm_add_device(vm, "serial8250", uart, serial8250_destroy) < 0 ||
+	if (!uart ||
+	    device_list_add(&vm->devices, "com1", &serial8250_device_ops, uart) < 0 ||
 	    serial8250_register(uart, &vm->pio, PC_COM1_PORT) < 0)
 		return -1;
 	irq = vm_irq_line(vm, PC_COM1_IRQ);
