@@ -10,8 +10,11 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "device.h"
 #include "log.h"
+#include "state.h"
 
 /* DR read: the error bits of the character (TRM 3.3.1). */
 #define DR_OE 0x800
@@ -145,9 +148,9 @@ static uint32_t fr_read(const struct pl011 *s)
  * CTS, DTR -> DSR, Out1 -> DCD, Out2 -> RI.  Each change raises the
  * matching modem interrupt.
  */
-static void modem_update(struct pl011 *s)
+static uint16_t modem_inputs(const struct pl011 *s)
 {
-	uint16_t in = 0, changed;
+	uint16_t in = 0;
 
 	if (loopback(s)) {
 		if (s->cr & PL011_CR_RTS)
@@ -159,6 +162,13 @@ static void modem_update(struct pl011 *s)
 		if (s->cr & PL011_CR_OUT2)
 			in |= PL011_FR_RI;
 	}
+	return in;
+}
+
+static void modem_update(struct pl011 *s)
+{
+	uint16_t in = modem_inputs(s), changed;
+
 	changed = in ^ s->modem;
 	s->modem = in;
 	if (changed & PL011_FR_CTS)
@@ -351,12 +361,118 @@ static void reset_locked(struct pl011 *s)
 	notify_rx_room(s);
 }
 
-void pl011_reset(struct pl011 *s)
+static void pl011_reset(void *dev)
 {
+	struct pl011 *s = dev;
+
 	pthread_mutex_lock(&s->lock);
 	reset_locked(s);
 	pthread_mutex_unlock(&s->lock);
 }
+
+/*
+ * Version 1: u8 RSR, ILPR; u16 IBRD; u8 FBRD, LCR_H; u16 CR; u8 IFLS;
+ * u16 IMSC, RIS; u8 DMACR; bool overrun; the receive FIFO
+ * (uart_fifo_save).  The modem inputs follow CR and are not saved.
+ */
+static int pl011_save(void *dev, struct state_writer *w)
+{
+	struct pl011 *s = dev;
+
+	pthread_mutex_lock(&s->lock);
+	state_put_u8(w, s->rsr);
+	state_put_u8(w, s->ilpr);
+	state_put_u16(w, s->ibrd);
+	state_put_u8(w, s->fbrd);
+	state_put_u8(w, s->lcr_h);
+	state_put_u16(w, s->cr);
+	state_put_u8(w, s->ifls);
+	state_put_u16(w, s->imsc);
+	state_put_u16(w, s->ris);
+	state_put_u8(w, s->dmacr);
+	state_put_bool(w, s->overrun);
+	uart_fifo_save(&s->rx, w);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int pl011_load(void *dev, struct state_reader *r, uint32_t version)
+{
+	struct pl011 *s = dev;
+	struct pl011 in; /* the registers, checked before they count */
+
+	(void)version;
+	memset(&in, 0, sizeof(in));
+	in.rsr = state_get_u8(r);
+	in.ilpr = state_get_u8(r);
+	in.ibrd = state_get_u16(r);
+	in.fbrd = state_get_u8(r);
+	in.lcr_h = state_get_u8(r);
+	in.cr = state_get_u16(r);
+	in.ifls = state_get_u8(r);
+	in.imsc = state_get_u16(r);
+	in.ris = state_get_u16(r);
+	in.dmacr = state_get_u8(r);
+	in.overrun = state_get_bool(r);
+	if (in.rsr & ~0x0fu)
+		return state_reader_fail(r, "RSR 0x%02x has reserved bits", in.rsr);
+	if (in.fbrd & ~FBRD_MASK)
+		return state_reader_fail(r, "FBRD 0x%02x above 6 bits", in.fbrd);
+	if (in.cr & ~CR_MASK)
+		return state_reader_fail(r, "CR 0x%04x has reserved bits", in.cr);
+	if (in.ifls & ~IFLS_MASK)
+		return state_reader_fail(r, "IFLS 0x%02x has reserved bits",
+					 in.ifls);
+	if ((in.imsc | in.ris) & ~PL011_INT_ALL)
+		return state_reader_fail(r, "IMSC 0x%04x or RIS 0x%04x has reserved bits",
+					 in.imsc, in.ris);
+	if (in.dmacr & ~DMACR_MASK)
+		return state_reader_fail(r, "DMACR 0x%02x has reserved bits",
+					 in.dmacr);
+	uart_fifo_load(&in.rx, r, rx_capacity(&in));
+	if (state_reader_error(r, "pl011") < 0)
+		return -1;
+
+	pthread_mutex_lock(&s->lock);
+	s->rsr = in.rsr;
+	s->ilpr = in.ilpr;
+	s->ibrd = in.ibrd;
+	s->fbrd = in.fbrd;
+	s->lcr_h = in.lcr_h;
+	s->cr = in.cr;
+	s->ifls = in.ifls;
+	s->imsc = in.imsc;
+	s->ris = in.ris;
+	s->dmacr = in.dmacr;
+	s->overrun = in.overrun;
+	s->rx = in.rx;
+	s->modem = modem_inputs(s); /* no change flag: RIS came saved */
+	/* The line follows the loaded registers, whatever it showed before. */
+	s->irq_level = (s->ris & s->imsc) != 0;
+	irq_line_set(s->irq, s->irq_level);
+	notify_rx_room(s);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static void pl011_destroy(void *dev)
+{
+	struct pl011 *s = dev;
+
+	if (!s)
+		return;
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+const struct device_ops pl011_device_ops = {
+	.type = "pl011",
+	.version = 1,
+	.reset = pl011_reset,
+	.save = pl011_save,
+	.load = pl011_load,
+	.destroy = pl011_destroy,
+};
 
 struct pl011 *pl011_create(void)
 {
@@ -373,16 +489,6 @@ struct pl011 *pl011_create(void)
 	}
 	reset_locked(s); /* no line and no host yet: nothing is called */
 	return s;
-}
-
-void pl011_destroy(void *dev)
-{
-	struct pl011 *s = dev;
-
-	if (!s)
-		return;
-	pthread_mutex_destroy(&s->lock);
-	free(s);
 }
 
 void pl011_set_irq(struct pl011 *s, struct irq_line *line)

@@ -74,6 +74,7 @@
 
 #include "bus.h"
 #include "chardev.h"
+#include "device.h"
 #include "dev/uart.h"
 #include "irq.h"
 
@@ -162,10 +163,9 @@ struct pl011 {
 
 /*
  * A powered-on UART with no interrupt line and no host side; NULL with
- * err_msg() on failure.
+ * err_msg() on failure.  pl011_device_ops.destroy frees it.
  */
 struct pl011 *pl011_create(void);
-void pl011_destroy(void *dev);
 
 /*
  * Set before the guest runs (the setters take the lock all the same).  A
@@ -188,11 +188,23 @@ int pl011_register(struct pl011 *dev, struct bus *mmio, uint64_t base);
 size_t pl011_receive(void *dev, const uint8_t *buf, size_t len);
 
 /*
- * Power-on/reset state (TRM table 3-1, QEMU pl011_reset): FR 0x90 (TXFE,
- * RXFE), CR 0x0300 (TXE, RXE; UARTEN clear), IFLS 0x12 (both at 1/2),
- * everything else 0, FIFO off and empty.  Lowers the interrupt line.
+ * The device operations (device.h), each under the device's lock:
+ *
+ *   reset    power-on/reset state (TRM table 3-1, QEMU pl011_reset): FR
+ *            0x90 (TXFE, RXFE), CR 0x0300 (TXE, RXE; UARTEN clear), IFLS
+ *            0x12 (both at 1/2), everything else 0, FIFO off and empty.
+ *            Lowers the interrupt line; a host turned away hears about
+ *            the room.
+ *   save     the registers (RSR, ILPR, IBRD, FBRD, LCR_H, CR, IFLS, IMSC,
+ *            RIS, DMACR), the receive FIFO and a pending overrun.  Not
+ *            the modem inputs (they follow CR), the line, the host side
+ *            or the counters.
+ *   load     checks every register against its writable bits and the FIFO
+ *            against its capacity (LCR_H.FEN), then sets the interrupt line
+ *            to what the loaded registers say.
+ *   destroy  frees the device.
  */
-void pl011_reset(struct pl011 *dev);
+extern const struct device_ops pl011_device_ops;
 
 /* The MMIO handlers, for callers that register the device themselves. */
 extern const struct bus_ops pl011_bus_ops;

@@ -466,7 +466,7 @@ static void test_pl011_attach(void **state)
 	assert_int_equal(uart->host.rx_bytes, LEN);
 
 	console_destroy(con);
-	pl011_destroy(uart);
+	pl011_device_ops.destroy(uart);
 	bus_destroy(&mmio);
 	close(in[0]);
 	close(in[1]);

@@ -200,7 +200,8 @@ static int virt_create_uart(struct vm *vm)
 	if (vm->cfg->serial.kind == CONSOLE_NONE)
 		return 0;
 	uart = pl011_create();
-	if (!uart || vm_add_device(vm, "pl011", uart, pl011_destroy) < 0 ||
+	if (!uart ||
+	    device_list_add(&vm->devices, "pl011", &pl011_device_ops, uart) < 0 ||
 	    pl011_register(uart, &vm->mmio, ARM64_UART_BASE) < 0)
 		return -1;
 	irq = vm_irq_line(vm, ARM64_UART_SPI);
