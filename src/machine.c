@@ -37,23 +37,31 @@ int machine_add_serial(struct vm *vm, const struct chardev_port *port,
 int machine_add_debugcons(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
+	char name[DEVICE_NAME_MAX];
 
 	for (size_t i = 0; i < cfg->nr_debugcon; i++) {
-		struct debugcon *dc =
-			debugcon_create(&vm->pio, cfg->debugcon[i], stdout);
+		struct debugcon *dc = debugcon_create(cfg->debugcon[i], stdout);
 
-		if (!dc || vm_add_device(vm, "debugcon", dc, debugcon_destroy) < 0)
+		snprintf(name, sizeof(name), "debugcon-0x%x", cfg->debugcon[i]);
+		if (!dc ||
+		    device_list_add(&vm->devices, name, &debugcon_device_ops,
+				    dc) < 0 ||
+		    debugcon_register(dc, &vm->pio) < 0)
 			return err_set("--debugcon 0x%x: %s", cfg->debugcon[i],
 				       err_msg());
 	}
 	for (size_t i = 0; i < cfg->nr_debugcon_mmio; i++) {
-		struct debugcon *dc = debugcon_create_mmio(
-			&vm->mmio, cfg->debugcon_mmio[i], stdout);
+		uint64_t addr = cfg->debugcon_mmio[i];
+		struct debugcon *dc = debugcon_create(addr, stdout);
 
-		if (!dc || vm_add_device(vm, "debugcon", dc, debugcon_destroy) < 0)
+		snprintf(name, sizeof(name), "debugcon-mmio-0x%llx",
+			 (unsigned long long)addr);
+		if (!dc ||
+		    device_list_add(&vm->devices, name, &debugcon_device_ops,
+				    dc) < 0 ||
+		    debugcon_register_mmio(dc, &vm->mmio) < 0)
 			return err_set("--debugcon-mmio 0x%llx: %s",
-				       (unsigned long long)cfg->debugcon_mmio[i],
-				       err_msg());
+				       (unsigned long long)addr, err_msg());
 	}
 	return 0;
 }
