@@ -351,13 +351,16 @@ int arch_machine_create(struct vm *vm)
 		goto out;
 	if (pc_create_acpi_pm(vm) < 0)
 		goto out;
-	post = post_create(&vm->pio, PC_POST_PORT);
-	if (!post || vm_add_device(vm, "post", post, post_destroy) < 0)
+	post = post_create();
+	if (!post ||
+	    device_list_add(&vm->devices, "post", &post_device_ops, post) < 0 ||
+	    post_register(post, &vm->pio, PC_POST_PORT) < 0)
 		goto out;
-	marker = boot_marker_create(&vm->pio, BOOT_MARKER_PORT,
-				    &vm->start_time, stderr);
+	marker = boot_marker_create(&vm->start_time, stderr);
 	if (!marker ||
-	    vm_add_device(vm, "boot-marker", marker, boot_marker_destroy) < 0)
+	    device_list_add(&vm->devices, "boot-marker",
+			    &boot_marker_device_ops, marker) < 0 ||
+	    boot_marker_register(marker, &vm->pio, BOOT_MARKER_PORT) < 0)
 		goto out;
 	if (machine_add_debugcons(vm) < 0)
 		goto out;
