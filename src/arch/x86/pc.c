@@ -275,12 +275,6 @@ static int pc_create_serial(struct vm *vm)
 	return 0;
 }
 
-static void pc_cmos_free(void *p)
-{
-	cmos_destroy(p);
-	free(p);
-}
-
 static void pc_fw_cfg_free(void *p)
 {
 	fw_cfg_destroy(p);
@@ -328,13 +322,9 @@ int arch_machine_create(struct vm *vm)
 	    fw_cfg_register(fw, &vm->pio, PC_FW_CFG_PORT) < 0)
 		goto out;
 
-	cmos = calloc(1, sizeof(*cmos));
-	if (!cmos || cmos_init(cmos, NULL, NULL) < 0) {
-		free(cmos);
-		err_set("cmos: cannot create");
-		goto out;
-	}
-	if (vm_add_device(vm, "cmos", cmos, pc_cmos_free) < 0 ||
+	cmos = cmos_create(NULL, NULL);
+	if (!cmos ||
+	    device_list_add(&vm->devices, "cmos", &cmos_device_ops, cmos) < 0 ||
 	    pc_firmware_cmos(cmos, layout) < 0 ||
 	    cmos_register(cmos, &vm->pio, PC_CMOS_PORT) < 0)
 		goto out;
