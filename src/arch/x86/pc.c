@@ -275,11 +275,6 @@ static int pc_create_serial(struct vm *vm)
 	return 0;
 }
 
-static void pc_fw_cfg_free(void *p)
-{
-	fw_cfg_destroy(p);
-}
-
 int arch_machine_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -317,7 +312,8 @@ int arch_machine_create(struct vm *vm)
 					    layout->compat.minor > 4) ?
 				   &vm->mem :
 				   NULL);
-	if (!fw || vm_add_device(vm, "fw_cfg", fw, pc_fw_cfg_free) < 0 ||
+	if (!fw ||
+	    device_list_add(&vm->devices, "fw_cfg", &fw_cfg_device_ops, fw) < 0 ||
 	    pc_firmware_fw_cfg(fw, cfg, layout) < 0 ||
 	    fw_cfg_register(fw, &vm->pio, PC_FW_CFG_PORT) < 0)
 		goto out;
