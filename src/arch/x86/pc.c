@@ -326,7 +326,8 @@ int arch_machine_create(struct vm *vm)
 		goto out;
 
 	kbd = i8042_create(pc_reset_request, vm);
-	if (!kbd || vm_add_device(vm, "i8042", kbd, i8042_destroy) < 0 ||
+	if (!kbd ||
+	    device_list_add(&vm->devices, "i8042", &i8042_device_ops, kbd) < 0 ||
 	    i8042_register(kbd, &vm->pio) < 0)
 		goto out;
 	pci = pci_host_create(pc_reset_request, vm);
