@@ -331,7 +331,9 @@ int arch_machine_create(struct vm *vm)
 	    i8042_register(kbd, &vm->pio) < 0)
 		goto out;
 	pci = pci_host_create(pc_reset_request, vm);
-	if (!pci || vm_add_device(vm, "pci-host", pci, pci_host_destroy) < 0 ||
+	if (!pci ||
+	    device_list_add(&vm->devices, "pci-host", &pci_host_device_ops,
+			    pci) < 0 ||
 	    pci_host_register(pci, &vm->pio) < 0)
 		goto out;
 	if (pc_create_serial(vm) < 0)
