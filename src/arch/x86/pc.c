@@ -227,25 +227,21 @@ static void pc_poweroff_request(void *ctx)
 			"guest powered off (ACPI S5 through PM1a_CNT)");
 }
 
-static void pc_sci_irq(void *ctx, bool level)
-{
-	struct vm *vm = ctx;
-	struct kvm_irq_level line = { .irq = PC_ACPI_SCI_IRQ, .level = level };
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &line) < 0)
-		log_warn("KVM_IRQ_LINE %d: %s", PC_ACPI_SCI_IRQ, strerror(errno));
-}
-
 /* ACPI PM1a event/control blocks and PM timer, as the FADT lists them. */
 static int pc_create_acpi_pm(struct vm *vm)
 {
+	struct irq_line *sci;
 	struct acpi_pm *pm;
 
 	pm = acpi_pm_create(PC_ACPI_S5_SLP_TYP, pc_poweroff_request, vm);
-	if (!pm || vm_add_device(vm, "acpi-pm", pm, acpi_pm_destroy) < 0 ||
+	if (!pm ||
+	    device_list_add(&vm->devices, "acpi-pm", &acpi_pm_device_ops, pm) < 0 ||
 	    acpi_pm_register(pm, &vm->pio, PC_ACPI_PM_BASE) < 0)
 		return -1;
-	acpi_pm_set_sci(pm, pc_sci_irq, vm);
+	sci = vm_irq_line(vm, PC_ACPI_SCI_IRQ);
+	if (!sci)
+		return -1;
+	acpi_pm_set_irq(pm, sci);
 	return 0;
 }
 
