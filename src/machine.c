@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The bare machine (MISSION.md scenarios 1-3): one RAM region at ram-base,
- * the debug consoles, and a flat image.  No interrupt controller, so HLT
+ * The bare machine: one RAM region at ram-base, the debug consoles, and a
+ * flat image.  No interrupt controller, so HLT
  * leaves the guest and ends the run.
  */
 #include "machine.h"

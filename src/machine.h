@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Machines: what to create for a configuration, in one readable function per
- * machine (DESIGN.md habit 8).  The bare machine is generic; every other
- * machine comes from the architecture (x86: pc).
+ * machine.  The bare machine is generic; every other machine comes from the
+ * architecture (x86: pc, arm64: virt).  Every device is created, added to
+ * vm->devices with its ops and then attached to a bus (device.h).
  */
 #ifndef MINIVMM_MACHINE_H
 #define MINIVMM_MACHINE_H

@@ -21,7 +21,7 @@ static void debugcon_write(void *opaque, uint64_t offset, const uint8_t *data,
 	(void)len;
 	if (offset)
 		return; /* MMIO: only stores to the address itself print */
-	/* Only the low byte counts, whatever the width (MISSION.md scenario 3). */
+	/* Only the low byte counts, whatever the width (as QEMU's isa-debugcon). */
 	fputc(data[0], dc->out);
 	if (data[0] == '\n')
 		fflush(dc->out);

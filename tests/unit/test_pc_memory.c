@@ -184,7 +184,7 @@ static void check_cmos_like_qemu(const struct byte *exp, size_t n)
 	}
 #define EXT_FULL { 0x17, 0xff }, { 0x18, 0xff }, { 0x30, 0xff }, { 0x31, 0xff }
 
-/* ---- MISSION.md scenario 4 ---------------------------------------------- */
+/* ---- low and high RAM as QEMU's pc machines split them ------------------ */
 
 static void test_pc_4g(void **state)
 {

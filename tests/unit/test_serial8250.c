@@ -48,7 +48,7 @@ struct ctx {
 	pthread_mutex_t lock; /* the threaded test shares these */
 	uint8_t out[4096];
 	size_t out_len;
-	bool levels[MAX_EVENTS]; /* every level the irq callback got */
+	bool levels[MAX_EVENTS]; /* every level set on the line */
 	size_t nr_levels;
 	bool level;
 	unsigned rx_ready_calls;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The virt machine: QEMU's arm64 `virt` board as a kernel sees it.  One
- * function creates everything, in order (DESIGN.md habit 8): the in-kernel
+ * function creates everything, in order: the in-kernel
  * GIC, RAM, the PL011 and its console, the debug consoles, the kernel
  * (Documentation/arch/arm64/booting.rst) or a flat image, the initrd, and
  * the device tree whose address x0 carries at entry.  The placement is a

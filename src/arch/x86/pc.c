@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The pc machine: QEMU's i440fx "pc" as firmware sees it.  One function
- * creates everything, in order (DESIGN.md habit 8): interrupt controllers,
- * RAM, firmware, then the legacy devices.  Addresses are in layout.h.
+ * creates everything, in order: interrupt controllers, RAM, firmware, then
+ * the legacy devices, each created, added to the device list and attached
+ * to its bus (device.h).  Addresses are in layout.h.
  */
 #include <errno.h>
 #include <fcntl.h>
