@@ -24,8 +24,6 @@
 #include <unistd.h>
 
 #include "chardev.h"
-#include "dev/pl011.h"
-#include "dev/serial8250.h"
 #include "event_loop.h"
 #include "log.h"
 
@@ -629,31 +627,6 @@ void console_attach(struct console *c, const struct chardev_port *port,
 	host->write = console_write;
 	host->rx_ready = console_rx_ready;
 	host->ctx = c;
-}
-
-/* The UARTs' receive functions as console_input_fn. */
-static size_t input_serial8250(void *uart, const uint8_t *buf, size_t len)
-{
-	return serial8250_receive(uart, buf, len);
-}
-
-static size_t input_pl011(void *uart, const uint8_t *buf, size_t len)
-{
-	return pl011_receive(uart, buf, len);
-}
-
-void console_attach_serial8250(struct console *c, struct serial8250 *uart)
-{
-	serial8250_set_tx(uart, console_write, c);
-	serial8250_set_rx_ready(uart, console_rx_ready, c);
-	console_set_input(c, input_serial8250, uart);
-}
-
-void console_attach_pl011(struct console *c, struct pl011 *uart)
-{
-	pl011_set_tx(uart, console_write, c);
-	pl011_set_rx_ready(uart, console_rx_ready, c);
-	console_set_input(c, input_pl011, uart);
 }
 
 /* Back to the terminal settings raw mode replaced, if it did. */

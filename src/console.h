@@ -42,9 +42,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct pl011;
-struct serial8250;
-
 enum console_kind {
 	CONSOLE_STDIO = 0, /* the default */
 	CONSOLE_FILE,
@@ -130,22 +127,13 @@ void console_attach(struct console *con, const struct chardev_port *port,
 		    struct chardev_host *host);
 
 /*
- * Connect a UART both ways: its output to console_write(), its "room
- * again" notice to console_rx_ready(), and console input to its receive
- * function (serial8250_receive(), pl011_receive()).  Before
- * console_start().  Both UARTs take the same callback shapes and keep
- * the same promises (all output taken, input never dropped).
- */
-void console_attach_serial8250(struct console *con, struct serial8250 *uart);
-void console_attach_pl011(struct console *con, struct pl011 *uart);
-
-/*
- * Output from the guest (a serial8250_tx_fn or pl011_tx_fn): written in
+ * Output from the guest (a struct chardev_host's write): written in
  * full, waiting if the descriptor is non-blocking and full.  Only an error
  * such as EPIPE loses output; it is reported once.
  */
 void console_write(void *con, const uint8_t *buf, size_t len);
-/* The receiver has room again (either UART's notify_fn): retry input. */
+/* The receiver has room again (a struct chardev_host's rx_ready): retry
+ * input. */
 void console_rx_ready(void *con);
 
 /*

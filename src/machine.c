@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The bare machine (README, "Flat images on the bare machine"): one RAM region at ram-base,
- * the debug consoles, and a flat image.  No interrupt controller, so HLT
+ * The bare machine (README, "Flat images on the bare machine"): one RAM
+ * region at ram-base, the debug consoles, and a flat image.  No interrupt
+ * controller, so HLT
  * leaves the guest and ends the run.
  */
 #include "machine.h"
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "chardev.h"
 #include "console.h"
 #include "dev/debugcon.h"
 #include "loader/flat.h"
@@ -21,37 +23,47 @@ static void console_quit(void *ctx)
 	vm_request_stop(ctx, VM_STOP_SIGNAL, "Ctrl-A x on the console");
 }
 
-struct console *machine_add_console(struct vm *vm)
+int machine_add_serial(struct vm *vm, const struct chardev_port *port,
+		       struct chardev_host *host)
 {
 	struct console *con = console_create(&vm->cfg->serial);
 
-	if (!con || vm_add_device(vm, "console", con, console_destroy) < 0)
-		return NULL;
+	if (!con)
+		return -1;
 	console_set_quit(con, console_quit, vm);
 	vm->console = con;
-	return con;
+	console_attach(con, port, host);
+	return 0;
 }
 
 int machine_add_debugcons(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
+	char name[DEVICE_NAME_MAX];
 
 	for (size_t i = 0; i < cfg->nr_debugcon; i++) {
-		struct debugcon *dc =
-			debugcon_create(&vm->pio, cfg->debugcon[i], stdout);
+		struct debugcon *dc = debugcon_create(cfg->debugcon[i], stdout);
 
-		if (!dc || vm_add_device(vm, "debugcon", dc, debugcon_destroy) < 0)
+		snprintf(name, sizeof(name), "debugcon-0x%x", cfg->debugcon[i]);
+		if (!dc ||
+		    device_list_add(&vm->devices, name, &debugcon_device_ops,
+				    dc) < 0 ||
+		    debugcon_register(dc, &vm->pio) < 0)
 			return err_set("--debugcon 0x%x: %s", cfg->debugcon[i],
 				       err_msg());
 	}
 	for (size_t i = 0; i < cfg->nr_debugcon_mmio; i++) {
-		struct debugcon *dc = debugcon_create_mmio(
-			&vm->mmio, cfg->debugcon_mmio[i], stdout);
+		uint64_t addr = cfg->debugcon_mmio[i];
+		struct debugcon *dc = debugcon_create(addr, stdout);
 
-		if (!dc || vm_add_device(vm, "debugcon", dc, debugcon_destroy) < 0)
+		snprintf(name, sizeof(name), "debugcon-mmio-0x%llx",
+			 (unsigned long long)addr);
+		if (!dc ||
+		    device_list_add(&vm->devices, name, &debugcon_device_ops,
+				    dc) < 0 ||
+		    debugcon_register_mmio(dc, &vm->mmio) < 0)
 			return err_set("--debugcon-mmio 0x%llx: %s",
-				       (unsigned long long)cfg->debugcon_mmio[i],
-				       err_msg());
+				       (unsigned long long)addr, err_msg());
 	}
 	return 0;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Machines: what to create for a configuration, in one readable function per
- * machine (docs/ARCHITECTURE.md, "Machines").  The bare machine is generic; every other
- * machine comes from the architecture (x86: pc).
+ * machine (docs/ARCHITECTURE.md, "The device interface").  The bare machine
+ * is generic; every other machine comes from the architecture (x86: pc,
+ * arm64: virt).  Every device is created, added to vm->devices with its
+ * ops and then attached to a bus (device.h).
  */
 #ifndef MINIVMM_MACHINE_H
 #define MINIVMM_MACHINE_H
@@ -28,14 +30,18 @@ int arch_machine_load(struct vm *vm);
 int machine_add_debugcons(struct vm *vm);
 
 /*
- * The host side of the serial console (-serial), for a UART the machine has
- * just added: the console device (added after the UART, so it is destroyed
- * first and its input thread stops before the UART goes), Ctrl-A x stopping
- * the VM, and vm->console.  The caller attaches its UART to the result.
- * NULL with err_msg() on failure.
+ * The host side of the serial console (-serial) for the UART the machine
+ * has just added: the console (vm->console; vm_destroy() destroys it after
+ * the devices, and vm_run() has stopped its input thread before that),
+ * Ctrl-A x stopping the VM, and console_attach(): console input goes to
+ * port->receive, and *host is filled with the console's write() and
+ * rx_ready() for the caller to give its UART (X_set_host).  -1 with
+ * err_msg() on failure.
  */
-struct console;
-struct console *machine_add_console(struct vm *vm);
+struct chardev_host;
+struct chardev_port;
+int machine_add_serial(struct vm *vm, const struct chardev_port *port,
+		       struct chardev_host *host);
 
 /* Arch hook: create a machine other than bare (x86: pc). */
 int arch_machine_create(struct vm *vm);

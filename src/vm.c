@@ -120,46 +120,6 @@ void vm_caps_print(int kvm_fd, FILE *out)
 	arch_caps_print(kvm_fd, out);
 }
 
-/* A device given only a destroy function (until every device has ops). */
-struct legacy_device {
-	void *state;
-	void (*destroy)(void *state);
-};
-
-static void legacy_destroy(void *dev)
-{
-	struct legacy_device *d = dev;
-
-	if (d->destroy)
-		d->destroy(d->state);
-	free(d);
-}
-
-static const struct device_ops legacy_ops = {
-	.type = "legacy",
-	.version = 1,
-	.destroy = legacy_destroy,
-};
-
-int vm_add_device(struct vm *vm, const char *name, void *state,
-		  void (*destroy)(void *state))
-{
-	struct legacy_device *d = malloc(sizeof(*d));
-	char unique[DEVICE_NAME_MAX];
-
-	if (!d) {
-		if (destroy)
-			destroy(state);
-		return err_set("%s: out of memory", name);
-	}
-	d->state = state;
-	d->destroy = destroy;
-	snprintf(unique, sizeof(unique), "%s", name);
-	for (unsigned n = 1; device_list_find(&vm->devices, unique); n++)
-		snprintf(unique, sizeof(unique), "%s-%u", name, n);
-	return device_list_add(&vm->devices, unique, &legacy_ops, d);
-}
-
 static void vm_irq_line_set(struct irq_line *line, bool level)
 {
 	struct vm *vm = line->ctx;
@@ -370,6 +330,9 @@ void vm_destroy(struct vm *vm)
 	device_list_destroy(&vm->devices);
 	while (vm->nr_ioeventfds)
 		vm_ioeventfd_remove(vm, vm->ioeventfds[0].fd);
+	/* After the UART that writes to it (its input left the loop in vm_run). */
+	console_destroy(vm->console);
+	vm->console = NULL;
 	for (size_t i = 0; i < vm->nr_irq_lines; i++) {
 		if (vm->irq_lines[i]->irqfd >= 0)
 			close(vm->irq_lines[i]->irqfd);

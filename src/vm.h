@@ -165,10 +165,6 @@ void vm_destroy(struct vm *vm);
 /* Run to the end; returns the process exit code. */
 int vm_run(struct vm *vm);
 
-/* Keep a device's state for teardown (transitional: use device_list_add). */
-int vm_add_device(struct vm *vm, const char *name, void *state,
-		  void (*destroy)(void *state));
-
 /*
  * The interrupt line for the architecture's interrupt number `irq` (x86: a
  * GSI of the pc machine's routing; arm64: an SPI), driven by KVM_IRQ_LINE.

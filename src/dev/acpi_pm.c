@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "state.h"
 
 /* Status bits that raise the SCI; each enable bit sits at the same place. */
 #define PM1_SCI_EVENTS                                              \
@@ -20,6 +21,11 @@
 /* PM1_CNT bits that are stored and read back; SLP_EN and GBL_RLS are
  * write-only and SCI_EN is fixed at 1. */
 #define PM1_CNT_STORED (ACPI_PM1_CNT_BM_RLD | ACPI_PM1_CNT_SLP_TYP_MASK)
+/* PM1_STS bits ACPI defines (Table 4.11); the rest are reserved. */
+#define PM1_STS_DEFINED                                                  \
+	(ACPI_PM1_TMR | ACPI_PM1_BM_STS | ACPI_PM1_GBL | ACPI_PM1_PWRBTN | \
+	 ACPI_PM1_SLPBTN | ACPI_PM1_RTC | ACPI_PM1_PCIEXP_WAKE |           \
+	 ACPI_PM1_WAK_STS)
 
 static uint64_t monotonic_ns(void *ctx)
 {
@@ -30,17 +36,21 @@ static uint64_t monotonic_ns(void *ctx)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static bool sci_pending(const struct acpi_pm *pm)
+{
+	return (pm->cnt & ACPI_PM1_CNT_SCI_EN) &&
+	       (pm->sts & pm->en & PM1_SCI_EVENTS);
+}
+
 /* Recompute the SCI level after a change; called with the lock held. */
 static void update_sci(struct acpi_pm *pm)
 {
-	bool level = (pm->cnt & ACPI_PM1_CNT_SCI_EN) &&
-		     (pm->sts & pm->en & PM1_SCI_EVENTS);
+	bool level = sci_pending(pm);
 
 	if (level == pm->sci_level)
 		return;
 	pm->sci_level = level;
-	if (pm->set_sci)
-		pm->set_sci(pm->sci_ctx, level);
+	irq_line_set(pm->sci, level);
 }
 
 /* ---- PM1 event block: PM1_STS at +0, PM1_EN at +2 ---- */
@@ -176,6 +186,14 @@ static const struct bus_ops evt_ops = { .read = evt_read, .write = evt_write };
 static const struct bus_ops cnt_ops = { .read = cnt_read, .write = cnt_write };
 static const struct bus_ops tmr_ops = { .read = tmr_read, .write = tmr_write };
 
+/* Power-on PM1 registers; the timer runs on.  Lock held. */
+static void power_on_locked(struct acpi_pm *pm)
+{
+	pm->sts = 0;
+	pm->en = 0;
+	pm->cnt = ACPI_PM1_CNT_SCI_EN;
+}
+
 struct acpi_pm *acpi_pm_create(uint8_t s5_type, void (*poweroff)(void *ctx),
 			       void *ctx)
 {
@@ -187,7 +205,7 @@ struct acpi_pm *acpi_pm_create(uint8_t s5_type, void (*poweroff)(void *ctx),
 	}
 	pthread_mutex_init(&pm->lock, NULL);
 	pm->s5_type = s5_type & 7;
-	pm->cnt = ACPI_PM1_CNT_SCI_EN;
+	power_on_locked(pm);
 	pm->poweroff = poweroff;
 	pm->poweroff_ctx = ctx;
 	pm->now_ns = monotonic_ns;
@@ -195,7 +213,7 @@ struct acpi_pm *acpi_pm_create(uint8_t s5_type, void (*poweroff)(void *ctx),
 	return pm;
 }
 
-void acpi_pm_destroy(void *dev)
+static void acpi_pm_destroy(void *dev)
 {
 	struct acpi_pm *pm = dev;
 
@@ -205,12 +223,78 @@ void acpi_pm_destroy(void *dev)
 	free(pm);
 }
 
-void acpi_pm_set_sci(struct acpi_pm *pm, void (*set_sci)(void *ctx, bool level),
-		     void *ctx)
+static void acpi_pm_reset(void *dev)
+{
+	struct acpi_pm *pm = dev;
+
+	pthread_mutex_lock(&pm->lock);
+	power_on_locked(pm);
+	update_sci(pm);
+	pthread_mutex_unlock(&pm->lock);
+}
+
+/* Version 1: u16 PM1_STS, PM1_EN, PM1_CNT; u64 ns the PM timer has run. */
+static int acpi_pm_save(void *dev, struct state_writer *w)
+{
+	struct acpi_pm *pm = dev;
+
+	pthread_mutex_lock(&pm->lock);
+	state_put_u16(w, pm->sts);
+	state_put_u16(w, pm->en);
+	state_put_u16(w, pm->cnt);
+	state_put_u64(w, pm->now_ns(pm->clock_ctx) - pm->start_ns);
+	pthread_mutex_unlock(&pm->lock);
+	return 0;
+}
+
+static int acpi_pm_load(void *dev, struct state_reader *r, uint32_t version)
+{
+	struct acpi_pm *pm = dev;
+	uint16_t sts, en, cnt;
+	uint64_t elapsed;
+
+	(void)version;
+	sts = state_get_u16(r);
+	en = state_get_u16(r);
+	cnt = state_get_u16(r);
+	elapsed = state_get_u64(r); /* any count: the timer wraps anyway */
+	if (state_reader_error(r, "acpi-pm") < 0)
+		return -1;
+	if (sts & ~PM1_STS_DEFINED)
+		return state_reader_fail(r, "PM1_STS 0x%04x has reserved bits", sts);
+	if (en & ~PM1_EN_WRITABLE)
+		return state_reader_fail(r, "PM1_EN 0x%04x has bits the OS cannot set",
+					 en);
+	if ((cnt & ~PM1_CNT_STORED) != ACPI_PM1_CNT_SCI_EN)
+		return state_reader_fail(r, "PM1_CNT 0x%04x: SCI_EN is fixed at 1 and SLP_EN, GBL_RLS read 0",
+					 cnt);
+
+	pthread_mutex_lock(&pm->lock);
+	pm->sts = sts;
+	pm->en = en;
+	pm->cnt = cnt;
+	/* The timer goes on from the saved count (modulo 2^64 arithmetic). */
+	pm->start_ns = pm->now_ns(pm->clock_ctx) - elapsed;
+	/* The SCI follows the loaded registers, whatever it showed before. */
+	pm->sci_level = sci_pending(pm);
+	irq_line_set(pm->sci, pm->sci_level);
+	pthread_mutex_unlock(&pm->lock);
+	return 0;
+}
+
+const struct device_ops acpi_pm_device_ops = {
+	.type = "acpi-pm",
+	.version = 1,
+	.reset = acpi_pm_reset,
+	.save = acpi_pm_save,
+	.load = acpi_pm_load,
+	.destroy = acpi_pm_destroy,
+};
+
+void acpi_pm_set_irq(struct acpi_pm *pm, struct irq_line *line)
 {
 	pthread_mutex_lock(&pm->lock);
-	pm->set_sci = set_sci;
-	pm->sci_ctx = ctx;
+	pm->sci = line;
 	pthread_mutex_unlock(&pm->lock);
 }
 

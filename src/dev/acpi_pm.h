@@ -14,12 +14,27 @@
  * value given at creation calls the power-off callback; other sleep types
  * are ignored (the DSDT offers only \_S5).  acpi_pm_power_button() models
  * a press of the fixed power button: PWRBTN_STS is set and, when the OS
- * enabled it, the SCI is raised through the optional set_sci callback
- * until the OS clears the status bit.
+ * enabled it, the SCI is raised on the interrupt line given with
+ * acpi_pm_set_irq() until the OS clears the status bit.
  *
  * Accesses of 1, 2 or 4 bytes at any offset inside a block are accepted and
- * split into bytes; unused bytes read 0.  A mutex serialises vCPUs; the
- * power-off callback runs after the mutex is released.  No KVM here.
+ * split into bytes; unused bytes read 0.  A mutex serialises vCPUs and the
+ * device ops; the SCI line is set with it held, the power-off callback
+ * runs after it is released.  No KVM here.
+ *
+ * acpi_pm_create(), then acpi_pm_register() on the port bus.  The device
+ * operations (device.h):
+ *
+ *   reset    PM1_STS and PM1_EN cleared, PM1_CNT back to SCI_EN alone
+ *            (ACPI mode stays on: there is no SMI command to leave it);
+ *            lowers the SCI.  The PM timer runs on, as it does through a
+ *            reset on QEMU (its clock is the machine's, not the device's).
+ *   save     PM1_STS, PM1_EN, PM1_CNT and how far the PM timer has run.
+ *   load     checks the reserved bits of PM1_STS and PM1_EN and that
+ *            PM1_CNT has SCI_EN and only stored bits, restarts the timer
+ *            from the saved count and sets the SCI to what the registers
+ *            say.
+ *   destroy  frees the device.
  */
 #ifndef MINIVMM_DEV_ACPI_PM_H
 #define MINIVMM_DEV_ACPI_PM_H
@@ -29,6 +44,8 @@
 #include <stdint.h>
 
 #include "bus.h"
+#include "device.h"
+#include "irq.h"
 
 /* Register offsets from the base. */
 #define ACPI_PM1_STS_OFF 0
@@ -65,13 +82,12 @@ struct acpi_pm {
 	pthread_mutex_t lock;
 	uint16_t sts, en, cnt;
 	uint8_t s5_type; /* SLP_TYP that means soft-off */
-	bool sci_level; /* last level passed to set_sci */
+	bool sci_level; /* last level set on the SCI line */
 	uint64_t poweroffs; /* S5 requests seen */
 
 	void (*poweroff)(void *ctx);
 	void *poweroff_ctx;
-	void (*set_sci)(void *ctx, bool level);
-	void *sci_ctx;
+	struct irq_line *sci; /* NULL: not wired */
 	/* Nanoseconds of a monotonic clock; tests inject their own. */
 	uint64_t (*now_ns)(void *ctx);
 	void *clock_ctx;
@@ -85,11 +101,11 @@ struct acpi_pm {
  */
 struct acpi_pm *acpi_pm_create(uint8_t s5_type, void (*poweroff)(void *ctx),
 			       void *ctx);
-void acpi_pm_destroy(void *dev);
 
-/* Optional: drive the SCI line (level-triggered, active high). */
-void acpi_pm_set_sci(struct acpi_pm *pm, void (*set_sci)(void *ctx, bool level),
-		     void *ctx);
+extern const struct device_ops acpi_pm_device_ops;
+
+/* The SCI line (level-triggered, active high); NULL: not wired. */
+void acpi_pm_set_irq(struct acpi_pm *pm, struct irq_line *line);
 /*
  * Replace the clock behind the PM timer (default CLOCK_MONOTONIC); the
  * timer counts from the value now_ns() has at this call.

@@ -38,8 +38,8 @@ static const struct bus_ops marker_ops = {
 	.write = marker_write,
 };
 
-struct boot_marker *boot_marker_create(struct bus *pio, uint16_t port,
-				       const struct timespec *start, FILE *out)
+struct boot_marker *boot_marker_create(const struct timespec *start,
+				       FILE *out)
 {
 	struct boot_marker *m = calloc(1, sizeof(*m));
 
@@ -49,15 +49,23 @@ struct boot_marker *boot_marker_create(struct bus *pio, uint16_t port,
 	}
 	m->start = *start;
 	m->out = out;
-	if (bus_register(pio, "boot-marker", port, 1, BUS_W1 | BUS_W2 | BUS_W4,
-			 &marker_ops, m) < 0) {
-		free(m);
-		return NULL;
-	}
 	return m;
 }
 
-void boot_marker_destroy(void *dev)
+int boot_marker_register(struct boot_marker *m, struct bus *pio,
+			 uint16_t port)
+{
+	return bus_register(pio, "boot-marker", port, 1,
+			    BUS_W1 | BUS_W2 | BUS_W4, &marker_ops, m);
+}
+
+static void boot_marker_destroy(void *dev)
 {
 	free(dev);
 }
+
+const struct device_ops boot_marker_device_ops = {
+	.type = "boot-marker",
+	.version = 1,
+	.destroy = boot_marker_destroy,
+};

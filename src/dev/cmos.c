@@ -5,9 +5,11 @@
  */
 #include "cmos.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "state.h"
 
 #define NS_PER_SEC 1000000000ll
 
@@ -178,8 +180,7 @@ static bool cmos_update_in_progress(struct cmos *c)
 
 static void cmos_set_irq_level(struct cmos *c, bool level)
 {
-	if (c->irq)
-		c->irq(c->irq_ctx, level);
+	irq_line_set(c->irq, level);
 }
 
 static bool cmos_is_time_reg(uint8_t index)
@@ -357,14 +358,21 @@ static void cmos_set_time_locked(struct cmos *c, time_t t)
 		cmos_store_tm(c, &tm);
 }
 
-int cmos_init(struct cmos *cmos, cmos_clock_fn clock, void *clock_ctx)
+struct cmos *cmos_create(cmos_clock_fn clock, void *clock_ctx)
 {
+	struct cmos *cmos = calloc(1, sizeof(*cmos));
 	int r;
 
-	memset(cmos, 0, sizeof(*cmos));
+	if (!cmos) {
+		err_set("cmos: out of memory");
+		return NULL;
+	}
 	r = pthread_mutex_init(&cmos->lock, NULL);
-	if (r)
-		return err_set("cmos: cannot create its lock: %s", strerror(r));
+	if (r) {
+		free(cmos);
+		err_set("cmos: cannot create its lock: %s", strerror(r));
+		return NULL;
+	}
 	cmos->clock = clock ? clock : cmos_host_clock;
 	cmos->clock_ctx = clock_ctx;
 	cmos->base_year = 0;
@@ -374,16 +382,13 @@ int cmos_init(struct cmos *cmos, cmos_clock_fn clock, void *clock_ctx)
 	cmos->data[CMOS_REG_D] = CMOS_REG_D_INIT;
 	/* Whole seconds of the clock, like QEMU's qemu_get_timedate(). */
 	cmos_set_time_locked(cmos, cmos_now(cmos).tv_sec);
-	return 0;
+	return cmos;
 }
 
-void cmos_destroy(struct cmos *cmos)
+static void cmos_reset(void *dev)
 {
-	pthread_mutex_destroy(&cmos->lock);
-}
+	struct cmos *cmos = dev;
 
-void cmos_reset(struct cmos *cmos)
-{
 	pthread_mutex_lock(&cmos->lock);
 	/* 0xfe = resuming from S3: firmware must still see it after reset. */
 	if (cmos->data[CMOS_SHUTDOWN_STATUS] != 0xfe)
@@ -395,11 +400,105 @@ void cmos_reset(struct cmos *cmos)
 	pthread_mutex_unlock(&cmos->lock);
 }
 
-void cmos_set_irq(struct cmos *cmos, cmos_irq_fn irq, void *ctx)
+/*
+ * Version 1: the 128 bytes; u8 index; bool NMI disabled; the guest clock
+ * minus the host clock as u64 (two's complement) seconds and u32
+ * nanoseconds (0-999999999).
+ */
+static int cmos_save(void *dev, struct state_writer *w)
+{
+	struct cmos *c = dev;
+	struct timespec now;
+	int64_t sec, nsec;
+
+	pthread_mutex_lock(&c->lock);
+	cmos_guest_time(c, &sec, &nsec);
+	now = cmos_now(c);
+	sec -= now.tv_sec;
+	nsec -= now.tv_nsec;
+	if (nsec < 0) {
+		nsec += NS_PER_SEC;
+		sec--;
+	}
+	state_put_bytes(w, c->data, CMOS_SIZE);
+	state_put_u8(w, c->index);
+	state_put_bool(w, c->nmi_disabled);
+	state_put_u64(w, (uint64_t)sec);
+	state_put_u32(w, (uint32_t)nsec);
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+static int cmos_load(void *dev, struct state_reader *r, uint32_t version)
+{
+	struct cmos *c = dev;
+	uint8_t data[CMOS_SIZE], index;
+	struct timespec now;
+	int64_t sec;
+	uint32_t nsec;
+	bool nmi;
+
+	(void)version;
+	state_get_bytes(r, data, sizeof(data));
+	index = state_get_u8(r);
+	nmi = state_get_bool(r);
+	sec = (int64_t)state_get_u64(r);
+	nsec = state_get_u32(r);
+	if (state_reader_error(r, "cmos") < 0)
+		return -1;
+	if (index > CMOS_INDEX_MASK)
+		return state_reader_fail(r, "index 0x%02x beyond the 128 bytes",
+					 index);
+	if (data[CMOS_REG_A] & CMOS_A_UIP)
+		return state_reader_fail(r, "register A 0x%02x holds UIP",
+					 data[CMOS_REG_A]);
+	if (data[CMOS_REG_C] & ~(CMOS_C_IRQF | CMOS_C_MASK))
+		return state_reader_fail(r, "register C 0x%02x has reserved bits",
+					 data[CMOS_REG_C]);
+	if (nsec >= NS_PER_SEC)
+		return state_reader_fail(r, "clock offset of %u ns is not below a second",
+					 nsec);
+	if (sec > CMOS_MAX_OFFSET_SEC || sec < -CMOS_MAX_OFFSET_SEC)
+		return state_reader_fail(r, "clock offset of %lld s is out of range",
+					 (long long)sec);
+
+	pthread_mutex_lock(&c->lock);
+	memcpy(c->data, data, sizeof(data));
+	c->index = index;
+	c->nmi_disabled = nmi;
+	/* Guest time at host instant now: now + the offset. */
+	now = cmos_now(c);
+	c->last_update = now;
+	c->base_sec = (int64_t)now.tv_sec + sec;
+	c->offset_ns = (int64_t)now.tv_nsec + nsec;
+	cmos_set_irq_level(c, c->data[CMOS_REG_C] & CMOS_C_IRQF);
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+static void cmos_destroy(void *dev)
+{
+	struct cmos *cmos = dev;
+
+	if (!cmos)
+		return;
+	pthread_mutex_destroy(&cmos->lock);
+	free(cmos);
+}
+
+const struct device_ops cmos_device_ops = {
+	.type = "cmos",
+	.version = 1,
+	.reset = cmos_reset,
+	.save = cmos_save,
+	.load = cmos_load,
+	.destroy = cmos_destroy,
+};
+
+void cmos_set_irq(struct cmos *cmos, struct irq_line *line)
 {
 	pthread_mutex_lock(&cmos->lock);
-	cmos->irq = irq;
-	cmos->irq_ctx = ctx;
+	cmos->irq = line;
 	pthread_mutex_unlock(&cmos->lock);
 }
 

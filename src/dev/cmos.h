@@ -42,13 +42,14 @@
  * window rule is the whole story here.)
  *
  * Not modelled yet: update-ended, alarm and periodic interrupt flags
- * (register C stays 0) and the RTC interrupt (ISA IRQ 8).  The irq hook in
- * struct cmos is where they will be raised; register B writes already call
- * it the way QEMU does when flags are pending.
+ * (register C stays 0) and the RTC interrupt (ISA IRQ 8).  The interrupt
+ * line given with cmos_set_irq() is where they will be raised; register B
+ * writes already set it the way QEMU does when flags are pending, and its
+ * level is always register C's IRQF bit.
  *
- * Locking: the state has its own mutex; every port access and every host-side
- * call takes it, so several vCPU threads and the main thread may use one
- * device.
+ * Locking: the state has its own mutex; every port access, every host-side
+ * call and the device ops take it, so several vCPU threads and the main
+ * thread may use one device.  The interrupt line is set with it held.
  */
 #ifndef MINIVMM_DEV_CMOS_H
 #define MINIVMM_DEV_CMOS_H
@@ -59,6 +60,8 @@
 #include <time.h>
 
 #include "bus.h"
+#include "device.h"
+#include "irq.h"
 
 #define CMOS_SIZE 128
 
@@ -114,8 +117,6 @@
  * default -rtc base=utc,clock=host.  Tests inject their own.
  */
 typedef struct timespec (*cmos_clock_fn)(void *ctx);
-/* Interrupt line, level-triggered (reserved: nothing raises it yet). */
-typedef void (*cmos_irq_fn)(void *ctx, bool level);
 
 struct cmos {
 	pthread_mutex_t lock;
@@ -125,8 +126,7 @@ struct cmos {
 
 	cmos_clock_fn clock;
 	void *clock_ctx;
-	cmos_irq_fn irq;
-	void *irq_ctx;
+	struct irq_line *irq; /* NULL: not wired */
 
 	/*
 	 * Guest time at host instant `now`:
@@ -141,21 +141,39 @@ struct cmos {
 
 /*
  * Power on: registers A-D at their QEMU values, NVRAM zero, time and date
- * from the clock (NULL: host UTC).  Returns 0, or -1 with err_msg() when the
- * mutex cannot be created.
+ * from the clock (NULL: host UTC).  NULL with err_msg() when out of
+ * memory.  cmos_device_ops.destroy frees it.
  */
-int cmos_init(struct cmos *cmos, cmos_clock_fn clock, void *clock_ctx);
-void cmos_destroy(struct cmos *cmos);
+struct cmos *cmos_create(cmos_clock_fn clock, void *clock_ctx);
 
 /*
- * System reset (QEMU rtc_reset_enter): the shutdown status byte is cleared
- * unless it holds 0xfe (S3 resume), PIE/AIE/SQWE and the interrupt flags
- * are cleared and the interrupt line is lowered.  Time and NVRAM survive.
+ * The device operations (device.h), each under the device's lock:
+ *
+ *   reset    a system reset (QEMU rtc_reset_enter): the shutdown status
+ *            byte is cleared unless it holds 0xfe (S3 resume), PIE/AIE/SQWE
+ *            and the interrupt flags are cleared and the interrupt line is
+ *            lowered.  Time and NVRAM survive, as on a PC.
+ *   save     the 128 bytes (registers and NVRAM), the index and NMI bit,
+ *            and the guest clock as an offset from the clock given at
+ *            creation (whole seconds, then nanoseconds 0-999999999): a
+ *            loaded clock goes on from where the saved one stood relative
+ *            to the host's time, as QEMU's clock=host does.
+ *   load     checks the index (0-127), that UIP and register C's low
+ *            nibble are clear (neither is ever stored), the NMI boolean
+ *            and the offset (nanoseconds below one second, seconds within
+ *            CMOS_MAX_OFFSET_SEC), then sets the interrupt line to IRQF.
+ *   destroy  frees the device.
  */
-void cmos_reset(struct cmos *cmos);
+extern const struct device_ops cmos_device_ops;
 
-/* Where a future RTC interrupt goes. */
-void cmos_set_irq(struct cmos *cmos, cmos_irq_fn irq, void *ctx);
+/*
+ * How far a loaded guest clock may be from the host's, in seconds (about
+ * 35000 years: any date the registers can hold, and no overflow).
+ */
+#define CMOS_MAX_OFFSET_SEC (1ll << 40)
+
+/* Where the RTC interrupt goes (NULL: nowhere); before the guest runs. */
+void cmos_set_irq(struct cmos *cmos, struct irq_line *line);
 
 /*
  * Host-side NVRAM access, for machine setup (memory sizes, boot order) and

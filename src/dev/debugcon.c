@@ -21,7 +21,7 @@ static void debugcon_write(void *opaque, uint64_t offset, const uint8_t *data,
 	(void)len;
 	if (offset)
 		return; /* MMIO: only stores to the address itself print */
-	/* Only the low byte counts, whatever the width (MISSION.md scenario 3). */
+	/* Only the low byte counts, whatever the width (as QEMU's isa-debugcon). */
 	fputc(data[0], dc->out);
 	if (data[0] == '\n')
 		fflush(dc->out);
@@ -33,11 +33,9 @@ static const struct bus_ops debugcon_ops = {
 	.write = debugcon_write,
 };
 
-static struct debugcon *debugcon_new(struct bus *bus, uint64_t addr,
-				     uint64_t len, unsigned widths, FILE *out)
+struct debugcon *debugcon_create(uint64_t addr, FILE *out)
 {
 	struct debugcon *dc = calloc(1, sizeof(*dc));
-	char name[32];
 
 	if (!dc) {
 		err_set("debugcon: out of memory");
@@ -45,30 +43,40 @@ static struct debugcon *debugcon_new(struct bus *bus, uint64_t addr,
 	}
 	dc->out = out;
 	dc->addr = addr;
-	snprintf(name, sizeof(name), "debugcon@0x%llx", (unsigned long long)addr);
-	if (bus_register(bus, name, addr, len, widths, &debugcon_ops, dc) < 0) {
-		free(dc);
-		return NULL;
-	}
 	return dc;
 }
 
-struct debugcon *debugcon_create(struct bus *bus, uint16_t port, FILE *out)
+static int debugcon_claim(struct debugcon *dc, struct bus *bus, uint64_t len,
+			  unsigned widths)
 {
-	return debugcon_new(bus, port, 1, BUS_W1 | BUS_W2 | BUS_W4, out);
+	char name[32];
+
+	snprintf(name, sizeof(name), "debugcon@0x%llx",
+		 (unsigned long long)dc->addr);
+	return bus_register(bus, name, dc->addr, len, widths, &debugcon_ops, dc);
 }
 
-struct debugcon *debugcon_create_mmio(struct bus *bus, uint64_t addr,
-				      FILE *out)
+int debugcon_register(struct debugcon *dc, struct bus *io)
 {
-	return debugcon_new(bus, addr, DEBUGCON_MMIO_LEN, BUS_W_ANY, out);
+	return debugcon_claim(dc, io, 1, BUS_W1 | BUS_W2 | BUS_W4);
 }
 
-void debugcon_destroy(void *dc)
+int debugcon_register_mmio(struct debugcon *dc, struct bus *mmio)
 {
-	struct debugcon *d = dc;
-
-	if (d)
-		fflush(d->out);
-	free(d);
+	return debugcon_claim(dc, mmio, DEBUGCON_MMIO_LEN, BUS_W_ANY);
 }
+
+static void debugcon_destroy(void *dev)
+{
+	struct debugcon *dc = dev;
+
+	if (dc)
+		fflush(dc->out);
+	free(dc);
+}
+
+const struct device_ops debugcon_device_ops = {
+	.type = "debugcon",
+	.version = 1,
+	.destroy = debugcon_destroy,
+};

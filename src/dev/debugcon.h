@@ -7,6 +7,12 @@
  * The MMIO flavour (--debugcon-mmio, for architectures without ports)
  * claims 8 bytes so any store of 1 to 8 bytes to its address prints the
  * low byte; stores to the other 7 bytes are dropped.
+ *
+ * Built like every device (device.h): debugcon_create() with the address
+ * and the output, then debugcon_register() on a port bus or
+ * debugcon_register_mmio() on an MMIO bus.  debugcon_device_ops has only
+ * destroy (which flushes the output): there is no guest-visible state to
+ * reset or save, the byte count is the host's.
  */
 #ifndef MINIVMM_DEV_DEBUGCON_H
 #define MINIVMM_DEV_DEBUGCON_H
@@ -15,6 +21,7 @@
 #include <stdio.h>
 
 #include "bus.h"
+#include "device.h"
 
 #define DEBUGCON_READBACK 0xe9
 #define DEBUGCON_MMIO_LEN 8
@@ -25,11 +32,13 @@ struct debugcon {
 	uint64_t bytes; /* written so far */
 };
 
-/* Claim `port` (widths 1, 2 and 4) on `bus`; output goes to `out`. */
-struct debugcon *debugcon_create(struct bus *bus, uint16_t port, FILE *out);
+/* A console at `addr` printing to `out`; NULL with err_msg(). */
+struct debugcon *debugcon_create(uint64_t addr, FILE *out);
+/* Claim the port `addr` (widths 1, 2 and 4) on a port bus. */
+int debugcon_register(struct debugcon *dc, struct bus *io);
 /* Claim [addr, addr + 8) on an MMIO bus, any width. */
-struct debugcon *debugcon_create_mmio(struct bus *bus, uint64_t addr,
-				      FILE *out);
-void debugcon_destroy(void *dc);
+int debugcon_register_mmio(struct debugcon *dc, struct bus *mmio);
+
+extern const struct device_ops debugcon_device_ops;
 
 #endif

@@ -16,6 +16,7 @@
 #include "bus.h"
 #include "log.h"
 #include "mem.h"
+#include "state.h"
 
 /* "File Directory": be32 count, then 64-byte entries. */
 #define DIR_HDR_LEN 4
@@ -173,15 +174,17 @@ struct fw_cfg *fw_cfg_create(const struct guest_mem *mem)
 	/* What QEMU's fw_cfg_common_realize puts in every device. */
 	if (fw_cfg_add_bytes(fw, FW_CFG_SIGNATURE, "QEMU", 4) < 0 ||
 	    fw_cfg_add_u32(fw, FW_CFG_ID, id) < 0) {
-		fw_cfg_destroy(fw);
+		fw_cfg_device_ops.destroy(fw);
 		return NULL;
 	}
 	fw_cfg_select(fw, FW_CFG_SIGNATURE);
 	return fw;
 }
 
-void fw_cfg_destroy(struct fw_cfg *fw)
+static void fw_cfg_destroy(void *dev)
 {
+	struct fw_cfg *fw = dev;
+
 	if (!fw)
 		return;
 	for (int a = 0; a < 2; a++)
@@ -191,10 +194,13 @@ void fw_cfg_destroy(struct fw_cfg *fw)
 	free(fw);
 }
 
-void fw_cfg_reset(struct fw_cfg *fw)
+static void fw_cfg_reset(void *dev)
 {
+	struct fw_cfg *fw = dev;
+
 	pthread_mutex_lock(&fw->lock);
 	fw_cfg_select(fw, FW_CFG_SIGNATURE);
+	fw->dma_addr = 0;
 	pthread_mutex_unlock(&fw->lock);
 }
 
@@ -402,6 +408,140 @@ int64_t fw_cfg_read_file(struct fw_cfg *fw, const char *name, void *buf,
 	pthread_mutex_unlock(&fw->lock);
 	return len;
 }
+
+/* ---- device ops: save and load -------------------------------------------- */
+
+/*
+ * Version 1: u16 selected key, u32 offset in it, u64 DMA address; u32
+ * number of files, u32 number of writable files, then per writable file
+ * (in directory order) its name (state_put_str), u32 length and contents.
+ */
+static int fw_cfg_save(void *dev, struct state_writer *w)
+{
+	struct fw_cfg *fw = dev;
+	const struct fw_cfg_item *files = &fw->items[0][FW_CFG_FILE_FIRST];
+	uint32_t writable = 0;
+
+	pthread_mutex_lock(&fw->lock);
+	for (uint32_t i = 0; i < fw->nr_files; i++)
+		writable += files[i].writable;
+	state_put_u16(w, fw->cur_key);
+	state_put_u32(w, fw->cur_off);
+	state_put_u64(w, fw->dma_addr);
+	state_put_u32(w, fw->nr_files);
+	state_put_u32(w, writable);
+	for (uint32_t i = 0; i < fw->nr_files; i++) {
+		if (!files[i].writable)
+			continue;
+		state_put_str(w, dir_name(fw, i));
+		state_put_u32(w, files[i].len);
+		state_put_bytes(w, files[i].data, files[i].len);
+	}
+	pthread_mutex_unlock(&fw->lock);
+	return 0;
+}
+
+/*
+ * Everything is read and checked against this device (same files, same
+ * writable ones of the same sizes, a selector it could hold, an offset
+ * inside that item) before any of it is used.  Lock held.
+ */
+static int fw_cfg_load_locked(struct fw_cfg *fw, struct state_reader *r,
+			      uint8_t **staged)
+{
+	struct fw_cfg_item *files = &fw->items[0][FW_CFG_FILE_FIRST];
+	uint32_t nr_files, writable, have = 0, cur_off;
+	uint16_t cur_key;
+	uint64_t dma_addr;
+	const struct fw_cfg_item *it;
+	uint16_t saved_key;
+
+	cur_key = state_get_u16(r);
+	cur_off = state_get_u32(r);
+	dma_addr = state_get_u64(r);
+	nr_files = state_get_u32(r);
+	writable = state_get_u32(r);
+	if (state_reader_error(r, "fw_cfg") < 0)
+		return -1;
+	for (uint32_t i = 0; i < fw->nr_files; i++)
+		have += files[i].writable;
+	if (nr_files != fw->nr_files || writable != have)
+		return state_reader_fail(r, "%u files (%u writable) saved, this machine has %u (%u)",
+					 nr_files, writable, fw->nr_files, have);
+	for (uint32_t n = 0; n < writable; n++) {
+		char name[FW_CFG_MAX_FILE_PATH];
+		uint32_t len;
+		int idx;
+
+		state_get_str(r, name, sizeof(name));
+		len = state_get_u32(r);
+		if (state_reader_error(r, "fw_cfg") < 0)
+			return -1;
+		idx = fw_cfg_find_file(fw, name);
+		if (idx < 0 || !files[idx].writable)
+			return state_reader_fail(r, "no writable file \"%s\" here",
+						 name);
+		if (staged[idx])
+			return state_reader_fail(r, "file %s saved twice", name);
+		if (len != files[idx].len)
+			return state_reader_fail(r, "file %s of %u bytes, here it has %u",
+						 name, len, files[idx].len);
+		if (len > state_remaining(r))
+			return state_reader_fail(r, "file %s: truncated", name);
+		staged[idx] = malloc((size_t)len + 1);
+		if (!staged[idx])
+			return state_reader_fail(r, "file %s: out of memory", name);
+		state_get_bytes(r, staged[idx], len);
+	}
+	if (state_reader_error(r, "fw_cfg") < 0)
+		return -1;
+
+	if (cur_key != FW_CFG_INVALID &&
+	    (cur_key & FW_CFG_ENTRY_MASK) >= FW_CFG_MAX_ENTRY)
+		return state_reader_fail(r, "selector 0x%04x beyond the last key",
+					 cur_key);
+	if (dma_addr && !fw->mem)
+		return state_reader_fail(r, "a DMA address on a device without DMA");
+	saved_key = fw->cur_key;
+	fw->cur_key = cur_key;
+	it = fw_cfg_cur(fw);
+	fw->cur_key = saved_key;
+	if (cur_off > (it ? it->len : 0))
+		return state_reader_fail(r, "offset %u beyond the %u bytes of item 0x%04x",
+					 cur_off, it ? it->len : 0, cur_key);
+
+	fw->cur_key = cur_key;
+	fw->cur_off = cur_off;
+	fw->dma_addr = dma_addr;
+	for (uint32_t i = 0; i < fw->nr_files; i++)
+		if (staged[i])
+			memcpy(files[i].data, staged[i], files[i].len);
+	return 0;
+}
+
+static int fw_cfg_load(void *dev, struct state_reader *r, uint32_t version)
+{
+	struct fw_cfg *fw = dev;
+	uint8_t *staged[FW_CFG_FILE_SLOTS] = { NULL };
+	int rc;
+
+	(void)version;
+	pthread_mutex_lock(&fw->lock);
+	rc = fw_cfg_load_locked(fw, r, staged);
+	pthread_mutex_unlock(&fw->lock);
+	for (int i = 0; i < FW_CFG_FILE_SLOTS; i++)
+		free(staged[i]);
+	return rc;
+}
+
+const struct device_ops fw_cfg_device_ops = {
+	.type = "fw_cfg",
+	.version = 1,
+	.reset = fw_cfg_reset,
+	.save = fw_cfg_save,
+	.load = fw_cfg_load,
+	.destroy = fw_cfg_destroy,
+};
 
 /* ---- DMA ---------------------------------------------------------------- */
 

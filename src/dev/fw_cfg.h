@@ -34,6 +34,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "device.h"
+
 struct bus;
 struct guest_mem;
 struct fw_cfg;
@@ -120,12 +122,31 @@ struct fw_cfg;
  * NULL creates a device without the DMA interface (ID bit 1 clear, no DMA
  * register), like QEMU's fw_cfg_init_io().  `mem` must outlive the device.
  * Returns NULL with err_msg() set on allocation failure.
+ * fw_cfg_register() or fw_cfg_register_mmio() attach it to a bus,
+ * fw_cfg_device_ops.destroy frees it.
  */
 struct fw_cfg *fw_cfg_create(const struct guest_mem *mem);
-void fw_cfg_destroy(struct fw_cfg *fw);
 
-/* Select the signature item again, as QEMU does on a machine reset. */
-void fw_cfg_reset(struct fw_cfg *fw);
+/*
+ * The device operations (device.h), each under the device's lock:
+ *
+ *   reset    select the signature item again (offset 0), as QEMU's
+ *            fw_cfg_reset does, and clear the DMA address register (QEMU
+ *            keeps a half-written one; a guest writes the high half first,
+ *            which replaces it, so only the power-on value is visible
+ *            here).  Items, and what the guest wrote into writable files,
+ *            stay.
+ *   save     the selected key, the offset in it, the DMA address, and the
+ *            contents of every writable file (the rest is the machine's
+ *            configuration, rebuilt by whoever creates the device).
+ *   load     into a device built with the same items: the number of files
+ *            and of writable ones must match, each saved file must be a
+ *            writable file of the same size here, the key one the selector
+ *            can hold, the offset inside that item, and a DMA address only
+ *            on a device with DMA.
+ *   destroy  frees the device and its items.
+ */
+extern const struct device_ops fw_cfg_device_ops;
 
 /*
  * Add a numbered item; the bytes are copied.  Refused (-1, err_msg()):

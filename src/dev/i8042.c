@@ -7,8 +7,10 @@
 #include "dev/i8042.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
+#include "state.h"
 
 #define STATUS_OBF 0x01 /* output buffer full: a byte waits at 0x60 */
 #define STATUS_SYS 0x04 /* system flag: self test passed */
@@ -30,9 +32,14 @@
 
 #define KBD_ACK 0xfa
 #define KBD_RESEND 0xfe
+#define KBD_SET_LEDS 0xed
+#define KBD_TYPEMATIC 0xf3
+#define KBD_SCAN_SET 0xf0
 
 #define OUTPORT_RESET 0x01 /* low = CPU reset asserted */
 #define OUTPORT_A20 0x02
+
+#define PORT_A_A20 0x02 /* the only bit port 0x92 keeps */
 
 static void queue_push(struct i8042 *k, uint8_t b)
 {
@@ -72,9 +79,9 @@ static void keyboard_write(struct i8042 *k, uint8_t b)
 		queue_push(k, 0xab);
 		queue_push(k, 0x83);
 		break;
-	case 0xed: /* set LEDs */
-	case 0xf3: /* typematic rate */
-	case 0xf0: /* scan code set */
+	case KBD_SET_LEDS:
+	case KBD_TYPEMATIC:
+	case KBD_SCAN_SET:
 		k->kbd_pending = b;
 		queue_push(k, KBD_ACK);
 		break;
@@ -230,7 +237,7 @@ static void port_a_write(void *opaque, uint64_t offset, const uint8_t *data,
 	(void)len;
 	pthread_mutex_lock(&k->lock);
 	reset = !(k->port_a & 0x01) && (data[0] & 0x01);
-	k->port_a = data[0] & 0x02;
+	k->port_a = data[0] & PORT_A_A20;
 	pthread_mutex_unlock(&k->lock);
 	if (reset && k->reset)
 		k->reset(k->reset_ctx);
@@ -251,6 +258,19 @@ static const struct bus_ops port_a_ops = {
 	.write = port_a_write,
 };
 
+/* Power-on: keyboard interrupt on, translation on, system flag set. */
+#define COMMAND_BYTE_INIT 0x45
+
+static void power_on_locked(struct i8042 *k)
+{
+	k->head = 0;
+	k->count = 0;
+	k->command_byte = COMMAND_BYTE_INIT;
+	k->output_port = OUTPORT_RESET | OUTPORT_A20;
+	k->pending = 0;
+	k->kbd_pending = 0;
+}
+
 struct i8042 *i8042_create(void (*reset)(void *ctx), void *ctx)
 {
 	struct i8042 *k = calloc(1, sizeof(*k));
@@ -260,16 +280,100 @@ struct i8042 *i8042_create(void (*reset)(void *ctx), void *ctx)
 		return NULL;
 	}
 	pthread_mutex_init(&k->lock, NULL);
-	/* Keyboard interrupt on, translation on, system flag set. */
-	k->command_byte = 0x45;
-	k->output_port = OUTPORT_RESET | OUTPORT_A20;
-	k->port_a = 0x02;
+	power_on_locked(k);
+	k->port_a = PORT_A_A20;
 	k->reset = reset;
 	k->reset_ctx = ctx;
 	return k;
 }
 
-void i8042_destroy(void *dev)
+static void i8042_reset(void *dev)
+{
+	struct i8042 *k = dev;
+
+	pthread_mutex_lock(&k->lock);
+	power_on_locked(k);
+	/* Port 0x92 keeps A20 (QEMU port92_reset clears only bit 0). */
+	pthread_mutex_unlock(&k->lock);
+}
+
+/*
+ * Version 1: the output queue (u8 count, then the bytes oldest first);
+ * u8 command byte, output port, pending controller command, pending
+ * keyboard command, port 0x92.
+ */
+static int i8042_save(void *dev, struct state_writer *w)
+{
+	struct i8042 *k = dev;
+
+	pthread_mutex_lock(&k->lock);
+	state_put_u8(w, (uint8_t)k->count);
+	for (unsigned i = 0; i < k->count; i++)
+		state_put_u8(w, k->queue[(k->head + i) % I8042_QUEUE]);
+	state_put_u8(w, k->command_byte);
+	state_put_u8(w, k->output_port);
+	state_put_u8(w, k->pending);
+	state_put_u8(w, k->kbd_pending);
+	state_put_u8(w, k->port_a);
+	pthread_mutex_unlock(&k->lock);
+	return 0;
+}
+
+/* Commands that wait for a data byte (controller_command, keyboard_write). */
+static bool pending_valid(uint8_t cmd)
+{
+	return cmd == 0 || cmd == CMD_WRITE_CB || cmd == CMD_WRITE_OUTPORT ||
+	       cmd == CMD_WRITE_AUX;
+}
+
+static bool kbd_pending_valid(uint8_t cmd)
+{
+	return cmd == 0 || cmd == KBD_SET_LEDS || cmd == KBD_TYPEMATIC ||
+	       cmd == KBD_SCAN_SET;
+}
+
+static int i8042_load(void *dev, struct state_reader *r, uint32_t version)
+{
+	struct i8042 *k = dev;
+	uint8_t queue[I8042_QUEUE], cb, outport, pending, kbd_pending, port_a;
+	unsigned count;
+
+	(void)version;
+	count = state_get_u8(r);
+	if (count > I8042_QUEUE)
+		return state_reader_fail(r, "queue of %u bytes, at most %d fit",
+					 count, I8042_QUEUE);
+	state_get_bytes(r, queue, count);
+	cb = state_get_u8(r);
+	outport = state_get_u8(r);
+	pending = state_get_u8(r);
+	kbd_pending = state_get_u8(r);
+	port_a = state_get_u8(r);
+	if (state_reader_error(r, "i8042") < 0)
+		return -1;
+	if (!pending_valid(pending))
+		return state_reader_fail(r, "0x%02x is no command waiting for data",
+					 pending);
+	if (!kbd_pending_valid(kbd_pending))
+		return state_reader_fail(r, "0x%02x is no keyboard command waiting for a parameter",
+					 kbd_pending);
+	if (port_a & ~PORT_A_A20)
+		return state_reader_fail(r, "port 0x92 reads 0x%02x", port_a);
+
+	pthread_mutex_lock(&k->lock);
+	memcpy(k->queue, queue, count);
+	k->head = 0;
+	k->count = count;
+	k->command_byte = cb;
+	k->output_port = outport;
+	k->pending = pending;
+	k->kbd_pending = kbd_pending;
+	k->port_a = port_a;
+	pthread_mutex_unlock(&k->lock);
+	return 0;
+}
+
+static void i8042_destroy(void *dev)
 {
 	struct i8042 *k = dev;
 
@@ -278,6 +382,15 @@ void i8042_destroy(void *dev)
 	pthread_mutex_destroy(&k->lock);
 	free(k);
 }
+
+const struct device_ops i8042_device_ops = {
+	.type = "i8042",
+	.version = 1,
+	.reset = i8042_reset,
+	.save = i8042_save,
+	.load = i8042_load,
+	.destroy = i8042_destroy,
+};
 
 int i8042_register(struct i8042 *k, struct bus *pio)
 {

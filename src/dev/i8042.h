@@ -5,6 +5,21 @@
  * identify, and command 0xFE (pulse the reset line), which ends the run with
  * a reset request.  Also the System Control Port A at 0x92 (fast A20 and
  * fast reset), which lives beside it on a real PC.
+ *
+ * i8042_create(), then i8042_register() claims its three fixed ports.  The
+ * device operations (device.h), each under the device's mutex:
+ *
+ *   reset    the power-on state of the controller: output queue empty,
+ *            command byte 0x45 (keyboard interrupt, translation, system
+ *            flag), output port with the reset line high and A20 on, no
+ *            command waiting for its byte.  Port 0x92 keeps its A20 bit,
+ *            as QEMU's port92_reset does.
+ *   save     the output queue, the command byte, the output port, the
+ *            controller and keyboard commands waiting for their byte, and
+ *            port 0x92.
+ *   load     checks the queue against its 16 bytes, that a waiting command
+ *            is one that takes a byte, and port 0x92's reserved bits.
+ *   destroy  frees the device.
  */
 #ifndef MINIVMM_DEV_I8042_H
 #define MINIVMM_DEV_I8042_H
@@ -14,6 +29,7 @@
 #include <stdint.h>
 
 #include "bus.h"
+#include "device.h"
 
 #define I8042_DATA_PORT 0x60
 #define I8042_CMD_PORT 0x64
@@ -34,9 +50,14 @@ struct i8042 {
 	void *reset_ctx;
 };
 
+/*
+ * reset(ctx) is called when the guest pulses the reset line (from its vCPU
+ * thread, without the lock).  NULL with err_msg() when out of memory.
+ */
 struct i8042 *i8042_create(void (*reset)(void *ctx), void *ctx);
-void i8042_destroy(void *dev);
 /* Claim 0x60, 0x64 and 0x92 on the port bus. */
 int i8042_register(struct i8042 *dev, struct bus *pio);
+
+extern const struct device_ops i8042_device_ops;
 
 #endif

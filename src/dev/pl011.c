@@ -10,8 +10,11 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "device.h"
 #include "log.h"
+#include "state.h"
 
 /* DR read: the error bits of the character (TRM 3.3.1). */
 #define DR_OE 0x800
@@ -68,7 +71,7 @@ static unsigned rx_trigger(const struct pl011 *s)
 	       eighths[(s->ifls >> IFLS_RX_SHIFT) & IFLS_RX_MASK];
 }
 
-/* Tell the irq callback about a level change.  Lock held. */
+/* Set the interrupt line on a level change.  Lock held. */
 static void update_irq(struct pl011 *s)
 {
 	bool level = (s->ris & s->imsc) != 0;
@@ -76,24 +79,19 @@ static void update_irq(struct pl011 *s)
 	if (level == s->irq_level)
 		return;
 	s->irq_level = level;
-	if (s->irq)
-		s->irq(s->irq_ctx, level);
+	irq_line_set(s->irq, level);
 }
 
 /* If the host was turned away and there is room now, say so.  Lock held. */
 static void notify_rx_room(struct pl011 *s)
 {
-	if (!s->rx_refused || loopback(s) || s->rx_count >= rx_capacity(s))
-		return;
-	s->rx_refused = false;
-	if (s->rx_ready)
-		s->rx_ready(s->rx_ready_ctx);
+	uart_host_room(&s->host, !loopback(s) &&
+					 uart_fifo_count(&s->rx) < rx_capacity(s));
 }
 
 static void rx_clear(struct pl011 *s)
 {
-	s->rx_head = 0;
-	s->rx_count = 0;
+	uart_fifo_clear(&s->rx);
 	s->overrun = false;
 	s->ris &= (uint16_t)~(PL011_INT_RX | PL011_INT_RT);
 }
@@ -105,15 +103,13 @@ static void rx_clear(struct pl011 *s)
  */
 static void rx_push(struct pl011 *s, uint8_t b)
 {
-	if (s->rx_count >= rx_capacity(s)) {
+	if (!uart_fifo_push(&s->rx, b, rx_capacity(s))) {
 		s->overrun = true;
 		s->rsr |= RSR_OE;
 		s->ris |= PL011_INT_OE;
 		return;
 	}
-	s->rx[(s->rx_head + s->rx_count) % PL011_FIFO_SIZE] = b;
-	s->rx_count++;
-	if (s->rx_count >= rx_trigger(s))
+	if (uart_fifo_count(&s->rx) >= rx_trigger(s))
 		s->ris |= PL011_INT_RX;
 }
 
@@ -121,17 +117,15 @@ static uint32_t dr_read(struct pl011 *s)
 {
 	uint32_t v;
 
-	if (!s->rx_count)
+	if (!uart_fifo_count(&s->rx))
 		return 0; /* an empty FIFO reads as 0 (QEMU: stale data) */
-	v = s->rx[s->rx_head];
+	v = uart_fifo_pop(&s->rx);
 	if (s->overrun)
 		v |= DR_OE;
 	s->overrun = false; /* there is room for a character again */
-	s->rx_head = (s->rx_head + 1) % PL011_FIFO_SIZE;
-	s->rx_count--;
-	if (s->rx_count < rx_trigger(s))
+	if (uart_fifo_count(&s->rx) < rx_trigger(s))
 		s->ris &= (uint16_t)~PL011_INT_RX;
-	if (!s->rx_count)
+	if (!uart_fifo_count(&s->rx))
 		s->ris &= (uint16_t)~PL011_INT_RT;
 	notify_rx_room(s);
 	return v;
@@ -141,9 +135,9 @@ static uint32_t fr_read(const struct pl011 *s)
 {
 	uint32_t v = PL011_FR_TXFE | s->modem; /* never BUSY, never TXFF */
 
-	if (!s->rx_count)
+	if (!uart_fifo_count(&s->rx))
 		v |= PL011_FR_RXFE;
-	if (s->rx_count >= rx_capacity(s))
+	if (uart_fifo_count(&s->rx) >= rx_capacity(s))
 		v |= PL011_FR_RXFF;
 	return v;
 }
@@ -154,9 +148,9 @@ static uint32_t fr_read(const struct pl011 *s)
  * CTS, DTR -> DSR, Out1 -> DCD, Out2 -> RI.  Each change raises the
  * matching modem interrupt.
  */
-static void modem_update(struct pl011 *s)
+static uint16_t modem_inputs(const struct pl011 *s)
 {
-	uint16_t in = 0, changed;
+	uint16_t in = 0;
 
 	if (loopback(s)) {
 		if (s->cr & PL011_CR_RTS)
@@ -168,6 +162,13 @@ static void modem_update(struct pl011 *s)
 		if (s->cr & PL011_CR_OUT2)
 			in |= PL011_FR_RI;
 	}
+	return in;
+}
+
+static void modem_update(struct pl011 *s)
+{
+	uint16_t in = modem_inputs(s), changed;
+
 	changed = in ^ s->modem;
 	s->modem = in;
 	if (changed & PL011_FR_CTS)
@@ -185,9 +186,9 @@ static void transmit(struct pl011 *s, uint8_t b)
 	if (loopback(s)) {
 		rx_push(s, b); /* the line itself stays idle */
 		s->ris |= PL011_INT_RT; /* and nothing follows at once */
-	} else if (s->tx)
-		s->tx(s->tx_ctx, &b, 1);
-	s->tx_bytes++;
+	} else {
+		uart_host_write(&s->host, b);
+	}
 	/* The byte left at once: the FIFO is at (below) its trigger level. */
 	s->ris |= PL011_INT_TX;
 }
@@ -195,7 +196,7 @@ static void transmit(struct pl011 *s, uint8_t b)
 /* A new trigger level may put the FIFO over or under it. */
 static void rx_level_changed(struct pl011 *s)
 {
-	if (s->rx_count >= rx_trigger(s))
+	if (uart_fifo_count(&s->rx) >= rx_trigger(s))
 		s->ris |= PL011_INT_RX;
 	else
 		s->ris &= (uint16_t)~PL011_INT_RX;
@@ -323,22 +324,20 @@ const struct bus_ops pl011_bus_ops = {
 	.write = pl011_write,
 };
 
-size_t pl011_receive(struct pl011 *s, const uint8_t *buf, size_t len)
+size_t pl011_receive(void *dev, const uint8_t *buf, size_t len)
 {
-	size_t n = 0;
+	struct pl011 *s = dev;
+	size_t n;
 
 	pthread_mutex_lock(&s->lock);
 	/* In loopback the receiver is disconnected from the line. */
-	if (!loopback(s)) {
-		while (n < len && s->rx_count < rx_capacity(s))
-			rx_push(s, buf[n++]);
-	}
-	if (n < len)
-		s->rx_refused = true;
+	n = uart_host_receive(&s->host, &s->rx, rx_capacity(s), !loopback(s),
+			      buf, len);
+	if (uart_fifo_count(&s->rx) >= rx_trigger(s))
+		s->ris |= PL011_INT_RX;
 	/* The burst is over and the FIFO holds data: the line went idle. */
-	if (n && s->rx_count)
+	if (n && uart_fifo_count(&s->rx))
 		s->ris |= PL011_INT_RT;
-	s->rx_bytes += n;
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 	return n;
@@ -362,12 +361,118 @@ static void reset_locked(struct pl011 *s)
 	notify_rx_room(s);
 }
 
-void pl011_reset(struct pl011 *s)
+static void pl011_reset(void *dev)
 {
+	struct pl011 *s = dev;
+
 	pthread_mutex_lock(&s->lock);
 	reset_locked(s);
 	pthread_mutex_unlock(&s->lock);
 }
+
+/*
+ * Version 1: u8 RSR, ILPR; u16 IBRD; u8 FBRD, LCR_H; u16 CR; u8 IFLS;
+ * u16 IMSC, RIS; u8 DMACR; bool overrun; the receive FIFO
+ * (uart_fifo_save).  The modem inputs follow CR and are not saved.
+ */
+static int pl011_save(void *dev, struct state_writer *w)
+{
+	struct pl011 *s = dev;
+
+	pthread_mutex_lock(&s->lock);
+	state_put_u8(w, s->rsr);
+	state_put_u8(w, s->ilpr);
+	state_put_u16(w, s->ibrd);
+	state_put_u8(w, s->fbrd);
+	state_put_u8(w, s->lcr_h);
+	state_put_u16(w, s->cr);
+	state_put_u8(w, s->ifls);
+	state_put_u16(w, s->imsc);
+	state_put_u16(w, s->ris);
+	state_put_u8(w, s->dmacr);
+	state_put_bool(w, s->overrun);
+	uart_fifo_save(&s->rx, w);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int pl011_load(void *dev, struct state_reader *r, uint32_t version)
+{
+	struct pl011 *s = dev;
+	struct pl011 in; /* the registers, checked before they count */
+
+	(void)version;
+	memset(&in, 0, sizeof(in));
+	in.rsr = state_get_u8(r);
+	in.ilpr = state_get_u8(r);
+	in.ibrd = state_get_u16(r);
+	in.fbrd = state_get_u8(r);
+	in.lcr_h = state_get_u8(r);
+	in.cr = state_get_u16(r);
+	in.ifls = state_get_u8(r);
+	in.imsc = state_get_u16(r);
+	in.ris = state_get_u16(r);
+	in.dmacr = state_get_u8(r);
+	in.overrun = state_get_bool(r);
+	if (in.rsr & ~0x0fu)
+		return state_reader_fail(r, "RSR 0x%02x has reserved bits", in.rsr);
+	if (in.fbrd & ~FBRD_MASK)
+		return state_reader_fail(r, "FBRD 0x%02x above 6 bits", in.fbrd);
+	if (in.cr & ~CR_MASK)
+		return state_reader_fail(r, "CR 0x%04x has reserved bits", in.cr);
+	if (in.ifls & ~IFLS_MASK)
+		return state_reader_fail(r, "IFLS 0x%02x has reserved bits",
+					 in.ifls);
+	if ((in.imsc | in.ris) & ~PL011_INT_ALL)
+		return state_reader_fail(r, "IMSC 0x%04x or RIS 0x%04x has reserved bits",
+					 in.imsc, in.ris);
+	if (in.dmacr & ~DMACR_MASK)
+		return state_reader_fail(r, "DMACR 0x%02x has reserved bits",
+					 in.dmacr);
+	uart_fifo_load(&in.rx, r, rx_capacity(&in));
+	if (state_reader_error(r, "pl011") < 0)
+		return -1;
+
+	pthread_mutex_lock(&s->lock);
+	s->rsr = in.rsr;
+	s->ilpr = in.ilpr;
+	s->ibrd = in.ibrd;
+	s->fbrd = in.fbrd;
+	s->lcr_h = in.lcr_h;
+	s->cr = in.cr;
+	s->ifls = in.ifls;
+	s->imsc = in.imsc;
+	s->ris = in.ris;
+	s->dmacr = in.dmacr;
+	s->overrun = in.overrun;
+	s->rx = in.rx;
+	s->modem = modem_inputs(s); /* no change flag: RIS came saved */
+	/* The line follows the loaded registers, whatever it showed before. */
+	s->irq_level = (s->ris & s->imsc) != 0;
+	irq_line_set(s->irq, s->irq_level);
+	notify_rx_room(s);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static void pl011_destroy(void *dev)
+{
+	struct pl011 *s = dev;
+
+	if (!s)
+		return;
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+const struct device_ops pl011_device_ops = {
+	.type = "pl011",
+	.version = 1,
+	.reset = pl011_reset,
+	.save = pl011_save,
+	.load = pl011_load,
+	.destroy = pl011_destroy,
+};
 
 struct pl011 *pl011_create(void)
 {
@@ -382,41 +487,21 @@ struct pl011 *pl011_create(void)
 		err_set("pl011: cannot create its mutex");
 		return NULL;
 	}
-	reset_locked(s); /* no callbacks yet: nothing is called */
+	reset_locked(s); /* no line and no host yet: nothing is called */
 	return s;
 }
 
-void pl011_destroy(void *dev)
-{
-	struct pl011 *s = dev;
-
-	if (!s)
-		return;
-	pthread_mutex_destroy(&s->lock);
-	free(s);
-}
-
-void pl011_set_irq(struct pl011 *s, pl011_irq_fn fn, void *ctx)
+void pl011_set_irq(struct pl011 *s, struct irq_line *line)
 {
 	pthread_mutex_lock(&s->lock);
-	s->irq = fn;
-	s->irq_ctx = ctx;
+	s->irq = line;
 	pthread_mutex_unlock(&s->lock);
 }
 
-void pl011_set_tx(struct pl011 *s, pl011_tx_fn fn, void *ctx)
+void pl011_set_host(struct pl011 *s, const struct chardev_host *host)
 {
 	pthread_mutex_lock(&s->lock);
-	s->tx = fn;
-	s->tx_ctx = ctx;
-	pthread_mutex_unlock(&s->lock);
-}
-
-void pl011_set_rx_ready(struct pl011 *s, pl011_notify_fn fn, void *ctx)
-{
-	pthread_mutex_lock(&s->lock);
-	s->rx_ready = fn;
-	s->rx_ready_ctx = ctx;
+	uart_host_set(&s->host, host);
 	pthread_mutex_unlock(&s->lock);
 }
 

@@ -34,7 +34,7 @@
  * Any access to DR is a full DR access (a read pops the FIFO).
  *
  * Transmission is instantaneous: a byte written to DR goes straight to the
- * tx callback (or, with CR.LBE, into the receiver), whatever UARTEN and TXE
+ * host's write() (or, with CR.LBE, into the receiver), whatever UARTEN and TXE
  * say, as QEMU does (Linux's earlycon writes before anything enables the
  * UART).  So the transmit FIFO is always empty: FR reads TXFE set, TXFF and
  * BUSY clear, and each byte sent raises TXRIS ("at or below the transmit
@@ -44,8 +44,8 @@
  * Reception: the host pushes bytes with pl011_receive(), which takes only
  * what fits (32 bytes with LCR_H.FEN, 1 without) and returns the count;
  * the caller keeps the rest.  When room appears again (the guest read DR,
- * toggled FEN, left loopback, or the UART was reset) the rx_ready callback
- * says so, once per refusal.  Host bytes are therefore never overrun; OE
+ * toggled FEN, left loopback, or the UART was reset) the host's rx_ready()
+ * says so, once per refusal (uart.h).  Host bytes are therefore never overrun; OE
  * can only come from loopback traffic.  RXRIS is set while the FIFO holds
  * at least the IFLS trigger level (1/8 .. 7/8 of 32; 1 byte without FIFO)
  * and drops when reads take it below (or ICR clears it).  RTRIS, the
@@ -54,14 +54,15 @@
  * without a baud clock "the burst ended" is idle) and drops when the FIFO
  * is emptied or ICR clears it.  Received bytes are accepted whatever UARTEN and RXE say.
  *
- * One interrupt output, UARTINTR (MIS != 0); the irq callback receives the
- * level whenever it changes.
+ * One interrupt output, UARTINTR (MIS != 0); the interrupt line (irq.h) is
+ * set to the new level whenever it changes.
  *
  * Locking: one mutex per device; guest accesses (any vCPU thread) and the
- * host-side calls (the console's input thread) take it.  The irq, tx and
- * rx_ready callbacks are called with it held, so they must not call back
- * into the device; in exchange the interrupt levels and output bytes reach
- * them in exactly the order the accesses happened.
+ * host-side calls (the console's input thread) take it.  The interrupt
+ * line and the host's write() and rx_ready() are called with it held, so
+ * they must not call back into the device; in exchange the interrupt
+ * levels and output bytes reach them in exactly the order the accesses
+ * happened.
  */
 #ifndef MINIVMM_DEV_PL011_H
 #define MINIVMM_DEV_PL011_H
@@ -72,6 +73,10 @@
 #include <stdint.h>
 
 #include "bus.h"
+#include "chardev.h"
+#include "device.h"
+#include "dev/uart.h"
+#include "irq.h"
 
 /* Register offsets. */
 #define PL011_DR 0x000
@@ -130,13 +135,6 @@
 
 #define PL011_FIFO_SIZE 32
 
-/* Interrupt line; called with the new level when it changes. */
-typedef void (*pl011_irq_fn)(void *ctx, bool level);
-/* Transmitted bytes, in order; must take them all (block if it has to). */
-typedef void (*pl011_tx_fn)(void *ctx, const uint8_t *buf, size_t len);
-/* The receiver has room again after pl011_receive() refused bytes. */
-typedef void (*pl011_notify_fn)(void *ctx);
-
 struct pl011 {
 	pthread_mutex_t lock;
 
@@ -154,52 +152,59 @@ struct pl011 {
 	uint16_t modem; /* FR's CTS, DSR, DCD and RI inputs */
 
 	/* Receiver: DR reads the head of this queue. */
-	uint8_t rx[PL011_FIFO_SIZE];
-	unsigned rx_head, rx_count;
+	struct uart_fifo rx;
 	bool overrun; /* loopback byte lost; DR.OE until there is room */
 
-	bool irq_level; /* last level given to the irq callback */
-	bool rx_refused; /* the host was turned away; tell it about room */
+	bool irq_level; /* last level set on the line */
 
-	pl011_irq_fn irq;
-	void *irq_ctx;
-	pl011_tx_fn tx;
-	void *tx_ctx;
-	pl011_notify_fn rx_ready;
-	void *rx_ready_ctx;
-
-	/* Counters, for --stats. */
-	uint64_t tx_bytes;
-	uint64_t rx_bytes; /* host bytes accepted */
+	struct irq_line *irq; /* NULL: not wired */
+	struct uart_host host; /* the console side, its counters (uart.h) */
 };
 
-/* A powered-on UART with no callbacks; NULL with err_msg() on failure. */
+/*
+ * A powered-on UART with no interrupt line and no host side; NULL with
+ * err_msg() on failure.  pl011_device_ops.destroy frees it.
+ */
 struct pl011 *pl011_create(void);
-/* Takes a struct pl011 * (matches vm_add_device's destroy hook). */
-void pl011_destroy(void *dev);
 
-/* Set before the guest runs (the setters take the lock all the same). */
-void pl011_set_irq(struct pl011 *dev, pl011_irq_fn fn, void *ctx);
-void pl011_set_tx(struct pl011 *dev, pl011_tx_fn fn, void *ctx);
-void pl011_set_rx_ready(struct pl011 *dev, pl011_notify_fn fn, void *ctx);
+/*
+ * Set before the guest runs (the setters take the lock all the same).  A
+ * NULL line leaves the interrupt unwired; a NULL host drops the output.
+ * The host is copied.
+ */
+void pl011_set_irq(struct pl011 *dev, struct irq_line *line);
+void pl011_set_host(struct pl011 *dev, const struct chardev_host *host);
 
 /* Claim [base, base + 0x1000) on an MMIO bus, 1-, 2- and 4-byte accesses. */
 int pl011_register(struct pl011 *dev, struct bus *mmio, uint64_t base);
 
 /*
- * Hand bytes from the host to the receiver.  Returns how many were taken
- * (0 when the FIFO is full or the UART is in loopback); the caller keeps
- * the rest and retries after the rx_ready callback.  Raises the receive
- * and receive-timeout interrupts as described above.
+ * Hand bytes from the host to the receiver (a struct chardev_port's
+ * receive, with the struct pl011 * as its dev).  Returns how many were
+ * taken (0 when the FIFO is full or the UART is in loopback); the caller
+ * keeps the rest and retries after the host's rx_ready().  Raises the
+ * receive and receive-timeout interrupts as described above.
  */
-size_t pl011_receive(struct pl011 *dev, const uint8_t *buf, size_t len);
+size_t pl011_receive(void *dev, const uint8_t *buf, size_t len);
 
 /*
- * Power-on/reset state (TRM table 3-1, QEMU pl011_reset): FR 0x90 (TXFE,
- * RXFE), CR 0x0300 (TXE, RXE; UARTEN clear), IFLS 0x12 (both at 1/2),
- * everything else 0, FIFO off and empty.  Lowers the interrupt line.
+ * The device operations (device.h), each under the device's lock:
+ *
+ *   reset    power-on/reset state (TRM table 3-1, QEMU pl011_reset): FR
+ *            0x90 (TXFE, RXFE), CR 0x0300 (TXE, RXE; UARTEN clear), IFLS
+ *            0x12 (both at 1/2), everything else 0, FIFO off and empty.
+ *            Lowers the interrupt line; a host turned away hears about
+ *            the room.
+ *   save     the registers (RSR, ILPR, IBRD, FBRD, LCR_H, CR, IFLS, IMSC,
+ *            RIS, DMACR), the receive FIFO and a pending overrun.  Not
+ *            the modem inputs (they follow CR), the line, the host side
+ *            or the counters.
+ *   load     checks every register against its writable bits and the FIFO
+ *            against its capacity (LCR_H.FEN), then sets the interrupt line
+ *            to what the loaded registers say.
+ *   destroy  frees the device.
  */
-void pl011_reset(struct pl011 *dev);
+extern const struct device_ops pl011_device_ops;
 
 /* The MMIO handlers, for callers that register the device themselves. */
 extern const struct bus_ops pl011_bus_ops;

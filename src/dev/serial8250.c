@@ -10,8 +10,11 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "device.h"
 #include "log.h"
+#include "state.h"
 
 /* IER: interrupt enables (only the low nibble exists on a 16550A). */
 #define IER_ERBFI 0x01 /* received data available (and timeout) */
@@ -102,9 +105,9 @@ static uint8_t pending_interrupt(const struct serial8250 *s)
 {
 	if ((s->ier & IER_ELSI) && (s->lsr_errors & LSR_ERRORS))
 		return IIR_RLS;
-	if ((s->ier & IER_ERBFI) && s->rx_count) {
+	if ((s->ier & IER_ERBFI) && uart_fifo_count(&s->rx)) {
 		/* Without FIFO the trigger level is effectively one byte. */
-		if (fifo_on(s) && s->rx_count < rx_trigger(s))
+		if (fifo_on(s) && uart_fifo_count(&s->rx) < rx_trigger(s))
 			return IIR_TIMEOUT;
 		return IIR_RDA;
 	}
@@ -115,7 +118,7 @@ static uint8_t pending_interrupt(const struct serial8250 *s)
 	return IIR_NONE;
 }
 
-/* Tell the irq callback about a level change.  Lock held. */
+/* Set the interrupt line on a level change.  Lock held. */
 static void update_irq(struct serial8250 *s)
 {
 	bool level = pending_interrupt(s) != IIR_NONE;
@@ -123,31 +126,14 @@ static void update_irq(struct serial8250 *s)
 	if (level == s->irq_level)
 		return;
 	s->irq_level = level;
-	if (s->irq)
-		s->irq(s->irq_ctx, level);
+	irq_line_set(s->irq, level);
 }
 
 /* If the host was turned away and there is room now, say so.  Lock held. */
 static void notify_rx_room(struct serial8250 *s)
 {
-	if (!s->rx_refused || (s->mcr & MCR_LOOP) ||
-	    s->rx_count >= rx_capacity(s))
-		return;
-	s->rx_refused = false;
-	if (s->rx_ready)
-		s->rx_ready(s->rx_ready_ctx);
-}
-
-static void rx_clear(struct serial8250 *s)
-{
-	s->rx_head = 0;
-	s->rx_count = 0;
-}
-
-static void rx_push(struct serial8250 *s, uint8_t b)
-{
-	s->rx[(s->rx_head + s->rx_count) % SERIAL8250_FIFO_SIZE] = b;
-	s->rx_count++;
+	uart_host_room(&s->host, !(s->mcr & MCR_LOOP) &&
+					 uart_fifo_count(&s->rx) < rx_capacity(s));
 }
 
 /*
@@ -158,22 +144,18 @@ static void rx_push(struct serial8250 *s, uint8_t b)
  */
 static void rx_loopback(struct serial8250 *s, uint8_t b)
 {
-	if (s->rx_count < rx_capacity(s)) {
-		rx_push(s, b);
+	if (uart_fifo_push(&s->rx, b, rx_capacity(s)))
 		return;
-	}
 	s->lsr_errors |= LSR_OE;
 	if (!fifo_on(s))
-		s->rx[s->rx_head] = b;
+		uart_fifo_replace_newest(&s->rx, b);
 }
 
 static uint8_t rx_pop(struct serial8250 *s)
 {
-	if (!s->rx_count)
+	if (!uart_fifo_count(&s->rx))
 		return s->rx_last; /* RBR keeps showing the last byte */
-	s->rx_last = s->rx[s->rx_head];
-	s->rx_head = (s->rx_head + 1) % SERIAL8250_FIFO_SIZE;
-	s->rx_count--;
+	s->rx_last = uart_fifo_pop(&s->rx);
 	return s->rx_last;
 }
 
@@ -226,9 +208,8 @@ static void transmit(struct serial8250 *s, uint8_t b)
 	s->thr_ipending = false;
 	if (s->mcr & MCR_LOOP)
 		rx_loopback(s, b); /* the line itself stays idle (marking) */
-	else if (s->tx)
-		s->tx(s->tx_ctx, &b, 1);
-	s->tx_bytes++;
+	else
+		uart_host_write(&s->host, b);
 	/*
 	 * ... and the byte leaves at once, so THR is empty again and the
 	 * interrupt is due again, as it would be once the shift register
@@ -266,7 +247,7 @@ static void fcr_write(struct serial8250 *s, uint8_t v)
 	if ((v ^ s->fcr) & FCR_ENABLE)
 		v |= FCR_CLEAR_RX | FCR_CLEAR_TX;
 	if (v & FCR_CLEAR_RX)
-		rx_clear(s);
+		uart_fifo_clear(&s->rx);
 	if (v & FCR_CLEAR_TX)
 		s->thr_ipending = true; /* the (always empty) FIFO "emptied" */
 	s->fcr = (v & FCR_ENABLE) ? (v & FCR_KEPT) : 0;
@@ -286,7 +267,7 @@ static uint8_t lsr_read(struct serial8250 *s)
 {
 	uint8_t v = LSR_THRE | LSR_TEMT | s->lsr_errors;
 
-	if (s->rx_count)
+	if (uart_fifo_count(&s->rx))
 		v |= LSR_DR;
 	/* The error bits report once: reading LSR clears them. */
 	s->lsr_errors = 0;
@@ -402,20 +383,15 @@ const struct bus_ops serial8250_bus_ops = {
 	.write = serial8250_write,
 };
 
-size_t serial8250_receive(struct serial8250 *s, const uint8_t *buf,
-			  size_t len)
+size_t serial8250_receive(void *dev, const uint8_t *buf, size_t len)
 {
-	size_t n = 0;
+	struct serial8250 *s = dev;
+	size_t n;
 
 	pthread_mutex_lock(&s->lock);
 	/* In loopback the receiver is disconnected from the line. */
-	if (!(s->mcr & MCR_LOOP)) {
-		while (n < len && s->rx_count < rx_capacity(s))
-			rx_push(s, buf[n++]);
-	}
-	if (n < len)
-		s->rx_refused = true;
-	s->rx_bytes += n;
+	n = uart_host_receive(&s->host, &s->rx, rx_capacity(s),
+			      !(s->mcr & MCR_LOOP), buf, len);
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 	return n;
@@ -431,19 +407,122 @@ static void reset_locked(struct serial8250 *s)
 	s->divisor = DEFAULT_DIVISOR;
 	s->lsr_errors = 0;
 	s->msr = MSR_IDLE_INPUTS;
-	rx_clear(s);
+	uart_fifo_clear(&s->rx);
 	s->rx_last = 0;
 	s->thr_ipending = false;
 	update_irq(s);
 	notify_rx_room(s);
 }
 
-void serial8250_reset(struct serial8250 *s)
+static void serial8250_reset(void *dev)
 {
+	struct serial8250 *s = dev;
+
 	pthread_mutex_lock(&s->lock);
 	reset_locked(s);
 	pthread_mutex_unlock(&s->lock);
 }
+
+/*
+ * Version 1: u8 IER, LCR, MCR, FCR, SCR; u16 divisor; u8 LSR error bits,
+ * MSR, the byte RBR shows when empty; bool THR-empty armed; the receive
+ * FIFO (uart_fifo_save).
+ */
+static int serial8250_save(void *dev, struct state_writer *w)
+{
+	struct serial8250 *s = dev;
+
+	pthread_mutex_lock(&s->lock);
+	state_put_u8(w, s->ier);
+	state_put_u8(w, s->lcr);
+	state_put_u8(w, s->mcr);
+	state_put_u8(w, s->fcr);
+	state_put_u8(w, s->scr);
+	state_put_u16(w, s->divisor);
+	state_put_u8(w, s->lsr_errors);
+	state_put_u8(w, s->msr);
+	state_put_u8(w, s->rx_last);
+	state_put_bool(w, s->thr_ipending);
+	uart_fifo_save(&s->rx, w);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int serial8250_load(void *dev, struct state_reader *r,
+			   uint32_t version)
+{
+	struct serial8250 *s = dev;
+	struct serial8250 in; /* the registers, checked before they count */
+
+	(void)version;
+	memset(&in, 0, sizeof(in));
+	in.ier = state_get_u8(r);
+	in.lcr = state_get_u8(r);
+	in.mcr = state_get_u8(r);
+	in.fcr = state_get_u8(r);
+	in.scr = state_get_u8(r);
+	in.divisor = state_get_u16(r);
+	in.lsr_errors = state_get_u8(r);
+	in.msr = state_get_u8(r);
+	in.rx_last = state_get_u8(r);
+	in.thr_ipending = state_get_bool(r);
+	if (in.ier & ~IER_MASK)
+		return state_reader_fail(r, "IER 0x%02x has bits a 16550A lacks",
+					 in.ier);
+	if (in.mcr & ~MCR_MASK)
+		return state_reader_fail(r, "MCR 0x%02x has bits a 16550A lacks",
+					 in.mcr);
+	if ((in.fcr & ~FCR_KEPT) || (in.fcr && !(in.fcr & FCR_ENABLE)))
+		return state_reader_fail(r, "FCR 0x%02x cannot be programmed",
+					 in.fcr);
+	if (in.lsr_errors & ~LSR_ERRORS)
+		return state_reader_fail(r, "LSR error bits 0x%02x", in.lsr_errors);
+	/* The inputs follow MCR (modem_inputs); only the deltas are state. */
+	if ((in.msr & ~MSR_DELTAS) != modem_inputs(&in))
+		return state_reader_fail(r, "MSR 0x%02x does not match MCR 0x%02x",
+					 in.msr, in.mcr);
+	uart_fifo_load(&in.rx, r, rx_capacity(&in));
+	if (state_reader_error(r, "serial8250") < 0)
+		return -1;
+
+	pthread_mutex_lock(&s->lock);
+	s->ier = in.ier;
+	s->lcr = in.lcr;
+	s->mcr = in.mcr;
+	s->fcr = in.fcr;
+	s->scr = in.scr;
+	s->divisor = in.divisor;
+	s->lsr_errors = in.lsr_errors;
+	s->msr = in.msr;
+	s->rx_last = in.rx_last;
+	s->thr_ipending = in.thr_ipending;
+	s->rx = in.rx;
+	/* The line follows the loaded registers, whatever it showed before. */
+	s->irq_level = pending_interrupt(s) != IIR_NONE;
+	irq_line_set(s->irq, s->irq_level);
+	notify_rx_room(s);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static void serial8250_destroy(void *dev)
+{
+	struct serial8250 *s = dev;
+
+	if (!s)
+		return;
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+const struct device_ops serial8250_device_ops = {
+	.type = "serial8250",
+	.version = 1,
+	.reset = serial8250_reset,
+	.save = serial8250_save,
+	.load = serial8250_load,
+	.destroy = serial8250_destroy,
+};
 
 struct serial8250 *serial8250_create(void)
 {
@@ -458,42 +537,21 @@ struct serial8250 *serial8250_create(void)
 		err_set("serial8250: cannot create its mutex");
 		return NULL;
 	}
-	reset_locked(s); /* no callbacks yet: nothing is called */
+	reset_locked(s); /* no line and no host yet: nothing is called */
 	return s;
 }
 
-void serial8250_destroy(void *dev)
-{
-	struct serial8250 *s = dev;
-
-	if (!s)
-		return;
-	pthread_mutex_destroy(&s->lock);
-	free(s);
-}
-
-void serial8250_set_irq(struct serial8250 *s, serial8250_irq_fn fn, void *ctx)
+void serial8250_set_irq(struct serial8250 *s, struct irq_line *line)
 {
 	pthread_mutex_lock(&s->lock);
-	s->irq = fn;
-	s->irq_ctx = ctx;
+	s->irq = line;
 	pthread_mutex_unlock(&s->lock);
 }
 
-void serial8250_set_tx(struct serial8250 *s, serial8250_tx_fn fn, void *ctx)
+void serial8250_set_host(struct serial8250 *s, const struct chardev_host *host)
 {
 	pthread_mutex_lock(&s->lock);
-	s->tx = fn;
-	s->tx_ctx = ctx;
-	pthread_mutex_unlock(&s->lock);
-}
-
-void serial8250_set_rx_ready(struct serial8250 *s, serial8250_notify_fn fn,
-			     void *ctx)
-{
-	pthread_mutex_lock(&s->lock);
-	s->rx_ready = fn;
-	s->rx_ready_ctx = ctx;
+	uart_host_set(&s->host, host);
 	pthread_mutex_unlock(&s->lock);
 }
 

@@ -17,7 +17,7 @@
  *   7  SCR (scratch)
  *
  * Transmission is instantaneous: a byte written to THR goes straight to the
- * tx callback (or, in loopback, into the receiver), so THR and the transmit
+ * host's write() (or, in loopback, into the receiver), so THR and the transmit
  * FIFO always read as empty (LSR.THRE and LSR.TEMT stay set) and the device
  * never loses output.  There is no baud-rate clock; the divisor and line
  * settings are stored and read back, nothing more.
@@ -25,24 +25,25 @@
  * Reception: the host pushes bytes with serial8250_receive(), which accepts
  * only what fits (16 bytes with the FIFO enabled, 1 without) and returns the
  * count; the caller keeps the rest.  When room appears again (the guest
- * read RBR, cleared or reconfigured the FIFO, or left loopback) the
- * rx_ready callback says so, once per refusal.  Host bytes are therefore
+ * read RBR, cleared or reconfigured the FIFO, or left loopback) the host's
+ * rx_ready() says so, once per refusal (uart.h).  Host bytes are therefore
  * never overrun; LSR.OE can only come from loopback traffic, where the
  * guest itself overfills the receiver.
  *
  * Interrupts (one output, ISA IRQ 4 for COM1) in the 16550's priority:
  * receiver line status (OE) > received data / character timeout > THR
- * empty > modem status.  The irq callback receives the level whenever it
- * changes.  The character timeout is reported as soon as a host burst
+ * empty > modem status.  The interrupt line (irq.h) is set to the new level
+ * whenever it changes.  The character timeout is reported as soon as a host burst
  * leaves the FIFO below its trigger level (a real 16550 would wait four
  * character times; without a baud clock "the line went idle" is when the
  * burst ends).  MCR.OUT2 does not gate the interrupt (as in QEMU).
  *
  * Locking: one mutex per device; guest accesses (any vCPU thread) and the
- * host-side calls (the console's input thread) take it.  The irq, tx and
- * rx_ready callbacks are called with it held, so they must not call back
- * into the device; in exchange the interrupt levels and output bytes reach
- * them in exactly the order the accesses happened.
+ * host-side calls (the console's input thread) take it.  The interrupt
+ * line and the host's write() and rx_ready() are called with it held, so
+ * they must not call back into the device; in exchange the interrupt
+ * levels and output bytes reach them in exactly the order the accesses
+ * happened.
  */
 #ifndef MINIVMM_DEV_SERIAL8250_H
 #define MINIVMM_DEV_SERIAL8250_H
@@ -53,6 +54,10 @@
 #include <stdint.h>
 
 #include "bus.h"
+#include "chardev.h"
+#include "device.h"
+#include "dev/uart.h"
+#include "irq.h"
 
 /* Register offsets (DLAB = LCR bit 7 selects DLL/DLM at 0/1). */
 #define SERIAL8250_RBR 0 /* read, DLAB=0 */
@@ -71,13 +76,6 @@
 
 #define SERIAL8250_FIFO_SIZE 16
 
-/* Interrupt line; called with the new level when it changes. */
-typedef void (*serial8250_irq_fn)(void *ctx, bool level);
-/* Transmitted bytes, in order; must take them all (block if it has to). */
-typedef void (*serial8250_tx_fn)(void *ctx, const uint8_t *buf, size_t len);
-/* The receiver has room again after serial8250_receive() refused bytes. */
-typedef void (*serial8250_notify_fn)(void *ctx);
-
 struct serial8250 {
 	pthread_mutex_t lock;
 
@@ -92,56 +90,61 @@ struct serial8250 {
 	uint8_t msr; /* inputs in bits 4-7, delta flags in bits 0-3 */
 
 	/* Receiver: RBR is the head of this queue (capacity 1 without FIFO). */
-	uint8_t rx[SERIAL8250_FIFO_SIZE];
-	unsigned rx_head, rx_count;
+	struct uart_fifo rx;
 	uint8_t rx_last; /* what RBR reads once the queue is empty */
 
 	bool thr_ipending; /* THR-empty interrupt armed (see IER and IIR) */
-	bool irq_level; /* last level given to the irq callback */
-	bool rx_refused; /* the host was turned away; tell it about room */
+	bool irq_level; /* last level set on the line */
 
-	serial8250_irq_fn irq;
-	void *irq_ctx;
-	serial8250_tx_fn tx;
-	void *tx_ctx;
-	serial8250_notify_fn rx_ready;
-	void *rx_ready_ctx;
-
-	/* Counters, for --stats. */
-	uint64_t tx_bytes;
-	uint64_t rx_bytes; /* host bytes accepted */
+	struct irq_line *irq; /* NULL: not wired */
+	struct uart_host host; /* the console side, its counters (uart.h) */
 };
 
-/* A powered-on UART with no callbacks; NULL with err_msg() on failure. */
+/*
+ * A powered-on UART with no interrupt line and no host side; NULL with
+ * err_msg() on failure.  serial8250_device_ops.destroy frees it.
+ */
 struct serial8250 *serial8250_create(void);
-/* Takes a struct serial8250 * (matches vm_add_device's destroy hook). */
-void serial8250_destroy(void *dev);
 
-/* Set before the guest runs (the setters take the lock all the same). */
-void serial8250_set_irq(struct serial8250 *dev, serial8250_irq_fn fn,
-			void *ctx);
-void serial8250_set_tx(struct serial8250 *dev, serial8250_tx_fn fn, void *ctx);
-void serial8250_set_rx_ready(struct serial8250 *dev, serial8250_notify_fn fn,
-			     void *ctx);
+/*
+ * Set before the guest runs (the setters take the lock all the same).  A
+ * NULL line leaves the interrupt unwired; a NULL host drops the output.
+ * The host is copied.
+ */
+void serial8250_set_irq(struct serial8250 *dev, struct irq_line *line);
+void serial8250_set_host(struct serial8250 *dev,
+			 const struct chardev_host *host);
 
 /* Claim [base, base + 8) on a port bus, one-byte accesses only. */
 int serial8250_register(struct serial8250 *dev, struct bus *io, uint64_t base);
 
 /*
- * Hand bytes from the host to the receiver.  Returns how many were taken
- * (0 when the FIFO is full or the UART is in loopback); the caller keeps
- * the rest and retries after the rx_ready callback.  Raises the receive
- * interrupt if the guest enabled it.
+ * Hand bytes from the host to the receiver (a struct chardev_port's
+ * receive, with the struct serial8250 * as its dev).  Returns how many
+ * were taken (0 when the FIFO is full or the UART is in loopback); the
+ * caller keeps the rest and retries after the host's rx_ready().  Raises
+ * the receive interrupt if the guest enabled it.
  */
-size_t serial8250_receive(struct serial8250 *dev, const uint8_t *buf,
-			  size_t len);
+size_t serial8250_receive(void *dev, const uint8_t *buf, size_t len);
 
 /*
- * Power-on/reset state (QEMU serial_reset): IER 0, IIR 0x01, LCR 0,
- * MCR 0x08 (OUT2), LSR 0x60, MSR 0xb0 (CTS, DSR, DCD), divisor 12
- * (9600 baud), FIFO off and empty.  Lowers the interrupt line.
+ * The device operations (device.h), each under the device's lock:
+ *
+ *   reset    power-on/reset state (QEMU serial_reset): IER 0, IIR 0x01,
+ *            LCR 0, MCR 0x08 (OUT2), LSR 0x60, MSR 0xb0 (CTS, DSR, DCD),
+ *            divisor 12 (9600 baud), FIFO off and empty.  Lowers the
+ *            interrupt line; a host turned away hears about the room.
+ *   save     the registers (IER, LCR, MCR, FCR, SCR, divisor, the sticky
+ *            LSR errors, MSR with its change flags), the receive FIFO, the
+ *            byte an empty RBR shows and whether THR-empty is armed.  Not
+ *            the line, the host side or the counters.
+ *   load     checks each register against what the guest could have
+ *            programmed (reserved bits, FCR's enable rule, MSR's inputs
+ *            against MCR) and the FIFO against its capacity, then sets
+ *            the interrupt line to what the loaded registers say.
+ *   destroy  frees the device.
  */
-void serial8250_reset(struct serial8250 *dev);
+extern const struct device_ops serial8250_device_ops;
 
 /* The port handlers, for callers that register the device themselves. */
 extern const struct bus_ops serial8250_bus_ops;

@@ -24,9 +24,11 @@
 #include "bus.h"
 #include "cli.h"
 #include "dev/acpi_pm.h"
+#include "device.h"
 #include "layout.h"
 #include "log.h"
 #include "pc_memory.h"
+#include "state.h"
 #include "unit.h"
 
 #define MiB (1ull << 20)
@@ -691,6 +693,7 @@ static void test_refusals(void **state)
 struct pm_ctx {
 	struct bus io;
 	struct acpi_pm *pm;
+	struct irq_line sci_line; /* GSI 9, recorded by pm_sci */
 	int poweroffs;
 	int sci_calls;
 	bool sci;
@@ -702,9 +705,9 @@ static void pm_poweroff(void *ctx)
 	((struct pm_ctx *)ctx)->poweroffs++;
 }
 
-static void pm_sci(void *ctx, bool level)
+static void pm_sci(struct irq_line *line, bool level)
 {
-	struct pm_ctx *c = ctx;
+	struct pm_ctx *c = line->ctx;
 
 	c->sci_calls++;
 	c->sci = level;
@@ -715,7 +718,7 @@ static uint64_t pm_clock(void *ctx)
 	return ((struct pm_ctx *)ctx)->now;
 }
 
-static int pm_setup(void **state)
+static struct pm_ctx *pm_new(void)
 {
 	struct pm_ctx *c = calloc(1, sizeof(*c));
 
@@ -724,20 +727,29 @@ static int pm_setup(void **state)
 	c->now = 5000000000ull;
 	c->pm = acpi_pm_create(PC_ACPI_S5_SLP_TYP, pm_poweroff, c);
 	assert_non_null(c->pm);
-	acpi_pm_set_sci(c->pm, pm_sci, c);
+	irq_line_init(&c->sci_line, PC_ACPI_SCI_IRQ, pm_sci, c);
+	acpi_pm_set_irq(c->pm, &c->sci_line);
 	acpi_pm_set_clock(c->pm, pm_clock, c);
 	assert_int_equal(acpi_pm_register(c->pm, &c->io, PC_ACPI_PM_BASE), 0);
-	*state = c;
+	return c;
+}
+
+static void pm_free(struct pm_ctx *c)
+{
+	acpi_pm_device_ops.destroy(c->pm);
+	bus_destroy(&c->io);
+	free(c);
+}
+
+static int pm_setup(void **state)
+{
+	*state = pm_new();
 	return 0;
 }
 
 static int pm_teardown(void **state)
 {
-	struct pm_ctx *c = *state;
-
-	acpi_pm_destroy(c->pm);
-	bus_destroy(&c->io);
-	free(c);
+	pm_free(*state);
 	return 0;
 }
 
@@ -884,6 +896,136 @@ static void test_pm_register_twice(void **state)
 	assert_int_equal(acpi_pm_register(c->pm, &c->io, PC_ACPI_PM_BASE), -1);
 }
 
+/* ---- acpi_pm: save, load, reset (device.h) ---- */
+
+static void pm_save(struct pm_ctx *c, struct state_writer *w)
+{
+	state_writer_init(w);
+	assert_int_equal(acpi_pm_device_ops.save(c->pm, w), 0);
+	assert_int_equal(state_writer_error(w), 0);
+}
+
+static int pm_load(struct pm_ctx *c, const uint8_t *buf, size_t len)
+{
+	struct state_reader r;
+
+	state_reader_init(&r, buf, len);
+	return acpi_pm_device_ops.load(c->pm, &r, 1);
+}
+
+enum { AT_STS = 0, AT_EN = 2, AT_CNT = 4, AT_TMR = 6, PM_SAVED_LEN = 14 };
+
+/*
+ * The OS enabled the power button, RTC and timer events, set a sleep type
+ * without SLP_EN and BM_RLD; the button was pressed (SCI up); 2.5 s of PM
+ * timer have run.
+ */
+static void pm_busy_state(struct pm_ctx *c)
+{
+	assert_int_equal(out(c, EN, 2, ACPI_PM1_PWRBTN | ACPI_PM1_RTC |
+					       ACPI_PM1_TMR),
+			 BUS_OK);
+	assert_int_equal(out(c, CNT, 2, 3 << ACPI_PM1_CNT_SLP_TYP_SHIFT |
+						ACPI_PM1_CNT_BM_RLD),
+			 BUS_OK);
+	acpi_pm_power_button(c->pm);
+	assert_true(c->sci);
+	c->now += 2500000000ull;
+}
+
+static void test_pm_save_load_same_behaviour(void **state)
+{
+	struct pm_ctx *a = *state, *b = pm_new();
+	struct state_writer w, w2;
+
+	pm_busy_state(a);
+	pm_save(a, &w);
+	assert_int_equal(w.len, PM_SAVED_LEN);
+	/* B's clock stands elsewhere: the timer goes on from the saved count. */
+	b->now = 123456789ull;
+	assert_int_equal(pm_load(b, w.buf, w.len), 0);
+	assert_true(b->sci); /* raised by the load */
+	pm_save(b, &w2);
+	assert_memory_equal(w2.buf, w.buf, w.len);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(in(a, STS, 2), in(b, STS, 2));
+		assert_int_equal(in(a, EN, 2), in(b, EN, 2));
+		assert_int_equal(in(a, CNT, 2), in(b, CNT, 2));
+		assert_int_equal(in(a, TMR, 4), in(b, TMR, 4));
+		assert_int_equal(a->sci, b->sci);
+		a->now += 1000000;
+		b->now += 1000000;
+	}
+	/* The OS acknowledges the button: both lower the SCI. */
+	assert_int_equal(out(a, STS, 2, ACPI_PM1_PWRBTN), BUS_OK);
+	assert_int_equal(out(b, STS, 2, ACPI_PM1_PWRBTN), BUS_OK);
+	assert_false(a->sci);
+	assert_false(b->sci);
+	/* And the stored sleep type still powers off with S5 only. */
+	assert_int_equal(out(b, CNT, 2, PC_ACPI_S5_SLP_TYP
+						 << ACPI_PM1_CNT_SLP_TYP_SHIFT |
+					 ACPI_PM1_CNT_SLP_EN),
+			 BUS_OK);
+	assert_int_equal(b->poweroffs, 1);
+	state_writer_free(&w2);
+	state_writer_free(&w);
+	pm_free(b);
+}
+
+static void test_pm_load_truncated_or_out_of_range(void **state)
+{
+	struct pm_ctx *a = *state, *b = pm_new();
+	struct state_writer w;
+
+	pm_busy_state(a);
+	pm_save(a, &w);
+	for (size_t len = 0; len < w.len; len++)
+		assert_int_equal(pm_load(b, w.buf, len), -1);
+	w.buf[AT_STS] |= 0x02; /* reserved */
+	assert_int_equal(pm_load(b, w.buf, w.len), -1);
+	w.buf[AT_STS] &= (uint8_t)~0x02;
+	w.buf[AT_EN + 1] |= 0x80; /* WAK_STS has no enable bit */
+	assert_int_equal(pm_load(b, w.buf, w.len), -1);
+	w.buf[AT_EN + 1] &= (uint8_t)~0x80;
+	w.buf[AT_CNT] &= (uint8_t)~ACPI_PM1_CNT_SCI_EN;
+	assert_int_equal(pm_load(b, w.buf, w.len), -1);
+	w.buf[AT_CNT] |= ACPI_PM1_CNT_SCI_EN;
+	w.buf[AT_CNT + 1] |= ACPI_PM1_CNT_SLP_EN >> 8; /* write-only */
+	assert_int_equal(pm_load(b, w.buf, w.len), -1);
+	w.buf[AT_CNT + 1] &= (uint8_t)~(ACPI_PM1_CNT_SLP_EN >> 8);
+	/* Nothing of the refused streams was taken. */
+	assert_int_equal(in(b, EN, 2), 0);
+	assert_false(b->sci);
+	assert_int_equal(b->poweroffs, 0);
+	assert_int_equal(pm_load(b, w.buf, w.len), 0);
+	assert_true(b->sci);
+	state_writer_free(&w);
+	pm_free(b);
+}
+
+static void test_pm_reset_is_power_on(void **state)
+{
+	struct pm_ctx *a = *state, *fresh = pm_new();
+	struct state_writer wa, wf;
+
+	pm_busy_state(a);
+	acpi_pm_device_ops.reset(a->pm);
+	assert_false(a->sci);
+	assert_int_equal(in(a, STS, 2), 0);
+	assert_int_equal(in(a, EN, 2), 0);
+	assert_int_equal(in(a, CNT, 2), ACPI_PM1_CNT_SCI_EN);
+	pm_save(a, &wa);
+	pm_save(fresh, &wf);
+	assert_int_equal(wa.len, wf.len);
+	assert_memory_equal(wa.buf, wf.buf, AT_TMR); /* the PM1 registers */
+	/* The timer is the machine's clock: it runs on through a reset. */
+	assert_int_equal(in(a, TMR, 4), (uint32_t)(ACPI_PM_TIMER_HZ * 5 / 2));
+	assert_int_equal(in(fresh, TMR, 4), 0);
+	state_writer_free(&wa);
+	state_writer_free(&wf);
+	pm_free(fresh);
+}
+
 int main(void)
 {
 #define PM(f) cmocka_unit_test_setup_teardown(f, pm_setup, pm_teardown)
@@ -905,6 +1047,9 @@ int main(void)
 		PM(test_pm_power_button),
 		PM(test_pm_timer),
 		PM(test_pm_register_twice),
+		PM(test_pm_save_load_same_behaviour),
+		PM(test_pm_load_truncated_or_out_of_range),
+		PM(test_pm_reset_is_power_on),
 	};
 
 	log_set_level(LOG_ERROR);

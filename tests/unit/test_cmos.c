@@ -21,8 +21,10 @@
 
 #include "bus.h"
 #include "dev/cmos.h"
+#include "device.h"
 #include "layout.h"
 #include "log.h"
+#include "state.h"
 
 /* 2026-11-23 21:05:09 UTC, a Monday. */
 #define T0 1795467909ll
@@ -30,7 +32,8 @@
 struct ctx {
 	struct timespec now;
 	struct bus io;
-	struct cmos cmos;
+	struct cmos *cmos;
+	struct irq_line line; /* IRQ 8, recorded by test_irq */
 	int irq_calls;
 	bool irq_level;
 };
@@ -40,35 +43,45 @@ static struct timespec test_clock(void *opaque)
 	return ((struct ctx *)opaque)->now;
 }
 
-static void test_irq(void *opaque, bool level)
+static void test_irq(struct irq_line *line, bool level)
 {
-	struct ctx *c = opaque;
+	struct ctx *c = line->ctx;
 
 	c->irq_calls++;
 	c->irq_level = level;
 }
 
-static int setup(void **state)
+static struct ctx *ctx_new(int64_t now_sec)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
 
 	assert_non_null(c);
-	c->now.tv_sec = T0;
+	c->now.tv_sec = now_sec;
 	bus_init(&c->io, "io", 0x10000);
-	assert_int_equal(cmos_init(&c->cmos, test_clock, c), 0);
-	assert_int_equal(cmos_register(&c->cmos, &c->io, PC_CMOS_PORT), 0);
-	cmos_set_irq(&c->cmos, test_irq, c);
-	*state = c;
+	c->cmos = cmos_create(test_clock, c);
+	assert_non_null(c->cmos);
+	assert_int_equal(cmos_register(c->cmos, &c->io, PC_CMOS_PORT), 0);
+	irq_line_init(&c->line, 8, test_irq, c);
+	cmos_set_irq(c->cmos, &c->line);
+	return c;
+}
+
+static void ctx_free(struct ctx *c)
+{
+	cmos_device_ops.destroy(c->cmos);
+	bus_destroy(&c->io);
+	free(c);
+}
+
+static int setup(void **state)
+{
+	*state = ctx_new(T0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct ctx *c = *state;
-
-	cmos_destroy(&c->cmos);
-	bus_destroy(&c->io);
-	free(c);
+	ctx_free(*state);
 	return 0;
 }
 
@@ -146,7 +159,7 @@ static void test_bcd_24h(void **state)
 	assert_int_equal(rd(c, CMOS_CENTURY_PS2), 0x20);
 	assert_int_equal(inb(c, 0x71), 0x20);
 	wr(c, CMOS_CENTURY_PS2, 0x20); /* writes go to 0x32 too */
-	assert_int_equal(cmos_get_byte(&c->cmos, CMOS_CENTURY_PS2), 0);
+	assert_int_equal(cmos_get_byte(c->cmos, CMOS_CENTURY_PS2), 0);
 }
 
 static void test_binary_24h(void **state)
@@ -166,15 +179,15 @@ static void test_bcd_12h(void **state)
 	assert_int_equal(rd(c, CMOS_HOURS), 0x89);
 	assert_int_equal(rd(c, CMOS_MINUTES), 0x05);
 	/* 00:30 is 12 AM, 12:00 is 12 PM. */
-	cmos_set_time(&c->cmos, 1795393800); /* 2026-11-23 00:30:00 */
+	cmos_set_time(c->cmos, 1795393800); /* 2026-11-23 00:30:00 */
 	assert_int_equal(rd(c, CMOS_HOURS), 0x12);
 	assert_int_equal(rd(c, CMOS_MINUTES), 0x30);
-	cmos_set_time(&c->cmos, 1795435200); /* 2026-11-23 12:00:00 */
+	cmos_set_time(c->cmos, 1795435200); /* 2026-11-23 12:00:00 */
 	assert_int_equal(rd(c, CMOS_HOURS), 0x92);
 	/* 11 AM and 1 PM around noon. */
-	cmos_set_time(&c->cmos, 1795435200 - 3600);
+	cmos_set_time(c->cmos, 1795435200 - 3600);
 	assert_int_equal(rd(c, CMOS_HOURS), 0x11);
-	cmos_set_time(&c->cmos, 1795435200 + 3600);
+	cmos_set_time(c->cmos, 1795435200 + 3600);
 	assert_int_equal(rd(c, CMOS_HOURS), 0x81);
 }
 
@@ -185,13 +198,13 @@ static void test_binary_12h(void **state)
 	wr(c, CMOS_REG_B, CMOS_B_DM);
 	assert_int_equal(rd(c, CMOS_HOURS), 0x89);
 	assert_int_equal(rd(c, CMOS_DAY_OF_MONTH), 23);
-	cmos_set_time(&c->cmos, 1795393800); /* 00:30 */
+	cmos_set_time(c->cmos, 1795393800); /* 00:30 */
 	assert_int_equal(rd(c, CMOS_HOURS), 12);
-	cmos_set_time(&c->cmos, 1795435200); /* 12:00 */
+	cmos_set_time(c->cmos, 1795435200); /* 12:00 */
 	assert_int_equal(rd(c, CMOS_HOURS), 0x80 | 12);
 	/* 24-hour midnight is plain 0. */
 	wr(c, CMOS_REG_B, CMOS_B_DM | CMOS_B_24H);
-	cmos_set_time(&c->cmos, 1795393800);
+	cmos_set_time(c->cmos, 1795393800);
 	assert_int_equal(rd(c, CMOS_HOURS), 0);
 }
 
@@ -203,7 +216,7 @@ static void test_clock_runs(void **state)
 	assert_int_equal(rd(c, CMOS_SECONDS), 0x10);
 	assert_int_equal(rd(c, CMOS_MINUTES), 0x06);
 	/* Across a century: 2099-12-31 23:59:59 + 1 s is a Friday. */
-	cmos_set_time(&c->cmos, 4102444799);
+	cmos_set_time(c->cmos, 4102444799);
 	assert_time(c, (struct regs){ 0x59, 0x59, 0x23, 0x05, 0x31, 0x12,
 				      0x99, 0x20 });
 	advance(c, 1000000000);
@@ -301,7 +314,7 @@ static void test_uip_window(void **state)
 	assert_int_equal(rd(c, CMOS_REG_A), 0x76);
 	/* The guest cannot write UIP. */
 	wr(c, CMOS_REG_A, 0xa6);
-	assert_int_equal(cmos_get_byte(&c->cmos, CMOS_REG_A), 0x26);
+	assert_int_equal(cmos_get_byte(c->cmos, CMOS_REG_A), 0x26);
 }
 
 /* Leaving divider reset restarts the clock half a second into a second. */
@@ -334,15 +347,15 @@ static void test_reg_b_c_d(void **state)
 	wr(c, CMOS_REG_D, 0x00);
 	assert_int_equal(rd(c, CMOS_REG_C), 0);
 	assert_int_equal(rd(c, CMOS_REG_D), 0x80);
-	assert_int_equal(cmos_set_byte(&c->cmos, CMOS_REG_C, 0xf0), 0);
+	assert_int_equal(cmos_set_byte(c->cmos, CMOS_REG_C, 0xf0), 0);
 	assert_int_equal(rd(c, CMOS_REG_C), 0xf0);
 	assert_int_equal(rd(c, CMOS_REG_C), 0x00);
 	/* Enabling UIE while UF is pending raises IRQF and the line. */
-	assert_int_equal(cmos_set_byte(&c->cmos, CMOS_REG_C, CMOS_C_UF), 0);
+	assert_int_equal(cmos_set_byte(c->cmos, CMOS_REG_C, CMOS_C_UF), 0);
 	c->irq_calls = 0;
 	wr(c, CMOS_REG_B, CMOS_B_UIE | CMOS_B_24H);
 	assert_true(c->irq_level);
-	assert_int_equal(cmos_get_byte(&c->cmos, CMOS_REG_C),
+	assert_int_equal(cmos_get_byte(c->cmos, CMOS_REG_C),
 			 CMOS_C_IRQF | CMOS_C_UF);
 	assert_int_equal(rd(c, CMOS_REG_C), CMOS_C_IRQF | CMOS_C_UF);
 	assert_false(c->irq_level);
@@ -356,18 +369,18 @@ static void test_nmi_bit_and_index(void **state)
 
 	/* Bit 7 is the NMI mask, not part of the index. */
 	outb(c, 0x70, 0x80 | CMOS_REG_D);
-	assert_true(cmos_nmi_disabled(&c->cmos));
+	assert_true(cmos_nmi_disabled(c->cmos));
 	assert_int_equal(inb(c, 0x71), 0x80);
 	outb(c, 0x70, CMOS_REG_D);
-	assert_false(cmos_nmi_disabled(&c->cmos));
+	assert_false(cmos_nmi_disabled(c->cmos));
 	assert_int_equal(inb(c, 0x71), 0x80);
 	/* 0xff: index 0x7f, the last NVRAM byte, NMIs masked. */
-	assert_int_equal(cmos_set_byte(&c->cmos, 0x7f, 0x5a), 0);
+	assert_int_equal(cmos_set_byte(c->cmos, 0x7f, 0x5a), 0);
 	outb(c, 0x70, 0xff);
-	assert_true(cmos_nmi_disabled(&c->cmos));
+	assert_true(cmos_nmi_disabled(c->cmos));
 	assert_int_equal(inb(c, 0x71), 0x5a);
 	outb(c, 0x71, 0xa5);
-	assert_int_equal(cmos_get_byte(&c->cmos, 0x7f), 0xa5);
+	assert_int_equal(cmos_get_byte(c->cmos, 0x7f), 0xa5);
 	/* The index port reads as 0xff. */
 	assert_int_equal(inb(c, 0x70), 0xff);
 	/* Only byte accesses reach the device. */
@@ -375,21 +388,21 @@ static void test_nmi_bit_and_index(void **state)
 	assert_int_equal(bus_read(&c->io, 0x70, r, 2), BUS_BAD_WIDTH);
 	assert_int_equal(r[0], 0xff);
 	assert_int_equal(r[1], 0xff);
-	assert_int_equal(cmos_get_byte(&c->cmos, 0x7f), 0xa5);
+	assert_int_equal(cmos_get_byte(c->cmos, 0x7f), 0xa5);
 }
 
 static void test_nvram_host_access(void **state)
 {
 	struct ctx *c = *state;
 
-	assert_int_equal(cmos_set_byte(&c->cmos, 0x40, 0x12), 0);
+	assert_int_equal(cmos_set_byte(c->cmos, 0x40, 0x12), 0);
 	assert_int_equal(rd(c, 0x40), 0x12);
 	wr(c, 0x41, 0x34);
-	assert_int_equal(cmos_get_byte(&c->cmos, 0x41), 0x34);
+	assert_int_equal(cmos_get_byte(c->cmos, 0x41), 0x34);
 	err_clear();
-	assert_int_equal(cmos_set_byte(&c->cmos, 128, 1), -1);
+	assert_int_equal(cmos_set_byte(c->cmos, 128, 1), -1);
 	assert_non_null(strstr(err_msg(), "0x80"));
-	assert_int_equal(cmos_get_byte(&c->cmos, 200), -1);
+	assert_int_equal(cmos_get_byte(c->cmos, 200), -1);
 	/* Alarm registers are plain storage. */
 	wr(c, CMOS_HOURS_ALARM, 0xc0);
 	assert_int_equal(rd(c, CMOS_HOURS_ALARM), 0xc0);
@@ -402,16 +415,189 @@ static void test_reset(void **state)
 	wr(c, CMOS_SHUTDOWN_STATUS, 0x05);
 	wr(c, CMOS_REG_B, CMOS_B_24H | CMOS_B_PIE | CMOS_B_AIE | CMOS_B_SQWE |
 				  CMOS_B_DM);
-	assert_int_equal(cmos_set_byte(&c->cmos, CMOS_REG_C, 0xf0), 0);
-	cmos_reset(&c->cmos);
+	assert_int_equal(cmos_set_byte(c->cmos, CMOS_REG_C, 0xf0), 0);
+	cmos_device_ops.reset(c->cmos);
 	assert_int_equal(rd(c, CMOS_SHUTDOWN_STATUS), 0);
 	assert_int_equal(rd(c, CMOS_REG_B), CMOS_B_24H | CMOS_B_DM);
 	assert_int_equal(rd(c, CMOS_REG_C), 0);
 	assert_false(c->irq_level);
 	/* 0xfe (S3 resume) survives a reset. */
 	wr(c, CMOS_SHUTDOWN_STATUS, 0xfe);
-	cmos_reset(&c->cmos);
+	cmos_device_ops.reset(c->cmos);
 	assert_int_equal(rd(c, CMOS_SHUTDOWN_STATUS), 0xfe);
+}
+
+/*
+ * A reset is not a power cycle (QEMU rtc_reset_enter): on a device just
+ * powered on it changes nothing, and otherwise only what it names goes
+ * back to power-on; NVRAM, the index, the time and the running clock stay.
+ */
+static void test_reset_keeps_nvram_and_time(void **state)
+{
+	struct ctx *c = *state, *fresh = ctx_new(T0);
+	struct state_writer w, wf;
+
+	state_writer_init(&w);
+	state_writer_init(&wf);
+	cmos_device_ops.reset(fresh->cmos);
+	assert_int_equal(cmos_device_ops.save(c->cmos, &w), 0);
+	assert_int_equal(cmos_device_ops.save(fresh->cmos, &wf), 0);
+	assert_int_equal(w.len, wf.len);
+	assert_memory_equal(w.buf, wf.buf, w.len); /* power-on, reset or not */
+
+	wr(c, 0x40, 0x99);
+	wr(c, CMOS_MINUTES, 0x42);
+	advance(c, 3000000000ll);
+	cmos_device_ops.reset(c->cmos);
+	assert_int_equal(rd(c, 0x40), 0x99);
+	assert_int_equal(rd(c, CMOS_MINUTES), 0x42);
+	assert_int_equal(rd(c, CMOS_SECONDS), 0x12); /* 09 + 3 s */
+	assert_int_equal(rd(c, CMOS_REG_A), CMOS_REG_A_INIT);
+	assert_int_equal(rd(c, CMOS_REG_B), CMOS_REG_B_INIT);
+	assert_int_equal(rd(c, CMOS_REG_D), CMOS_REG_D_INIT);
+	state_writer_free(&w);
+	state_writer_free(&wf);
+	ctx_free(fresh);
+}
+
+/* ---- save and load (device.h) ---- */
+
+static void save(struct ctx *c, struct state_writer *w)
+{
+	state_writer_init(w);
+	assert_int_equal(cmos_device_ops.save(c->cmos, w), 0);
+	assert_int_equal(state_writer_error(w), 0);
+}
+
+static int load(struct ctx *c, const uint8_t *buf, size_t len)
+{
+	struct state_reader r;
+
+	state_reader_init(&r, buf, len);
+	return cmos_device_ops.load(c->cmos, &r, 1);
+}
+
+/* Where the saved fields sit (cmos_save's layout). */
+enum {
+	AT_INDEX = CMOS_SIZE,
+	AT_NMI,
+	AT_SEC,
+	AT_NSEC = AT_SEC + 8,
+	SAVED_LEN = AT_NSEC + 4,
+};
+
+/*
+ * NVRAM written through the ports, the time set (binary, 24-hour), an
+ * update-ended flag whose interrupt got enabled (IRQF and the line up),
+ * the divider reset and restarted (the guest's seconds now start half a
+ * host second apart from the host's), and the index left at an NVRAM byte
+ * with the NMI bit set.  The clock then runs to 200 us before a guest
+ * second ends (UIP).
+ */
+static void busy_state(struct ctx *c)
+{
+	for (unsigned i = 0; i < 16; i++)
+		wr(c, (uint8_t)(0x40 + i), (uint8_t)(0xa0 + i));
+	wr(c, CMOS_REG_B, CMOS_B_24H | CMOS_B_DM | CMOS_B_SET);
+	wr(c, CMOS_HOURS, 23);
+	wr(c, CMOS_MINUTES, 59);
+	wr(c, CMOS_SECONDS, 58);
+	wr(c, CMOS_REG_B, CMOS_B_24H | CMOS_B_DM);
+	assert_int_equal(cmos_set_byte(c->cmos, CMOS_REG_C, CMOS_C_UF), 0);
+	wr(c, CMOS_REG_B, CMOS_B_24H | CMOS_B_DM | CMOS_B_UIE);
+	assert_true(c->irq_level);
+	/* Out of divider reset: the guest's second is half a host second off. */
+	wr(c, CMOS_REG_A, 0x70);
+	wr(c, CMOS_REG_A, CMOS_REG_A_INIT);
+	outb(c, 0x70, CMOS_INDEX_NMI_DISABLE | 0x45);
+	advance(c, 500000000ll - 200000);
+}
+
+static void same_behaviour(struct ctx *a, struct ctx *b)
+{
+	static const uint8_t regs[] = {
+		CMOS_REG_A,   CMOS_SECONDS,	 CMOS_MINUTES, CMOS_HOURS,
+		CMOS_DAY_OF_WEEK, CMOS_DAY_OF_MONTH, CMOS_MONTH, CMOS_YEAR,
+		CMOS_CENTURY, CMOS_REG_B,	 CMOS_REG_D,   CMOS_CENTURY_PS2,
+		0x40,	      0x4f,
+	};
+
+	assert_int_equal(a->irq_level, b->irq_level);
+	assert_int_equal(cmos_nmi_disabled(a->cmos), cmos_nmi_disabled(b->cmos));
+	/* The data port without an index write: the saved index. */
+	assert_int_equal(inb(a, 0x71), inb(b, 0x71));
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < sizeof(regs); i++)
+			assert_int_equal(rd(a, regs[i]), rd(b, regs[i]));
+		assert_int_equal(rd(a, CMOS_REG_C), rd(b, CMOS_REG_C));
+		assert_int_equal(a->irq_level, b->irq_level);
+		advance(a, 700000000ll);
+		advance(b, 700000000ll);
+	}
+	assert_false(b->irq_level);
+}
+
+static void test_save_load_same_behaviour(void **state)
+{
+	struct ctx *a = *state, *b = ctx_new(T0 + 5000);
+	struct state_writer w;
+
+	busy_state(a);
+	assert_int_equal(rd(a, CMOS_REG_A) & CMOS_A_UIP, CMOS_A_UIP);
+	outb(a, 0x70, CMOS_INDEX_NMI_DISABLE | 0x45);
+	save(a, &w);
+	assert_int_equal(w.len, SAVED_LEN);
+	/* An hour later on the host, for both: the offset is what counts. */
+	a->now.tv_sec += 3600;
+	b->now = a->now;
+	assert_int_equal(load(b, w.buf, w.len), 0);
+	assert_true(b->irq_level); /* IRQF came back with the line */
+	same_behaviour(a, b);
+	state_writer_free(&w);
+	ctx_free(b);
+}
+
+static void test_load_truncated_or_out_of_range(void **state)
+{
+	struct ctx *a = *state, *b = ctx_new(T0);
+	struct state_writer w;
+	uint8_t keep;
+
+	busy_state(a);
+	save(a, &w);
+	for (size_t len = 0; len < w.len; len++)
+		assert_int_equal(load(b, w.buf, len), -1);
+
+	keep = w.buf[AT_INDEX];
+	w.buf[AT_INDEX] = 200;
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_INDEX] = keep;
+	w.buf[AT_NMI] = 2;
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_NMI] = 1;
+	w.buf[CMOS_REG_A] |= CMOS_A_UIP;
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[CMOS_REG_A] &= (uint8_t)~CMOS_A_UIP;
+	w.buf[CMOS_REG_C] |= 0x01;
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[CMOS_REG_C] &= (uint8_t)~0x01;
+	keep = w.buf[AT_NSEC + 3];
+	w.buf[AT_NSEC + 3] = 0x3c; /* 0x3c...: a second or more */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_NSEC + 3] = keep;
+	keep = w.buf[AT_SEC + 7];
+	w.buf[AT_SEC + 7] = 0x40; /* far in the future */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_SEC + 7] = 0xc0; /* far in the past */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_SEC + 7] = keep;
+	/* Nothing of the refused streams was taken; the good one loads. */
+	assert_int_equal(rd(b, 0x40), 0);
+	assert_false(b->irq_level);
+	assert_int_equal(load(b, w.buf, w.len), 0);
+	assert_int_equal(rd(b, 0x40), 0xa0);
+	state_writer_free(&w);
+	ctx_free(b);
 }
 
 static void test_mktime(void **state)
@@ -499,7 +685,7 @@ static void test_threads(void **state)
 	struct hammer h[4];
 
 	for (unsigned i = 0; i < 4; i++) {
-		h[i] = (struct hammer){ &c->cmos, 0x50 + i };
+		h[i] = (struct hammer){ c->cmos, 0x50 + i };
 		assert_int_equal(pthread_create(&th[i], NULL, hammer_thread,
 						&h[i]),
 				 0);
@@ -507,7 +693,7 @@ static void test_threads(void **state)
 	for (unsigned i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
 	for (unsigned i = 0; i < 4; i++)
-		assert_int_equal(cmos_get_byte(&c->cmos, 0x50 + i),
+		assert_int_equal(cmos_get_byte(c->cmos, 0x50 + i),
 				 (uint8_t)19999);
 }
 
@@ -519,22 +705,23 @@ static int bcd(int v)
 /* The default clock is the host's UTC time. */
 static void test_default_clock(void **state)
 {
-	struct cmos cmos;
+	struct cmos *cmos;
 	time_t before = time(NULL), after;
 	int64_t t;
 
 	(void)state;
-	assert_int_equal(cmos_init(&cmos, NULL, NULL), 0);
+	cmos = cmos_create(NULL, NULL);
+	assert_non_null(cmos);
 	after = time(NULL);
-	t = cmos_mktime_utc(bcd(cmos_get_byte(&cmos, CMOS_CENTURY)) * 100 +
-				    bcd(cmos_get_byte(&cmos, CMOS_YEAR)),
-			    bcd(cmos_get_byte(&cmos, CMOS_MONTH)),
-			    bcd(cmos_get_byte(&cmos, CMOS_DAY_OF_MONTH)),
-			    bcd(cmos_get_byte(&cmos, CMOS_HOURS)),
-			    bcd(cmos_get_byte(&cmos, CMOS_MINUTES)),
-			    bcd(cmos_get_byte(&cmos, CMOS_SECONDS)));
+	t = cmos_mktime_utc(bcd(cmos_get_byte(cmos, CMOS_CENTURY)) * 100 +
+				    bcd(cmos_get_byte(cmos, CMOS_YEAR)),
+			    bcd(cmos_get_byte(cmos, CMOS_MONTH)),
+			    bcd(cmos_get_byte(cmos, CMOS_DAY_OF_MONTH)),
+			    bcd(cmos_get_byte(cmos, CMOS_HOURS)),
+			    bcd(cmos_get_byte(cmos, CMOS_MINUTES)),
+			    bcd(cmos_get_byte(cmos, CMOS_SECONDS)));
 	assert_true(t >= (int64_t)before && t <= (int64_t)after);
-	cmos_destroy(&cmos);
+	cmos_device_ops.destroy(cmos);
 }
 
 int main(void)
@@ -556,6 +743,9 @@ int main(void)
 		T(test_nmi_bit_and_index),
 		T(test_nvram_host_access),
 		T(test_reset),
+		T(test_reset_keeps_nvram_and_time),
+		T(test_save_load_same_behaviour),
+		T(test_load_truncated_or_out_of_range),
 		T(test_mktime),
 		T(test_garbage_registers),
 		T(test_threads),

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "chardev.h"
 #include "console.h"
 #include "event_loop.h"
 #include "dev/pl011.h"
@@ -244,6 +245,7 @@ static struct rig *rig_new(int in_fd, uint8_t fcr)
 {
 	struct rig *r = calloc(1, sizeof(*r));
 	int in[2] = { -1, -1 }, out[2];
+	struct chardev_host host;
 
 	assert_non_null(r);
 	if (in_fd < 0) {
@@ -260,7 +262,11 @@ static struct rig *rig_new(int in_fd, uint8_t fcr)
 	assert_int_equal(bus_write(&r->io, BASE + 2, &fcr, 1), BUS_OK);
 	r->con = console_create_fds(in_fd, out[1], true, false);
 	assert_non_null(r->con);
-	console_attach_serial8250(r->con, r->uart);
+	console_attach(r->con,
+		       &(struct chardev_port){ .receive = serial8250_receive,
+					       .dev = r->uart },
+		       &host);
+	serial8250_set_host(r->uart, &host);
 	console_set_quit(r->con, rig_quit, r);
 	assert_int_equal(console_start(r->con, loop_new(&r->lt)), 0);
 	loop_go(&r->lt);
@@ -272,7 +278,7 @@ static void rig_free(struct rig *r, int in_fd_to_close)
 	loop_end(&r->lt);
 	console_destroy(r->con);
 	loop_free(&r->lt);
-	serial8250_destroy(r->uart);
+	serial8250_device_ops.destroy(r->uart);
 	bus_destroy(&r->io);
 	if (r->in_w >= 0)
 		close(r->in_w);
@@ -466,6 +472,7 @@ static void test_pl011_attach(void **state)
 	enum { LEN = 300, PL011_BASE = 0x9000000 };
 	struct bus mmio;
 	struct pl011 *uart = pl011_create();
+	struct chardev_host host;
 	struct console *con;
 	struct loop_thread lt;
 	int in[2], out[2];
@@ -482,7 +489,11 @@ static void test_pl011_attach(void **state)
 	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
 	con = console_create_fds(in[0], out[1], true, false);
 	assert_non_null(con);
-	console_attach_pl011(con, uart);
+	console_attach(con,
+		       &(struct chardev_port){ .receive = pl011_receive,
+					       .dev = uart },
+		       &host);
+	pl011_set_host(uart, &host);
 	assert_int_equal(console_start(con, loop_new(&lt)), 0);
 	loop_go(&lt);
 
@@ -509,12 +520,12 @@ static void test_pl011_attach(void **state)
 	assert_int_equal(n, LEN);
 	assert_memory_equal(sent, got, LEN);
 	assert_int_equal(console_input_bytes(con), LEN);
-	assert_int_equal(uart->rx_bytes, LEN);
+	assert_int_equal(uart->host.rx_bytes, LEN);
 
 	loop_end(&lt);
 	console_destroy(con);
 	loop_free(&lt);
-	pl011_destroy(uart);
+	pl011_device_ops.destroy(uart);
 	bus_destroy(&mmio);
 	close(in[0]);
 	close(in[1]);

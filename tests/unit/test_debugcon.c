@@ -2,8 +2,9 @@
 /*
  * The debug console on both buses: the port flavour (one byte wide range,
  * reads 0xe9) and the MMIO flavour of --debugcon-mmio (8 bytes, any width,
- * only stores to the address itself print their low byte), and the bus
- * refusing a second console on the same address.
+ * only stores to the address itself print their low byte), the bus
+ * refusing a second console on the same address, and the device ops: no
+ * state to reset or save.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +18,9 @@
 
 #include "bus.h"
 #include "dev/debugcon.h"
+#include "device.h"
 #include "log.h"
+#include "state.h"
 #include "unit.h"
 
 struct fixture {
@@ -62,9 +65,10 @@ static void store(struct fixture *f, uint64_t addr, uint64_t value,
 static void test_mmio_stores_of_any_width_print_low_byte(void **state)
 {
 	struct fixture *f = *state;
-	struct debugcon *dc = debugcon_create_mmio(&f->bus, 0x9000000, f->out);
+	struct debugcon *dc = debugcon_create(0x9000000, f->out);
 
 	assert_non_null(dc);
+	assert_int_equal(debugcon_register_mmio(dc, &f->bus), 0);
 	store(f, 0x9000000, 'H', 1);
 	store(f, 0x9000000, 0x4200 | 'i', 2);
 	store(f, 0x9000000, 0x41424300u | '!', 4);
@@ -73,16 +77,17 @@ static void test_mmio_stores_of_any_width_print_low_byte(void **state)
 	assert_int_equal(f->text_len, 4);
 	assert_memory_equal(f->text, "Hi!\n", 4);
 	assert_int_equal(dc->bytes, 4);
-	debugcon_destroy(dc);
+	debugcon_device_ops.destroy(dc);
 }
 
 static void test_mmio_other_bytes_dropped_reads_answer(void **state)
 {
 	struct fixture *f = *state;
-	struct debugcon *dc = debugcon_create_mmio(&f->bus, 0x1000, f->out);
+	struct debugcon *dc = debugcon_create(0x1000, f->out);
 	uint8_t data[8];
 
 	assert_non_null(dc);
+	assert_int_equal(debugcon_register_mmio(dc, &f->bus), 0);
 	store(f, 0x1001, 'x', 1);
 	store(f, 0x1004, 'y', 4);
 	fflush(f->out);
@@ -91,19 +96,23 @@ static void test_mmio_other_bytes_dropped_reads_answer(void **state)
 	assert_int_equal(data[0], DEBUGCON_READBACK);
 	/* The range is 8 bytes: the byte after it is nobody's. */
 	assert_int_equal(bus_read(&f->bus, 0x1008, data, 1), BUS_UNCLAIMED);
-	debugcon_destroy(dc);
+	debugcon_device_ops.destroy(dc);
 }
 
 static void test_mmio_same_address_twice_refused(void **state)
 {
 	struct fixture *f = *state;
-	struct debugcon *a = debugcon_create_mmio(&f->bus, 0x2000, f->out);
+	struct debugcon *a = debugcon_create(0x2000, f->out);
+	struct debugcon *b = debugcon_create(0x2004, f->out);
 
 	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(debugcon_register_mmio(a, &f->bus), 0);
 	err_clear();
-	assert_null(debugcon_create_mmio(&f->bus, 0x2004, f->out));
+	assert_int_equal(debugcon_register_mmio(b, &f->bus), -1);
 	assert_err_contains("overlap");
-	debugcon_destroy(a);
+	debugcon_device_ops.destroy(b);
+	debugcon_device_ops.destroy(a);
 }
 
 static void test_port_console_unchanged(void **state)
@@ -114,8 +123,9 @@ static void test_port_console_unchanged(void **state)
 	uint8_t data[4];
 
 	bus_init(&io, "io", 0x10000);
-	dc = debugcon_create(&io, 0xe9, f->out);
+	dc = debugcon_create(0xe9, f->out);
 	assert_non_null(dc);
+	assert_int_equal(debugcon_register(dc, &io), 0);
 	bus_data_put(data, 2, 0x4100 | 'A');
 	assert_int_equal(bus_write(&io, 0xe9, data, 2), BUS_OK);
 	assert_int_equal(bus_read(&io, 0xe9, data, 1), BUS_OK);
@@ -123,8 +133,56 @@ static void test_port_console_unchanged(void **state)
 	fflush(f->out);
 	assert_int_equal(f->text_len, 1);
 	assert_int_equal(f->text[0], 'A');
-	debugcon_destroy(dc);
+	debugcon_device_ops.destroy(dc);
 	bus_destroy(&io);
+}
+
+/*
+ * Nothing guest-visible to keep: in a saved device list its part is empty,
+ * a part with bytes in it is refused, and a reset changes nothing.
+ */
+static void test_no_saved_state(void **state)
+{
+	struct fixture *f = *state;
+	struct device_list l;
+	struct state_writer w;
+	struct state_reader r;
+	struct debugcon *dc = debugcon_create(0x402, f->out);
+	size_t part;
+
+	assert_non_null(dc);
+	assert_null(debugcon_device_ops.reset);
+	assert_null(debugcon_device_ops.save);
+	assert_null(debugcon_device_ops.load);
+	device_list_init(&l);
+	assert_int_equal(device_list_add(&l, "debugcon-0x402",
+					 &debugcon_device_ops, dc),
+			 0);
+	state_writer_init(&w);
+	assert_int_equal(device_list_save(&l, &w), 0);
+	/* count, name, version, part length 0 */
+	part = 4 + 2 + strlen("debugcon-0x402") + 4;
+	assert_int_equal(w.len, part + 4);
+	assert_int_equal(w.buf[part], 0);
+	state_reader_init(&r, w.buf, w.len);
+	assert_int_equal(device_list_load(&l, &r), 0);
+	device_list_reset(&l);
+
+	/* One byte of state for it: refused. */
+	w.buf[part] = 1;
+	state_put_u8(&w, 0);
+	state_reader_init(&r, w.buf, w.len);
+	assert_int_equal(device_list_load(&l, &r), -1);
+	assert_err_contains("without state");
+	/* Every truncation of the list is refused too. */
+	for (size_t len = 0; len < part + 4; len++) {
+		state_reader_init(&r, w.buf, len);
+		assert_int_equal(device_list_load(&l, &r), -1);
+	}
+
+	/* The list owns it: destroying the list frees it (ASan checks). */
+	device_list_destroy(&l);
+	state_writer_free(&w);
 }
 
 int main(void)
@@ -140,6 +198,8 @@ int main(void)
 			test_mmio_same_address_twice_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_console_unchanged,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_saved_state, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("debugcon", tests, NULL, NULL);

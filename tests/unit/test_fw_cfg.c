@@ -17,9 +17,11 @@
 #include <string.h>
 
 #include "bus.h"
+#include "device.h"
 #include "dev/fw_cfg.h"
 #include "log.h"
 #include "mem.h"
+#include "state.h"
 
 #define RAM_SIZE 0x100000ull
 #define PORT_SEL 0x510
@@ -34,7 +36,7 @@ struct ctx {
 	uint8_t *ram; /* host view of GPA 0 .. RAM_SIZE */
 };
 
-static int setup(void **state)
+static struct ctx *ctx_new(void)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
 	struct mem_backend *b;
@@ -51,18 +53,26 @@ static int setup(void **state)
 	c->fw = fw_cfg_create(&c->mem);
 	assert_non_null(c->fw);
 	assert_int_equal(fw_cfg_register(c->fw, &c->io, FW_CFG_IO_BASE), 0);
-	*state = c;
+	return c;
+}
+
+static void ctx_free(struct ctx *c)
+{
+	fw_cfg_device_ops.destroy(c->fw);
+	bus_destroy(&c->io);
+	mem_destroy(&c->mem);
+	free(c);
+}
+
+static int setup(void **state)
+{
+	*state = ctx_new();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct ctx *c = *state;
-
-	fw_cfg_destroy(c->fw);
-	bus_destroy(&c->io);
-	mem_destroy(&c->mem);
-	free(c);
+	ctx_free(*state);
 	return 0;
 }
 
@@ -211,7 +221,7 @@ static void test_no_dma(void **state)
 	/* No DMA register without guest memory. */
 	assert_int_equal(bus_read(&io, PORT_DMA_HI, d, 4), BUS_UNCLAIMED);
 	bus_destroy(&io);
-	fw_cfg_destroy(fw);
+	fw_cfg_device_ops.destroy(fw);
 }
 
 static void test_dma_register_reads_signature(void **state)
@@ -456,7 +466,7 @@ static void test_select_resets_offset(void **state)
 	sel(c, FW_CFG_SIGNATURE);
 	assert_int_equal(in8(c, PORT_DATA), 'Q');
 	assert_int_equal(in8(c, PORT_DATA), 'E');
-	fw_cfg_reset(c->fw);
+	fw_cfg_device_ops.reset(c->fw);
 	assert_int_equal(in8(c, PORT_DATA), 'Q');
 }
 
@@ -971,6 +981,215 @@ static void test_concurrent_dma(void **state)
 	}
 }
 
+/* ---- save, load, reset (device.h) --------------------------------------- */
+
+#define HIGH_GPA 0x100000000ull /* a page of RAM above 4 GiB */
+static const char ro_text[] = "read-only-file-contents";
+
+/* The machine's items (the same on every device of a test) and RAM at 4G. */
+static uint8_t *machine(struct ctx *c)
+{
+	struct mem_backend *b = mem_backend_create(&c->mem, "high", 0x1000, NULL);
+
+	assert_non_null(b);
+	assert_int_equal(mem_add_region(&c->mem, "high", b, 0, HIGH_GPA, 0x1000,
+					false, true),
+			 0);
+	assert_int_equal(fw_cfg_add_file(c->fw, "etc/ro", ro_text,
+					 sizeof(ro_text) - 1),
+			 0);
+	assert_int_equal(fw_cfg_add_file_writable(c->fw, "etc/rw", "bbbbbbbb", 8),
+			 0);
+	assert_int_equal(fw_cfg_add_u64(c->fw, FW_CFG_RAM_SIZE, RAM_SIZE), 0);
+	return b->hva;
+}
+
+/*
+ * The guest wrote "WXYZ" into etc/rw through DMA, selected etc/ro and read
+ * 10 bytes of it through the data port, and wrote the DMA register's high
+ * half (1: a descriptor above 4 GiB) without the low half yet.
+ */
+static void busy_state(struct ctx *c)
+{
+	uint8_t got[10];
+
+	memcpy(c->ram + 0x2000, "WXYZ", 4);
+	put_desc(c, 0x1000, SEL_CTL(0x21) | FW_CFG_DMA_CTL_WRITE, 4, 0x2000);
+	kick(c, 0x1000);
+	assert_int_equal(status(c, 0x1000), 0);
+	sel(c, 0x20);
+	read_port(c, got, sizeof(got));
+	assert_memory_equal(got, ro_text, sizeof(got));
+	out32_be(c, PORT_DMA_HI, 1);
+}
+
+static void save(struct ctx *c, struct state_writer *w)
+{
+	state_writer_init(w);
+	assert_int_equal(fw_cfg_device_ops.save(c->fw, w), 0);
+	assert_int_equal(state_writer_error(w), 0);
+}
+
+static int load(struct ctx *c, const uint8_t *buf, size_t len)
+{
+	struct state_reader r;
+
+	state_reader_init(&r, buf, len);
+	return fw_cfg_device_ops.load(c->fw, &r, 1);
+}
+
+/* Where the saved fields sit (fw_cfg_save's layout). */
+enum {
+	AT_KEY = 0,
+	AT_OFF = 2,
+	AT_DMA = 6,
+	AT_NR_FILES = 14,
+	AT_NR_WRITABLE = 18,
+	AT_NAME = 22, /* u16 length, then "etc/rw" */
+	AT_LEN = AT_NAME + 2 + 6,
+	AT_DATA = AT_LEN + 4,
+	SAVED_LEN = AT_DATA + 8,
+};
+
+static void test_save_load_same_behaviour(void **state)
+{
+	struct ctx *a = *state, *b = ctx_new();
+	uint8_t *high_a = machine(a), *high_b = machine(b);
+	struct state_writer w, w2;
+	uint8_t got_a[16], got_b[16], rw[8];
+
+	busy_state(a);
+	save(a, &w);
+	assert_int_equal(w.len, SAVED_LEN);
+	assert_int_equal(load(b, w.buf, w.len), 0);
+	save(b, &w2);
+	assert_int_equal(w2.len, w.len);
+	assert_memory_equal(w2.buf, w.buf, w.len);
+
+	/* The guest's bytes in the writable file came along. */
+	assert_int_equal(fw_cfg_read_file(b->fw, "etc/rw", rw, 8), 8);
+	assert_memory_equal(rw, "WXYZbbbb", 8);
+	/* The rest of etc/ro, then zeros, on both. */
+	read_port(a, got_a, sizeof(got_a));
+	read_port(b, got_b, sizeof(got_b));
+	assert_memory_equal(got_a, got_b, sizeof(got_a));
+	assert_memory_equal(got_b, ro_text + 10, sizeof(ro_text) - 11);
+	/* The low half completes the address: the descriptor above 4 GiB. */
+	be32_put(high_a + 0x100, SEL_CTL(FW_CFG_RAM_SIZE) | FW_CFG_DMA_CTL_READ);
+	be32_put(high_a + 0x104, 8);
+	be64_put(high_a + 0x108, 0x3000);
+	memcpy(high_b + 0x100, high_a + 0x100, 16);
+	kick(a, 0x100);
+	kick(b, 0x100);
+	assert_int_equal(be32_get(high_a + 0x100), 0);
+	assert_int_equal(be32_get(high_b + 0x100), 0);
+	assert_int_equal(bus_data_get(b->ram + 0x3000, 8), RAM_SIZE);
+	assert_memory_equal(a->ram + 0x3000, b->ram + 0x3000, 8);
+	state_writer_free(&w2);
+	state_writer_free(&w);
+	ctx_free(b);
+}
+
+static void test_load_truncated_or_out_of_range(void **state)
+{
+	struct ctx *a = *state, *b = ctx_new(), *other = ctx_new();
+	struct fw_cfg *no_dma = fw_cfg_create(NULL);
+	struct state_writer w;
+	struct state_reader r;
+	uint8_t rw[8];
+
+	(void)machine(a);
+	(void)machine(b);
+	(void)machine(other);
+	busy_state(a);
+	save(a, &w);
+	for (size_t len = 0; len < w.len; len++)
+		assert_int_equal(load(b, w.buf, len), -1);
+
+	w.buf[AT_KEY + 1] = 0x3f; /* 0x3f20: beyond the last key */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_KEY + 1] = 0x00;
+	w.buf[AT_OFF] = 200; /* etc/ro has 23 bytes */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_OFF] = 10;
+	w.buf[AT_NR_FILES] = 3;
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_NR_FILES] = 2;
+	w.buf[AT_NR_WRITABLE] = 0;
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_NR_WRITABLE] = 1;
+	w.buf[AT_NAME + 2 + 5] = 'o'; /* etc/ro: not writable */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_NAME + 2 + 5] = 'x'; /* etc/rx: no such file */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_NAME + 2 + 5] = 'w';
+	w.buf[AT_LEN] = 9; /* the file cannot change size */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_LEN] = 8;
+	/* A DMA address for a device that has no DMA register. */
+	assert_int_equal(fw_cfg_add_file(no_dma, "etc/ro", ro_text, 23), 0);
+	assert_int_equal(fw_cfg_add_file_writable(no_dma, "etc/rw", "bbbbbbbb", 8),
+			 0);
+	state_reader_init(&r, w.buf, w.len);
+	assert_int_equal(fw_cfg_device_ops.load(no_dma, &r, 1), -1);
+	/* A device with other files. */
+	assert_int_equal(fw_cfg_add_file(other->fw, "etc/extra", "x", 1), 0);
+	assert_int_equal(load(other, w.buf, w.len), -1);
+
+	/* Nothing of the refused streams was taken; the good one loads. */
+	assert_int_equal(fw_cfg_read_file(b->fw, "etc/rw", rw, 8), 8);
+	assert_memory_equal(rw, "bbbbbbbb", 8);
+	assert_int_equal(in8(b, PORT_DATA), 'Q');
+	assert_int_equal(load(b, w.buf, w.len), 0);
+	assert_int_equal(fw_cfg_read_file(b->fw, "etc/rw", rw, 8), 8);
+	assert_memory_equal(rw, "WXYZbbbb", 8);
+	fw_cfg_device_ops.destroy(no_dma);
+	state_writer_free(&w);
+	ctx_free(other);
+	ctx_free(b);
+}
+
+static void test_reset_is_power_on(void **state)
+{
+	struct ctx *a = *state, *fresh = ctx_new();
+	struct state_writer wa, wf;
+	uint8_t got[10];
+
+	(void)machine(a);
+	(void)machine(fresh);
+	sel(a, 0x20);
+	read_port(a, got, sizeof(got));
+	out32_be(a, PORT_DMA_HI, 1);
+	fw_cfg_device_ops.reset(a->fw);
+	save(a, &wa);
+	save(fresh, &wf);
+	assert_int_equal(wa.len, wf.len);
+	assert_memory_equal(wa.buf, wf.buf, wf.len);
+	assert_int_equal(in8(a, PORT_DATA), 'Q');
+	/* The low half alone again: the register was cleared. */
+	put_desc(a, 0x1000, SEL_CTL(FW_CFG_SIGNATURE) | FW_CFG_DMA_CTL_READ, 4,
+		 0x2000);
+	kick(a, 0x1000);
+	assert_int_equal(status(a, 0x1000), 0);
+	assert_memory_equal(a->ram + 0x2000, "QEMU", 4);
+	state_writer_free(&wa);
+	state_writer_free(&wf);
+	ctx_free(fresh);
+}
+
+/* What the guest wrote into a writable file stays across a reset. */
+static void test_reset_keeps_written_files(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t rw[8];
+
+	(void)machine(c);
+	busy_state(c);
+	fw_cfg_device_ops.reset(c->fw);
+	assert_int_equal(fw_cfg_read_file(c->fw, "etc/rw", rw, 8), 8);
+	assert_memory_equal(rw, "WXYZbbbb", 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1005,6 +1224,10 @@ int main(void)
 		T(test_mmio),
 		T(test_register_errors),
 		T(test_concurrent_dma),
+		T(test_save_load_same_behaviour),
+		T(test_load_truncated_or_out_of_range),
+		T(test_reset_is_power_on),
+		T(test_reset_keeps_written_files),
 #undef T
 	};
 

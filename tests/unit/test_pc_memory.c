@@ -144,20 +144,21 @@ static void check_cmos_like_qemu(const struct byte *exp, size_t n)
 					    0x17, 0x18, 0x30, 0x31, 0x34,
 					    0x35, 0x38, 0x39, 0x3d, 0x5b,
 					    0x5c, 0x5d, 0x5f };
-	struct cmos cmos;
+	struct cmos *cmos;
 
-	assert_int_equal(cmos_init(&cmos, fixed_clock, NULL), 0);
-	assert_int_equal(pc_cmos_init_memory(&cmos, &lay), 0);
+	cmos = cmos_create(fixed_clock, NULL);
+	assert_non_null(cmos);
+	assert_int_equal(pc_cmos_init_memory(cmos, &lay), 0);
 	assert_int_equal(
-		pc_cmos_set_floppy(&cmos, lay.compat.floppy_fallback_type, 0),
+		pc_cmos_set_floppy(cmos, lay.compat.floppy_fallback_type, 0),
 		0);
 	for (size_t i = 0; i < n; i++) {
-		if (cmos_get_byte(&cmos, exp[i].addr) != exp[i].val)
+		if (cmos_get_byte(cmos, exp[i].addr) != exp[i].val)
 			print_error("CMOS 0x%02x: got 0x%02x, want 0x%02x\n",
 				    exp[i].addr,
-				    cmos_get_byte(&cmos, exp[i].addr),
+				    cmos_get_byte(cmos, exp[i].addr),
 				    exp[i].val);
-		assert_int_equal(cmos_get_byte(&cmos, exp[i].addr),
+		assert_int_equal(cmos_get_byte(cmos, exp[i].addr),
 				 exp[i].val);
 	}
 	/* QEMU leaves every other NVRAM byte from 0x0e up zero (0x32 is the
@@ -169,9 +170,9 @@ static void check_cmos_like_qemu(const struct byte *exp, size_t n)
 		     i++)
 			listed |= written[i] == a;
 		if (!listed)
-			assert_int_equal(cmos_get_byte(&cmos, a), 0);
+			assert_int_equal(cmos_get_byte(cmos, a), 0);
 	}
-	cmos_destroy(&cmos);
+	cmos_device_ops.destroy(cmos);
 }
 
 /* The bytes every default QEMU pc CMOS has, plus per-test memory bytes. */
@@ -183,7 +184,7 @@ static void check_cmos_like_qemu(const struct byte *exp, size_t n)
 	}
 #define EXT_FULL { 0x17, 0xff }, { 0x18, 0xff }, { 0x30, 0xff }, { 0x31, 0xff }
 
-/* ---- MISSION.md scenario 4 ---------------------------------------------- */
+/* ---- low and high RAM as QEMU's pc machines split them ------------------ */
 
 static void test_pc_4g(void **state)
 {
@@ -911,45 +912,47 @@ static void test_user_e820(void **state)
 
 static void test_cmos_boot_order(void **state)
 {
-	struct cmos cmos;
+	struct cmos *cmos;
 
 	(void)state;
-	assert_int_equal(cmos_init(&cmos, fixed_clock, NULL), 0);
-	assert_int_equal(pc_cmos_set_boot_order(&cmos, "cad", true), 0);
-	assert_int_equal(cmos_get_byte(&cmos, 0x3d), 0x12);
-	assert_int_equal(cmos_get_byte(&cmos, 0x38), 0x30);
-	assert_int_equal(pc_cmos_set_boot_order(&cmos, "dn", false), 0);
-	assert_int_equal(cmos_get_byte(&cmos, 0x3d), 0x43);
-	assert_int_equal(cmos_get_byte(&cmos, 0x38), 0x01);
-	assert_int_equal(pc_cmos_set_boot_order(&cmos, "", true), 0);
-	assert_int_equal(cmos_get_byte(&cmos, 0x3d), 0x00);
-	assert_int_equal(pc_cmos_set_boot_order(&cmos, "cadn", true), -1);
+	cmos = cmos_create(fixed_clock, NULL);
+	assert_non_null(cmos);
+	assert_int_equal(pc_cmos_set_boot_order(cmos, "cad", true), 0);
+	assert_int_equal(cmos_get_byte(cmos, 0x3d), 0x12);
+	assert_int_equal(cmos_get_byte(cmos, 0x38), 0x30);
+	assert_int_equal(pc_cmos_set_boot_order(cmos, "dn", false), 0);
+	assert_int_equal(cmos_get_byte(cmos, 0x3d), 0x43);
+	assert_int_equal(cmos_get_byte(cmos, 0x38), 0x01);
+	assert_int_equal(pc_cmos_set_boot_order(cmos, "", true), 0);
+	assert_int_equal(cmos_get_byte(cmos, 0x3d), 0x00);
+	assert_int_equal(pc_cmos_set_boot_order(cmos, "cadn", true), -1);
 	assert_non_null(strstr(err_msg(), "Too many boot devices for PC"));
-	assert_int_equal(pc_cmos_set_boot_order(&cmos, "cx", true), -1);
+	assert_int_equal(pc_cmos_set_boot_order(cmos, "cx", true), -1);
 	assert_non_null(strstr(err_msg(), "Invalid boot device for PC: 'x'"));
-	cmos_destroy(&cmos);
+	cmos_device_ops.destroy(cmos);
 }
 
 static void test_cmos_floppy(void **state)
 {
-	struct cmos cmos;
+	struct cmos *cmos;
 
 	(void)state;
 	cfg.ram_size = 1 * GiB;
 	layout_ok();
-	assert_int_equal(cmos_init(&cmos, fixed_clock, NULL), 0);
-	assert_int_equal(pc_cmos_init_memory(&cmos, &lay), 0);
+	cmos = cmos_create(fixed_clock, NULL);
+	assert_non_null(cmos);
+	assert_int_equal(pc_cmos_init_memory(cmos, &lay), 0);
 	/* minivmm's own machine: no floppy controller, no drives. */
-	assert_int_equal(cmos_get_byte(&cmos, 0x10), 0x00);
-	assert_int_equal(cmos_get_byte(&cmos, 0x14), 0x06);
-	assert_int_equal(pc_cmos_set_floppy(&cmos, 4, 4), 0);
-	assert_int_equal(cmos_get_byte(&cmos, 0x10), 0x44);
-	assert_int_equal(cmos_get_byte(&cmos, 0x14), 0x47);
-	assert_int_equal(pc_cmos_set_floppy(&cmos, 0, 2), 0);
-	assert_int_equal(cmos_get_byte(&cmos, 0x10), 0x02);
-	assert_int_equal(cmos_get_byte(&cmos, 0x14), 0x07);
-	assert_int_equal(pc_cmos_set_floppy(&cmos, 6, 0), -1);
-	cmos_destroy(&cmos);
+	assert_int_equal(cmos_get_byte(cmos, 0x10), 0x00);
+	assert_int_equal(cmos_get_byte(cmos, 0x14), 0x06);
+	assert_int_equal(pc_cmos_set_floppy(cmos, 4, 4), 0);
+	assert_int_equal(cmos_get_byte(cmos, 0x10), 0x44);
+	assert_int_equal(cmos_get_byte(cmos, 0x14), 0x47);
+	assert_int_equal(pc_cmos_set_floppy(cmos, 0, 2), 0);
+	assert_int_equal(cmos_get_byte(cmos, 0x10), 0x02);
+	assert_int_equal(cmos_get_byte(cmos, 0x14), 0x07);
+	assert_int_equal(pc_cmos_set_floppy(cmos, 6, 0), -1);
+	cmos_device_ops.destroy(cmos);
 }
 
 static void test_format_listing(void **state)

@@ -15,8 +15,10 @@
 #include <string.h>
 
 #include "bus.h"
+#include "device.h"
 #include "dev/pl011.h"
 #include "log.h"
+#include "state.h"
 #include "unit.h"
 
 #define BASE 0x9000000ull
@@ -25,6 +27,7 @@
 struct ctx {
 	struct bus mmio;
 	struct pl011 *uart;
+	struct irq_line line; /* SPI 1, recorded by test_irq */
 	uint8_t out[4096];
 	size_t out_len;
 	bool levels[MAX_EVENTS];
@@ -33,9 +36,9 @@ struct ctx {
 	unsigned rx_ready_calls;
 };
 
-static void test_irq(void *opaque, bool level)
+static void test_irq(struct irq_line *line, bool level)
 {
-	struct ctx *c = opaque;
+	struct ctx *c = line->ctx;
 
 	if (c->nr_levels < MAX_EVENTS)
 		c->levels[c->nr_levels++] = level;
@@ -57,7 +60,7 @@ static void test_rx_ready(void *opaque)
 	c->rx_ready_calls++;
 }
 
-static int setup(void **state)
+static struct ctx *ctx_new(void)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
 
@@ -66,20 +69,32 @@ static int setup(void **state)
 	c->uart = pl011_create();
 	assert_non_null(c->uart);
 	assert_int_equal(pl011_register(c->uart, &c->mmio, BASE), 0);
-	pl011_set_irq(c->uart, test_irq, c);
-	pl011_set_tx(c->uart, test_tx, c);
-	pl011_set_rx_ready(c->uart, test_rx_ready, c);
-	*state = c;
+	irq_line_init(&c->line, 1, test_irq, c);
+	pl011_set_irq(c->uart, &c->line);
+	pl011_set_host(c->uart, &(struct chardev_host){
+					.write = test_tx,
+					.rx_ready = test_rx_ready,
+					.ctx = c,
+				});
+	return c;
+}
+
+static void ctx_free(struct ctx *c)
+{
+	pl011_device_ops.destroy(c->uart);
+	bus_destroy(&c->mmio);
+	free(c);
+}
+
+static int setup(void **state)
+{
+	*state = ctx_new();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct ctx *c = *state;
-
-	pl011_destroy(c->uart);
-	bus_destroy(&c->mmio);
-	free(c);
+	ctx_free(*state);
 	return 0;
 }
 
@@ -220,7 +235,7 @@ static void test_transmit(void **state)
 	writel(c, PL011_DR, 0x100 | '\n'); /* only bits 0-7 are data */
 	assert_int_equal(c->out_len, 3);
 	assert_memory_equal(c->out, "ok\n", 3);
-	assert_int_equal(c->uart->tx_bytes, 3);
+	assert_int_equal(c->uart->host.tx_bytes, 3);
 	/* Sent at once: never busy, never full. */
 	assert_int_equal(readl(c, PL011_FR), 0x90);
 	/* TXRIS is up, but masked: no interrupt. */
@@ -277,7 +292,7 @@ static void test_rx_no_fifo(void **state)
 	/* An empty FIFO reads 0 and keeps RXFE. */
 	assert_int_equal(readl(c, PL011_DR), 0);
 	assert_int_equal(readl(c, PL011_FR), 0x90);
-	assert_int_equal(c->uart->rx_bytes, 2);
+	assert_int_equal(c->uart->host.rx_bytes, 2);
 }
 
 static void test_rx_fifo(void **state)
@@ -315,7 +330,7 @@ static void test_rx_fifo(void **state)
 	/* Empty: RTRIS goes too. */
 	assert_int_equal(readl(c, PL011_RIS), 0);
 	assert_int_equal(readl(c, PL011_FR), 0x90);
-	assert_int_equal(c->uart->rx_bytes, 32);
+	assert_int_equal(c->uart->host.rx_bytes, 32);
 }
 
 static void test_rx_trigger_levels(void **state)
@@ -490,7 +505,7 @@ static void test_reset(void **state)
 	for (int i = 0; i < 32; i++)
 		(void)rx(c, "d");
 	assert_int_equal(rx(c, "e"), 0);
-	pl011_reset(c->uart);
+	pl011_device_ops.reset(c->uart);
 	assert_false(c->level);
 	assert_int_equal(c->rx_ready_calls, 1);
 	assert_int_equal(readl(c, PL011_FR), 0x90);
@@ -502,6 +517,149 @@ static void test_reset(void **state)
 	assert_int_equal(readl(c, PL011_IFLS), 0x12);
 }
 
+/* ---- save, load, reset (device.h) ---- */
+
+static void save(struct ctx *c, struct state_writer *w)
+{
+	state_writer_init(w);
+	assert_int_equal(pl011_device_ops.save(c->uart, w), 0);
+	assert_int_equal(state_writer_error(w), 0);
+}
+
+static int load(struct ctx *c, const uint8_t *buf, size_t len)
+{
+	struct state_reader r;
+
+	state_reader_init(&r, buf, len);
+	return pl011_device_ops.load(c->uart, &r, 1);
+}
+
+/* Where the saved fields sit (pl011_save's layout). */
+enum { AT_LCR_H = 5, AT_CR = 6, AT_IMSC = 9, AT_OVERRUN = 14, AT_COUNT = 15 };
+
+/*
+ * FIFO on, the baud divisors, interrupts unmasked, host bytes and then
+ * loopback bytes filling the FIFO with an overrun on top, a modem change
+ * from leaving loopback, a refused host byte, and the line up.
+ */
+static void busy_state(struct ctx *c)
+{
+	writel(c, PL011_LCR_H, 0x70); /* FEN, 8 bits */
+	writel(c, PL011_IBRD, 0x1a);
+	writel(c, PL011_FBRD, 0x03);
+	writel(c, PL011_ILPR, 0x12);
+	writel(c, PL011_DMACR, 0x05);
+	writel(c, PL011_IMSC, PL011_INT_RX | PL011_INT_RT | PL011_INT_OE |
+				      PL011_INT_CTS);
+	assert_int_equal(rx(c, "0123456789"), 10);
+	writel(c, PL011_CR, 0x0b81); /* LBE, TXE, RXE, UARTEN, RTS */
+	for (int i = 0; i < 23; i++)
+		writel(c, PL011_DR, (uint32_t)('a' + i)); /* 22 fit */
+	writel(c, PL011_CR, 0x0301);
+	assert_int_equal(rx(c, "x"), 0);
+	assert_true(c->level);
+}
+
+static void same_behaviour(struct ctx *a, struct ctx *b)
+{
+	static const unsigned reads[] = {
+		PL011_FR,    PL011_RIS,	 PL011_MIS,   PL011_RSR,   PL011_IBRD,
+		PL011_FBRD,  PL011_LCR_H, PL011_CR,    PL011_IFLS,  PL011_IMSC,
+		PL011_DMACR, PL011_ILPR,
+	};
+
+	assert_int_equal(a->level, b->level);
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++)
+		assert_int_equal(readl(a, reads[i]), readl(b, reads[i]));
+	for (int i = 0; i < 33; i++) {
+		assert_int_equal(readl(a, PL011_DR), readl(b, PL011_DR));
+		assert_int_equal(readl(a, PL011_RIS), readl(b, PL011_RIS));
+		assert_int_equal(a->level, b->level);
+	}
+	writel(a, PL011_ICR, PL011_INT_ALL);
+	writel(b, PL011_ICR, PL011_INT_ALL);
+	assert_int_equal(a->level, b->level);
+	writel(a, PL011_DR, 'z');
+	writel(b, PL011_DR, 'z');
+	assert_int_equal(readl(a, PL011_RIS), readl(b, PL011_RIS));
+	assert_int_equal(b->out_len, 1);
+	assert_int_equal(b->out[0], 'z');
+	assert_int_equal(a->rx_ready_calls, 1);
+	assert_int_equal(b->rx_ready_calls, 1);
+	assert_int_equal(rx(a, "Q"), rx(b, "Q"));
+	assert_int_equal(a->level, b->level);
+}
+
+static void test_save_load_same_behaviour(void **state)
+{
+	struct ctx *a = *state, *b = ctx_new();
+	struct state_writer w, w2;
+
+	busy_state(a);
+	save(a, &w);
+	assert_int_equal(w.len, AT_COUNT + 1 + 32);
+	assert_int_equal(w.buf[AT_COUNT], 32);
+	assert_int_equal(w.buf[AT_OVERRUN], 1);
+	assert_int_equal(rx(b, "ff"), 1); /* refused before the load */
+	assert_int_equal(load(b, w.buf, w.len), 0);
+	assert_true(b->level); /* raised by the load */
+	save(b, &w2);
+	assert_int_equal(w2.len, w.len);
+	assert_memory_equal(w2.buf, w.buf, w.len);
+	same_behaviour(a, b);
+	state_writer_free(&w2);
+	state_writer_free(&w);
+	ctx_free(b);
+}
+
+static void test_load_truncated_or_out_of_range(void **state)
+{
+	struct ctx *a = *state, *b = ctx_new();
+	struct state_writer w;
+
+	busy_state(a);
+	save(a, &w);
+	for (size_t len = 0; len < w.len; len++)
+		assert_int_equal(load(b, w.buf, len), -1);
+
+	w.buf[AT_COUNT] = 200;
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_COUNT] = 32;
+	w.buf[AT_LCR_H] = 0x60; /* FIFO off: one byte fits, not 32 */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_LCR_H] = 0x70;
+	w.buf[AT_CR] |= 0x08; /* reserved */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_CR] &= (uint8_t)~0x08;
+	w.buf[AT_IMSC + 1] = 0x08; /* bit 11 */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_IMSC + 1] = 0x04;
+	w.buf[AT_OVERRUN] = 7;
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_OVERRUN] = 1;
+	assert_int_equal(load(b, w.buf, w.len), 0); /* all put back */
+	state_writer_free(&w);
+	ctx_free(b);
+}
+
+static void test_reset_is_power_on(void **state)
+{
+	struct ctx *a = *state, *fresh = ctx_new();
+	struct state_writer wa, wf;
+
+	busy_state(a);
+	pl011_device_ops.reset(a->uart);
+	assert_false(a->level);
+	assert_int_equal(a->rx_ready_calls, 1);
+	save(a, &wa);
+	save(fresh, &wf);
+	assert_int_equal(wa.len, wf.len);
+	assert_memory_equal(wa.buf, wf.buf, wf.len);
+	state_writer_free(&wa);
+	state_writer_free(&wf);
+	ctx_free(fresh);
+}
+
 static void test_register_overlap(void **state)
 {
 	struct ctx *c = *state;
@@ -511,7 +669,7 @@ static void test_register_overlap(void **state)
 	assert_int_equal(pl011_register(other, &c->mmio, BASE + 0x800), -1);
 	assert_err_contains("pl011@0x9000800");
 	assert_int_equal(pl011_register(other, &c->mmio, BASE + 0x1000), 0);
-	pl011_destroy(other);
+	pl011_device_ops.destroy(other);
 }
 
 int main(void)
@@ -532,6 +690,9 @@ int main(void)
 		T(test_loopback),
 		T(test_linux_startup),
 		T(test_reset),
+		T(test_save_load_same_behaviour),
+		T(test_load_truncated_or_out_of_range),
+		T(test_reset_is_power_on),
 		T(test_register_overlap),
 	};
 #undef T

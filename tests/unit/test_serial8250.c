@@ -18,8 +18,10 @@
 #include <string.h>
 
 #include "bus.h"
+#include "device.h"
 #include "dev/serial8250.h"
 #include "log.h"
+#include "state.h"
 #include "unit.h"
 
 #define BASE 0x3f8
@@ -41,20 +43,21 @@
 struct ctx {
 	struct bus io;
 	struct serial8250 *uart;
+	struct irq_line line; /* IRQ 4, recorded by test_irq */
 
 	pthread_mutex_t lock; /* the threaded test shares these */
 	uint8_t out[4096];
 	size_t out_len;
-	bool levels[MAX_EVENTS]; /* every level the irq callback got */
+	bool levels[MAX_EVENTS]; /* every level set on the line */
 	size_t nr_levels;
 	bool level;
 	unsigned rx_ready_calls;
 	pthread_cond_t rx_ready_cond;
 };
 
-static void test_irq(void *opaque, bool level)
+static void test_irq(struct irq_line *line, bool level)
 {
-	struct ctx *c = opaque;
+	struct ctx *c = line->ctx;
 
 	pthread_mutex_lock(&c->lock);
 	if (c->nr_levels < MAX_EVENTS)
@@ -83,7 +86,7 @@ static void test_rx_ready(void *opaque)
 	pthread_mutex_unlock(&c->lock);
 }
 
-static int setup(void **state)
+static struct ctx *ctx_new(void)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
 
@@ -94,22 +97,34 @@ static int setup(void **state)
 	c->uart = serial8250_create();
 	assert_non_null(c->uart);
 	assert_int_equal(serial8250_register(c->uart, &c->io, BASE), 0);
-	serial8250_set_irq(c->uart, test_irq, c);
-	serial8250_set_tx(c->uart, test_tx, c);
-	serial8250_set_rx_ready(c->uart, test_rx_ready, c);
-	*state = c;
+	irq_line_init(&c->line, 4, test_irq, c);
+	serial8250_set_irq(c->uart, &c->line);
+	serial8250_set_host(c->uart, &(struct chardev_host){
+					     .write = test_tx,
+					     .rx_ready = test_rx_ready,
+					     .ctx = c,
+				     });
+	return c;
+}
+
+static void ctx_free(struct ctx *c)
+{
+	serial8250_device_ops.destroy(c->uart);
+	bus_destroy(&c->io);
+	pthread_cond_destroy(&c->rx_ready_cond);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static int setup(void **state)
+{
+	*state = ctx_new();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct ctx *c = *state;
-
-	serial8250_destroy(c->uart);
-	bus_destroy(&c->io);
-	pthread_cond_destroy(&c->rx_ready_cond);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
+	ctx_free(*state);
 	return 0;
 }
 
@@ -160,7 +175,7 @@ static void test_transmit(void **state)
 	assert_memory_equal(c->out, "ok\n", 3);
 	/* Sent at once: the transmitter is empty again. */
 	assert_int_equal(inb(c, LSR), 0x60);
-	assert_int_equal(c->uart->tx_bytes, 3);
+	assert_int_equal(c->uart->host.tx_bytes, 3);
 	/* No interrupt without IER. */
 	assert_int_equal(c->nr_levels, 0);
 }
@@ -343,7 +358,7 @@ static void test_rx_no_fifo(void **state)
 	assert_int_equal(inb(c, RBR), 'b');
 	assert_int_equal(inb(c, LSR), 0x60);
 	/* Host bytes never overrun. */
-	assert_int_equal(c->uart->rx_bytes, 2);
+	assert_int_equal(c->uart->host.rx_bytes, 2);
 }
 
 static void test_rx_fifo_and_triggers(void **state)
@@ -584,7 +599,7 @@ static void test_reset(void **state)
 	outb(c, SCR, 0x42);
 	assert_int_equal(rx(c, "abc"), 3);
 	assert_true(c->level);
-	serial8250_reset(c->uart);
+	serial8250_device_ops.reset(c->uart);
 	assert_false(c->level);
 	assert_int_equal(inb(c, LCR), 0);
 	assert_int_equal(inb(c, IER), 0);
@@ -593,6 +608,174 @@ static void test_reset(void **state)
 	assert_int_equal(inb(c, SCR), 0);
 	assert_int_equal(inb(c, MCR), 0x08);
 	assert_int_equal(inb(c, MSR), 0xb0);
+}
+
+/* ---- save, load, reset (device.h) ---- */
+
+static void save(struct ctx *c, struct state_writer *w)
+{
+	state_writer_init(w);
+	assert_int_equal(serial8250_device_ops.save(c->uart, w), 0);
+	assert_int_equal(state_writer_error(w), 0);
+}
+
+static int load(struct ctx *c, const uint8_t *buf, size_t len)
+{
+	struct state_reader r;
+
+	state_reader_init(&r, buf, len);
+	return serial8250_device_ops.load(c->uart, &r, 1);
+}
+
+/* Where the saved fields sit (serial8250_save's layout). */
+enum { AT_MCR = 2, AT_FCR = 3, AT_MSR = 8, AT_THR = 10, AT_COUNT = 11 };
+
+/*
+ * A UART in a state with a bit of everything: FIFO on (trigger 8), the
+ * FIFO full and an overrun from loopback traffic on top of host bytes,
+ * modem change flags, THRE armed, the scratch byte, DLAB set with a
+ * divisor of 1, and the line up.
+ */
+static void busy_state(struct ctx *c)
+{
+	outb(c, FCR, 0x81);
+	outb(c, IER, 0x07);
+	assert_int_equal(rx(c, "hello"), 5);
+	outb(c, MCR, 0x13); /* loopback, RTS, DTR */
+	for (int i = 0; i < 12; i++)
+		outb(c, THR, (uint8_t)('A' + i)); /* 11 fit, the 12th overruns */
+	outb(c, MCR, 0x0b);
+	assert_int_equal(rx(c, "x"), 0); /* full: refused */
+	outb(c, SCR, 0x5a);
+	outb(c, LCR, 0x83);
+	outb(c, DLL, 0x01);
+	outb(c, DLM, 0x00);
+	assert_true(c->level);
+}
+
+struct step {
+	bool write;
+	unsigned reg;
+	uint8_t v;
+};
+
+/* The same accesses on both: the same bytes read, the same line levels. */
+static void same_behaviour(struct ctx *a, struct ctx *b)
+{
+	static const struct step steps[] = {
+		{ false, LCR, 0 }, { false, DLL, 0 }, { false, DLM, 0 },
+		{ true, LCR, 0x03 }, { false, IER, 0 }, { false, IIR, 0 },
+		{ false, LSR, 0 }, { false, IIR, 0 }, { false, LSR, 0 },
+		{ false, RBR, 0 }, { false, RBR, 0 }, { false, RBR, 0 },
+		{ false, RBR, 0 }, { false, RBR, 0 }, { false, RBR, 0 },
+		{ false, RBR, 0 }, { false, RBR, 0 }, { false, IIR, 0 },
+		{ false, RBR, 0 }, { false, RBR, 0 }, { false, RBR, 0 },
+		{ false, RBR, 0 }, { false, RBR, 0 }, { false, RBR, 0 },
+		{ false, RBR, 0 }, { false, RBR, 0 }, { false, IIR, 0 },
+		{ false, LSR, 0 }, { false, RBR, 0 }, { false, MSR, 0 },
+		{ false, MSR, 0 }, { false, SCR, 0 }, { false, MCR, 0 },
+		{ false, IIR, 0 }, { true, THR, 'z' }, { false, IIR, 0 },
+		{ false, IIR, 0 }, { true, FCR, 0x00 }, { false, IIR, 0 },
+	};
+
+	assert_int_equal(a->level, b->level);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (steps[i].write) {
+			outb(a, steps[i].reg, steps[i].v);
+			outb(b, steps[i].reg, steps[i].v);
+		} else {
+			uint8_t va = inb(a, steps[i].reg), vb = inb(b, steps[i].reg);
+
+			if (va != vb)
+				fail_msg("step %zu (reg %u): %02x against %02x", i,
+					 steps[i].reg, va, vb);
+		}
+		if (a->level != b->level)
+			fail_msg("step %zu: line %d against %d", i, a->level,
+				 b->level);
+	}
+	/* Both heard about the room and both take host bytes again. */
+	assert_int_equal(a->rx_ready_calls, 1);
+	assert_int_equal(b->rx_ready_calls, 1);
+	assert_int_equal(rx(a, "Q"), rx(b, "Q"));
+	assert_int_equal(b->out_len, 1);
+	assert_int_equal(b->out[0], 'z');
+}
+
+static void test_save_load_same_behaviour(void **state)
+{
+	struct ctx *a = *state, *b = ctx_new();
+	struct state_writer w, w2;
+
+	busy_state(a);
+	save(a, &w);
+	assert_int_equal(w.len, AT_COUNT + 1 + 16);
+	assert_int_equal(w.buf[AT_COUNT], 16);
+	/* A refusal before the load: B tells its host once there is room. */
+	assert_int_equal(rx(b, "ff"), 1);
+	assert_int_equal(load(b, w.buf, w.len), 0);
+	assert_true(b->level); /* raised by the load */
+	save(b, &w2);
+	assert_int_equal(w2.len, w.len);
+	assert_memory_equal(w2.buf, w.buf, w.len);
+	same_behaviour(a, b);
+	state_writer_free(&w2);
+	state_writer_free(&w);
+	ctx_free(b);
+}
+
+static void test_load_truncated_or_out_of_range(void **state)
+{
+	struct ctx *a = *state, *b = ctx_new();
+	struct state_writer w;
+
+	busy_state(a);
+	save(a, &w);
+	for (size_t len = 0; len < w.len; len++)
+		assert_int_equal(load(b, w.buf, len), -1);
+
+	w.buf[AT_COUNT] = 200;
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_COUNT] = 16;
+	w.buf[AT_FCR] = 0x00; /* FIFO off: one byte fits, not 16 */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_FCR] = 0x02; /* a clear bit never stays set */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_FCR] = 0x81;
+	w.buf[AT_MCR] = 0x2b;
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_MCR] = 0x13; /* loopback without OUT2: MSR has DCD */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_MCR] = 0x0b;
+	w.buf[AT_THR] = 2;
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_THR] = 1;
+	w.buf[AT_MSR] = 0x00;
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	/* Nothing of the refused streams was taken. */
+	assert_int_equal(inb(b, LSR), 0x60);
+	assert_false(b->level);
+	state_writer_free(&w);
+	ctx_free(b);
+}
+
+static void test_reset_is_power_on(void **state)
+{
+	struct ctx *a = *state, *fresh = ctx_new();
+	struct state_writer wa, wf;
+
+	busy_state(a);
+	serial8250_device_ops.reset(a->uart);
+	assert_false(a->level);
+	save(a, &wa);
+	save(fresh, &wf);
+	assert_int_equal(wa.len, wf.len);
+	assert_memory_equal(wa.buf, wf.buf, wf.len);
+	/* The refused host hears about the room the reset made. */
+	assert_int_equal(a->rx_ready_calls, 1);
+	state_writer_free(&wa);
+	state_writer_free(&wf);
+	ctx_free(fresh);
 }
 
 /*
@@ -662,7 +845,7 @@ static void test_threads(void **state)
 		}
 	}
 	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_int_equal(c->uart->rx_bytes, STREAM_LEN);
+	assert_int_equal(c->uart->host.rx_bytes, STREAM_LEN);
 	assert_int_equal(inb(c, LSR), 0x60);
 }
 
@@ -687,6 +870,9 @@ int main(void)
 		T(test_seabios_probe),
 		T(test_linux_autoconfig),
 		T(test_reset),
+		T(test_save_load_same_behaviour),
+		T(test_load_truncated_or_out_of_range),
+		T(test_reset_is_power_on),
 		T(test_threads),
 	};
 #undef T

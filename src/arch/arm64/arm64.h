@@ -35,8 +35,6 @@ unsigned arm64_ipa_bits(const struct vm_config *cfg);
 int arm64_gic_create(struct vm *vm, unsigned nr_cpus);
 /* After the last vCPU: KVM_DEV_ARM_VGIC_CTRL_INIT (no-op without a GIC). */
 int arm64_gic_init_done(struct vm *vm);
-/* Drive SPI `spi` (INTID 32 + spi) to `level` through KVM_IRQ_LINE. */
-void arm64_gic_set_spi(struct vm *vm, unsigned spi, bool level);
 
 /* Where everything goes in the virt machine's RAM. */
 struct virt_plan {

@@ -118,14 +118,3 @@ uint32_t arch_irq_kvm_number(unsigned spi)
 	return (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) |
 	       ARM64_SPI_INTID(spi);
 }
-
-void arm64_gic_set_spi(struct vm *vm, unsigned spi, bool level)
-{
-	struct kvm_irq_level line = {
-		.irq = arch_irq_kvm_number(spi),
-		.level = level,
-	};
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &line) < 0)
-		log_warn("KVM_IRQ_LINE SPI %u: %s", spi, strerror(errno));
-}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The virt machine: QEMU's arm64 `virt` board as a kernel sees it.  One
- * function creates everything, in order (docs/ARCHITECTURE.md, "Machines"): the in-kernel
+ * function creates everything, in order: the in-kernel
  * GIC, RAM, the PL011 and its console, the debug consoles, the kernel
  * (Documentation/arch/arm64/booting.rst) or a flat image, the initrd, and
  * the device tree whose address x0 carries at entry.  The placement is a
@@ -18,6 +18,7 @@
 
 #include "arch/arch.h"
 #include "arm64.h"
+#include "chardev.h"
 #include "console.h"
 #include "dev/debugcon.h"
 #include "dev/pl011.h"
@@ -188,28 +189,29 @@ int virt_dtb_build(const struct vm_config *cfg, const struct virt_plan *plan,
 	return arm64_fdt_build(&info, buf, size);
 }
 
-static void virt_uart_irq(void *ctx, bool level)
-{
-	arm64_gic_set_spi(ctx, ARM64_UART_SPI, level);
-}
-
 /* The PL011 and the host side of the console (-serial). */
 static int virt_create_uart(struct vm *vm)
 {
+	struct chardev_host host;
+	struct chardev_port port;
+	struct irq_line *irq;
 	struct pl011 *uart;
-	struct console *con;
 
 	if (vm->cfg->serial.kind == CONSOLE_NONE)
 		return 0;
 	uart = pl011_create();
-	if (!uart || vm_add_device(vm, "pl011", uart, pl011_destroy) < 0 ||
+	if (!uart ||
+	    device_list_add(&vm->devices, "pl011", &pl011_device_ops, uart) < 0 ||
 	    pl011_register(uart, &vm->mmio, ARM64_UART_BASE) < 0)
 		return -1;
-	pl011_set_irq(uart, virt_uart_irq, vm);
-	con = machine_add_console(vm);
-	if (!con)
+	irq = vm_irq_line(vm, ARM64_UART_SPI);
+	if (!irq)
 		return -1;
-	console_attach_pl011(con, uart);
+	pl011_set_irq(uart, irq);
+	port = (struct chardev_port){ .receive = pl011_receive, .dev = uart };
+	if (machine_add_serial(vm, &port, &host) < 0)
+		return -1;
+	pl011_set_host(uart, &host);
 	return 0;
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The pc machine: QEMU's i440fx "pc" as firmware sees it.  One function
- * creates everything, in order (DESIGN.md habit 8): interrupt controllers,
- * RAM, firmware, then the legacy devices.  Addresses are in layout.h.
+ * creates everything, in order: interrupt controllers, RAM, firmware, then
+ * the legacy devices, each created, added to the device list and attached
+ * to its bus (device.h).  Addresses are in layout.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 
 #include "dev/acpi_pm.h"
 #include "dev/boot_marker.h"
+#include "chardev.h"
 #include "console.h"
 #include "dev/cmos.h"
 #include "dev/serial8250.h"
@@ -237,66 +239,48 @@ static void pc_poweroff_request(void *ctx)
 			"guest powered off (ACPI S5 through PM1a_CNT)");
 }
 
-static void pc_sci_irq(void *ctx, bool level)
-{
-	struct vm *vm = ctx;
-	struct kvm_irq_level line = { .irq = PC_ACPI_SCI_IRQ, .level = level };
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &line) < 0)
-		log_warn("KVM_IRQ_LINE %d: %s", PC_ACPI_SCI_IRQ, strerror(errno));
-}
-
 /* ACPI PM1a event/control blocks and PM timer, as the FADT lists them. */
 static int pc_create_acpi_pm(struct vm *vm)
 {
+	struct irq_line *sci;
 	struct acpi_pm *pm;
 
 	pm = acpi_pm_create(PC_ACPI_S5_SLP_TYP, pc_poweroff_request, vm);
-	if (!pm || vm_add_device(vm, "acpi-pm", pm, acpi_pm_destroy) < 0 ||
+	if (!pm ||
+	    device_list_add(&vm->devices, "acpi-pm", &acpi_pm_device_ops, pm) < 0 ||
 	    acpi_pm_register(pm, &vm->pio, PC_ACPI_PM_BASE) < 0)
 		return -1;
-	acpi_pm_set_sci(pm, pc_sci_irq, vm);
+	sci = vm_irq_line(vm, PC_ACPI_SCI_IRQ);
+	if (!sci)
+		return -1;
+	acpi_pm_set_irq(pm, sci);
 	return 0;
-}
-
-static void pc_serial_irq(void *ctx, bool level)
-{
-	struct vm *vm = ctx;
-	struct kvm_irq_level line = { .irq = PC_COM1_IRQ, .level = level };
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &line) < 0)
-		log_warn("KVM_IRQ_LINE %d: %s", PC_COM1_IRQ, strerror(errno));
 }
 
 /* COM1 and the host side of the console (-serial). */
 static int pc_create_serial(struct vm *vm)
 {
+	struct chardev_host host;
+	struct chardev_port port;
 	struct serial8250 *uart;
-	struct console *con;
+	struct irq_line *irq;
 
 	if (vm->cfg->serial.kind == CONSOLE_NONE)
 		return 0;
 	uart = serial8250_create();
-	if (!uart || vm_add_device(vm, "serial8250", uart, serial8250_destroy) < 0 ||
+	if (!uart ||
+	    device_list_add(&vm->devices, "com1", &serial8250_device_ops, uart) < 0 ||
 	    serial8250_register(uart, &vm->pio, PC_COM1_PORT) < 0)
 		return -1;
-	serial8250_set_irq(uart, pc_serial_irq, vm);
-	con = machine_add_console(vm);
-	if (!con)
+	irq = vm_irq_line(vm, PC_COM1_IRQ);
+	if (!irq)
 		return -1;
-	console_attach_serial8250(con, uart);
+	serial8250_set_irq(uart, irq);
+	port = (struct chardev_port){ .receive = serial8250_receive, .dev = uart };
+	if (machine_add_serial(vm, &port, &host) < 0)
+		return -1;
+	serial8250_set_host(uart, &host);
 	return 0;
-}
-
-static void pc_cmos_free(void *p)
-{
-	cmos_destroy(p);
-	free(p);
-}
-
-static void pc_fw_cfg_free(void *p)
-{
-	fw_cfg_destroy(p);
 }
 
 int arch_machine_create(struct vm *vm)
@@ -335,41 +319,44 @@ int arch_machine_create(struct vm *vm)
 					    layout->compat.minor > 4) ?
 				   &vm->mem :
 				   NULL);
-	if (!fw || vm_add_device(vm, "fw_cfg", fw, pc_fw_cfg_free) < 0 ||
+	if (!fw ||
+	    device_list_add(&vm->devices, "fw_cfg", &fw_cfg_device_ops, fw) < 0 ||
 	    pc_firmware_fw_cfg(fw, cfg, layout) < 0 ||
 	    fw_cfg_register(fw, &vm->pio, PC_FW_CFG_PORT) < 0)
 		goto out;
 
-	cmos = calloc(1, sizeof(*cmos));
-	if (!cmos || cmos_init(cmos, NULL, NULL) < 0) {
-		free(cmos);
-		err_set("cmos: cannot create");
-		goto out;
-	}
-	if (vm_add_device(vm, "cmos", cmos, pc_cmos_free) < 0 ||
+	cmos = cmos_create(NULL, NULL);
+	if (!cmos ||
+	    device_list_add(&vm->devices, "cmos", &cmos_device_ops, cmos) < 0 ||
 	    pc_firmware_cmos(cmos, layout) < 0 ||
 	    cmos_register(cmos, &vm->pio, PC_CMOS_PORT) < 0)
 		goto out;
 
 	kbd = i8042_create(pc_reset_request, vm);
-	if (!kbd || vm_add_device(vm, "i8042", kbd, i8042_destroy) < 0 ||
+	if (!kbd ||
+	    device_list_add(&vm->devices, "i8042", &i8042_device_ops, kbd) < 0 ||
 	    i8042_register(kbd, &vm->pio) < 0)
 		goto out;
 	pci = pci_host_create(pc_reset_request, vm);
-	if (!pci || vm_add_device(vm, "pci-host", pci, pci_host_destroy) < 0 ||
+	if (!pci ||
+	    device_list_add(&vm->devices, "pci-host", &pci_host_device_ops,
+			    pci) < 0 ||
 	    pci_host_register(pci, &vm->pio) < 0)
 		goto out;
 	if (pc_create_serial(vm) < 0)
 		goto out;
 	if (pc_create_acpi_pm(vm) < 0)
 		goto out;
-	post = post_create(&vm->pio, PC_POST_PORT);
-	if (!post || vm_add_device(vm, "post", post, post_destroy) < 0)
+	post = post_create();
+	if (!post ||
+	    device_list_add(&vm->devices, "post", &post_device_ops, post) < 0 ||
+	    post_register(post, &vm->pio, PC_POST_PORT) < 0)
 		goto out;
-	marker = boot_marker_create(&vm->pio, BOOT_MARKER_PORT,
-				    &vm->start_time, stderr);
+	marker = boot_marker_create(&vm->start_time, stderr);
 	if (!marker ||
-	    vm_add_device(vm, "boot-marker", marker, boot_marker_destroy) < 0)
+	    device_list_add(&vm->devices, "boot-marker",
+			    &boot_marker_device_ops, marker) < 0 ||
+	    boot_marker_register(marker, &vm->pio, BOOT_MARKER_PORT) < 0)
 		goto out;
 	if (machine_add_debugcons(vm) < 0)
 		goto out;

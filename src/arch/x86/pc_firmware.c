@@ -156,7 +156,7 @@ int pc_memmap_print(const struct vm_config *cfg, FILE *out)
 	struct pc_memory_layout *layout = calloc(1, sizeof(*layout));
 	uint8_t file[E820_MAX_ENTRIES * E820_ENTRY_SIZE];
 	uint8_t legacy[E820_LEGACY_SIZE];
-	struct cmos cmos;
+	struct cmos *cmos;
 	size_t len;
 	char *text;
 
@@ -210,16 +210,19 @@ int pc_memmap_print(const struct vm_config *cfg, FILE *out)
 		E820_LEGACY_MAX);
 	print_e820_bytes(out, legacy + 4, layout->e820.nr_legacy);
 
-	if (cmos_init(&cmos, NULL, NULL) < 0 || pc_firmware_cmos(&cmos, layout) < 0) {
+	cmos = cmos_create(NULL, NULL);
+	if (!cmos || pc_firmware_cmos(cmos, layout) < 0) {
+		if (cmos)
+			cmos_device_ops.destroy(cmos);
 		free(layout);
 		return -1;
 	}
 	fprintf(out, "\nCMOS NVRAM (ports 0x70/0x71):\n");
 	for (size_t i = 0; i < sizeof(cmos_memory_bytes) / sizeof(cmos_memory_bytes[0]); i++)
 		fprintf(out, "  0x%02x = 0x%02x  %s\n", cmos_memory_bytes[i].reg,
-			cmos_get_byte(&cmos, cmos_memory_bytes[i].reg),
+			cmos_get_byte(cmos, cmos_memory_bytes[i].reg),
 			cmos_memory_bytes[i].meaning);
-	cmos_destroy(&cmos);
+	cmos_device_ops.destroy(cmos);
 	free(layout);
 	return 0;
 }
