@@ -92,7 +92,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run check check-unit check-guest check-asan check-nested bench \
-	guests clean format bench-nested arm64 check-arm64 bench-arm64
+	guests clean format bench-nested arm64 check-arm64 bench-arm64 \
+	fuzz fuzz-link check-fuzz
 all: $(BIN) guests
 
 $(BIN): $(MAIN_OBJS) $(BUILD)/libminivmm.a
@@ -139,11 +140,31 @@ $(BUILD)/tests/guest-%: tests/guest/%.c $(BUILD)/libminivmm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libminivmm.a $(LDLIBS)
 
+# libFuzzer harnesses (tests/fuzz/*.c) against the core built by clang with
+# the fuzzer's coverage and ASan/UBSan, in build-fuzz/.  `make check` runs
+# each briefly when clang is present (tests/fuzz/run.sh).
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
+# The kernel's variable-sized structs inside our own (a GNU C extension).
+FUZZ_OPT := -O1 -g -Wno-gnu-variable-sized-type-not-at-end
+
+fuzz:
+	$(MAKE) CC=clang BUILD=build-fuzz OPT="$(FUZZ_OPT)" \
+		SANITIZE="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" build-fuzz/libminivmm.a
+	$(MAKE) CC=clang BUILD=build-fuzz OPT="$(FUZZ_OPT)" fuzz-link
+
+fuzz-link: $(FUZZ_BINS)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libminivmm.a
+	$(CC) $(CPPFLAGS) -std=gnu11 -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
+		build-fuzz/libminivmm.a $(LDLIBS)
+
 run: $(BIN)
 	./$(BIN) run
 
 check: all arm64 $(UNIT_BINS) $(HOST_TEST_BINS)
-	tests/run.sh --unit $(BUILD)/tests --guest --nested --arm64
+	tests/run.sh --unit $(BUILD)/tests --fuzz --guest --nested --arm64
 
 check-unit: $(UNIT_BINS)
 	tests/run.sh --unit $(BUILD)/tests
@@ -154,6 +175,9 @@ check-guest: all $(HOST_TEST_BINS)
 # Unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-asan:
 	$(MAKE) BUILD=build-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" OPT="-O1 -g" check-unit
+
+check-fuzz:
+	tests/run.sh --fuzz
 
 check-nested: all
 	tests/nested/run.sh
@@ -185,7 +209,7 @@ format:
 	clang-format -i $(SRCS) src/*.h src/*/*.h src/arch/*/*.h tests/unit/*.c
 
 clean:
-	rm -rf build build-asan build-arm64 minivmm
+	rm -rf build build-asan build-arm64 build-fuzz minivmm
 
 -include bench/bench.mk
 -include $(CORE_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(UNIT_BINS:=.d) $(HOST_TEST_BINS:=.d)

@@ -2,6 +2,7 @@
 # Run the test tiers and print one closing line: "N passed, N failed, N skipped".
 #
 #   tests/run.sh --unit DIR     every cmocka binary in DIR (built from tests/unit)
+#   tests/run.sh --fuzz         tests/fuzz/run.sh: each libFuzzer harness briefly
 #   tests/run.sh --guest        tests/guest/run.sh: our guests on host KVM
 #   tests/run.sh --nested       tests/nested/run.sh: Linux under real KVM (slow)
 #   tests/run.sh --arm64        tests/arm64/run.sh: the arm64 monitor under
@@ -73,6 +74,7 @@ while [ $# -gt 0 ]; do
 		run_tier tests/guest/linuxboot.sh
 		run_tier tests/guest/seabios.sh
 		shift ;;
+	--fuzz) run_tier tests/fuzz/run.sh; shift ;;
 	--nested) run_tier tests/nested/run.sh; shift ;;
 	--arm64) run_tier tests/arm64/run.sh; shift ;;
 	*) echo "tests/run.sh: unknown argument $1" >&2; exit 2 ;;
