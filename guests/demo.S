@@ -2,7 +2,7 @@
  * The built-in demo guest: what `minivmm run` boots with no image.
  *
  * 16-bit real mode, loaded and entered at guest-physical 0 with all segment
- * bases 0 (MISSION.md scenario 1).  It writes a greeting to the debug
+ * bases 0 (README, "Flat images on the bare machine").  It writes a greeting to the debug
  * console at port 0xe9 one byte at a time, then halts; on the bare machine
  * HLT returns to the monitor, which ends the run with exit code 0.
  */

@@ -1,6 +1,6 @@
 /*
  * fwprobe: a tiny "firmware" that reads the machine description the way a
- * BIOS does (MISSION.md scenario 4) and prints what it finds on the debug
+ * BIOS does (README, "The pc machine") and prints what it finds on the debug
  * console at port 0x402, so the same image can be run under minivmm and
  * under QEMU and the two outputs compared line by line:
  *   minivmm run -M pc -m 1G --bios build/guests/fwprobe.bin --debugcon 0x402

@@ -2,7 +2,7 @@
  * Shared assembler macros for the test guests (included by guests/*.S).
  *
  * Every test guest reports its verdict on the debug console, port 0xe9,
- * as one line "PASS name" or "FAIL name: why" (DESIGN.md habit 10).  The
+ * as one line "PASS name" or "FAIL name: why" (the verdict lines tests/guest/run.sh matches).  The
  * macros below are plain text, so the same macro assembles to 16-, 32- or
  * 64-bit code depending on the .codeNN in force where it is used; the
  * caller names the pointer register of that width (%si, %esi or %rsi).

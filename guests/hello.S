@@ -1,5 +1,5 @@
 /*
- * hello: the smallest guest (MISSION.md scenario 1).
+ * hello: the smallest guest (README, "Flat images on the bare machine").
  *
  * 16-bit real mode at guest-physical 0, CS base 0, IP 0.  Writes
  * "Hello, world\n" one byte at a time with `out %al, $0xf1` and halts.

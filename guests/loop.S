@@ -1,5 +1,5 @@
 /*
- * loop: the endless guest (MISSION.md scenario 2).
+ * loop: the endless guest (README, "Flat images on the bare machine").
  *
  * Linked for 0x10000 (guests.mk) but uses no absolute address, so it runs
  * wherever it is loaded.  16-bit real mode; writes 0, 1, 2, ... to port

@@ -1,5 +1,5 @@
 /*
- * mmio: defined answers for unclaimed accesses (DESIGN.md habit 2).
+ * mmio: defined answers for unclaimed accesses (README, "Unclaimed accesses").
  *
  * 32-bit protected mode, run with -m 16M so that both 0xd0000000 and the
  * first byte past RAM (0x1000000) are claimed by nothing:

@@ -1,5 +1,5 @@
 /*
- * scenario3: memory that does not start at 0 (MISSION.md scenario 3).
+ * scenario3: memory that does not start at 0 (README, "Flat images on the bare machine").
  *
  * Linked at 0x1000 (guests.mk): RAM is one 16 MiB slot at guest-physical
  * 0x1000 backed by a MAP_SHARED file, the image is copied to its start and

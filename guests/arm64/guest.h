@@ -5,7 +5,7 @@
  * and caches off and DAIF masked.  It reports on the MMIO debug console
  * (`minivmm run --debugcon-mmio 0x9000000`): every byte stored at
  * DEBUGCON_MMIO is one byte of output; a verdict is one line "PASS name"
- * or "FAIL name: why" (DESIGN.md habit 10).  It ends itself with a PSCI
+ * or "FAIL name: why" (the verdict lines tests/arm64/run.sh matches).  It ends itself with a PSCI
  * call (hvc #0, SMC calling convention, PSCI 0.2 function IDs): SYSTEM_OFF
  * ends minivmm with exit code 0, SYSTEM_RESET with 4.
  *

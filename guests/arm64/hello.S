@@ -1,5 +1,5 @@
 /*
- * hello: the smallest arm64 guest (MISSION.md scenario 1 on arm64).
+ * hello: the smallest arm64 guest (README, "arm64").
  *
  * Flat image at 0x40000000, entered in EL1h with the MMU off.  Writes
  * "Hello, world\n" one byte at a time to the MMIO debug console and

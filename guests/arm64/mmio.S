@@ -1,5 +1,5 @@
 /*
- * mmio: defined answers for unclaimed accesses (DESIGN.md habit 2) on arm64.
+ * mmio: defined answers for unclaimed accesses (README, "Unclaimed accesses") on arm64.
  *
  * Run with -m 16M so that RAM is 0x40000000-0x40ffffff and none of these
  * is claimed by anything: 0x20000000 (a hole below RAM), 0x41000000 (the

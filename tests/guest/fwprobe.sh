@@ -27,7 +27,7 @@ TIER_NAME=fwprobe
 . tests/verdict.sh # pass, fail, skip, closing
 
 # The lines the probe must print for each configuration, in its order.
-# Sources: MISSION.md scenario 4 and QEMU 7.2's pc machine.
+# Sources: the README ("The pc machine") and QEMU 7.2's pc machine.
 #  - RAM below 4 GiB: all of -m up to 3 GiB, else 3 GiB (max-ram-below-4g
 #    lowers it); the rest from 0x100000000.
 #  - etc/e820 order as QEMU builds it: KVM's identity map and TSS (4 pages

@@ -2,7 +2,7 @@
 /*
  * Every guest-visible address, port and IRQ of the x86 machines.
  *
- * bare machine (flat images; MISSION.md scenarios 1-3):
+ * bare machine (flat images; README, "Flat images on the bare machine"):
  *
  *   ram-base (default 0) ........ RAM, -m bytes, one memslot
  *   ram-base + load ............. the image (--load, default ram-base)
@@ -47,7 +47,7 @@
 #define X86_DEBUGCON_PORT 0xe9
 
 /* ------------------------------------------------------------------------
- * pc machine (MISSION.md scenario 4): the memory map QEMU 7.2's i440fx "pc"
+ * pc machine (README, "The pc machine"): the memory map QEMU 7.2's i440fx "pc"
  * machine builds, which SeaBIOS and Linux then rely on.
  *
  *   0 .................... RAM below 4 GiB ("low RAM"), at most
