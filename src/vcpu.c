@@ -202,12 +202,7 @@ int vcpu_pause_all(struct vm *vm)
 				    VCPU_PAUSE_GRACE_MS);
 			break;
 		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += VCPU_PAUSE_KICK_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		vm_realtime_after(&ts, VCPU_PAUSE_KICK_MS);
 		pthread_cond_timedwait(&vm->parked_cond, &vm->park_lock, &ts);
 	}
 	pthread_mutex_unlock(&vm->park_lock);
@@ -243,12 +238,7 @@ void vcpu_resume_all(struct vm *vm)
 	while (still_parked(vm) && vm_now_ns() < deadline) {
 		struct timespec ts;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += VCPU_PAUSE_KICK_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		vm_realtime_after(&ts, VCPU_PAUSE_KICK_MS);
 		pthread_cond_timedwait(&vm->parked_cond, &vm->park_lock, &ts);
 	}
 	pthread_mutex_unlock(&vm->park_lock);

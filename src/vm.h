@@ -229,5 +229,7 @@ const char *vm_stop_reason_name(enum vm_stop_reason reason);
 
 /* Monotonic nanoseconds. */
 uint64_t vm_now_ns(void);
+/* *ts = CLOCK_REALTIME now + ms (for pthread timed waits). */
+void vm_realtime_after(struct timespec *ts, unsigned ms);
 
 #endif

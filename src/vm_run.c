@@ -194,12 +194,7 @@ static void vm_stop_vcpus(struct vm *vm)
 			struct timespec ts;
 
 			vcpu_kick(v);
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 20 * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			vm_realtime_after(&ts, 20);
 			if (pthread_timedjoin_np(v->thread, NULL, &ts) == 0) {
 				v->thread_started = false;
 				break;

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "cli.h"
 #include "config.h"
 #include "log.h"
 #include "vm.h"

@@ -25,6 +25,7 @@
 #include "layout.h"
 #include "log.h"
 #include "state.h"
+#include "unit.h"
 
 /* 2026-11-23 21:05:09 UTC, a Monday. */
 #define T0 1795467909ll
@@ -464,17 +465,12 @@ static void test_reset_keeps_nvram_and_time(void **state)
 
 static void save(struct ctx *c, struct state_writer *w)
 {
-	state_writer_init(w);
-	assert_int_equal(cmos_device_ops.save(c->cmos, w), 0);
-	assert_int_equal(state_writer_error(w), 0);
+	unit_state_save(&cmos_device_ops, c->cmos, w);
 }
 
 static int load(struct ctx *c, const uint8_t *buf, size_t len)
 {
-	struct state_reader r;
-
-	state_reader_init(&r, buf, len);
-	return cmos_device_ops.load(c->cmos, &r, 1);
+	return unit_state_load(&cmos_device_ops, c->cmos, buf, len);
 }
 
 /* Where the saved fields sit (cmos_save's layout). */

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "mem.h"
 #include "state.h"
+#include "unit.h"
 
 #define RAM_SIZE 0x100000ull
 #define PORT_SEL 0x510
@@ -1025,17 +1026,12 @@ static void busy_state(struct ctx *c)
 
 static void save(struct ctx *c, struct state_writer *w)
 {
-	state_writer_init(w);
-	assert_int_equal(fw_cfg_device_ops.save(c->fw, w), 0);
-	assert_int_equal(state_writer_error(w), 0);
+	unit_state_save(&fw_cfg_device_ops, c->fw, w);
 }
 
 static int load(struct ctx *c, const uint8_t *buf, size_t len)
 {
-	struct state_reader r;
-
-	state_reader_init(&r, buf, len);
-	return fw_cfg_device_ops.load(c->fw, &r, 1);
+	return unit_state_load(&fw_cfg_device_ops, c->fw, buf, len);
 }
 
 /* Where the saved fields sit (fw_cfg_save's layout). */

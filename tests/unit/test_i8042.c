@@ -115,17 +115,12 @@ static void test_firmware_replies(void **state)
 
 static void save(struct ctx *c, struct state_writer *w)
 {
-	state_writer_init(w);
-	assert_int_equal(i8042_device_ops.save(c->kbd, w), 0);
-	assert_int_equal(state_writer_error(w), 0);
+	unit_state_save(&i8042_device_ops, c->kbd, w);
 }
 
 static int load(struct ctx *c, const uint8_t *buf, size_t len)
 {
-	struct state_reader r;
-
-	state_reader_init(&r, buf, len);
-	return i8042_device_ops.load(c->kbd, &r, 1);
+	return unit_state_load(&i8042_device_ops, c->kbd, buf, len);
 }
 
 /*

@@ -115,17 +115,12 @@ static void test_identity_and_writable_bytes(void **state)
 
 static void save(struct ctx *c, struct state_writer *w)
 {
-	state_writer_init(w);
-	assert_int_equal(pci_host_device_ops.save(c->host, w), 0);
-	assert_int_equal(state_writer_error(w), 0);
+	unit_state_save(&pci_host_device_ops, c->host, w);
 }
 
 static int load(struct ctx *c, const uint8_t *buf, size_t len)
 {
-	struct state_reader r;
-
-	state_reader_init(&r, buf, len);
-	return pci_host_device_ops.load(c->host, &r, 1);
+	return unit_state_load(&pci_host_device_ops, c->host, buf, len);
 }
 
 enum { AT_ADDRESS = 0, AT_RCR = 4, AT_CONFIG = 5,

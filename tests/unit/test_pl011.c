@@ -521,17 +521,12 @@ static void test_reset(void **state)
 
 static void save(struct ctx *c, struct state_writer *w)
 {
-	state_writer_init(w);
-	assert_int_equal(pl011_device_ops.save(c->uart, w), 0);
-	assert_int_equal(state_writer_error(w), 0);
+	unit_state_save(&pl011_device_ops, c->uart, w);
 }
 
 static int load(struct ctx *c, const uint8_t *buf, size_t len)
 {
-	struct state_reader r;
-
-	state_reader_init(&r, buf, len);
-	return pl011_device_ops.load(c->uart, &r, 1);
+	return unit_state_load(&pl011_device_ops, c->uart, buf, len);
 }
 
 /* Where the saved fields sit (pl011_save's layout). */

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "device.h"
 #include "log.h"
+#include "state.h"
 
 static inline void unit_check_contains(const char *haystack,
 				       const char *needle, const char *what,
@@ -100,6 +102,25 @@ void __asan_on_error(void)
 	unit_stderr_restore();
 }
 #endif
+
+/* A device's saved state through its ops, into w (initialised here). */
+static inline void unit_state_save(const struct device_ops *ops, void *dev,
+				   struct state_writer *w)
+{
+	state_writer_init(w);
+	assert_int_equal(ops->save(dev, w), 0);
+	assert_int_equal(state_writer_error(w), 0);
+}
+
+/* Load buf[0, len) into dev with this build's version: what load returns. */
+static inline int unit_state_load(const struct device_ops *ops, void *dev,
+				  const void *buf, size_t len)
+{
+	struct state_reader r;
+
+	state_reader_init(&r, buf, len);
+	return ops->load(dev, &r, ops->version);
+}
 
 /* Occurrences of needle in haystack (non-overlapping). */
 static inline size_t unit_count(const char *haystack, const char *needle)
