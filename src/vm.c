@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "arch/arch.h"
+#include "event_loop.h"
 #include "console.h"
 #include "log.h"
 #include "machine.h"
@@ -294,9 +295,13 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vcpu_exits_register_generic(vm);
 	arch_exits_register(vm);
 
+	vm->signal_fd = -1;
 	vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->event_fd < 0)
 		return err_errno("eventfd");
+	vm->loop = event_loop_create();
+	if (!vm->loop)
+		return -1;
 	vm->kvm_fd = vm_open_kvm();
 	if (vm->kvm_fd < 0)
 		return -1;
@@ -341,6 +346,8 @@ void vm_destroy(struct vm *vm)
 	device_list_destroy(&vm->devices);
 	while (vm->nr_ioeventfds)
 		vm_ioeventfd_remove(vm, vm->ioeventfds[0].fd);
+	event_loop_destroy(vm->loop); /* after the devices' sources went */
+	vm->loop = NULL;
 	/* After the UART that writes to it (its input left the loop in vm_run). */
 	console_destroy(vm->console);
 	vm->console = NULL;

@@ -129,7 +129,12 @@ struct vm {
 	uint64_t resume_gen; /* counts releases */
 	unsigned nr_parked, nr_live; /* under park_lock */
 
-	struct event_loop *loop; /* the main thread's, while vm_run runs */
+	/*
+	 * The main thread's event loop, from vm_create on: devices register
+	 * their back ends' fds at creation; vm_run adds its own sources.
+	 */
+	struct event_loop *loop;
+	struct event_source *run_sources[3]; /* vm_run's: signals, requests, timeout */
 
 	/* How the run ends. */
 	pthread_mutex_t stop_lock;

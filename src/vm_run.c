@@ -259,9 +259,6 @@ static int vm_loop_setup(struct vm *vm, sigset_t *old)
 {
 	sigset_t sigs;
 
-	vm->loop = event_loop_create();
-	if (!vm->loop)
-		return -1;
 	/* The main thread owns SIGINT/SIGTERM/SIGHUP; vCPU threads block them. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -271,13 +268,19 @@ static int vm_loop_setup(struct vm *vm, sigset_t *old)
 	vm->signal_fd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (vm->signal_fd < 0)
 		return err_errno("signalfd");
-	if (!event_loop_add_fd(vm->loop, vm->signal_fd, EPOLLIN, on_signal, vm) ||
-	    !event_loop_add_fd(vm->loop, vm->event_fd, EPOLLIN, on_request, vm))
+	vm->run_sources[0] = event_loop_add_fd(vm->loop, vm->signal_fd, EPOLLIN,
+					       on_signal, vm);
+	vm->run_sources[1] = event_loop_add_fd(vm->loop, vm->event_fd, EPOLLIN,
+					       on_request, vm);
+	if (!vm->run_sources[0] || !vm->run_sources[1])
 		return -1;
-	if (vm->opts.timeout > 0 &&
-	    !event_loop_add_timer(vm->loop, (uint64_t)(vm->opts.timeout * 1e9),
-				  false, on_timeout, vm))
-		return -1;
+	if (vm->opts.timeout > 0) {
+		vm->run_sources[2] = event_loop_add_timer(
+			vm->loop, (uint64_t)(vm->opts.timeout * 1e9), false,
+			on_timeout, vm);
+		if (!vm->run_sources[2])
+			return -1;
+	}
 	if (vcpu_signals_init() < 0)
 		return -1;
 	if (vm->console && console_start(vm->console, vm->loop) < 0)
@@ -288,8 +291,11 @@ static int vm_loop_setup(struct vm *vm, sigset_t *old)
 static void vm_loop_teardown(struct vm *vm, const sigset_t *old)
 {
 	console_stop(vm->console);
-	event_loop_destroy(vm->loop);
-	vm->loop = NULL;
+	for (size_t i = 0; i < sizeof(vm->run_sources) / sizeof(vm->run_sources[0]);
+	     i++) {
+		event_loop_remove(vm->loop, vm->run_sources[i]);
+		vm->run_sources[i] = NULL;
+	}
 	if (vm->signal_fd >= 0)
 		close(vm->signal_fd);
 	vm->signal_fd = -1;
@@ -300,7 +306,6 @@ int vm_run(struct vm *vm)
 {
 	sigset_t old;
 
-	vm->signal_fd = -1;
 	if (vm_loop_setup(vm, &old) < 0) {
 		log_error("%s", err_msg());
 		vm_loop_teardown(vm, &old);
