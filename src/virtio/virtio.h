@@ -163,7 +163,7 @@ uint32_t virtio_get_driver_features(struct virtio_dev *dev, unsigned word);
  * feature set, DRIVER_OK activates the model.
  */
 void virtio_set_status(struct virtio_dev *dev, uint8_t status);
-/* A queue configured by the driver goes ready: vq_check_config first. */
+/* A queue configured by the driver goes ready (vq_enable); -1 when refused. */
 int virtio_queue_enable(struct virtio_dev *dev, unsigned q);
 /* Config space access, bounds-checked against ops->config_size. */
 void virtio_config_read(struct virtio_dev *dev, uint32_t offset,

@@ -70,6 +70,9 @@ struct virtqueue {
 	bool event_idx;
 	bool indirect;
 
+	/* Where the three areas are mapped (set by vq_enable). */
+	uint8_t *desc, *avail, *used;
+
 	/* Device side. */
 	uint16_t last_avail; /* next avail ring entry to take */
 	uint16_t used_idx; /* our copy of used->idx */
@@ -104,12 +107,12 @@ void vq_init(struct virtqueue *vq, const struct guest_mem *mem,
 void vq_reset(struct virtqueue *vq);
 
 /*
- * Check the configuration the driver wrote before the queue goes ready:
- * size a power of 2 and at most VQ_MAX_SIZE, the three areas aligned (16,
- * 2, 4 bytes) and wholly in RAM (the used ring writable).  -1 with
- * err_msg() when not; the transport then refuses to enable the queue.
+ * The queue goes ready with the configuration the driver wrote: size a
+ * power of 2 and at most VQ_MAX_SIZE, the three areas aligned (16, 2, 4
+ * bytes, 2.7) and each wholly inside one RAM region (the used ring
+ * writable).  -1 with err_msg() when not, and the queue stays not ready.
  */
-int vq_check_config(const struct virtqueue *vq);
+int vq_enable(struct virtqueue *vq);
 
 /* Take the next available chain (see above). */
 enum vq_pop_result vq_pop(struct virtqueue *vq, struct vq_chain *chain);
