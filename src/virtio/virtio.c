@@ -52,12 +52,15 @@ int virtio_dev_init(struct virtio_dev *dev, const char *name,
 
 void virtio_dev_destroy(struct virtio_dev *dev)
 {
-	if (!dev->ops)
+	const struct virtio_dev_ops *ops = dev->ops;
+
+	if (!ops)
 		return;
-	if (dev->ops->destroy)
-		dev->ops->destroy(dev);
+	/* The model may hold dev inside its own state: it goes last. */
 	pthread_mutex_destroy(&dev->lock);
 	dev->ops = NULL;
+	if (ops->destroy)
+		ops->destroy(dev);
 }
 
 uint32_t virtio_get_device_features(struct virtio_dev *dev, unsigned word)

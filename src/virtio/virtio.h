@@ -117,6 +117,12 @@ struct virtio_transport {
 	void (*notify_queue)(void *ctx, unsigned q);
 	/* Configuration-change interrupt (ISR bit 1 or the config vector). */
 	void (*notify_config)(void *ctx);
+	/*
+	 * Call ops->queue_notify(q) again soon, from the event loop: a model
+	 * that stopped after a bounded batch with chains still available.
+	 * NULL: the model just waits for the next kick.
+	 */
+	void (*kick_later)(void *ctx, unsigned q);
 	void *ctx;
 };
 

@@ -21,6 +21,7 @@
 #include "mem.h"
 #include "state.h"
 #include "unit.h"
+#include "vdriver.h"
 #include "virtio/virtio.h"
 #include "virtio/virtqueue.h"
 
@@ -36,9 +37,8 @@ struct fx {
 	struct guest_mem mem;
 	struct mem_backend *ram, *rom;
 	struct virtqueue vq;
+	struct vdrv drv;
 	uint16_t size;
-	uint16_t avail_idx; /* the driver's */
-	uint16_t next_desc; /* next free descriptor (the driver's allocator) */
 };
 
 static uint8_t *ram(struct fx *f, uint64_t gpa)
@@ -57,11 +57,7 @@ static void fx_queue(struct fx *f, uint16_t size, bool event_idx,
 	f->vq.used_gpa = USED_GPA;
 	f->vq.event_idx = event_idx;
 	f->vq.indirect = indirect;
-	f->avail_idx = 0;
-	f->next_desc = 0;
-	memset(ram(f, DESC_GPA), 0, AVAIL_GPA - DESC_GPA);
-	memset(ram(f, AVAIL_GPA), 0, 0x1000);
-	memset(ram(f, USED_GPA), 0, 0x3000);
+	vdrv_init(&f->drv, f->ram->hva, size, DESC_GPA, AVAIL_GPA, USED_GPA);
 	assert_int_equal(vq_enable(&f->vq), 0);
 }
 
@@ -95,47 +91,16 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void put_desc(uint8_t *table, uint16_t i, uint64_t addr, uint32_t len,
-		     uint16_t flags, uint16_t next)
-{
-	uint8_t *p = table + 16u * i;
+#define put_desc vdrv_put_desc
 
-	le_put(p, addr, 8);
-	le_put(p + 8, len, 4);
-	le_put(p + 12, flags, 2);
-	le_put(p + 14, next, 2);
-}
-
-struct buf {
-	uint64_t gpa;
-	uint32_t len;
-	bool write;
-};
-
-/* Make head available (the driver's step: ring entry, then idx). */
 static void publish(struct fx *f, uint16_t head)
 {
-	le_put(ram(f, AVAIL_GPA + 4 + 2u * (f->avail_idx % f->size)), head, 2);
-	f->avail_idx++;
-	le_put(ram(f, AVAIL_GPA + 2), f->avail_idx, 2);
+	vdrv_publish(&f->drv, head);
 }
 
-/* A direct chain of n buffers; returns its head. */
-static uint16_t add_chain(struct fx *f, const struct buf *b, unsigned n)
+static uint16_t add_chain(struct fx *f, const struct vbuf *b, unsigned n)
 {
-	uint16_t head = f->next_desc % f->size;
-
-	for (unsigned i = 0; i < n; i++) {
-		uint16_t d = (uint16_t)((head + i) % f->size);
-
-		put_desc(ram(f, DESC_GPA), d, b[i].gpa, b[i].len,
-			 (uint16_t)((b[i].write ? VIRTQ_DESC_F_WRITE : 0) |
-				    (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0)),
-			 (uint16_t)((d + 1) % f->size));
-	}
-	f->next_desc = (uint16_t)(f->next_desc + n);
-	publish(f, head);
-	return head;
+	return vdrv_add_chain(&f->drv, b, n);
 }
 
 static struct vq_chain chain;
@@ -143,7 +108,7 @@ static struct vq_chain chain;
 static void test_direct_chain_and_used_ring(void **state)
 {
 	struct fx *f = *state;
-	struct buf b[3] = {
+	struct vbuf b[3] = {
 		{ BUF_GPA, 16, false },
 		{ BUF_GPA + 0x100, 4, false },
 		{ BUF_GPA + 0x200, 512, true },
@@ -197,7 +162,7 @@ static void test_chain_across_regions_gives_two_pieces(void **state)
 {
 	struct fx *f = *state;
 	/* A readable buffer from the end of RAM into the ROM page. */
-	struct buf b = { RAM_SIZE - 8, 16, false };
+	struct vbuf b = { RAM_SIZE - 8, 16, false };
 
 	add_chain(f, &b, 1);
 	assert_int_equal(vq_pop(&f->vq, &chain), VQ_GOT);
@@ -209,7 +174,7 @@ static void test_chain_across_regions_gives_two_pieces(void **state)
 static void test_indices_wrap(void **state)
 {
 	struct fx *f = *state;
-	struct buf b = { BUF_GPA, 4, true };
+	struct vbuf b = { BUF_GPA, 4, true };
 
 	fx_queue(f, 4, false, false);
 	for (unsigned i = 0; i < 70000; i++) {
@@ -226,7 +191,7 @@ static void test_indices_wrap(void **state)
 static void test_event_idx(void **state)
 {
 	struct fx *f = *state;
-	struct buf b = { BUF_GPA, 4, true };
+	struct vbuf b = { BUF_GPA, 4, true };
 	uint64_t used_event = AVAIL_GPA + 4 + 2 * 16;
 	uint64_t avail_event = USED_GPA + 4 + 8 * 16;
 
@@ -254,7 +219,7 @@ static void test_event_idx(void **state)
 	vq_disable_notify(&f->vq);
 	add_chain(f, &b, 1);
 	assert_true(vq_enable_notify(&f->vq));
-	assert_int_equal(le_get(ram(f, avail_event), 2), f->avail_idx);
+	assert_int_equal(le_get(ram(f, avail_event), 2), f->drv.avail_idx);
 }
 
 static void test_no_notify_flag_without_event_idx(void **state)
@@ -300,9 +265,9 @@ static void test_malicious_head_and_avail_idx(void **state)
 static void test_malicious_addresses(void **state)
 {
 	struct fx *f = *state;
-	struct buf outside = { RAM_SIZE + 0x1000, 16, false }; /* the hole */
-	struct buf rom = { ROM_GPA, 16, true }; /* device writes ROM */
-	struct buf wrap = { UINT64_MAX - 4, 16, false };
+	struct vbuf outside = { RAM_SIZE + 0x1000, 16, false }; /* the hole */
+	struct vbuf rom = { ROM_GPA, 16, true }; /* device writes ROM */
+	struct vbuf wrap = { UINT64_MAX - 4, 16, false };
 
 	add_chain(f, &outside, 1);
 	expect_broken(f);
@@ -317,7 +282,7 @@ static void test_malicious_addresses(void **state)
 static void test_malicious_order_next_and_length(void **state)
 {
 	struct fx *f = *state;
-	struct buf order[2] = { { BUF_GPA, 4, true }, { BUF_GPA, 4, false } };
+	struct vbuf order[2] = { { BUF_GPA, 4, true }, { BUF_GPA, 4, false } };
 
 	add_chain(f, order, 2); /* readable after writable (2.7.4.2) */
 	expect_broken(f);
@@ -338,11 +303,11 @@ static void test_malicious_order_next_and_length(void **state)
 static void test_malicious_too_many_pieces(void **state)
 {
 	struct fx *f = *state;
-	struct buf *b = calloc(VQ_MAX_IOV + 1, sizeof(*b));
+	struct vbuf *b = calloc(VQ_MAX_IOV + 1, sizeof(*b));
 
 	fx_queue(f, 512, false, false);
 	for (unsigned i = 0; i <= VQ_MAX_IOV; i++)
-		b[i] = (struct buf){ BUF_GPA + 8 * i, 8, false };
+		b[i] = (struct vbuf){ BUF_GPA + 8 * i, 8, false };
 	add_chain(f, b, VQ_MAX_IOV + 1);
 	expect_broken(f);
 	free(b);
@@ -429,7 +394,7 @@ static void test_enable_refuses_bad_config(void **state)
 static void test_save_load(void **state)
 {
 	struct fx *f = *state;
-	struct buf b = { BUF_GPA, 4, true };
+	struct vbuf b = { BUF_GPA, 4, true };
 	struct virtqueue copy;
 	struct state_writer w;
 	struct state_reader r;
@@ -524,7 +489,9 @@ static void test_core_status_features_reset(void **state)
 
 	assert_int_equal(virtio_dev_init(&dev, "test0", &model_ops, &m, &f->mem,
 					 1ull << 5, 2, 256), 0);
-	dev.transport = (struct virtio_transport){ t_queue_irq, t_config_irq, &m };
+	dev.transport = (struct virtio_transport){ .notify_queue = t_queue_irq,
+						   .notify_config = t_config_irq,
+						   .ctx = &m };
 	assert_true(virtio_get_device_features(&dev, 1) & 1); /* VERSION_1 */
 	assert_true(virtio_get_device_features(&dev, 0) & (1u << 5));
 
