@@ -28,3 +28,7 @@ $(BUILD)/guests/tinyvmlinux-%.payload: $(BUILD)/guests/tinyvmlinux.elf \
 
 $(BUILD)/guests/tinykernel-%.o: guests/tinykernel.S $(BUILD)/guests/tinyvmlinux-%.payload
 	$(CC) -c -Iguests -DPAYLOAD='"$(BUILD)/guests/tinyvmlinux-$*.payload"' -o $@ $<
+
+# virtio-mmio block guests (tests/guest/virtio.sh): 64-bit, like longmode.
+GUEST_LOAD_virtio_blk := 0x100000
+GUEST_LOAD_virtio_evil := 0x100000

@@ -16,6 +16,7 @@
 #include "dev/debugcon.h"
 #include "loader/flat.h"
 #include "log.h"
+#include "virtio/devices.h"
 #include "vm.h"
 
 static void console_quit(void *ctx)
@@ -23,15 +24,34 @@ static void console_quit(void *ctx)
 	vm_request_stop(ctx, VM_STOP_SIGNAL, "Ctrl-A x on the console");
 }
 
+struct console *machine_console(struct vm *vm)
+{
+	struct console_spec stdio;
+	const struct console_spec *spec = &vm->cfg->serial;
+	struct console *con;
+
+	if (vm->console)
+		return vm->console;
+	/* -serial none removes the UART; a virtio console still has stdio. */
+	if (spec->kind == CONSOLE_NONE) {
+		console_spec_init(&stdio);
+		spec = &stdio;
+	}
+	con = console_create(spec);
+	if (!con)
+		return NULL;
+	console_set_quit(con, console_quit, vm);
+	vm->console = con;
+	return con;
+}
+
 int machine_add_serial(struct vm *vm, const struct chardev_port *port,
 		       struct chardev_host *host)
 {
-	struct console *con = console_create(&vm->cfg->serial);
+	struct console *con = machine_console(vm);
 
 	if (!con)
 		return -1;
-	console_set_quit(con, console_quit, vm);
-	vm->console = con;
 	console_attach(con, port, host);
 	return 0;
 }
@@ -83,7 +103,10 @@ static int bare_create(struct vm *vm)
 	if (mem_add_region(&vm->mem, "ram", ram, 0, cfg->ram_base,
 			   cfg->ram_size, false, true) < 0)
 		return -1;
-	return machine_add_debugcons(vm);
+	/* virtio-mmio devices too: no interrupts here, the guest polls. */
+	if (machine_add_debugcons(vm) < 0)
+		return -1;
+	return virtio_devices_create(vm);
 }
 
 static int bare_load(struct vm *vm)

@@ -40,6 +40,15 @@ int machine_add_debugcons(struct vm *vm);
  */
 struct chardev_host;
 struct chardev_port;
+/*
+ * The host side of the guest's consoles (-serial; stdio when -serial none
+ * and a virtio console wants one), created on first use: vm->console, with
+ * Ctrl-A x stopping the VM.  NULL with err_msg().  Every character device
+ * attached writes to it; input goes to the one attached last.
+ */
+struct console;
+struct console *machine_console(struct vm *vm);
+
 int machine_add_serial(struct vm *vm, const struct chardev_port *port,
 		       struct chardev_host *host);
 

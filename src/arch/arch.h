@@ -105,6 +105,18 @@ int arch_memmap(const struct vm_config *cfg, FILE *out);
  */
 int arch_dtb_write(const struct vm_config *cfg, const char *path);
 
+/*
+ * virtio-mmio slot n: its base address and interrupt (the arch's number,
+ * as vm_irq_line takes it).  -1 past the last slot.
+ */
+int arch_virtio_mmio_slot(unsigned n, uint64_t *base, unsigned *irq);
+/*
+ * Put dev behind virtio-pci on the machine's PCI bus (x86 pc).  Takes dev
+ * over (destroyed on failure); -1 with err_msg() where there is no PCI.
+ */
+struct virtio_dev;
+int arch_virtio_pci_add(struct vm *vm, struct virtio_dev *dev);
+
 /* The `irq` field of KVM_IRQ_LINE for the arch's interrupt number. */
 uint32_t arch_irq_kvm_number(unsigned irq);
 

@@ -27,6 +27,8 @@
 #include "loader/flat.h"
 #include "log.h"
 #include "machine.h"
+#include "virtio/devices.h"
+#include "virtio/virtio.h"
 #include "vm.h"
 
 int arch_machine_has_irqchip(int kind)
@@ -174,8 +176,8 @@ int virt_dtb_build(const struct vm_config *cfg, const struct virt_plan *plan,
 	info.uart_size = ARM64_UART_SIZE;
 	info.uart_spi = ARM64_UART_SPI;
 	info.uart_clock_hz = ARM64_FDT_APB_PCLK_HZ;
-	/* The slots are described once virtio devices sit in them. */
-	info.virtio_count = 0;
+	/* Slots 0..n-1, in the order virtio_devices_create() fills them. */
+	info.virtio_count = virtio_mmio_count(cfg);
 	info.virtio_base = ARM64_VIRTIO_BASE;
 	info.virtio_stride = ARM64_VIRTIO_STRIDE;
 	info.virtio_size = ARM64_VIRTIO_SIZE;
@@ -308,7 +310,8 @@ int arch_machine_create(struct vm *vm)
 	if (!ram || mem_add_region(&vm->mem, "ram", ram, 0, plan.ram_base,
 				   plan.ram_size, false, true) < 0)
 		goto out;
-	if (virt_create_uart(vm) < 0 || machine_add_debugcons(vm) < 0)
+	if (virt_create_uart(vm) < 0 || machine_add_debugcons(vm) < 0 ||
+	    virtio_devices_create(vm) < 0)
 		goto out;
 	r = 0;
 out:
@@ -329,6 +332,24 @@ int arch_machine_load(struct vm *vm)
 		r = 0;
 	virt_plan_free(&plan);
 	return r;
+}
+
+int arch_virtio_mmio_slot(unsigned n, uint64_t *base, unsigned *irq)
+{
+	if (n >= ARM64_VIRTIO_COUNT)
+		return -1;
+	*base = ARM64_VIRTIO_BASE + n * ARM64_VIRTIO_STRIDE;
+	*irq = ARM64_VIRTIO_FIRST_SPI + n;
+	return 0;
+}
+
+int arch_virtio_pci_add(struct vm *vm, struct virtio_dev *dev)
+{
+	(void)vm;
+	err_set("%s: the virt machine has no PCI bus; use the -device (virtio-mmio) spelling",
+		dev->name);
+	virtio_dev_destroy(dev);
+	return -1;
 }
 
 /* The GIC a run would most likely get, for memmap and dtb (no VM there). */

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+#include "virtio/devices.h"
+
+#include <stdio.h>
+
+#include "arch/arch.h"
+#include "block/image.h"
+#include "chardev.h"
+#include "console.h"
+#include "device.h"
+#include "log.h"
+#include "machine.h"
+#include "virtio/blk.h"
+#include "virtio/console.h"
+#include "virtio/mmio.h"
+#include "virtio/rng.h"
+#include "vm.h"
+
+unsigned virtio_mmio_count(const struct vm_config *cfg)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < cfg->nr_vdevs; i++)
+		n += cfg->vdevs[i].transport == VDEV_TRANSPORT_MMIO;
+	return n;
+}
+
+static const char *kind_name(enum vdev_kind kind)
+{
+	switch (kind) {
+	case VDEV_BLK:
+		return "virtio-blk";
+	case VDEV_RNG:
+		return "virtio-rng";
+	case VDEV_CONSOLE:
+		return "virtio-console";
+	}
+	return "virtio";
+}
+
+/* The model of one vdev; NULL with err_msg(). */
+static struct virtio_dev *make_model(struct vm *vm, const struct vdev_cfg *v,
+				     const char *name)
+{
+	struct block_image *img;
+
+	switch (v->kind) {
+	case VDEV_BLK:
+		img = block_image_open(&vm->cfg->drives[v->drive]);
+		if (!img)
+			return NULL;
+		return virtio_blk_create(name, &vm->mem, img, v->serial);
+	case VDEV_RNG:
+		return virtio_rng_create(name, &vm->mem);
+	case VDEV_CONSOLE:
+		return virtio_console_create(name, &vm->mem);
+	}
+	err_set("%s: unknown kind of virtio device", name);
+	return NULL;
+}
+
+/*
+ * hvc0 on the console: the terminal (or file) of -serial, shared with the
+ * UART's output; typed input goes to the virtio console.
+ */
+static int attach_console(struct vm *vm, struct virtio_dev *dev)
+{
+	struct chardev_port port = { virtio_console_receive, dev };
+	struct chardev_host host;
+	struct console *con = machine_console(vm);
+
+	if (!con)
+		return -1;
+	console_attach(con, &port, &host);
+	virtio_console_set_host(dev, &host);
+	return 0;
+}
+
+static int add_mmio(struct vm *vm, struct virtio_dev *dev, unsigned slot)
+{
+	struct irq_line *irq = NULL;
+	struct virtio_mmio *m;
+	uint64_t base;
+	unsigned gsi;
+
+	if (arch_virtio_mmio_slot(slot, &base, &gsi) < 0) {
+		err_set("%s: no virtio-mmio slot %u on this machine", dev->name,
+			slot);
+		virtio_dev_destroy(dev);
+		return -1;
+	}
+	if (vm->has_irqchip) {
+		irq = vm_irq_line(vm, gsi);
+		if (!irq) {
+			virtio_dev_destroy(dev);
+			return -1;
+		}
+	}
+	m = virtio_mmio_create(dev, irq);
+	if (!m) {
+		virtio_dev_destroy(dev);
+		return -1;
+	}
+	if (device_list_add(&vm->devices, dev->name, &virtio_mmio_device_ops, m) < 0 ||
+	    virtio_mmio_register(m, &vm->mmio, base) < 0 ||
+	    virtio_mmio_use_ioeventfd(m, vm) < 0)
+		return -1;
+	log_info("%s: virtio-mmio at 0x%llx, %s %u", dev->name,
+		 (unsigned long long)base, vm->has_irqchip ? "interrupt" : "no interrupt (polled), slot",
+		 vm->has_irqchip ? gsi : slot);
+	return 0;
+}
+
+int virtio_devices_create(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	unsigned count[3] = { 0, 0, 0 }, slot = 0;
+
+	for (size_t i = 0; i < cfg->nr_vdevs; i++) {
+		const struct vdev_cfg *v = &cfg->vdevs[i];
+		struct virtio_dev *dev;
+		char name[VIRTIO_NAME_MAX];
+
+		snprintf(name, sizeof(name), "%s%u", kind_name(v->kind),
+			 count[v->kind]++);
+		dev = make_model(vm, v, name);
+		if (!dev)
+			return -1;
+		if (v->kind == VDEV_CONSOLE && attach_console(vm, dev) < 0) {
+			virtio_dev_destroy(dev);
+			return -1;
+		}
+		if (v->transport == VDEV_TRANSPORT_MMIO) {
+			if (add_mmio(vm, dev, slot++) < 0)
+				return -1;
+		} else if (arch_virtio_pci_add(vm, dev) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
