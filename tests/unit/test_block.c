@@ -39,7 +39,9 @@
 #include "block/image.h"
 #include "config.h"
 #include "log.h"
+#include "machine.h"
 #include "unit.h"
+#include "vm.h"
 
 /* ---- open() with an O_DIRECT refusal on request ---------------------- */
 
@@ -1318,6 +1320,34 @@ static void test_device_list_owns_images(void **state)
 	block_image_close(open_ok(&d));
 }
 
+/* machine_drive(): cfg->drives[i]'s image from the device list. */
+static void test_machine_drive(void **state)
+{
+	struct vm_config cfg;
+	struct vm *vm = calloc(1, sizeof(*vm));
+	struct block_image *img;
+	char path[512];
+
+	(void)state;
+	assert_non_null(vm);
+	make_file("m.img", 4096, path, sizeof(path));
+	config_init(&cfg);
+	cfg.drives[0] = drive(path);
+	cfg.nr_drives = 1;
+	vm->cfg = &cfg;
+	device_list_init(&vm->devices);
+	assert_null(machine_drive(vm, 0));
+	img = open_ok(&cfg.drives[0]);
+	assert_int_equal(device_list_add(&vm->devices, "drive0",
+					 &block_image_device_ops, img),
+			 0);
+	assert_ptr_equal(machine_drive(vm, 0), img);
+	assert_null(machine_drive(vm, 1));
+	assert_null(machine_drive(vm, -1));
+	device_list_destroy(&vm->devices);
+	free(vm);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1348,6 +1378,7 @@ int main(void)
 		T(test_close_drains),
 		T(test_io_threads),
 		T(test_device_list_owns_images),
+		T(test_machine_drive),
 	};
 
 	return cmocka_run_group_tests_name("block", tests, NULL, NULL);
