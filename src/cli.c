@@ -3,7 +3,8 @@
  * argv to struct vm_config: the subcommand, getopt_long_only over the
  * option table, one parse_* helper per option with a value to take apart,
  * and the --help text.  The memory options (-object, -numa, --e820) are in
- * cli_memory.c.
+ * cli_memory.c, the disks and virtio devices (-drive, -device) in
+ * cli_devices.c.
  */
 #include "cli.h"
 #include "cli_internal.h"
@@ -276,6 +277,8 @@ enum {
 	OPT_REBOOT,
 	OPT_DECOMPRESS,
 	OPT_KERNEL_CACHE,
+	OPT_DRIVE,
+	OPT_DEVICE,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -309,6 +312,8 @@ static const struct option long_options[] = {
 	{ "reboot", required_argument, NULL, OPT_REBOOT },
 	{ "decompress", required_argument, NULL, OPT_DECOMPRESS },
 	{ "kernel-cache", required_argument, NULL, OPT_KERNEL_CACHE },
+	{ "drive", required_argument, NULL, OPT_DRIVE },
+	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -338,7 +343,11 @@ static int parse_command(struct vm_config *cfg, const char *word)
 
 int config_parse(struct vm_config *cfg, int argc, char **argv)
 {
+	/* -device drive= names, resolved after the loop (cli_internal.h). */
+	char drive_ids[CONFIG_MAX_VDEVS][CLI_ID_MAX];
 	int first = 1, opt, idx;
+
+	memset(drive_ids, 0, sizeof(drive_ids));
 
 	if (argc > 1 && argv[1][0] != '-' && parse_command(cfg, argv[1]))
 		first = 2;
@@ -490,6 +499,14 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 				return err_set("--kernel-cache: expected a directory or off");
 			cfg->kernel_cache = arg;
 			break;
+		case OPT_DRIVE:
+			r = cli_parse_drive(cfg, arg);
+			break;
+		case OPT_DEVICE:
+			r = cli_parse_device(cfg, arg, drive_ids);
+			if (r == 0 && cfg->command == CMD_DEVICE_HELP)
+				return 0;
+			break;
 		case OPT_SERIAL:
 			if (console_parse(arg, &cfg->serial) < 0)
 				return err_set("-serial %s: %s", arg, err_msg());
@@ -519,6 +536,8 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 		if (r < 0)
 			return -1;
 	}
+	if (cli_resolve_devices(cfg, drive_ids) < 0)
+		return -1;
 
 	for (int i = first - 1 + optind; i < argc; i++) {
 		if (cfg->image)
@@ -592,6 +611,22 @@ void config_usage(FILE *out)
 "  --debugcon-mmio ADDR                print the low byte of every store to ADDR\n"
 "                                      (repeatable; on arm64 -M bare 0x9000000\n"
 "                                      is always one)\n"
+"\n"
+"Disks and virtio devices (-M pc: PCI, -M virt: virtio-mmio; not on -M bare):\n"
+"  -drive file=PATH[,format=raw][,if=virtio|none][,id=ID][,readonly=on|off]\n"
+"         [,cache=writeback|none|unsafe][,discard=unmap|ignore][,serial=S]\n"
+"                                      a raw image or block device; if=virtio\n"
+"                                      (the default, unlike QEMU's ide) adds a\n"
+"                                      virtio disk, if=none waits for a -device\n"
+"                                      (needs id=); cache=none is O_DIRECT,\n"
+"                                      unsafe ignores flushes; serial: 20 bytes;\n"
+"                                      the image is locked while minivmm runs\n"
+"  -device virtio-blk-pci|virtio-blk-device,drive=ID[,serial=S][,id=ID]\n"
+"  -device virtio-rng-pci|virtio-rng-device[,id=ID]\n"
+"  -device virtconsole|virtio-console-pci|virtio-console-device[,id=ID]\n"
+"                                      NAME-pci: on PCI, NAME-device: on\n"
+"                                      virtio-mmio, virtconsole: the machine's\n"
+"                                      own; -device help lists them\n"
 "\n"
 "Observing and limiting a run:\n"
 "  --trace io,mmio,exits|all           one line per event on stderr\n"

@@ -21,4 +21,7 @@ int config_parse(struct vm_config *cfg, int argc, char **argv);
 /* Usage text for --help. */
 void config_usage(FILE *out);
 
+/* The list -device help prints: the device names -device takes. */
+void config_device_help(FILE *out);
+
 #endif

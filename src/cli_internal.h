@@ -22,4 +22,16 @@ int cli_parse_numa(struct vm_config *cfg, const char *arg);
 /* --e820 TYPE,ADDR,SIZE */
 int cli_parse_e820(struct vm_config *cfg, const char *arg);
 
+/*
+ * -drive and -device (cli_devices.c).  A -device's drive= name is kept in
+ * drive_ids[its index in cfg->vdevs] (config_parse clears the table) and
+ * turned into the drive's index by cli_resolve_devices() once every
+ * option is read, since the -drive may come later.
+ */
+#define CLI_ID_MAX 32
+int cli_parse_drive(struct vm_config *cfg, const char *arg);
+int cli_parse_device(struct vm_config *cfg, const char *arg,
+		     char drive_ids[][CLI_ID_MAX]);
+int cli_resolve_devices(struct vm_config *cfg, char drive_ids[][CLI_ID_MAX]);
+
 #endif

@@ -3,7 +3,10 @@
  * The machine description's defaults (config_init), the number and CPU
  * list helpers the front ends share, and config_finish(): the machine
  * chosen when -M was not given, per-machine checks of the combination,
- * and the debug consoles every machine has.
+ * the debug consoles every machine has, and the disks and virtio devices
+ * (ids, drives, each device's transport).  The images themselves are
+ * opened, checked and locked when the machine is created
+ * (src/block/image.h), not here.
  */
 #include "config.h"
 
@@ -53,6 +56,24 @@ const char *config_machine_name(enum machine_kind kind)
 		break;
 	}
 	return "none";
+}
+
+const char *config_vdev_name(enum vdev_kind kind,
+			     enum vdev_transport transport)
+{
+	static const char *const names[][3] = {
+		[VDEV_BLK] = { "virtio-blk", "virtio-blk-pci",
+			       "virtio-blk-device" },
+		[VDEV_RNG] = { "virtio-rng", "virtio-rng-pci",
+			       "virtio-rng-device" },
+		[VDEV_CONSOLE] = { "virtconsole", "virtio-console-pci",
+				   "virtio-console-device" },
+	};
+
+	if ((unsigned)kind > VDEV_CONSOLE ||
+	    (unsigned)transport > VDEV_TRANSPORT_MMIO)
+		return "?";
+	return names[kind][transport];
 }
 
 int config_parse_size(const char *s, uint64_t bare_unit, uint64_t *out)
@@ -198,6 +219,9 @@ static int finish_bare(struct vm_config *cfg)
 	if (cfg->smp != 1)
 		return err_set("-smp %u: the bare machine has one vCPU (use -M %s for more)",
 			       cfg->smp, other);
+	if (cfg->nr_drives || cfg->nr_vdevs)
+		return err_set("-M bare has no virtio devices; -drive and -device need -M %s",
+			       other);
 	if (!cfg->ram_base_set)
 		cfg->ram_base = arch_info()->bare_ram_base;
 	if (cfg->ram_base % 4096)
@@ -345,6 +369,80 @@ static int finish_debugcons(struct vm_config *cfg)
 	return 0;
 }
 
+/*
+ * Disks and virtio devices: unique ids, every virtio-blk on a drive of its
+ * own, the machine's transport for DEFAULT, and only the transports the
+ * machine has (pc: PCI; virt: virtio-mmio).
+ */
+static int finish_devices(struct vm_config *cfg)
+{
+	const char *machine = config_machine_name(cfg->machine);
+	bool has_pci = cfg->machine == MACHINE_PC;
+	bool has_mmio = cfg->machine == MACHINE_VIRT;
+	int used_by[CONFIG_MAX_DRIVES];
+
+	if (cfg->nr_drives > CONFIG_MAX_DRIVES || cfg->nr_vdevs > CONFIG_MAX_VDEVS)
+		return err_set("too many drives or devices (at most %d and %d)",
+			       CONFIG_MAX_DRIVES, CONFIG_MAX_VDEVS);
+	for (size_t i = 0; i < cfg->nr_drives; i++) {
+		const struct drive_cfg *d = &cfg->drives[i];
+
+		used_by[i] = -1;
+		if (!d->id[0] || !d->file[0])
+			return err_set("-drive %s: a drive needs an id and a file",
+				       d->id[0] ? d->id : d->file);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(cfg->drives[j].id, d->id))
+				return err_set("-drive id=%s: duplicate id '%s' (another -drive has it%s)",
+					       d->id, d->id,
+					       strncmp(d->id, "virtio", 6) ? "" :
+					       "; if=virtio drives without id= are named virtio0, virtio1, ...");
+	}
+	for (size_t i = 0; i < cfg->nr_vdevs; i++) {
+		struct vdev_cfg *v = &cfg->vdevs[i];
+		const char *name = config_vdev_name(v->kind, v->transport);
+		const char *want;
+
+		if ((unsigned)v->kind > VDEV_CONSOLE ||
+		    (unsigned)v->transport > VDEV_TRANSPORT_MMIO)
+			return err_set("-device: unknown device kind %u", v->kind);
+		if (v->id[0])
+			for (size_t j = 0; j < i; j++)
+				if (!strcmp(cfg->vdevs[j].id, v->id))
+					return err_set("-device %s,id=%s: duplicate id '%s' (another -device has it)",
+						       name, v->id, v->id);
+		if (v->kind != VDEV_BLK) {
+			if (v->drive != -1 || v->serial[0])
+				return err_set("-device %s: drive= and serial= are virtio-blk properties",
+					       name);
+		} else if (v->drive < 0 || (size_t)v->drive >= cfg->nr_drives) {
+			return err_set("-device %s: drive= names no -drive", name);
+		} else if (used_by[v->drive] >= 0) {
+			const struct drive_cfg *d = &cfg->drives[v->drive];
+
+			return err_set("-device %s,drive=%s: drive '%s' is already used by %s",
+				       name, d->id, d->id,
+				       d->iface == DRIVE_IF_VIRTIO ?
+					       "its own if=virtio device (give it if=none)" :
+					       "another -device");
+		} else {
+			used_by[v->drive] = (int)i;
+		}
+		if (v->transport == VDEV_TRANSPORT_DEFAULT)
+			v->transport = has_pci ? VDEV_TRANSPORT_PCI :
+						 VDEV_TRANSPORT_MMIO;
+		want = config_vdev_name(v->kind, has_pci ? VDEV_TRANSPORT_PCI :
+							   VDEV_TRANSPORT_MMIO);
+		if (v->transport == VDEV_TRANSPORT_PCI && !has_pci)
+			return err_set("-device %s: the %s machine has no PCI bus; use %s",
+				       name, machine, want);
+		if (v->transport == VDEV_TRANSPORT_MMIO && !has_mmio)
+			return err_set("-device %s: the %s machine has no virtio-mmio slots; use %s",
+				       name, machine, want);
+	}
+	return 0;
+}
+
 int config_finish(struct vm_config *cfg)
 {
 	int r;
@@ -374,7 +472,7 @@ int config_finish(struct vm_config *cfg)
 		r = finish_pc(cfg);
 		break;
 	}
-	if (r < 0)
+	if (r < 0 || finish_devices(cfg) < 0)
 		return -1;
 	return finish_debugcons(cfg);
 }

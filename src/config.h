@@ -32,5 +32,8 @@ int config_parse_cpus(const char *s, uint64_t *bitmap, unsigned nbits);
 
 const char *config_mode_name(enum cpu_mode mode);
 const char *config_machine_name(enum machine_kind kind);
+/* The -device name of a virtio device: "virtio-blk-pci", "virtconsole", ... */
+const char *config_vdev_name(enum vdev_kind kind,
+			     enum vdev_transport transport);
 
 #endif

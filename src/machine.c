@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "block/image.h"
 #include "chardev.h"
 #include "console.h"
 #include "dev/debugcon.h"
@@ -141,8 +142,49 @@ int machine_load(struct vm *vm)
 	return arch_machine_load(vm);
 }
 
+/* "drive0", "drive1", ...: the device list's name of cfg->drives[i]. */
+static void drive_name(char *name, size_t size, size_t index)
+{
+	snprintf(name, size, "drive%zu", index);
+}
+
+static int machine_add_drives(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	char name[DEVICE_NAME_MAX];
+
+	for (size_t i = 0; i < cfg->nr_drives; i++) {
+		struct block_image *img = block_image_open(&cfg->drives[i]);
+
+		drive_name(name, sizeof(name), i);
+		if (!img || device_list_add(&vm->devices, name,
+					    &block_image_device_ops, img) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct block_image *machine_drive(struct vm *vm, int index)
+{
+	char name[DEVICE_NAME_MAX];
+	struct device *d;
+
+	if (index < 0 || (size_t)index >= vm->cfg->nr_drives)
+		return NULL;
+	drive_name(name, sizeof(name), (size_t)index);
+	d = device_list_find(&vm->devices, name);
+	return d && d->ops == &block_image_device_ops ? d->dev : NULL;
+}
+
 int machine_create(struct vm *vm)
 {
+	/*
+	 * Every -drive is opened and locked before anything else is built
+	 * (a bad image ends the start with exit 2), and the device list
+	 * closes it after the devices that use it.
+	 */
+	if (machine_add_drives(vm) < 0)
+		return -1;
 	vm->has_irqchip = arch_machine_has_irqchip(vm->cfg->machine);
 	if ((vm->cfg->machine == MACHINE_BARE ? bare_create(vm) :
 						arch_machine_create(vm)) < 0)

@@ -52,6 +52,16 @@ struct console *machine_console(struct vm *vm);
 int machine_add_serial(struct vm *vm, const struct chardev_port *port,
 		       struct chardev_host *host);
 
+/*
+ * The disk image of cfg->drives[index] (block/image.h), or NULL.
+ * machine_create() opens and locks every -drive first, before any device,
+ * and adds it to vm->devices as "drive0", "drive1", ... so that it is
+ * closed after the devices that use it; a virtio-blk device takes its
+ * image from here (vdev_cfg.drive) and does not close it.
+ */
+struct block_image;
+struct block_image *machine_drive(struct vm *vm, int index);
+
 /* Arch hook: create a machine other than bare (x86: pc). */
 int arch_machine_create(struct vm *vm);
 

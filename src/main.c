@@ -78,6 +78,9 @@ int main(int argc, char **argv)
 	case CMD_VERSION:
 		printf("minivmm %s\n", MINIVMM_VERSION);
 		return 0;
+	case CMD_DEVICE_HELP:
+		config_device_help(stdout);
+		return 0;
 	case CMD_CAPS:
 		return cmd_caps();
 	case CMD_MEMMAP:

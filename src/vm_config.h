@@ -32,6 +32,7 @@ enum command {
 	CMD_DTB,
 	CMD_HELP,
 	CMD_VERSION,
+	CMD_DEVICE_HELP, /* -device help: the -device names we know */
 };
 
 #define TRACE_IO 0x1u
@@ -44,6 +45,9 @@ enum command {
 #define CONFIG_MAX_NUMA 16
 #define CONFIG_MAX_E820 32
 #define CONFIG_MAX_CPUS 64
+#define CONFIG_MAX_DRIVES 16
+#define CONFIG_MAX_VDEVS 32
+#define CONFIG_SERIAL_MAX 20 /* virtio-blk serial: 20 bytes (VIRTIO_BLK_ID_BYTES) */
 
 /* Default RAM when -m is not given: 128 MiB, as QEMU. */
 #define CONFIG_DEFAULT_RAM (128ull << 20)
@@ -78,6 +82,46 @@ struct e820_user {
 	uint32_t type;
 	uint64_t addr;
 	uint64_t size;
+};
+
+/*
+ * -drive file=PATH,...: a disk image (src/block/image.h opens it).
+ * if=virtio (our default; QEMU's is ide) also adds a virtio-blk device,
+ * if=none leaves the drive to a -device virtio-blk-*,drive=ID.
+ */
+enum drive_if { DRIVE_IF_NONE, DRIVE_IF_VIRTIO };
+/*
+ * cache=writeback: the host page cache, guest flushes reach the disk;
+ * none: O_DIRECT, flushes too; unsafe: the page cache, flushes ignored.
+ */
+enum drive_cache { DRIVE_CACHE_WRITEBACK, DRIVE_CACHE_NONE, DRIVE_CACHE_UNSAFE };
+struct drive_cfg {
+	char id[32]; /* as given, or "virtioN" for an if=virtio drive without one */
+	char file[256];
+	enum drive_if iface;
+	bool readonly;
+	enum drive_cache cache;
+	bool discard; /* discard=unmap|on: guest discards punch holes */
+};
+
+/* -device NAME,...: the virtio devices (and the ones -drive if=virtio adds). */
+enum vdev_kind { VDEV_BLK, VDEV_RNG, VDEV_CONSOLE };
+/*
+ * -pci names are PCI, -device names virtio-mmio; DEFAULT (virtconsole,
+ * -drive if=virtio) is the machine's own, and config_finish() replaces it:
+ * PCI on pc, MMIO on arm64 virt.  After config_finish() it is never DEFAULT.
+ */
+enum vdev_transport {
+	VDEV_TRANSPORT_DEFAULT,
+	VDEV_TRANSPORT_PCI,
+	VDEV_TRANSPORT_MMIO
+};
+struct vdev_cfg {
+	enum vdev_kind kind;
+	enum vdev_transport transport;
+	int drive; /* index into drives[], -1 */
+	char serial[CONFIG_SERIAL_MAX + 1]; /* VDEV_BLK: the disk's serial, "" = none */
+	char id[32]; /* "" when not given */
 };
 
 struct vm_config {
@@ -139,6 +183,10 @@ struct vm_config {
 	size_t nr_debugcon;
 	uint64_t debugcon_mmio[CONFIG_MAX_DEBUGCON]; /* --debugcon-mmio ADDR */
 	size_t nr_debugcon_mmio;
+	struct drive_cfg drives[CONFIG_MAX_DRIVES]; /* -drive */
+	size_t nr_drives;
+	struct vdev_cfg vdevs[CONFIG_MAX_VDEVS]; /* -device, -drive if=virtio */
+	size_t nr_vdevs;
 
 	/* `minivmm dtb -o PATH` ("-" is stdout). */
 	const char *output;

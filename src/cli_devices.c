@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The command line's disks and virtio devices, in QEMU's spellings:
+ *
+ *   -drive file=PATH[,format=raw][,if=virtio|none][,id=ID][,readonly=on|off]
+ *          [,cache=writeback|none|unsafe][,discard=unmap|ignore][,serial=S]
+ *   -device virtio-blk-pci|virtio-blk-device,drive=ID[,serial=S][,id=ID]
+ *   -device virtio-rng-pci|virtio-rng-device[,id=ID]
+ *   -device virtconsole|virtio-console-pci|virtio-console-device[,id=ID]
+ *   -device help
+ *
+ * As in QEMU, ",," inside a value is a comma.  -drive if=virtio (our
+ * default: QEMU's is ide) also adds a virtio-blk device on the machine's
+ * own transport.  A -device's drive= may name a -drive given later: the
+ * names are resolved once every option is read (cli_resolve_devices).
+ * What depends on the machine (transports, -M bare) and on all the
+ * options together (ids, a drive used twice) is config_finish()'s.
+ */
+#include "cli_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+static const struct {
+	const char *name;
+	enum vdev_kind kind;
+	enum vdev_transport transport;
+	const char *help;
+} device_names[] = {
+	{ "virtio-blk-pci", VDEV_BLK, VDEV_TRANSPORT_PCI,
+	  "virtio disk on PCI: drive=ID[,serial=S][,id=ID]" },
+	{ "virtio-blk-device", VDEV_BLK, VDEV_TRANSPORT_MMIO,
+	  "virtio disk on virtio-mmio: drive=ID[,serial=S][,id=ID]" },
+	{ "virtio-rng-pci", VDEV_RNG, VDEV_TRANSPORT_PCI,
+	  "virtio entropy source on PCI: [id=ID]" },
+	{ "virtio-rng-device", VDEV_RNG, VDEV_TRANSPORT_MMIO,
+	  "virtio entropy source on virtio-mmio: [id=ID]" },
+	{ "virtconsole", VDEV_CONSOLE, VDEV_TRANSPORT_DEFAULT,
+	  "virtio console on the machine's transport: [id=ID]" },
+	{ "virtio-console-pci", VDEV_CONSOLE, VDEV_TRANSPORT_PCI,
+	  "virtio console on PCI: [id=ID]" },
+	{ "virtio-console-device", VDEV_CONSOLE, VDEV_TRANSPORT_MMIO,
+	  "virtio console on virtio-mmio: [id=ID]" },
+};
+#define NR_DEVICE_NAMES (sizeof(device_names) / sizeof(device_names[0]))
+
+void config_device_help(FILE *out)
+{
+	fprintf(out, "Devices for -device (the machine decides the transport: pc has PCI,\n"
+		     "arm64 virt has virtio-mmio, bare has neither):\n");
+	for (size_t i = 0; i < NR_DEVICE_NAMES; i++)
+		fprintf(out, "  %-22s %s\n", device_names[i].name,
+			device_names[i].help);
+}
+
+/*
+ * cli_next_kv with QEMU's escape: ",," inside an item is one ','.  The
+ * item is unescaped in place.
+ */
+static char *next_kv(char **cursor, char **value)
+{
+	char *item = *cursor, *in = item, *out = item, *eq;
+
+	if (!item || !*item)
+		return NULL;
+	for (;;) {
+		if (*in == ',' && in[1] == ',') {
+			*out++ = ',';
+			in += 2;
+		} else if (*in == ',' || *in == '\0') {
+			*cursor = *in ? in + 1 : in;
+			*out = '\0';
+			break;
+		} else {
+			*out++ = *in++;
+		}
+	}
+	eq = strchr(item, '=');
+	if (eq) {
+		*eq = '\0';
+		*value = eq + 1;
+	} else {
+		*value = NULL;
+	}
+	return item;
+}
+
+/* on/off and QEMU's other spellings of a boolean; -1 for anything else. */
+static int parse_bool(const char *v)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true"))
+		return 1;
+	if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false"))
+		return 0;
+	return -1;
+}
+
+/* QEMU's id_wellformed(): a letter, then letters, digits, '-', '.', '_'. */
+static int copy_id(const char *opt, const char *arg, const char *value,
+		   char *id, size_t size)
+{
+	if (!*value || strlen(value) >= size)
+		return err_set("%s %s: id=%s: an id has 1 to %zu characters", opt,
+			       arg, value, size - 1);
+	if (!isalpha((unsigned char)value[0]))
+		goto bad;
+	for (const char *c = value; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("-._", *c))
+			goto bad;
+	snprintf(id, size, "%s", value);
+	return 0;
+bad:
+	return err_set("%s %s: id=%s: an id starts with a letter and has only letters, digits, '-', '.' and '_'",
+		       opt, arg, value);
+}
+
+static int copy_serial(const char *opt, const char *arg, const char *value,
+		       char *serial)
+{
+	if (strlen(value) > CONFIG_SERIAL_MAX)
+		return err_set("%s %s: serial=%s: at most %d bytes (the virtio-blk serial field)",
+			       opt, arg, value, CONFIG_SERIAL_MAX);
+	memcpy(serial, value, strlen(value) + 1);
+	return 0;
+}
+
+int cli_parse_drive(struct vm_config *cfg, const char *arg)
+{
+	char buf[1024], serial[CONFIG_SERIAL_MAX + 1] = "";
+	char *cursor = buf, *key, *value;
+	bool has_serial = false;
+	struct drive_cfg *d;
+
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+		return err_set("-drive %s: too long", arg);
+	if (cfg->nr_drives == CONFIG_MAX_DRIVES)
+		return err_set("-drive %s: too many drives (at most %d)", arg,
+			       CONFIG_MAX_DRIVES);
+	d = &cfg->drives[cfg->nr_drives];
+	memset(d, 0, sizeof(*d));
+	d->iface = DRIVE_IF_VIRTIO;
+	d->cache = DRIVE_CACHE_WRITEBACK;
+	while ((key = next_kv(&cursor, &value))) {
+		if (!value)
+			return err_set("-drive %s: '%s' needs a value (%s=...)",
+				       arg, key, key);
+		if (!strcmp(key, "file")) {
+			if (!*value)
+				return err_set("-drive %s: file= is empty", arg);
+			if (strlen(value) >= sizeof(d->file))
+				return err_set("-drive %s: file= is longer than %zu bytes",
+					       arg, sizeof(d->file) - 1);
+			snprintf(d->file, sizeof(d->file), "%s", value);
+		} else if (!strcmp(key, "format")) {
+			if (strcmp(value, "raw"))
+				return err_set("-drive %s: format=%s: only raw images are supported",
+					       arg, value);
+		} else if (!strcmp(key, "if")) {
+			if (!strcmp(value, "virtio"))
+				d->iface = DRIVE_IF_VIRTIO;
+			else if (!strcmp(value, "none"))
+				d->iface = DRIVE_IF_NONE;
+			else
+				return err_set("-drive %s: if=%s: expected virtio or none",
+					       arg, value);
+		} else if (!strcmp(key, "id")) {
+			if (copy_id("-drive", arg, value, d->id,
+				    sizeof(d->id)) < 0)
+				return -1;
+		} else if (!strcmp(key, "readonly")) {
+			int on = parse_bool(value);
+
+			if (on < 0)
+				return err_set("-drive %s: readonly=%s: expected on or off",
+					       arg, value);
+			d->readonly = on;
+		} else if (!strcmp(key, "cache")) {
+			if (!strcmp(value, "writeback"))
+				d->cache = DRIVE_CACHE_WRITEBACK;
+			else if (!strcmp(value, "none"))
+				d->cache = DRIVE_CACHE_NONE;
+			else if (!strcmp(value, "unsafe"))
+				d->cache = DRIVE_CACHE_UNSAFE;
+			else if (!strcmp(value, "directsync") ||
+				 !strcmp(value, "writethrough"))
+				return err_set("-drive %s: cache=%s is not supported (writeback, none or unsafe)",
+					       arg, value);
+			else
+				return err_set("-drive %s: cache=%s: expected writeback, none or unsafe",
+					       arg, value);
+		} else if (!strcmp(key, "discard")) {
+			if (!strcmp(value, "unmap") || !strcmp(value, "on"))
+				d->discard = true;
+			else if (!strcmp(value, "ignore") || !strcmp(value, "off"))
+				d->discard = false;
+			else
+				return err_set("-drive %s: discard=%s: expected unmap or ignore",
+					       arg, value);
+		} else if (!strcmp(key, "serial")) {
+			if (copy_serial("-drive", arg, value, serial) < 0)
+				return -1;
+			has_serial = true;
+		} else {
+			return err_set("-drive %s: unknown property '%s' (file, format, if, id, readonly, cache, discard, serial)",
+				       arg, key);
+		}
+	}
+	if (!d->file[0])
+		return err_set("-drive %s: parameter 'file' is missing", arg);
+	if (d->iface == DRIVE_IF_NONE) {
+		if (!d->id[0])
+			return err_set("-drive %s: if=none needs an id= for -device ...,drive=ID",
+				       arg);
+		if (has_serial)
+			return err_set("-drive %s: serial= goes with if=virtio; give an if=none drive's serial to its -device",
+				       arg);
+		cfg->nr_drives++;
+		return 0;
+	}
+
+	/* if=virtio: the drive and its virtio-blk device. */
+	if (cfg->nr_vdevs == CONFIG_MAX_VDEVS)
+		return err_set("-drive %s: too many devices (at most %d)", arg,
+			       CONFIG_MAX_VDEVS);
+	/* QEMU's names for if=virtio drives without an id: virtio0, ... */
+	for (unsigned n = 0; !d->id[0]; n++) {
+		snprintf(d->id, sizeof(d->id), "virtio%u", n);
+		for (size_t i = 0; i < cfg->nr_drives; i++)
+			if (!strcmp(cfg->drives[i].id, d->id))
+				d->id[0] = '\0';
+	}
+	struct vdev_cfg *v = &cfg->vdevs[cfg->nr_vdevs];
+
+	memset(v, 0, sizeof(*v));
+	v->kind = VDEV_BLK;
+	v->transport = VDEV_TRANSPORT_DEFAULT;
+	v->drive = (int)cfg->nr_drives;
+	memcpy(v->serial, serial, sizeof(serial));
+	cfg->nr_drives++;
+	cfg->nr_vdevs++;
+	return 0;
+}
+
+int cli_parse_device(struct vm_config *cfg, const char *arg,
+		     char drive_ids[][CLI_ID_MAX])
+{
+	char buf[512], *cursor = buf, *key, *value;
+	const char *name;
+	struct vdev_cfg *v;
+	size_t i;
+
+	if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+		cfg->command = CMD_DEVICE_HELP;
+		return 0;
+	}
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+		return err_set("-device %s: too long", arg);
+	key = next_kv(&cursor, &value);
+	if (!key || value)
+		return err_set("-device %s: expected a device name first (see -device help)",
+			       arg);
+	name = key;
+	for (i = 0; i < NR_DEVICE_NAMES; i++)
+		if (!strcmp(name, device_names[i].name))
+			break;
+	if (i == NR_DEVICE_NAMES)
+		return err_set("-device %s: unknown device '%s' (see -device help)",
+			       arg, name);
+	if (cfg->nr_vdevs == CONFIG_MAX_VDEVS)
+		return err_set("-device %s: too many devices (at most %d)", arg,
+			       CONFIG_MAX_VDEVS);
+	v = &cfg->vdevs[cfg->nr_vdevs];
+	memset(v, 0, sizeof(*v));
+	v->kind = device_names[i].kind;
+	v->transport = device_names[i].transport;
+	v->drive = -1;
+	drive_ids[cfg->nr_vdevs][0] = '\0';
+	while ((key = next_kv(&cursor, &value))) {
+		bool blk = v->kind == VDEV_BLK;
+
+		if (!value)
+			return err_set("-device %s: '%s' needs a value (%s=...)",
+				       arg, key, key);
+		if (!strcmp(key, "id")) {
+			if (copy_id("-device", arg, value, v->id,
+				    sizeof(v->id)) < 0)
+				return -1;
+		} else if (blk && !strcmp(key, "drive")) {
+			if (!*value || strlen(value) >= CLI_ID_MAX)
+				return err_set("-device %s: drive=%s: no such drive",
+					       arg, value);
+			snprintf(drive_ids[cfg->nr_vdevs], CLI_ID_MAX, "%s",
+				 value);
+		} else if (blk && !strcmp(key, "serial")) {
+			if (copy_serial("-device", arg, value, v->serial) < 0)
+				return -1;
+		} else {
+			return err_set("-device %s: property '%s' not found for %s (%s)",
+				       arg, key, name,
+				       blk ? "drive, serial, id" : "id");
+		}
+	}
+	if (v->kind == VDEV_BLK && !drive_ids[cfg->nr_vdevs][0])
+		return err_set("-device %s: drive= is required (the id of an if=none -drive)",
+			       arg);
+	cfg->nr_vdevs++;
+	return 0;
+}
+
+int cli_resolve_devices(struct vm_config *cfg, char drive_ids[][CLI_ID_MAX])
+{
+	for (size_t i = 0; i < cfg->nr_vdevs; i++) {
+		struct vdev_cfg *v = &cfg->vdevs[i];
+
+		/* Empty for -drive if=virtio's own devices (drive already set). */
+		if (!drive_ids[i][0])
+			continue;
+		v->drive = -1;
+		for (size_t j = 0; j < cfg->nr_drives; j++) {
+			if (!strcmp(cfg->drives[j].id, drive_ids[i])) {
+				v->drive = (int)j;
+				break;
+			}
+		}
+		if (v->drive < 0)
+			return err_set("-device %s,drive=%s: no -drive with id '%s'",
+				       config_vdev_name(v->kind, v->transport),
+				       drive_ids[i], drive_ids[i]);
+	}
+	return 0;
+}
