@@ -32,3 +32,4 @@ $(BUILD)/guests/tinykernel-%.o: guests/tinykernel.S $(BUILD)/guests/tinyvmlinux-
 # virtio-mmio block guests (tests/guest/virtio.sh): 64-bit, like longmode.
 GUEST_LOAD_virtio_blk := 0x100000
 GUEST_LOAD_virtio_evil := 0x100000
+$(BUILD)/guests/virtio_evil.o: guests/virtio_blk.S

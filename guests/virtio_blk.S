@@ -57,7 +57,7 @@ _start:
 	movw	$1, DESC + 14
 	movq	$DATA, DESC + 16
 	movl	$512, DESC + 24
-	movw	$3, DESC + 28			/* NEXT | WRITE */
+	movw	$1, DESC + 28			/* NEXT (both readable: a pure loop) */
 	movw	$0, DESC + 30
 	call	publish0
 	mov	$SPINS, %ecx

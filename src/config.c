@@ -219,9 +219,6 @@ static int finish_bare(struct vm_config *cfg)
 	if (cfg->smp != 1)
 		return err_set("-smp %u: the bare machine has one vCPU (use -M %s for more)",
 			       cfg->smp, other);
-	if (cfg->nr_drives || cfg->nr_vdevs)
-		return err_set("-M bare has no virtio devices; -drive and -device need -M %s",
-			       other);
 	if (!cfg->ram_base_set)
 		cfg->ram_base = arch_info()->bare_ram_base;
 	if (cfg->ram_base % 4096)
@@ -378,7 +375,9 @@ static int finish_devices(struct vm_config *cfg)
 {
 	const char *machine = config_machine_name(cfg->machine);
 	bool has_pci = cfg->machine == MACHINE_PC;
-	bool has_mmio = cfg->machine == MACHINE_VIRT;
+	/* Every machine has virtio-mmio slots (bare: polled, no interrupts). */
+	bool has_mmio = true;
+	unsigned nr_mmio = 0;
 	int used_by[CONFIG_MAX_DRIVES];
 
 	if (cfg->nr_drives > CONFIG_MAX_DRIVES || cfg->nr_vdevs > CONFIG_MAX_VDEVS)
@@ -439,6 +438,14 @@ static int finish_devices(struct vm_config *cfg)
 		if (v->transport == VDEV_TRANSPORT_MMIO && !has_mmio)
 			return err_set("-device %s: the %s machine has no virtio-mmio slots; use %s",
 				       name, machine, want);
+		if (v->transport == VDEV_TRANSPORT_MMIO) {
+			uint64_t base;
+			unsigned irq;
+
+			if (arch_virtio_mmio_slot(nr_mmio++, &base, &irq) < 0)
+				return err_set("-device %s: more virtio-mmio devices than the %s machine has slots (%u)",
+					       name, machine, nr_mmio - 1);
+		}
 	}
 	return 0;
 }

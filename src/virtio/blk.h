@@ -57,8 +57,9 @@ struct virtio_dev;
 #define VIRTIO_BLK_QUEUE_SIZE 256
 
 /*
- * A virtio-blk device named `name` on `img` (taken over: closed with the
- * device), reporting `serial` for GET_ID ("" for none).  NULL + err_msg().
+ * A virtio-blk device named `name` on `img` (which stays the machine's: the
+ * device list closes it after the device), reporting `serial` for GET_ID
+ * ("" for none).  NULL + err_msg().
  */
 struct virtio_dev *virtio_blk_create(const char *name,
 				     const struct guest_mem *mem,

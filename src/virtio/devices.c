@@ -46,9 +46,11 @@ static struct virtio_dev *make_model(struct vm *vm, const struct vdev_cfg *v,
 
 	switch (v->kind) {
 	case VDEV_BLK:
-		img = block_image_open(&vm->cfg->drives[v->drive]);
-		if (!img)
+		img = machine_drive(vm, v->drive);
+		if (!img) {
+			err_set("%s: drive %d is not open", name, v->drive);
 			return NULL;
+		}
 		return virtio_blk_create(name, &vm->mem, img, v->serial);
 	case VDEV_RNG:
 		return virtio_rng_create(name, &vm->mem);

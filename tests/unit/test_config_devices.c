@@ -285,32 +285,45 @@ static void test_virt_refuses_pci(void **state)
 	assert_err_contains("use virtio-console-device");
 }
 
-static void test_pc_refuses_mmio(void **state)
+/* Every machine has virtio-mmio slots: pc (in the DSDT) and bare (polled). */
+static void test_mmio_on_pc_and_bare(void **state)
 {
+	struct vm_config cfg;
+
 	(void)state;
-	assert_refused("-device virtio-blk-device: the pc machine has no virtio-mmio slots; use virtio-blk-pci",
-		       PC, "-drive", "file=a,if=none,id=d", "-device",
-		       "virtio-blk-device,drive=d");
-	assert_refused("-device virtio-rng-device: the pc machine has no virtio-mmio slots; use virtio-rng-pci",
-		       PC, "-device", "virtio-rng-device");
-	assert_refused("-device virtio-console-device: the pc machine",
-		       PC, "-device", "virtio-console-device");
+	assert_int_equal(PARSE(&cfg, PC, "-drive", "file=a,if=none,id=d",
+			       "-device", "virtio-blk-device,drive=d", "-device",
+			       "virtio-rng-device"),
+			 0);
+	assert_int_equal(config_finish(&cfg), 0);
+	assert_int_equal(cfg.vdevs[0].transport, VDEV_TRANSPORT_MMIO);
+	assert_int_equal(cfg.vdevs[1].transport, VDEV_TRANSPORT_MMIO);
+	/* bare: the default transport is virtio-mmio; there is no PCI. */
+	assert_int_equal(PARSE(&cfg, "-M", "bare", "-drive", "file=a",
+			       "-device", "virtconsole"),
+			 0);
+	assert_int_equal(config_finish(&cfg), 0);
+	assert_int_equal(cfg.vdevs[0].transport, VDEV_TRANSPORT_MMIO);
+	assert_int_equal(cfg.vdevs[1].transport, VDEV_TRANSPORT_MMIO);
+	assert_refused("-device virtio-rng-pci: the bare machine has no PCI bus; use virtio-rng-device",
+		       "-M", "bare", "-device", "virtio-rng-pci");
 }
 
-static void test_bare_refuses_every_virtio_device(void **state)
+static void test_refuse_more_mmio_devices_than_slots(void **state)
 {
+	char *argv[64] = { "minivmm", "run", "-M", "pc" };
+	struct vm_config cfg;
+	int argc = 4;
+
 	(void)state;
-	assert_refused("-M bare has no virtio devices; -drive and -device need -M pc",
-		       "-M", "bare", "-drive", "file=a");
-	assert_refused("-M bare has no virtio devices", "-M", "bare", "-drive",
-		       "file=a,if=none,id=d");
-	assert_refused("-M bare has no virtio devices", "-M", "bare",
-		       "-device", "virtio-rng-pci");
-	assert_refused("-M bare has no virtio devices", "-M", "bare",
-		       "-device", "virtconsole");
-	/* A flat image without -M is the bare machine too. */
-	assert_refused("-M bare has no virtio devices", "guest.bin", "-drive",
-		       "file=a");
+	for (int i = 0; i < 9; i++) {
+		argv[argc++] = "-device";
+		argv[argc++] = "virtio-rng-device";
+	}
+	config_init(&cfg);
+	assert_int_equal(config_parse(&cfg, argc, argv), 0);
+	assert_int_equal(config_finish(&cfg), -1);
+	assert_err_contains("more virtio-mmio devices than the pc machine has slots (8)");
 }
 
 static void test_memmap_takes_devices(void **state)
@@ -704,8 +717,8 @@ int main(void)
 		T(test_device_mmio_names_parse_as_mmio),
 		T(test_virt_default_transport_is_mmio),
 		T(test_virt_refuses_pci),
-		T(test_pc_refuses_mmio),
-		T(test_bare_refuses_every_virtio_device),
+		T(test_mmio_on_pc_and_bare),
+		T(test_refuse_more_mmio_devices_than_slots),
 		T(test_memmap_takes_devices),
 		T(test_device_help),
 		T(test_vdev_names),

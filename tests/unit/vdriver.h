@@ -56,7 +56,10 @@ static inline void vdrv_publish(struct vdrv *d, uint16_t head)
 {
 	le_put(d->ram + d->avail + 4 + 2u * (d->avail_idx % d->size), head, 2);
 	d->avail_idx++;
-	le_put(d->ram + d->avail + 2, d->avail_idx, 2);
+	/* Release, as a driver's write: the ring entry is seen first. */
+	__atomic_store_n((uint16_t *)(void *)(d->ram + d->avail + 2),
+			 (uint16_t)le_get((const uint8_t *)&d->avail_idx, 2),
+			 __ATOMIC_RELEASE);
 }
 
 /* A direct chain of n buffers, published; returns its head. */
@@ -78,9 +81,13 @@ static inline uint16_t vdrv_add_chain(struct vdrv *d, const struct vbuf *b,
 	return head;
 }
 
+/* Acquire, as a driver's read: the entries below it are then visible. */
 static inline uint16_t vdrv_used_idx(const struct vdrv *d)
 {
-	return (uint16_t)le_get(d->ram + d->used + 2, 2);
+	uint16_t v = __atomic_load_n((const uint16_t *)(const void *)(d->ram + d->used + 2),
+				     __ATOMIC_ACQUIRE);
+
+	return (uint16_t)le_get((const uint8_t *)&v, 2);
 }
 
 /* Used ring entry i: its id and length. */

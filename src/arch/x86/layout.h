@@ -126,6 +126,16 @@
 #define PC_COM1_IRQ 4
 #define PC_IOAPIC_PINS 24
 
+/*
+ * virtio-mmio slots (pc and bare): 0x200 bytes each from 0xfe800000, the
+ * window QEMU's microvm uses, below the IOAPIC; on pc each described in
+ * the DSDT (HID LNRO0005) with IOAPIC pin 16 + slot, edge-triggered.
+ */
+#define PC_VIRTIO_MMIO_BASE 0xfe800000ull
+#define PC_VIRTIO_MMIO_STRIDE 0x200ull
+#define PC_VIRTIO_MMIO_SLOTS 8
+#define PC_VIRTIO_MMIO_FIRST_GSI 16
+
 
 /* ------------------------------------------------------------------------
  * pc machine, Linux loaded directly (-kernel, Linux boot protocol 2.06+):

@@ -1,0 +1,3 @@
+build-tsan/src/arch/x86/acpi_aml.o: src/arch/x86/acpi_aml.c \
+ src/arch/x86/acpi_aml.h
+src/arch/x86/acpi_aml.h:

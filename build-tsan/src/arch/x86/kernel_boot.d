@@ -1,0 +1,31 @@
+build-tsan/src/arch/x86/kernel_boot.o: src/arch/x86/kernel_boot.c \
+ src/arch/x86/kernel_boot.h src/arch/x86/e820.h src/arch/x86/pc_memory.h \
+ src/config.h src/vm_config.h src/console.h src/dev/cmos.h src/bus.h \
+ src/byteorder.h src/device.h src/irq.h src/arch/x86/acpi.h \
+ src/arch/x86/layout.h src/arch/x86/linux_boot.h src/loader/elf.h \
+ src/log.h src/arch/x86/mptable.h src/arch/x86/pvh.h src/vm.h src/bus.h \
+ src/device.h src/irq.h src/mem.h src/vcpu.h
+src/arch/x86/kernel_boot.h:
+src/arch/x86/e820.h:
+src/arch/x86/pc_memory.h:
+src/config.h:
+src/vm_config.h:
+src/console.h:
+src/dev/cmos.h:
+src/bus.h:
+src/byteorder.h:
+src/device.h:
+src/irq.h:
+src/arch/x86/acpi.h:
+src/arch/x86/layout.h:
+src/arch/x86/linux_boot.h:
+src/loader/elf.h:
+src/log.h:
+src/arch/x86/mptable.h:
+src/arch/x86/pvh.h:
+src/vm.h:
+src/bus.h:
+src/device.h:
+src/irq.h:
+src/mem.h:
+src/vcpu.h:
