@@ -70,6 +70,7 @@ while [ $# -gt 0 ]; do
 	--guest)
 		run_tier tests/guest/run.sh
 		run_tier build/tests/guest-lifecycle build/guests
+		run_tier tests/guest/virtio.sh
 		run_tier tests/guest/fwprobe.sh
 		run_tier tests/guest/linuxboot.sh
 		run_tier tests/guest/seabios.sh
