@@ -632,6 +632,32 @@ static void test_dsdt(void **state)
 	check_dsdt(64); /* a 2-byte PkgLength around \_SB */
 }
 
+/* virtio-mmio devices: LNRO0005 with their window and an edge interrupt. */
+static void test_dsdt_virtio_mmio(void **state)
+{
+	static const uint8_t mem1[] = { 0x86, 9, 0, 1, 0x00, 0x02, 0x80, 0xfe,
+					0x00, 0x02, 0, 0 }; /* slot 1 */
+	static const uint8_t irq1[] = { 0x89, 6, 0, 0x03, 1, 17, 0, 0, 0 };
+	struct pc_memory_layout *l;
+	struct linked k;
+	const uint8_t *d;
+	size_t len;
+
+	(void)state;
+	l = layout_of("-m", "1G", NULL);
+	assert_int_equal(l->nr_virtio_mmio, 0);
+	l->nr_virtio_mmio = 2;
+	build_and_link(l, &k);
+	d = table(&k, "DSDT");
+	len = le(d + 4, 4);
+	assert_int_equal(count(d, len, "LNRO0005", 8), 2);
+	assert_int_equal(count(d, len, "VR00", 4), 1);
+	assert_int_equal(count(d, len, mem1, sizeof(mem1)), 1);
+	assert_int_equal(count(d, len, irq1, sizeof(irq1)), 1);
+	linked_free(&k);
+	free(l);
+}
+
 /* Blob sizes QEMU 7.2 gives old machine types (measured: SeaBIOS E820). */
 static void test_legacy_sizes(void **state)
 {
@@ -1038,6 +1064,7 @@ int main(void)
 		cmocka_unit_test(test_madt),
 		cmocka_unit_test(test_srat),
 		cmocka_unit_test(test_dsdt),
+		cmocka_unit_test(test_dsdt_virtio_mmio),
 		cmocka_unit_test(test_legacy_sizes),
 		cmocka_unit_test(test_refusals),
 		PM(test_pm_reset_state),

@@ -167,10 +167,45 @@ static void dsdt_legacy(struct abuf *b)
 }
 
 /*
+ * virtio-mmio devices, as QEMU's microvm describes them and Linux's
+ * virtio_mmio driver matches them (HID LNRO0005): the register window
+ * (Memory32Fixed, §6.4.3.4) and the interrupt, an IOAPIC pin above the
+ * ISA ones, edge-triggered and active high (Extended Interrupt, §6.4.3.6).
+ */
+static void dsdt_virtio_mmio(struct abuf *b, unsigned count)
+{
+	for (unsigned i = 0; i < count; i++) {
+		uint64_t base = PC_VIRTIO_MMIO_BASE + i * PC_VIRTIO_MMIO_STRIDE;
+		uint32_t gsi = PC_VIRTIO_MMIO_FIRST_GSI + i;
+		uint8_t crs[] = {
+			0x86, 9, 0, 1, /* Memory32Fixed, read/write */
+			(uint8_t)base, (uint8_t)(base >> 8), (uint8_t)(base >> 16),
+			(uint8_t)(base >> 24),
+			(uint8_t)PC_VIRTIO_MMIO_STRIDE,
+			(uint8_t)(PC_VIRTIO_MMIO_STRIDE >> 8), 0, 0,
+			0x89, 6, 0, 0x03, 1, /* consumer, edge, high, exclusive */
+			(uint8_t)gsi, (uint8_t)(gsi >> 8), (uint8_t)(gsi >> 16),
+			(uint8_t)(gsi >> 24),
+			RES_END,
+		};
+		char name[5];
+		size_t dev;
+
+		snprintf(name, sizeof(name), "VR%02u", i % 100);
+		dev = aml_device_open(b, name);
+		aml_name_string(b, "_HID", "LNRO0005");
+		aml_name_integer(b, "_UID", i);
+		aml_name_crs(b, crs, sizeof(crs));
+		aml_close(b, dev);
+	}
+}
+
+/*
  * DSDT (§5.2.11.1).  \_S5 (§7.4.2) is a package of SLP_TYPa, SLP_TYPb and
  * two reserved values; the OS writes SLP_TYPa | SLP_EN to PM1a_CNT.
  */
-static size_t build_dsdt(struct builder *bd, unsigned nr_cpus)
+static size_t build_dsdt(struct builder *bd, unsigned nr_cpus,
+			 unsigned nr_virtio_mmio)
 {
 	struct abuf *b = &bd->blob;
 	size_t start = table_begin(bd, "DSDT", 1);
@@ -179,6 +214,7 @@ static size_t build_dsdt(struct builder *bd, unsigned nr_cpus)
 	scope = aml_scope_open(b, "\\_SB_");
 	dsdt_cpus(b, nr_cpus);
 	dsdt_legacy(b);
+	dsdt_virtio_mmio(b, nr_virtio_mmio);
 	aml_close(b, scope);
 
 	abuf_int(b, AML_NAME, 1);
@@ -532,7 +568,7 @@ int acpi_build(const struct pc_memory_layout *layout, struct acpi_tables *out)
 			     ACPI_LOADER_ZONE_HIGH);
 
 	facs = build_facs(&bd);
-	dsdt = build_dsdt(&bd, layout->nr_cpus);
+	dsdt = build_dsdt(&bd, layout->nr_cpus, layout->nr_virtio_mmio);
 	listed[nr++] = build_fadt(&bd, facs, dsdt, layout->nr_cpus);
 	listed[nr++] = build_madt(&bd, layout->nr_cpus);
 	if (layout->nr_nodes)

@@ -5,6 +5,7 @@
  * (SeaBIOS prefers etc/e820 when both exist).
  */
 #include "pc_firmware.h"
+#include "virtio/devices.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,10 @@ int pc_firmware_layout(const struct vm_config *cfg, bool kvm_identity_map,
 	 */
 	pc_memory_opts_qemu_default(&opts);
 	opts.kvm_identity_map = kvm_identity_map;
-	return pc_memory_layout(cfg, &opts, layout);
+	if (pc_memory_layout(cfg, &opts, layout) < 0)
+		return -1;
+	layout->nr_virtio_mmio = virtio_mmio_count(cfg);
+	return 0;
 }
 
 /* FW_CFG_NUMA: node count, node of each APIC ID, memory of each node. */

@@ -136,6 +136,7 @@ struct pc_memory_layout {
 	uint64_t max_used_gpa; /* QEMU's pc_max_used_gpa(), inclusive */
 	bool amd_ht_reserved; /* the HyperTransport E820 entry is present */
 	unsigned nr_cpus;
+	unsigned nr_virtio_mmio; /* virtio-mmio slots in use (DSDT entries) */
 
 	struct pc_ram_piece pieces[PC_MAX_RAM_PIECES]; /* in gpa order */
 	size_t nr_pieces;
