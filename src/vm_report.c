@@ -3,6 +3,7 @@
 
 #include "arch/arch.h"
 #include "config.h"
+#include "virtio/devices.h"
 #include "vm.h"
 
 static void print_size(FILE *out, uint64_t bytes)
@@ -63,6 +64,7 @@ void vm_report_setup(struct vm *vm, FILE *out)
 	fprintf(out, "devices:\n");
 	report_bus(&vm->pio, out);
 	report_bus(&vm->mmio, out);
+	virtio_devices_describe(cfg, out);
 	if (!b->reset_vector)
 		fprintf(out, "image: %s, %llu bytes at 0x%llx; entry 0x%llx in ",
 			cfg->kernel ? cfg->kernel :

@@ -113,6 +113,55 @@ static int add_mmio(struct vm *vm, struct virtio_dev *dev, unsigned slot)
 	return 0;
 }
 
+static const char *cache_name(enum drive_cache c)
+{
+	return c == DRIVE_CACHE_NONE ? "none" :
+	       c == DRIVE_CACHE_UNSAFE ? "unsafe" : "writeback";
+}
+
+void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
+{
+	unsigned count[3] = { 0, 0, 0 }, mmio = 0, pci = 0;
+
+	if (!cfg->nr_vdevs)
+		return;
+	fprintf(out, "virtio devices:\n");
+	for (size_t i = 0; i < cfg->nr_vdevs; i++) {
+		const struct vdev_cfg *v = &cfg->vdevs[i];
+		char name[VIRTIO_NAME_MAX];
+		uint64_t base;
+		unsigned irq;
+
+		snprintf(name, sizeof(name), "%s%u", kind_name(v->kind),
+			 count[v->kind]++);
+		fprintf(out, "  %-16s ", name);
+		if (v->transport == VDEV_TRANSPORT_MMIO &&
+		    arch_virtio_mmio_slot(mmio++, &base, &irq) == 0)
+			fprintf(out, "virtio-mmio 0x%llx-0x%llx, %s %u",
+				(unsigned long long)base,
+				(unsigned long long)(base + VIRTIO_MMIO_SIZE - 1),
+				cfg->machine == MACHINE_BARE ? "no interrupt (polled), slot" :
+							       "interrupt",
+				cfg->machine == MACHINE_BARE ? mmio - 1 : irq);
+		else if (v->transport == VDEV_TRANSPORT_PCI)
+			fprintf(out, "virtio-pci 00:%02x.0, MSI-X",
+				VIRTIO_PCI_FIRST_SLOT + pci++);
+		if (v->kind == VDEV_BLK && v->drive >= 0) {
+			const struct drive_cfg *d = &cfg->drives[v->drive];
+
+			fprintf(out, "; drive %s: %s, raw, %s, cache=%s%s%s%s", d->id,
+				d->file, d->readonly ? "read-only" : "read-write",
+				cache_name(d->cache), d->discard ? ", discard" : "",
+				v->serial[0] ? ", serial " : "", v->serial);
+		} else if (v->kind == VDEV_RNG) {
+			fprintf(out, "; getrandom()");
+		} else if (v->kind == VDEV_CONSOLE) {
+			fprintf(out, "; hvc0 on the console");
+		}
+		fprintf(out, "\n");
+	}
+}
+
 int virtio_devices_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;

@@ -11,12 +11,23 @@
 #define MINIVMM_VIRTIO_DEVICES_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct vm;
 struct vm_config;
 
 /* Create every virtio device of vm->cfg; -1 with err_msg() naming it. */
 int virtio_devices_create(struct vm *vm);
+
+/*
+ * One line per virtio device of cfg: name, transport, where (virtio-mmio
+ * base and interrupt, or PCI slot), back end.  For -v and memmap; the same
+ * as what virtio_devices_create() builds.
+ */
+void virtio_devices_describe(const struct vm_config *cfg, FILE *out);
+
+/* The first PCI slot virtio-pci devices take, in vdevs[] order. */
+#define VIRTIO_PCI_FIRST_SLOT 2
 
 /* How many virtio-mmio devices the description has (slots 0..n-1). */
 unsigned virtio_mmio_count(const struct vm_config *cfg);

@@ -418,6 +418,7 @@ int arch_memmap(const struct vm_config *cfg, FILE *out)
 	memmap_line(out, plan.dtb_gpa, ARM64_DTB_MAX_SIZE,
 		    "  device tree block (x0)");
 	virt_plan_free(&plan);
+	virtio_devices_describe(cfg, out);
 	return 0;
 }
 

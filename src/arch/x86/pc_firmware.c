@@ -228,6 +228,9 @@ int pc_memmap_print(const struct vm_config *cfg, FILE *out)
 			cmos_memory_bytes[i].meaning);
 	cmos_device_ops.destroy(cmos);
 	free(layout);
+	if (cfg->nr_vdevs)
+		fprintf(out, "\n");
+	virtio_devices_describe(cfg, out);
 	return 0;
 }
 
