@@ -125,6 +125,15 @@
 #define PC_COM1_PORT 0x3f8 /* 16550A UART, 8 ports */
 #define PC_COM1_IRQ 4
 #define PC_IOAPIC_PINS 24
+/*
+ * MSI routes (pc_msi.h): one GSI per MSI-X vector in use, above the
+ * IOAPIC's pins, at most PC_MSI_MAX_ROUTES of them.
+ */
+#define PC_MSI_GSI_BASE PC_IOAPIC_PINS
+#define PC_MSI_MAX_ROUTES 256
+/* MSI message addresses of interrupts (Intel SDM vol. 3, 11.11.1). */
+#define PC_MSI_ADDR_BASE 0xfee00000ull
+#define PC_MSI_ADDR_SIZE 0x100000ull
 
 
 /* ------------------------------------------------------------------------

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "machine.h"
 #include "pc_firmware.h"
+#include "pc_msi.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -44,49 +45,15 @@ uint32_t arch_irq_kvm_number(unsigned irq)
 }
 
 /*
- * Interrupt routing as the MADT and MP table describe it: ISA IRQs to the
- * PICs, GSIs to IOAPIC pins 1:1 except the timer (IRQ 0) on pin 2, the
- * interrupt source override every PC firmware reports.
+ * In-kernel PIC, IOAPIC and LAPICs, and the i8254 (with port 0x61); the
+ * GSI routing table, static routes now and MSI routes as PCI devices come
+ * (pc_msi.h).
  */
-static int pc_irq_routing(struct vm *vm)
-{
-	struct {
-		struct kvm_irq_routing r;
-		struct kvm_irq_routing_entry e[16 + PC_IOAPIC_PINS];
-	} rt;
-	unsigned n = 0;
-
-	memset(&rt, 0, sizeof(rt));
-	for (unsigned irq = 0; irq < 16; irq++) {
-		if (irq == 2)
-			continue; /* the cascade */
-		rt.e[n].gsi = irq;
-		rt.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		rt.e[n].u.irqchip.irqchip = irq < 8 ? KVM_IRQCHIP_PIC_MASTER :
-						      KVM_IRQCHIP_PIC_SLAVE;
-		rt.e[n].u.irqchip.pin = irq % 8;
-		n++;
-	}
-	for (unsigned gsi = 0; gsi < PC_IOAPIC_PINS; gsi++) {
-		if (gsi == 2)
-			continue; /* pin 2 belongs to IRQ 0 */
-		rt.e[n].gsi = gsi;
-		rt.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		rt.e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		rt.e[n].u.irqchip.pin = gsi == 0 ? 2 : gsi;
-		n++;
-	}
-	rt.r.nr = n;
-	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &rt) < 0)
-		return err_errno("KVM_SET_GSI_ROUTING");
-	return 0;
-}
-
-/* In-kernel PIC, IOAPIC and LAPICs, and the i8254 (with port 0x61). */
 static int pc_create_irqchip(struct vm *vm)
 {
 	/* The in-kernel PIT also answers port 0x61 (speaker/gate). */
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	struct pc_msi *msi;
 
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0)
 		return err_set("-M pc needs KVM_CAP_IRQCHIP (the in-kernel interrupt controllers)");
@@ -96,7 +63,11 @@ static int pc_create_irqchip(struct vm *vm)
 		return err_set("-M pc needs KVM_CAP_PIT2 (the in-kernel timer)");
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return err_errno("KVM_CREATE_PIT2");
-	return pc_irq_routing(vm);
+	msi = pc_msi_create_vm(vm);
+	if (!msi)
+		return -1;
+	return device_list_add(&vm->devices, PC_MSI_DEVICE_NAME,
+			       &pc_msi_device_ops, msi);
 }
 
 /* The backend of one RAM piece: the machine's own RAM, or an -object. */
@@ -339,7 +310,7 @@ int arch_machine_create(struct vm *vm)
 		goto out;
 	pci = pci_host_create(pc_reset_request, vm);
 	if (!pci ||
-	    device_list_add(&vm->devices, "pci-host", &pci_host_device_ops,
+	    device_list_add(&vm->devices, PC_PCI_HOST_NAME, &pci_host_device_ops,
 			    pci) < 0 ||
 	    pci_host_register(pci, &vm->pio) < 0)
 		goto out;
