@@ -22,6 +22,7 @@
 #include "dev/serial8250.h"
 #include "dev/fw_cfg.h"
 #include "dev/i8042.h"
+#include "dev/pci.h"
 #include "dev/pci_host.h"
 #include "dev/post.h"
 #include "layout.h"
@@ -254,6 +255,49 @@ static int pc_create_serial(struct vm *vm)
 	return 0;
 }
 
+/*
+ * The 32-bit PCI hole reaches the PCI bus (layout.h): the PCI window from
+ * the end of low RAM to PC_PCI_WINDOW_END, and the part above the
+ * virtio-mmio window up to the IOAPIC, where SeaBIOS puts BARs first.
+ * Low RAM may end inside either (max-ram-below-4g): only what lies above
+ * it is claimed.
+ */
+static int pc_pci_windows(struct vm *vm, struct pci_host *pci,
+			  const struct pc_memory_layout *layout)
+{
+	uint64_t low = layout->below_4g;
+
+	if (low < PC_PCI_WINDOW_END &&
+	    pci_host_register_mmio(pci, &vm->mmio, low, PC_PCI_WINDOW_END) < 0)
+		return -1;
+	if (pci_host_register_mmio(pci, &vm->mmio,
+				   low > PC_PCI_UPPER_START ? low : PC_PCI_UPPER_START,
+				   PC_IOAPIC_ADDR) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * No firmware assigns BARs when Linux is loaded directly: do it as
+ * firmware would, in the PCI window, before every boot (a reset cleared
+ * them).  SeaBIOS, when it runs, assigns its own.
+ */
+static int pc_pci_assign(struct vm *vm, const struct pc_memory_layout *layout)
+{
+	struct pci_host *pci = pc_pci_host_of(vm);
+	uint64_t low = layout->below_4g;
+
+	if (!pci || !pci->nr_devices)
+		return 0;
+	if (low >= PC_PCI_WINDOW_END)
+		return err_set("-kernel: low RAM ends at 0x%llx, above the PCI window (0x%llx): no room for the PCI devices' BARs",
+			       (unsigned long long)low,
+			       (unsigned long long)PC_PCI_WINDOW_END);
+	if (pci_host_assign_bars(pci, low, PC_PCI_WINDOW_END) < 0)
+		return err_set("-kernel: %s", err_msg());
+	return 0;
+}
+
 int arch_machine_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -312,7 +356,8 @@ int arch_machine_create(struct vm *vm)
 	if (!pci ||
 	    device_list_add(&vm->devices, PC_PCI_HOST_NAME, &pci_host_device_ops,
 			    pci) < 0 ||
-	    pci_host_register(pci, &vm->pio) < 0)
+	    pci_host_register(pci, &vm->pio) < 0 ||
+	    pc_pci_windows(vm, pci, layout) < 0)
 		goto out;
 	if (pc_create_serial(vm) < 0)
 		goto out;
@@ -342,5 +387,9 @@ int arch_machine_load(struct vm *vm)
 {
 	const struct pc_memory_layout *layout = ((struct x86_vm *)vm->arch)->layout;
 
-	return vm->cfg->kernel ? kernel_boot_setup(vm, layout) : pc_load_bios(vm);
+	if (!vm->cfg->kernel)
+		return pc_load_bios(vm);
+	if (kernel_boot_setup(vm, layout) < 0)
+		return -1;
+	return pc_pci_assign(vm, layout);
 }
