@@ -337,9 +337,12 @@ int pci_host_add_device(struct pci_host *h, struct pci_device *dev,
 		r = err_set("pci %s: already at 00:%02x.%x", dev->name,
 			    (unsigned)dev->devfn >> 3, (unsigned)dev->devfn & 7);
 	if (r == 0) {
+		/* MMIO dispatch reads the slots under the map lock only. */
+		pthread_rwlock_wrlock(&h->map_lock);
 		dev->devfn = (int)(slot << 3);
 		h->slots[slot] = dev;
 		h->nr_devices++;
+		pthread_rwlock_unlock(&h->map_lock);
 	}
 	pthread_mutex_unlock(&h->lock);
 	return r;

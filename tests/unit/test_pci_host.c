@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -398,12 +399,18 @@ static void test_dispatch_against_moves(void **state)
 	assert_int_equal(pci_host_add_device(r.b->host, &f->pci, SLOT), 0);
 	cfg_wr(r.b, SLOT, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	assert_int_equal(pthread_create(&t, NULL, race_reader, &r), 0);
-	/* At least 20000 moves and 5000 rounds of reads (bounded). */
-	for (unsigned i = 0;
-	     i < 20000 || (atomic_load(&r.rounds) < 5000 && i < 20000000); i++) {
+	/*
+	 * Each state is read at least once: after a move, wait for the reader
+	 * to finish a round (it may be mid-round while the next move happens).
+	 */
+	for (unsigned i = 0; i < 1500; i++) {
+		unsigned long seen = atomic_load(&r.rounds);
+
 		cfg_wr(r.b, SLOT, PCI_BASE_ADDRESS_0, 4, 0xe0001000u + (i % 3) * 0x10000);
 		if (i % 7 == 0)
 			cfg_wr(r.b, SLOT, PCI_COMMAND, 2, i % 2 ? PCI_COMMAND_MEMORY : 0);
+		for (unsigned spin = 0; atomic_load(&r.rounds) < seen + 2 && spin < 10000000; spin++)
+			sched_yield();
 	}
 	atomic_store(&r.stop, true);
 	assert_int_equal(pthread_join(t, NULL), 0);
