@@ -54,7 +54,12 @@
  *                          max-ram-below-4g, ending below the IOAPIC
  *   0xa0000-0xfffff ...... legacy VGA window and BIOS shadow (firmware
  *                          reserves it; low RAM still spans it in E820)
- *   end of low RAM ....... 32-bit PCI hole, up to the IOAPIC
+ *   end of low RAM ....... 32-bit PCI hole, up to the IOAPIC:
+ *     .. 0xfe7fffff ...... the PCI window (PC_PCI_WINDOW_END): memory BARs;
+ *                          minivmm assigns them here for -kernel
+ *     0xfe800000 ......... virtio-mmio devices, 2 MiB (PC_VIRTIO_MMIO_*)
+ *     0xfea00000 ......... memory BARs again, up to the IOAPIC: SeaBIOS
+ *                          allocates BARs downward from 0xfec00000
  *   0xfec00000 ........... IOAPIC (low RAM must end before it)
  *   0xfeffc000 ........... KVM identity-map page + 3-page TSS (E820 reserved)
  *   4 GiB ................ RAM above 4 GiB ("high RAM")
@@ -78,6 +83,28 @@
 
 /* IOAPIC: the 32-bit PCI hole ends here; low RAM must stay below it. */
 #define PC_IOAPIC_ADDR 0xfec00000ull
+
+/*
+ * virtio-mmio devices (virtio 1.2, 4.2): 2 MiB for their register blocks,
+ * inside the PCI hole but outside every range the PCI bus claims, and
+ * never where minivmm assigns a BAR.
+ */
+#define PC_VIRTIO_MMIO_BASE 0xfe800000ull
+#define PC_VIRTIO_MMIO_SIZE 0x200000ull
+/*
+ * The rest of the 32-bit PCI hole, from the end of low RAM to the IOAPIC,
+ * reaches the PCI bus (dev/pci_host.h).  The PCI window proper runs from
+ * the end of low RAM to PC_PCI_WINDOW_END, the virtio-mmio window; it is
+ * where minivmm assigns BARs itself when no firmware runs (-kernel).
+ * SeaBIOS knows nothing of the virtio-mmio window: it allocates BARs from
+ * the top of the hole (its pcimem_end is 0xfec00000) downward, a 4 KiB BAR
+ * at 0xfebff000 first, so the part above the virtio-mmio window,
+ * PC_PCI_UPPER_START to the IOAPIC, reaches the BARs as well.  Only BARs
+ * adding up to more than those 2 MiB would reach into the virtio-mmio
+ * window.
+ */
+#define PC_PCI_WINDOW_END PC_VIRTIO_MMIO_BASE
+#define PC_PCI_UPPER_START (PC_VIRTIO_MMIO_BASE + PC_VIRTIO_MMIO_SIZE)
 
 /* AMD HyperTransport reserved range (AMD IOMMU spec, table 3). */
 #define PC_AMD_HT_START 0xfd00000000ull
@@ -125,6 +152,15 @@
 #define PC_COM1_PORT 0x3f8 /* 16550A UART, 8 ports */
 #define PC_COM1_IRQ 4
 #define PC_IOAPIC_PINS 24
+/*
+ * MSI routes (pc_msi.h): one GSI per MSI-X vector in use, above the
+ * IOAPIC's pins, at most PC_MSI_MAX_ROUTES of them.
+ */
+#define PC_MSI_GSI_BASE PC_IOAPIC_PINS
+#define PC_MSI_MAX_ROUTES 256
+/* MSI message addresses of interrupts (Intel SDM vol. 3, 11.11.1). */
+#define PC_MSI_ADDR_BASE 0xfee00000ull
+#define PC_MSI_ADDR_SIZE 0x100000ull
 
 /*
  * virtio-mmio slots (pc and bare): 0x200 bytes each from 0xfe800000, the

@@ -22,6 +22,7 @@
 #include "dev/serial8250.h"
 #include "dev/fw_cfg.h"
 #include "dev/i8042.h"
+#include "dev/pci.h"
 #include "dev/pci_host.h"
 #include "dev/post.h"
 #include "layout.h"
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "machine.h"
 #include "pc_firmware.h"
+#include "pc_msi.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -44,49 +46,15 @@ uint32_t arch_irq_kvm_number(unsigned irq)
 }
 
 /*
- * Interrupt routing as the MADT and MP table describe it: ISA IRQs to the
- * PICs, GSIs to IOAPIC pins 1:1 except the timer (IRQ 0) on pin 2, the
- * interrupt source override every PC firmware reports.
+ * In-kernel PIC, IOAPIC and LAPICs, and the i8254 (with port 0x61); the
+ * GSI routing table, static routes now and MSI routes as PCI devices come
+ * (pc_msi.h).
  */
-static int pc_irq_routing(struct vm *vm)
-{
-	struct {
-		struct kvm_irq_routing r;
-		struct kvm_irq_routing_entry e[16 + PC_IOAPIC_PINS];
-	} rt;
-	unsigned n = 0;
-
-	memset(&rt, 0, sizeof(rt));
-	for (unsigned irq = 0; irq < 16; irq++) {
-		if (irq == 2)
-			continue; /* the cascade */
-		rt.e[n].gsi = irq;
-		rt.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		rt.e[n].u.irqchip.irqchip = irq < 8 ? KVM_IRQCHIP_PIC_MASTER :
-						      KVM_IRQCHIP_PIC_SLAVE;
-		rt.e[n].u.irqchip.pin = irq % 8;
-		n++;
-	}
-	for (unsigned gsi = 0; gsi < PC_IOAPIC_PINS; gsi++) {
-		if (gsi == 2)
-			continue; /* pin 2 belongs to IRQ 0 */
-		rt.e[n].gsi = gsi;
-		rt.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		rt.e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		rt.e[n].u.irqchip.pin = gsi == 0 ? 2 : gsi;
-		n++;
-	}
-	rt.r.nr = n;
-	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &rt) < 0)
-		return err_errno("KVM_SET_GSI_ROUTING");
-	return 0;
-}
-
-/* In-kernel PIC, IOAPIC and LAPICs, and the i8254 (with port 0x61). */
 static int pc_create_irqchip(struct vm *vm)
 {
 	/* The in-kernel PIT also answers port 0x61 (speaker/gate). */
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	struct pc_msi *msi;
 
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0)
 		return err_set("-M pc needs KVM_CAP_IRQCHIP (the in-kernel interrupt controllers)");
@@ -96,7 +64,11 @@ static int pc_create_irqchip(struct vm *vm)
 		return err_set("-M pc needs KVM_CAP_PIT2 (the in-kernel timer)");
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return err_errno("KVM_CREATE_PIT2");
-	return pc_irq_routing(vm);
+	msi = pc_msi_create_vm(vm);
+	if (!msi)
+		return -1;
+	return device_list_add(&vm->devices, PC_MSI_DEVICE_NAME,
+			       &pc_msi_device_ops, msi);
 }
 
 /* The backend of one RAM piece: the machine's own RAM, or an -object. */
@@ -283,6 +255,49 @@ static int pc_create_serial(struct vm *vm)
 	return 0;
 }
 
+/*
+ * The 32-bit PCI hole reaches the PCI bus (layout.h): the PCI window from
+ * the end of low RAM to PC_PCI_WINDOW_END, and the part above the
+ * virtio-mmio window up to the IOAPIC, where SeaBIOS puts BARs first.
+ * Low RAM may end inside either (max-ram-below-4g): only what lies above
+ * it is claimed.
+ */
+static int pc_pci_windows(struct vm *vm, struct pci_host *pci,
+			  const struct pc_memory_layout *layout)
+{
+	uint64_t low = layout->below_4g;
+
+	if (low < PC_PCI_WINDOW_END &&
+	    pci_host_register_mmio(pci, &vm->mmio, low, PC_PCI_WINDOW_END) < 0)
+		return -1;
+	if (pci_host_register_mmio(pci, &vm->mmio,
+				   low > PC_PCI_UPPER_START ? low : PC_PCI_UPPER_START,
+				   PC_IOAPIC_ADDR) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * No firmware assigns BARs when Linux is loaded directly: do it as
+ * firmware would, in the PCI window, before every boot (a reset cleared
+ * them).  SeaBIOS, when it runs, assigns its own.
+ */
+static int pc_pci_assign(struct vm *vm, const struct pc_memory_layout *layout)
+{
+	struct pci_host *pci = pc_pci_host_of(vm);
+	uint64_t low = layout->below_4g;
+
+	if (!pci || !pci->nr_devices)
+		return 0;
+	if (low >= PC_PCI_WINDOW_END)
+		return err_set("-kernel: low RAM ends at 0x%llx, above the PCI window (0x%llx): no room for the PCI devices' BARs",
+			       (unsigned long long)low,
+			       (unsigned long long)PC_PCI_WINDOW_END);
+	if (pci_host_assign_bars(pci, low, PC_PCI_WINDOW_END) < 0)
+		return err_set("-kernel: %s", err_msg());
+	return 0;
+}
+
 int arch_machine_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -339,9 +354,10 @@ int arch_machine_create(struct vm *vm)
 		goto out;
 	pci = pci_host_create(pc_reset_request, vm);
 	if (!pci ||
-	    device_list_add(&vm->devices, "pci-host", &pci_host_device_ops,
+	    device_list_add(&vm->devices, PC_PCI_HOST_NAME, &pci_host_device_ops,
 			    pci) < 0 ||
-	    pci_host_register(pci, &vm->pio) < 0)
+	    pci_host_register(pci, &vm->pio) < 0 ||
+	    pc_pci_windows(vm, pci, layout) < 0)
 		goto out;
 	if (pc_create_serial(vm) < 0)
 		goto out;
@@ -371,5 +387,9 @@ int arch_machine_load(struct vm *vm)
 {
 	const struct pc_memory_layout *layout = ((struct x86_vm *)vm->arch)->layout;
 
-	return vm->cfg->kernel ? kernel_boot_setup(vm, layout) : pc_load_bios(vm);
+	if (!vm->cfg->kernel)
+		return pc_load_bios(vm);
+	if (kernel_boot_setup(vm, layout) < 0)
+		return -1;
+	return pc_pci_assign(vm, layout);
 }
