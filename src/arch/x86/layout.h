@@ -163,11 +163,10 @@
 #define PC_MSI_ADDR_SIZE 0x100000ull
 
 /*
- * virtio-mmio slots (pc and bare): 0x200 bytes each from 0xfe800000, the
- * window QEMU's microvm uses, below the IOAPIC; on pc each described in
- * the DSDT (HID LNRO0005) with IOAPIC pin 16 + slot, edge-triggered.
+ * virtio-mmio slots (pc and bare) in that window: 0x200 bytes each; on pc
+ * each described in the DSDT (HID LNRO0005) with IOAPIC pin 16 + slot,
+ * edge-triggered.
  */
-#define PC_VIRTIO_MMIO_BASE 0xfe800000ull
 #define PC_VIRTIO_MMIO_STRIDE 0x200ull
 #define PC_VIRTIO_MMIO_SLOTS 8
 #define PC_VIRTIO_MMIO_FIRST_GSI 16
