@@ -33,3 +33,5 @@ $(BUILD)/guests/tinykernel-%.o: guests/tinykernel.S $(BUILD)/guests/tinyvmlinux-
 GUEST_LOAD_virtio_blk := 0x100000
 GUEST_LOAD_virtio_evil := 0x100000
 $(BUILD)/guests/virtio_evil.o: guests/virtio_blk.S
+# A boot sector SeaBIOS loads at 0x7c00 (tests/guest/seabios.sh).
+GUEST_LOAD_bootsector := 0x7c00

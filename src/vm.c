@@ -229,41 +229,95 @@ int vm_ioeventfd(struct vm *vm, bool pio, uint64_t addr, uint32_t len,
 	if (len != 0 && len != 1 && len != 2 && len != 4 && len != 8)
 		return err_set("ioeventfd at 0x%llx: length %u is not 0, 1, 2, 4 or 8",
 			       (unsigned long long)addr, len);
-	if (vm->nr_ioeventfds == VM_MAX_IOEVENTFDS)
-		return err_set("ioeventfd at 0x%llx: more than %d", (unsigned long long)addr,
-			       VM_MAX_IOEVENTFDS);
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD) <= 0)
 		return err_set("this host has no KVM_CAP_IOEVENTFD");
 	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0)
 		return err_errno("eventfd");
 	io.fd = fd;
-	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
+	pthread_mutex_lock(&vm->ioeventfd_lock);
+	if (vm->nr_ioeventfds == VM_MAX_IOEVENTFDS) {
+		pthread_mutex_unlock(&vm->ioeventfd_lock);
+		close(fd);
+		return err_set("ioeventfd at 0x%llx: more than %d",
+			       (unsigned long long)addr, VM_MAX_IOEVENTFDS);
+	}
+	/* UINT64_MAX: made now, assigned when vm_ioeventfd_move gives a place. */
+	if (addr != UINT64_MAX && ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
+		pthread_mutex_unlock(&vm->ioeventfd_lock);
 		err_errno("KVM_IOEVENTFD %s 0x%llx", pio ? "port" : "MMIO",
 			  (unsigned long long)addr);
 		close(fd);
 		return -1;
 	}
+	vm->ioeventfd_assigned[vm->nr_ioeventfds] = addr != UINT64_MAX;
 	vm->ioeventfds[vm->nr_ioeventfds++] = io;
+	pthread_mutex_unlock(&vm->ioeventfd_lock);
 	return fd;
+}
+
+static void ioeventfd_deassign(struct vm *vm, size_t i)
+{
+	struct kvm_ioeventfd io = vm->ioeventfds[i];
+
+	if (!vm->ioeventfd_assigned[i])
+		return;
+	io.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
+	if (vm->vm_fd >= 0 && ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
+		log_warn("KVM_IOEVENTFD deassign 0x%llx: %s",
+			 (unsigned long long)io.addr, strerror(errno));
+	vm->ioeventfd_assigned[i] = false;
+}
+
+static ssize_t ioeventfd_find(struct vm *vm, int fd)
+{
+	for (size_t i = 0; i < vm->nr_ioeventfds; i++)
+		if (vm->ioeventfds[i].fd == fd)
+			return (ssize_t)i;
+	return -1;
+}
+
+int vm_ioeventfd_move(struct vm *vm, int fd, uint64_t new_addr)
+{
+	ssize_t i;
+	int r = 0;
+
+	pthread_mutex_lock(&vm->ioeventfd_lock);
+	i = ioeventfd_find(vm, fd);
+	if (i < 0) {
+		r = err_set("ioeventfd %d: not registered", fd);
+	} else {
+		ioeventfd_deassign(vm, (size_t)i);
+		vm->ioeventfds[i].addr = new_addr;
+		if (new_addr != UINT64_MAX) {
+			if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &vm->ioeventfds[i]) < 0)
+				r = err_errno("KVM_IOEVENTFD at 0x%llx",
+					      (unsigned long long)new_addr);
+			else
+				vm->ioeventfd_assigned[i] = true;
+		}
+	}
+	pthread_mutex_unlock(&vm->ioeventfd_lock);
+	return r;
 }
 
 int vm_ioeventfd_remove(struct vm *vm, int fd)
 {
-	for (size_t i = 0; i < vm->nr_ioeventfds; i++) {
-		struct kvm_ioeventfd io = vm->ioeventfds[i];
+	ssize_t i;
 
-		if (io.fd != fd)
-			continue;
-		io.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
-		if (vm->vm_fd >= 0 && ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
-			log_warn("KVM_IOEVENTFD deassign 0x%llx: %s",
-				 (unsigned long long)io.addr, strerror(errno));
-		close(fd);
-		vm->ioeventfds[i] = vm->ioeventfds[--vm->nr_ioeventfds];
-		return 0;
+	pthread_mutex_lock(&vm->ioeventfd_lock);
+	i = ioeventfd_find(vm, fd);
+	if (i < 0) {
+		pthread_mutex_unlock(&vm->ioeventfd_lock);
+		return err_set("ioeventfd %d: not registered", fd);
 	}
-	return err_set("ioeventfd %d: not registered", fd);
+	ioeventfd_deassign(vm, (size_t)i);
+	close(fd);
+	vm->nr_ioeventfds--;
+	vm->ioeventfds[i] = vm->ioeventfds[vm->nr_ioeventfds];
+	vm->ioeventfd_assigned[i] = vm->ioeventfd_assigned[vm->nr_ioeventfds];
+	pthread_mutex_unlock(&vm->ioeventfd_lock);
+	return 0;
 }
 
 static void vm_opts_from(struct vm_run_opts *o, const struct vm_config *cfg)
@@ -290,6 +344,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	device_list_init(&vm->devices);
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	pthread_mutex_init(&vm->park_lock, NULL);
+	pthread_mutex_init(&vm->ioeventfd_lock, NULL);
 	pthread_cond_init(&vm->park_cond, NULL);
 	pthread_cond_init(&vm->parked_cond, NULL);
 	vcpu_exits_register_generic(vm);
@@ -370,6 +425,7 @@ void vm_destroy(struct vm *vm)
 	bus_destroy(&vm->mmio);
 	pthread_mutex_destroy(&vm->stop_lock);
 	pthread_mutex_destroy(&vm->park_lock);
+	pthread_mutex_destroy(&vm->ioeventfd_lock);
 	pthread_cond_destroy(&vm->park_cond);
 	pthread_cond_destroy(&vm->parked_cond);
 	atomic_store(&vm->state, VM_STOPPED);

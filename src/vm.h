@@ -113,7 +113,9 @@ struct vm {
 	struct device_list devices;
 	struct irq_line *irq_lines[VM_MAX_IRQ_LINES];
 	size_t nr_irq_lines;
+	pthread_mutex_t ioeventfd_lock; /* the table below */
 	struct kvm_ioeventfd ioeventfds[VM_MAX_IOEVENTFDS];
+	bool ioeventfd_assigned[VM_MAX_IOEVENTFDS];
 	size_t nr_ioeventfds;
 
 	struct vcpu *vcpus;
@@ -195,6 +197,12 @@ int vm_irq_line_use_irqfd(struct vm *vm, struct irq_line *line);
 int vm_ioeventfd(struct vm *vm, bool pio, uint64_t addr, uint32_t len,
 		 bool match, uint64_t value);
 int vm_ioeventfd_remove(struct vm *vm, int fd);
+/*
+ * Move an ioeventfd to another address (a PCI BAR was moved): the same
+ * eventfd keeps its event-loop callback.  new_addr UINT64_MAX leaves it
+ * unassigned until the next move.  Any thread; -1 with err_msg().
+ */
+int vm_ioeventfd_move(struct vm *vm, int fd, uint64_t new_addr);
 
 /* Register every memory region with KVM (after the machine built them). */
 int vm_map_memory(struct vm *vm);

@@ -99,6 +99,26 @@ case_restart() {
 	fi
 }
 
+# SeaBIOS boots a disk: guests/bootsector.S as sector 0 of a raw image,
+# found on virtio-blk-pci (PCI enumeration, BARs, the virtio capabilities,
+# a modern virtqueue from the firmware) and on virtio-mmio (the DSDT's
+# LNRO0005 entry); the boot sector says PASS and powers off (exit 0).
+case_disk_boot() { # NAME DEVICE-ARGS...
+	local name=$1 img=$TMP/boot.img
+	shift
+	cp "${GUESTS:-build/guests}/bootsector.bin" "$img" && truncate -s 1M "$img"
+	timeout 60 "$MINIVMM" run -M pc -m 128M --bios "$BIOS" -serial none \
+		-boot reboot-timeout=0 --timeout 40 "$@" \
+		>"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
+	local rc=$?
+	if [ "$rc" = 0 ] && grep -qx 'PASS seabios-virtio-boot' "$TMP/$name.out" &&
+		grep -q 'powered off' "$TMP/$name.err"; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc, want 0 and the boot sector's PASS: $(grep -m2 'minivmm: [a-z]*:' "$TMP/$name.err" | tr '\n' ' ')"
+	fi
+}
+
 if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 	skip seabios "/dev/kvm is not usable here"
 elif [ ! -f "$BIOS" ]; then
@@ -119,6 +139,9 @@ else
 numa-2x512M     -m 1G -smp 4 -object memory-backend-ram,id=mem0,size=512M -object memory-backend-ram,id=mem1,size=512M -numa node,memdev=mem0,cpus=0-1,nodeid=0 -numa node,memdev=mem1,cpus=2-3,nodeid=1
 CASES
 	case_restart
+	case_disk_boot seabios-boot-virtio-pci -drive file="$TMP/boot.img",format=raw,if=virtio
+	case_disk_boot seabios-boot-virtio-mmio -drive file="$TMP/boot.img",format=raw,if=none,id=d0 \
+		-device virtio-blk-device,drive=d0
 fi
 
 closing

@@ -166,6 +166,68 @@ static void dsdt_legacy(struct abuf *b)
 	aml_close(b, dev);
 }
 
+/* Word Address Space Descriptor (§6.4.3.5.3): a bus-number or I/O range. */
+static size_t res_word(uint8_t *p, uint8_t type, uint8_t type_flags,
+		       uint16_t min, uint16_t max)
+{
+	uint16_t len = (uint16_t)(max - min + 1);
+	uint8_t d[16] = { 0x88, 13, 0, type, 0x0c, type_flags };
+
+	le_put(d + 8, min, 2);
+	le_put(d + 10, max, 2);
+	le_put(d + 14, len, 2);
+	memcpy(p, d, sizeof(d));
+	return sizeof(d);
+}
+
+/* DWord Address Space Descriptor (§6.4.3.5.2): a memory window. */
+static size_t res_dword_mem(uint8_t *p, uint32_t min, uint32_t max)
+{
+	uint8_t d[26] = { 0x87, 23, 0, 0, 0x0c, 0x03 }; /* RW, cacheable */
+
+	le_put(d + 10, min, 4);
+	le_put(d + 14, max, 4);
+	le_put(d + 22, max - min + 1, 4);
+	memcpy(p, d, sizeof(d));
+	return sizeof(d);
+}
+
+/*
+ * The PCI root bridge (HID PNP0A03), with the windows of the pc machine's
+ * PCI hole (layout.h) in _CRS as QEMU's DSDT has them: bus 0-255, the
+ * configuration ports, the I/O ranges around them, the VGA window and the
+ * 32-bit memory windows.  Linux scans the bus through it.
+ */
+static void dsdt_pci_root(struct abuf *b, const struct pc_memory_layout *l)
+{
+	uint8_t crs[160];
+	static const uint8_t cf8[] = { RES_IO(0xcf8, 8) };
+	size_t n = 0, dev;
+
+	n += res_word(crs + n, 2, 0, 0, 0xff); /* bus numbers */
+	memcpy(crs + n, cf8, sizeof(cf8));
+	n += sizeof(cf8);
+	n += res_word(crs + n, 1, 0x03, 0x0000, 0x0cf7);
+	n += res_word(crs + n, 1, 0x03, 0x0d00, 0xffff);
+	n += res_dword_mem(crs + n, 0xa0000, 0xbffff);
+	if (l->below_4g < PC_PCI_WINDOW_END)
+		n += res_dword_mem(crs + n, (uint32_t)l->below_4g,
+				   (uint32_t)(PC_PCI_WINDOW_END - 1));
+	n += res_dword_mem(crs + n,
+			   (uint32_t)(l->below_4g > PC_PCI_UPPER_START ?
+					      l->below_4g :
+					      PC_PCI_UPPER_START),
+			   (uint32_t)(PC_IOAPIC_ADDR - 1));
+	crs[n++] = 0x79; /* RES_END */
+	crs[n++] = 0x00;
+	dev = aml_device_open(b, "PCI0");
+	aml_name_eisaid(b, "_HID", "PNP0A03");
+	aml_name_integer(b, "_ADR", 0);
+	aml_name_integer(b, "_UID", 0);
+	aml_name_crs(b, crs, n);
+	aml_close(b, dev);
+}
+
 /*
  * virtio-mmio devices, as QEMU's microvm describes them and Linux's
  * virtio_mmio driver matches them (HID LNRO0005): the register window
@@ -204,17 +266,18 @@ static void dsdt_virtio_mmio(struct abuf *b, unsigned count)
  * DSDT (§5.2.11.1).  \_S5 (§7.4.2) is a package of SLP_TYPa, SLP_TYPb and
  * two reserved values; the OS writes SLP_TYPa | SLP_EN to PM1a_CNT.
  */
-static size_t build_dsdt(struct builder *bd, unsigned nr_cpus,
-			 unsigned nr_virtio_mmio)
+static size_t build_dsdt(struct builder *bd,
+			 const struct pc_memory_layout *layout)
 {
 	struct abuf *b = &bd->blob;
 	size_t start = table_begin(bd, "DSDT", 1);
 	size_t scope, pkg;
 
 	scope = aml_scope_open(b, "\\_SB_");
-	dsdt_cpus(b, nr_cpus);
+	dsdt_cpus(b, layout->nr_cpus);
 	dsdt_legacy(b);
-	dsdt_virtio_mmio(b, nr_virtio_mmio);
+	dsdt_pci_root(b, layout);
+	dsdt_virtio_mmio(b, layout->nr_virtio_mmio);
 	aml_close(b, scope);
 
 	abuf_int(b, AML_NAME, 1);
@@ -568,7 +631,7 @@ int acpi_build(const struct pc_memory_layout *layout, struct acpi_tables *out)
 			     ACPI_LOADER_ZONE_HIGH);
 
 	facs = build_facs(&bd);
-	dsdt = build_dsdt(&bd, layout->nr_cpus, layout->nr_virtio_mmio);
+	dsdt = build_dsdt(&bd, layout);
 	listed[nr++] = build_fadt(&bd, facs, dsdt, layout->nr_cpus);
 	listed[nr++] = build_madt(&bd, layout->nr_cpus);
 	if (layout->nr_nodes)

@@ -32,6 +32,7 @@
 #include "pc_firmware.h"
 #include "pc_msi.h"
 #include "vm.h"
+#include "virtio/devices.h"
 #include "x86.h"
 
 int arch_machine_has_irqchip(int kind)
@@ -374,7 +375,7 @@ int arch_machine_create(struct vm *vm)
 			    &boot_marker_device_ops, marker) < 0 ||
 	    boot_marker_register(marker, &vm->pio, BOOT_MARKER_PORT) < 0)
 		goto out;
-	if (machine_add_debugcons(vm) < 0)
+	if (machine_add_debugcons(vm) < 0 || virtio_devices_create(vm) < 0)
 		goto out;
 	r = 0;
 out:

@@ -7,6 +7,11 @@
 #include "arch/arch.h"
 #include "layout.h"
 #include "log.h"
+#include "dev/pci.h"
+#include "dev/pci_host.h"
+#include "device.h"
+#include "pc_msi.h"
+#include "virtio/pci.h"
 #include "virtio/virtio.h"
 #include "vm.h"
 
@@ -19,11 +24,41 @@ int arch_virtio_mmio_slot(unsigned n, uint64_t *base, unsigned *irq)
 	return 0;
 }
 
+/*
+ * A virtio-pci function in the next free slot (from 2, in the order of the
+ * description, as virtio_devices_describe() lists them), its MSI-X vectors
+ * on KVM MSI routes, its notifications by ioeventfd.
+ */
 int arch_virtio_pci_add(struct vm *vm, struct virtio_dev *dev)
 {
-	(void)vm;
-	err_set("%s: virtio-pci is not built yet; use the -device (virtio-mmio) spelling",
-		dev->name);
-	virtio_dev_destroy(dev);
-	return -1;
+	struct pci_host *host = pc_pci_host_of(vm);
+	struct pc_msi *msi = pc_msi_of(vm);
+	struct pci_msi_sink sink;
+	struct virtio_pci *p;
+	int slot;
+
+	if (!host || !msi) {
+		err_set("%s: this machine has no PCI bus", dev->name);
+		virtio_dev_destroy(dev);
+		return -1;
+	}
+	if (pc_msi_sink(msi, dev->name, virtio_pci_vectors(dev), &sink) < 0) {
+		virtio_dev_destroy(dev);
+		return -1;
+	}
+	p = virtio_pci_create(dev, &sink);
+	if (!p) {
+		virtio_dev_destroy(dev);
+		return -1;
+	}
+	if (device_list_add(&vm->devices, dev->name, &virtio_pci_device_ops, p) < 0)
+		return -1;
+	slot = pci_host_free_slot(host);
+	if (slot < 0 || pci_host_add_device(host, virtio_pci_device(p),
+					    (unsigned)slot) < 0)
+		return -1;
+	virtio_pci_use_ioeventfd(p, vm);
+	log_info("%s: virtio-pci at 00:%02x.0, %u MSI-X vectors", dev->name, slot,
+		 virtio_pci_vectors(dev));
+	return 0;
 }
