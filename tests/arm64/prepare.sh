@@ -82,7 +82,11 @@ build_l1_base() {
 	stage=$CACHE/stage-l1
 	rm -rf "$stage"
 	stage_busybox "$stage" "$A64_BUSYBOX" qemu-aarch64-static
-	install -m 755 "$NESTED_DIR/l1-init.sh" "$stage/init" # no /modules: KVM is built in
+	install -m 755 "$NESTED_DIR/l1-init.sh" "$stage/init" # no /modules/order: KVM is built in
+	# The disk modules, loaded when L1 has a disk (run-l1.sh --disk).
+	# shellcheck disable=SC2086 # a list of names
+	modules_stage "$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-arm64)" "$stage/modules/disk" \
+		$L1_DISK_MODULES || die "staging the disk modules failed"
 	install -m 755 "$NESTED_DIR/l2-run.sh" "$stage/usr/bin/l2-run"
 	cpio_from_dir "$stage" "$A64_L1_BASE_CPIO" || die "cpio of the L1 initramfs failed"
 	rm -rf "$stage"
@@ -94,7 +98,8 @@ build_l2() {
 	key=$(key_of "$0" "$ARM64_DIR/lib.sh" "$NESTED_DIR/lib.sh" "$NESTED_DIR/l2-init.sh" "$A64_BUSYBOX")
 	if ! fresh "$A64_L2_INITRD" "$key"; then
 		say "building the L2 initramfs"
-		l2_initrd_build "$A64_L2_INITRD" "$A64_BUSYBOX" qemu-aarch64-static ||
+		l2_initrd_build "$A64_L2_INITRD" "$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-arm64)" \
+			"$A64_BUSYBOX" qemu-aarch64-static ||
 			die "building the L2 initramfs failed"
 		mark "$A64_L2_INITRD" "$key"
 	fi
