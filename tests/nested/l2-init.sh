@@ -255,13 +255,16 @@ else
 	if [ "$mode" = rootfs ]; then
 		mkdir -p /newroot
 		wait_for "$root" 10
-		if mount -t ext4 "$root" /newroot 2>/tmp/mount.err && [ -x /newroot/init ]; then
+		if ! mount -t ext4 "$root" /newroot 2>/tmp/mount.err; then
+			echo "L2-ROOTFS-FAILED: $modules_line; $root: $(head -n 1 /tmp/mount.err)"
+		elif [ ! -x /newroot/init ]; then
+			echo "L2-ROOTFS-FAILED: no /init on $root"
+		else
 			mount --move /dev /newroot/dev
 			mount --move /sys /newroot/sys
 			mount --move /proc /newroot/proc
 			exec switch_root /newroot /init
 		fi
-		echo "L2-ROOTFS-FAILED: $modules_line; $root: $(head -n 1 /tmp/mount.err)"
 	else
 		report
 	fi

@@ -515,7 +515,8 @@ check_case() {
 		reboot | restart | pvh | exit=*) ;;
 		disk | serials=* | ro | discard | rng | hvc | rootfs | diskboot)
 			why=$(virtio_check "$e" "$out" "$rid" "$work/out" "$work/l1disk.img" "$work/$rid.check")
-			[ -z "$why" ] && detail+="${detail:+; }$(virtio_detail "$e" "$out" "$rid" "$work/out" "$work/l1disk.img")"
+			[ -z "$why" ] && v=$(virtio_detail "$e" "$out" "$rid" "$work/out" "$work/l1disk.img") &&
+				[ -n "$v" ] && detail+="${detail:+; }$v"
 			;;
 		*) why="unknown expectation '$e' in the case table" ;;
 		esac

@@ -257,5 +257,6 @@ virtio_detail() {
 		;;
 	rng) grep -m 1 '^L2-RNG:' "$out" | cut -c9- ;;
 	rootfs) grep -m 1 '^L2-ROOTFS:' "$out" | cut -c12- ;;
+	hvc) echo "typed and answered on /dev/hvc0" ;;
 	esac
 }
