@@ -47,8 +47,9 @@
 #                      L2-ROOTFS: dev=<root device> type=<fs type> rw=<rw|ro>
 #                      L2-DISK: root wrote=<token>      (/from-l2.txt, synced)
 #                    the initramfs itself prints no marker in this mode
-#   l2.mode=fio      modules; mount /dev/vda (read-only: fio and its
-#                    libraries, bench/nested.sh) and run fio on /dev/vdb:
+#   l2.mode=fio      modules; mount the disk with fio and its libraries
+#                    (read-only, vda or vdb; bench/nested.sh, bench/arm64.sh)
+#                    and run fio on the other one (vdb or vda):
 #                    4 KiB random read at iodepth 32, 1 MiB sequential
 #                    read and write at iodepth 8 (libaio, direct=1,
 #                    l2.fio_runtime= seconds each, default 5); one
@@ -208,17 +209,28 @@ discard_test() {
 }
 
 fio_run() {
+	# The disk with fio on it (vda, or vdb: virtio-mmio devices may come
+	# in the other order) is mounted; fio runs on the other one.
 	mkdir -p /fio
-	if ! mount -t ext4 -o ro /dev/vda /fio 2>/tmp/mount.err; then
-		echo "L2-FIO: mount of /dev/vda failed: $(head -n 1 /tmp/mount.err)"
+	tools='' target=''
+	for d in vda vdb; do
+		if [ -z "$tools" ] && mount -t ext4 -o ro "/dev/$d" /fio 2>/dev/null; then
+			[ -x /fio/usr/bin/fio ] && { tools=$d; continue; }
+			umount /fio
+		fi
+		target=$d
+	done
+	if [ -z "$tools" ] || [ -z "$target" ]; then
+		echo "L2-FIO: no disk with fio (${tools:-none}) and one to test (${target:-none})"
 		return
 	fi
+	echo "L2-FIO-DISKS: fio on $tools, testing $target"
 	ld=$(ls /fio/lib64/ld-linux-*.so.* /fio/lib/ld-linux-*.so.* 2>/dev/null | head -n 1)
 	libs=$(sed 's|\(^\|:\)/|\1/fio/|g' /fio/ld.path)
 	for job in "randread 4k 32" "read 1M 8" "write 1M 8"; do
 		# shellcheck disable=SC2086 # three words
 		set -- $job
-		"$ld" --library-path "$libs" /fio/usr/bin/fio --minimal --name="$1-$2" --filename=/dev/vdb \
+		"$ld" --library-path "$libs" /fio/usr/bin/fio --minimal --name="$1-$2" --filename="/dev/$target" \
 			--rw="$1" --bs="$2" --iodepth="$3" --ioengine=libaio --direct=1 --time_based \
 			--runtime="$fio_runtime" --ramp_time=1 --norandommap --randrepeat=0 \
 			>/tmp/fio.out 2>&1
@@ -289,7 +301,7 @@ else
 		;;
 	fio)
 		echo "$modules_line"
-		wait_for /dev/vdb 3
+		wait_for /dev/vdb 1
 		fio_run
 		;;
 	esac
