@@ -21,7 +21,12 @@
 # Prints a table (each run, the median, the ratio to QEMU, the target
 # minivmm <= 0.6 x QEMU) and keeps it in bench/out/arm64-latest.txt.
 #
-#   bench/arm64.sh
+#   bench/arm64.sh          the boot benchmark, then the virtio-blk rows
+#                           (BENCH_ARM64_DISK=0 leaves them out)
+#   bench/arm64.sh --disk   only the virtio-blk rows: fio in L2 on a raw
+#                           image in L1 (tests/nested/bench-blk.sh), QEMU's
+#                           virtio-blk-device against minivmm's; table in
+#                           bench/out/arm64-disk-latest.txt
 #
 # Knobs (environment):
 #   BENCH_MINIVMM           the arm64 minivmm (default build-arm64/minivmm)
@@ -38,6 +43,10 @@ set -u -o pipefail
 cd "$(dirname "$0")/.." || exit 2
 # shellcheck source=tests/arm64/lib.sh
 . tests/arm64/lib.sh
+# shellcheck source=tests/nested/virtio.sh
+. tests/nested/virtio.sh
+# shellcheck source=tests/nested/bench-blk.sh
+. tests/nested/bench-blk.sh
 
 MINIVMM=${BENCH_MINIVMM:-build-arm64/minivmm}
 ROUNDS=${BENCH_ARM64_ROUNDS:-3}
@@ -46,7 +55,15 @@ GRACE=3 # seconds a VMM has to exit after the guest's poweroff
 APPEND="${BENCH_ARM64_APPEND:-console=ttyAMA0 quiet panic=-1} l2.mode=report l2.end=poweroff"
 TARGET=0.6
 RESULT=bench/out/arm64-latest.txt
+DISK_RESULT=bench/out/arm64-disk-latest.txt
+DISK_L2_TIMEOUT=${BENCH_ARM64_DISK_L2_TIMEOUT:-90}
 mkdir -p bench/out
+disk_only=0
+case ${1:-} in
+--disk) disk_only=1 ;;
+"") ;;
+*) echo "usage: bench/arm64.sh [--disk]" >&2; exit 2 ;;
+esac
 
 na() {
 	echo "n/a: $*" | tee "$RESULT"
@@ -80,6 +97,66 @@ declare -A CMD=(
 	[qemu-virt]="qemu-system-aarch64 -M virt,gic-version=3 -enable-kvm -cpu host -nodefaults -display none -serial stdio -no-reboot -m 256M -smp 1 $FILES"
 )
 contenders=(minivmm qemu-virt)
+
+# --- the virtio-blk rows ---------------------------------------------------------
+# fio in L2 (l2.mode=fio) on a raw image on L1's tmpfs, virtio-blk-device
+# (virtio-mmio) under QEMU -M virt and under minivmm: the same -drive
+# options (cache=writeback: tmpfs has no O_DIRECT; aio=threads), Image,
+# initramfs, -m 256M -smp 1.
+disk_bench() {
+	local why_disk='' perr drives append cmds=() l1d rc t0 t1 boots why_mv=$why_minivmm lacks=''
+	perr=$(mktemp) || return 1
+	tests/arm64/prepare.sh -q --qemu --fio 2>"$perr" || why_disk="prepare.sh --fio: $(tail -n 1 "$perr")"
+	rm -f "$perr"
+	if [ -n "$why_disk" ]; then
+		echo "virtio-blk rows: n/a ($why_disk)" | tee "$DISK_RESULT"
+		return 0
+	fi
+	if [ -z "$why_mv" ]; then
+		lacks=$(virtio_lacks "$(timeout 20 qemu-aarch64-static "$MINIVMM" run -device help 2>&1 </dev/null | head -n 50)" \
+			"-device virtio-blk-device" virtio-blk-pci)
+		[ -n "$lacks" ] && why_mv="no virtio-blk yet"
+	fi
+	drives="-drive file=/disk/fio.img,format=raw,if=none,id=fio,readonly=on -device virtio-blk-device,drive=fio"
+	drives+=" -drive file=$BLK_IMAGE,format=raw,if=none,id=blk,cache=writeback,aio=threads -device virtio-blk-device,drive=blk"
+	append=$(printf %q "${BENCH_ARM64_APPEND:-console=ttyAMA0 quiet panic=-1} l2.mode=fio l2.end=poweroff l2.fio_runtime=$BLK_RUNTIME")
+	local files="-kernel /l2/Image -initrd /l2/initrd.gz -append $append"
+	cmds=("qemu=qemu-system-aarch64 -M virt,gic-version=3 -enable-kvm -cpu host -nodefaults -display none -serial stdio -no-reboot -m 256M -smp 1 $drives $files")
+	[ -z "$why_mv" ] && cmds+=("minivmm=/payload/bin/minivmm run -m 256M -smp 1 $drives $files")
+	BLK_ROUNDS=$ROUNDS
+	blk_payload "$ROUNDS" "$DISK_L2_TIMEOUT" "$GRACE" "${cmds[@]}" >"$work/disk-payload.sh"
+	boots=$(grep -c 'l2-run ' "$work/disk-payload.sh")
+	l1d=(--qemu --disk "$work/disk-l1.img" --timeout $((60 + boots * (DISK_L2_TIMEOUT + GRACE + 4)))
+		--stall $((DISK_L2_TIMEOUT + GRACE + 60)) --log "$work/disk-console.log")
+	[ -z "$why_mv" ] && l1d+=(--exe "$MINIVMM=/payload/bin/minivmm")
+	echo "bench-arm64: virtio-blk rows: one L1 boot, $boots L2 boots with fio..." >&2
+	rm -rf "$work/disk-stage"
+	blk_l1_disk "$work/disk-stage" "$work/disk-l1.img" || { echo "bench-arm64: cannot make L1's disk" >&2; return 1; }
+	t0=$(date +%s)
+	tests/arm64/run-l1.sh "${l1d[@]}" "$work/disk-payload.sh" >"$work/disk-out" 2>"$work/disk-err"
+	rc=$?
+	t1=$(date +%s)
+	[ -n "${BENCH_ARM64_KEEP:-}" ] && mkdir -p "$BENCH_ARM64_KEEP" &&
+		cp "$work"/disk-* "$BENCH_ARM64_KEEP/" 2>/dev/null
+	[ "$rc" = 0 ] || { echo "bench-arm64: the virtio-blk L1 run failed ($rc):" >&2; sed 's/^/  /' "$work/disk-err" >&2; }
+	{
+		echo
+		echo "bench-arm64 virtio-blk: fio in L2 (-M virt -m 256M -smp 1, Linux $(cat "$CACHE/kernel-release")) on a"
+		echo "  raw ${BLK_MIB} MiB image on L1's tmpfs: -drive file=IMG,format=raw,if=none,id=blk,cache=writeback,aio=threads"
+		echo "  -device virtio-blk-device,drive=blk (writeback: tmpfs has no O_DIRECT); libaio, direct=1 in L2,"
+		echo "  ${BLK_RUNTIME} s per job after 1 s ramp; $ROUNDS rounds, order rotated; median (runs)"
+		echo
+		blk_table "$work/disk-out" "$ROUNDS" qemu "qemu|QEMU virtio-blk-device|$(blk_why_failed "$work/disk-out" qemu)" \
+			"minivmm|minivmm virtio-blk-device|$why_mv"
+		echo
+		[ -n "$lacks" ] && echo "minivmm: $lacks"
+		echo "one L1 run, $((t1 - t0)) s wall; $(date -u '+%Y-%m-%d %H:%M UTC')"
+	} | tee "$DISK_RESULT"
+}
+if [ "$disk_only" = 1 ]; then
+	disk_bench
+	exit 0
+fi
 
 # The payload: ROUNDS x (both contenders, order alternating); a contender
 # whose boot missed the marker is not tried again (it would only time out).
@@ -169,3 +246,5 @@ fi
 	echo "exit(med) = VMM start -> VMM exit after the guest's poweroff -f (median of the boots that exited 0)"
 	echo "one L1 run, $((t1 - t0)) s wall; $(date -u '+%Y-%m-%d %H:%M UTC')"
 } | tee "$RESULT"
+[ "${BENCH_ARM64_DISK:-1}" = 1 ] && disk_bench
+exit 0

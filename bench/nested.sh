@@ -22,7 +22,13 @@
 # the median, the ratio to QEMU -M pc, the issue's target) and keeps it in
 # bench/out/nested-latest.txt.  See bench/README.md.
 #
-#   bench/nested.sh            the benchmark (~2 minutes)
+#   bench/nested.sh            the benchmark (~2 minutes), then the
+#                              virtio-blk rows (~2 more; BENCH_NESTED_DISK=0
+#                              leaves them out)
+#   bench/nested.sh --disk     only the virtio-blk rows: fio in L2 on a raw
+#                              image in L1 (tests/nested/bench-blk.sh),
+#                              QEMU virtio-blk-pci against minivmm's; table
+#                              in bench/out/nested-disk-latest.txt
 #   bench/nested.sh --diag     where minivmm's time goes: one boot of
 #                              minivmm (--stats) and of QEMU -M pc with
 #                              L1's KVM tracepoints counted (exit reasons,
@@ -48,6 +54,10 @@ cd "$(dirname "$0")/.." || exit 2
 NESTED_DIR=$PWD/tests/nested
 # shellcheck source=tests/nested/lib.sh
 . "$NESTED_DIR/lib.sh"
+# shellcheck source=tests/nested/virtio.sh
+. "$NESTED_DIR/virtio.sh"
+# shellcheck source=tests/nested/bench-blk.sh
+. "$NESTED_DIR/bench-blk.sh"
 
 MINIVMM=${BENCH_MINIVMM:-./minivmm}
 ROUNDS=${BENCH_NESTED_ROUNDS:-3}
@@ -59,11 +69,12 @@ TARGET=0.5 # minivmm <= 0.5 x QEMU -M pc
 OUT=bench/out
 mkdir -p "$OUT"
 
-diag=0
+diag=0 disk_only=0
 case ${1:-} in
 --diag) diag=1 ;;
+--disk) disk_only=1 ;;
 "") ;;
-*) echo "usage: bench/nested.sh [--diag]" >&2; exit 2 ;;
+*) echo "usage: bench/nested.sh [--diag | --disk]" >&2; exit 2 ;;
 esac
 RESULT=$OUT/nested-latest.txt
 if [ "$diag" = 1 ]; then
@@ -101,11 +112,79 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-bench-nested.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 payload=$work/payload.sh
 
+# --- the virtio-blk rows ----------------------------------------------------------------
+# fio in L2 (l2.mode=fio) on /dev/vdb, a raw image on L1's tmpfs: QEMU's
+# virtio-blk-pci and minivmm's, the same -drive options (cache=writeback:
+# tmpfs has no O_DIRECT; aio=threads), kernel and initramfs.
+DISK_RESULT=$OUT/nested-disk-latest.txt
+DISK_L2_TIMEOUT=${BENCH_NESTED_DISK_L2_TIMEOUT:-90}
+disk_bench() {
+	local why_disk='' perr prc drives append cmds=() l1d rc t0 t1 boots
+	perr=$(mktemp) || return 1
+	"$NESTED_DIR/prepare.sh" -q --fio 2>"$perr"
+	prc=$?
+	[ "$prc" = 0 ] || why_disk="prepare.sh --fio: $(tail -n 1 "$perr")"
+	rm -f "$perr"
+	if [ -n "$why_disk" ]; then
+		echo "virtio-blk rows: n/a ($why_disk)" | tee "$DISK_RESULT"
+		return 0
+	fi
+	local why_mv=$why_minivmm lacks=''
+	if [ -z "$why_mv" ]; then
+		lacks=$(virtio_lacks "$("$MINIVMM" run -device help 2>&1 </dev/null | head -n 50)" \
+			"-device virtio-blk-pci" virtio-blk-pci)
+		[ -n "$lacks" ] && why_mv="no virtio-blk yet"
+	fi
+	drives="-drive file=/disk/fio.img,format=raw,if=virtio,readonly=on"
+	drives+=" -drive file=$BLK_IMAGE,format=raw,if=virtio,cache=writeback,aio=threads"
+	append=$(printf %q "$BASE_APPEND l2.mode=fio l2.end=poweroff l2.fio_runtime=$BLK_RUNTIME")
+	cmds=("qemu=$QEMU -M pc $drives -kernel /l2/bzImage -initrd /l2/initrd.gz -append $append")
+	[ -z "$why_mv" ] && cmds+=("minivmm=$MINIVMM_L1 $drives -kernel /l2/bzImage -initrd /l2/initrd.gz -append $append --kernel-cache=$KCACHE -serial stdio")
+	BLK_ROUNDS=$ROUNDS
+	blk_payload "$ROUNDS" "$DISK_L2_TIMEOUT" "$GRACE" "${cmds[@]}" >"$work/disk-payload.sh"
+	boots=$(grep -c 'l2-run ' "$work/disk-payload.sh")
+	l1d=(--qemu --disk "$work/disk-l1.img" --timeout $((60 + boots * (DISK_L2_TIMEOUT + GRACE + 4)))
+		--stall $((DISK_L2_TIMEOUT + GRACE + 60)) --log "$work/disk-console.log")
+	[ -z "$why_mv" ] && l1d+=(--exe "$MINIVMM=/payload/bin/minivmm")
+	l1d+=("$work/disk-payload.sh")
+	if [ -z "$why_mv" ]; then
+		mapfile -t libs < <(minivmm_runtime_libs)
+		l1d+=("${libs[@]}")
+	fi
+	echo "bench-nested: virtio-blk rows: one L1 boot, $boots L2 boots with fio..." >&2
+	rm -rf "$work/disk-stage"
+	blk_l1_disk "$work/disk-stage" "$work/disk-l1.img" || { echo "bench-nested: cannot make L1's disk" >&2; return 1; }
+	t0=$(date +%s)
+	"$NESTED_DIR/run-l1.sh" "${l1d[@]}" >"$work/disk-out" 2>"$work/disk-err"
+	rc=$?
+	t1=$(date +%s)
+	[ -n "${BENCH_NESTED_KEEP:-}" ] && mkdir -p "$BENCH_NESTED_KEEP" &&
+		cp "$work"/disk-* "$BENCH_NESTED_KEEP/" 2>/dev/null
+	[ "$rc" = 0 ] || { echo "bench-nested: the virtio-blk L1 run failed ($rc):" >&2; sed 's/^/  /' "$work/disk-err" >&2; }
+	{
+		echo
+		echo "bench-nested virtio-blk: fio in L2 (-M pc -m 512M -smp 1, Linux $(cat "$CACHE/kernel-release")) on /dev/vdb,"
+		echo "  a raw ${BLK_MIB} MiB image on L1's tmpfs: -drive file=IMG,format=raw,if=virtio,cache=writeback,aio=threads"
+		echo "  (writeback: tmpfs has no O_DIRECT); libaio, direct=1 in L2, ${BLK_RUNTIME} s per job after 1 s ramp;"
+		echo "  $ROUNDS rounds, order rotated; median (runs)"
+		echo
+		blk_table "$work/disk-out" "$ROUNDS" qemu "qemu|QEMU virtio-blk-pci|$(blk_why_failed "$work/disk-out" qemu)" \
+			"minivmm|minivmm virtio-blk-pci|$why_mv"
+		echo
+		[ -n "$lacks" ] && echo "minivmm: $lacks"
+		echo "one L1 run, $((t1 - t0)) s wall; $(date -u '+%Y-%m-%d %H:%M UTC')"
+	} | tee "$DISK_RESULT"
+}
+
 # --- the contenders -----------------------------------------------------------------
 # The same kernel, initramfs, command line, RAM and vCPU count for all.
 MINIVMM_L1="/payload/bin/minivmm run -M pc -m 512M -smp 1"
 KCACHE=/tmp/kcache
 QEMU="qemu-system-x86_64 -enable-kvm -cpu host -nodefaults -display none -serial stdio -no-reboot -m 512M -smp 1"
+if [ "$disk_only" = 1 ]; then
+	disk_bench
+	exit 0
+fi
 vmm_cmd() { # CONTENDER APPEND: the L2 VMM command line (payload syntax)
 	local files
 	files="-kernel /l2/bzImage -initrd /l2/initrd.gz -append $(printf %q "$2")"
@@ -407,3 +486,5 @@ fi
 	echo "one L1 run, $((t1 - t0)) s wall; $(date -u '+%Y-%m-%d %H:%M UTC')"
 	[ -z "$retried" ] || echo "note: $retried"
 } | tee "$RESULT"
+[ "${BENCH_NESTED_DISK:-1}" = 1 ] && disk_bench
+exit 0

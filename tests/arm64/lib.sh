@@ -10,6 +10,7 @@ ARM64_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$ARM64_DIR/../nested/lib.sh"
 # The nested helpers keep their logs and downloads in $CACHE.
 CACHE=${ARM64_CACHE:-$ARM64_DIR/cache}
+IMAGES=$CACHE/images # the virtio cases' disk images (tests/nested/virtio.sh)
 
 A64_KERNEL=$CACHE/Image                   # Debian's arm64 vmlinuz: an uncompressed Image
 A64_L1_BASE_CPIO=$CACHE/l1-base.cpio      # busybox (arm64) + /init + l2-run
@@ -22,7 +23,8 @@ A64_PREPARED_STAMP=$CACHE/prepared.ok
 # Host packages the tier installs when missing (the arm64 ones it only
 # downloads).  qemu-user-static runs the arm64 busybox's --list and
 # `minivmm dtb` on the host; dtc decompiles that DTB.
-ARM64_PACKAGES="qemu-system-arm qemu-user-static device-tree-compiler cpio gzip binutils"
+# e2fsprogs: mkfs.ext4 -d and debugfs for the virtio cases' disk images.
+ARM64_PACKAGES="qemu-system-arm qemu-user-static device-tree-compiler cpio gzip binutils e2fsprogs"
 
 arm64_log() { echo "arm64: $*" >&2; }
 

@@ -2,7 +2,7 @@
 # Build everything the arm64 nested tier boots, from Debian packages only,
 # into tests/arm64/cache/ (idempotent: a second run only checks).
 #
-#   tests/arm64/prepare.sh [-q] [--qemu]
+#   tests/arm64/prepare.sh [-q] [--qemu] [--fio]
 #
 # 1. apt-get install (only what is missing): qemu-system-arm, qemu-user-static,
 #    device-tree-compiler, cpio, gzip, binutils; add the arm64 dpkg
@@ -16,6 +16,11 @@
 # 5. With --qemu: a cpio with the arm64 qemu-system-aarch64 and every
 #    library it needs (qemu-system-arm:arm64 and its library dependencies,
 #    downloaded and unpacked, never installed), for QEMU as the L2 VMM.
+# 6. The virtio cases' disk images (cache/images/, tests/nested/virtio.sh):
+#    disk.img (ext4 with /hello.txt) and rootfs.img (ext4: the arm64
+#    busybox and l2-init.sh as /init).  With --fio (bench/arm64.sh) also
+#    fio.img: fio:arm64 and the :arm64 builds of the library packages the
+#    host's fio uses (dpkg -S of what ldd lists), downloaded and unpacked.
 #
 # Exit status: 0 ready; 3 this machine cannot provide the prerequisites
 # (no apt, no package archive, not root: the caller SKIPs, the reason is on
@@ -24,12 +29,13 @@
 set -u -o pipefail
 . "$(dirname "$0")/lib.sh"
 
-quiet=0 want_qemu=0
+quiet=0 want_qemu=0 want_fio=0
 for a in "$@"; do
 	case $a in
 	-q) quiet=1 ;;
 	--qemu) want_qemu=1 ;;
-	*) echo "usage: tests/arm64/prepare.sh [-q] [--qemu]" >&2; exit 2 ;;
+	--fio) want_fio=1 ;;
+	*) echo "usage: tests/arm64/prepare.sh [-q] [--qemu] [--fio]" >&2; exit 2 ;;
 	esac
 done
 say() { [ "$quiet" = 1 ] || arm64_log "$@"; }
@@ -82,7 +88,11 @@ build_l1_base() {
 	stage=$CACHE/stage-l1
 	rm -rf "$stage"
 	stage_busybox "$stage" "$A64_BUSYBOX" qemu-aarch64-static
-	install -m 755 "$NESTED_DIR/l1-init.sh" "$stage/init" # no /modules: KVM is built in
+	install -m 755 "$NESTED_DIR/l1-init.sh" "$stage/init" # no /modules/order: KVM is built in
+	# The disk modules, loaded when L1 has a disk (run-l1.sh --disk).
+	# shellcheck disable=SC2086 # a list of names
+	modules_stage "$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-arm64)" "$stage/modules/disk" \
+		$L1_DISK_MODULES || die "staging the disk modules failed"
 	install -m 755 "$NESTED_DIR/l2-run.sh" "$stage/usr/bin/l2-run"
 	cpio_from_dir "$stage" "$A64_L1_BASE_CPIO" || die "cpio of the L1 initramfs failed"
 	rm -rf "$stage"
@@ -94,7 +104,8 @@ build_l2() {
 	key=$(key_of "$0" "$ARM64_DIR/lib.sh" "$NESTED_DIR/lib.sh" "$NESTED_DIR/l2-init.sh" "$A64_BUSYBOX")
 	if ! fresh "$A64_L2_INITRD" "$key"; then
 		say "building the L2 initramfs"
-		l2_initrd_build "$A64_L2_INITRD" "$A64_BUSYBOX" qemu-aarch64-static ||
+		l2_initrd_build "$A64_L2_INITRD" "$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-arm64)" \
+			"$A64_BUSYBOX" qemu-aarch64-static ||
 			die "building the L2 initramfs failed"
 		mark "$A64_L2_INITRD" "$key"
 	fi
@@ -186,11 +197,71 @@ build_qemu_bundle() {
 	mark "$A64_QEMU_BUNDLE_CPIO" "$key"
 }
 
+# --- 6. disk images ----------------------------------------------------------------------
+
+build_images() {
+	local key
+	mkdir -p "$IMAGES"
+	key=$(key_of "$NESTED_DIR/lib.sh")
+	if ! fresh "$IMAGES/disk.img" "$key"; then
+		disk_image_build "$IMAGES/disk.img" || die "building disk.img failed"
+		mark "$IMAGES/disk.img" "$key"
+	fi
+	key=$(key_of "$NESTED_DIR/lib.sh" "$NESTED_DIR/l2-init.sh" "$A64_BUSYBOX")
+	if ! fresh "$IMAGES/rootfs.img" "$key"; then
+		say "building rootfs.img"
+		rootfs_image_build "$IMAGES/rootfs.img" - "$A64_BUSYBOX" qemu-aarch64-static ||
+			die "building rootfs.img failed"
+		mark "$IMAGES/rootfs.img" "$key"
+	fi
+	[ "$want_fio" = 1 ] && build_fio_image
+	return 0
+}
+
+# fio.img: Debian's fio for arm64 with its libraries.  Which library
+# packages it needs is read off the host's fio (the same Debian release
+# names them the same on every architecture).
+FIO_ROOT=$CACHE/fio-root
+build_fio_image() {
+	local key pkgs p missing=() deb
+	ensure_packages fio
+	key=$(key_of "$NESTED_DIR/lib.sh" "$(command -v fio)")
+	fresh "$IMAGES/fio.img" "$key" && return 0
+	# dpkg -S knows a library by the path its package ships (/lib or /usr/lib).
+	pkgs=$( (echo fio
+		for p in $(ldd "$(command -v fio)" | awk '$3 ~ /^\// { print $3 }'); do
+			dpkg -S "$p" 2>/dev/null || dpkg -S "$(readlink -f "$p")" 2>/dev/null
+		done | cut -d: -f1) | sort -u)
+	if [ "$(cat "$FIO_ROOT/.complete" 2>/dev/null)" != "$(echo $pkgs)" ]; then
+		for p in $pkgs; do
+			ls "$CACHE/debs/${p}"_*_arm64.deb >/dev/null 2>&1 || missing+=("$p:arm64")
+		done
+		mkdir -p "$CACHE/debs"
+		if [ ${#missing[@]} -gt 0 ]; then
+			say "downloading ${#missing[@]} arm64 packages (fio and its libraries)"
+			(cd "$CACHE/debs" && apt-get -q -o APT::Sandbox::User=root download "${missing[@]}" \
+				>"$CACHE/download.log" 2>&1) ||
+				unavailable "cannot download fio:arm64 and its libraries (see $CACHE/download.log)"
+		fi
+		rm -rf "$FIO_ROOT" && mkdir -p "$FIO_ROOT"
+		for p in $pkgs; do
+			deb=$(ls "$CACHE/debs/${p}"_*_arm64.deb 2>/dev/null | head -1)
+			[ -n "$deb" ] || die "apt-get download left no ${p}_*_arm64.deb"
+			dpkg-deb -x "$deb" "$FIO_ROOT" || die "dpkg-deb -x $deb failed"
+		done
+		echo $pkgs >"$FIO_ROOT/.complete"
+	fi
+	say "building fio.img"
+	fio_image_build "$IMAGES/fio.img" /usr/bin/fio "$FIO_ROOT" || die "building fio.img failed"
+	mark "$IMAGES/fio.img" "$key"
+}
+
 # --- main ------------------------------------------------------------------------------
 
 # shellcheck disable=SC2086 # a list of names
 ensure_packages $ARM64_PACKAGES
-for tool in qemu-system-aarch64 qemu-aarch64-static cpio gzip od sha256sum readelf dpkg-deb; do
+for tool in qemu-system-aarch64 qemu-aarch64-static cpio gzip od sha256sum readelf dpkg-deb \
+	mkfs.ext4 debugfs; do
 	command -v "$tool" >/dev/null || unavailable "$tool not found after installing packages"
 done
 ensure_arm64_arch
@@ -200,5 +271,6 @@ fetch_busybox
 build_l1_base
 build_l2
 [ "$want_qemu" = 1 ] && build_qemu_bundle
+build_images
 touch "$A64_PREPARED_STAMP"
 say "ready: L1/L2 kernel $(cat "$CACHE/kernel-release")"

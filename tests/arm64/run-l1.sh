@@ -24,6 +24,11 @@
 #   --stall SECONDS    stop L1 when its console has been silent that long
 #                      (exit 124, as for --timeout; default 0: never)
 #   --log FILE         keep L1's whole serial console in FILE
+#   --disk IMAGE       give L1 a disk: IMAGE (raw, an ext4 file system, e.g.
+#                      made by mkfs.ext4 -d) as virtio-blk-pci; L1's init
+#                      mounts it at /disk before the payload runs, and
+#                      unmounts it at the end, so what L1 wrote there is in
+#                      IMAGE on the host afterwards (read it with debugfs)
 #   -v                 also print L1's own status lines and timings on stderr
 #
 # L1: qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
@@ -42,7 +47,7 @@ set -u -o pipefail
 
 usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-timeout_s=300 stall_s=0 log='' verbose=0 with_qemu=0
+timeout_s=300 stall_s=0 log='' disk='' verbose=0 with_qemu=0
 cpios=() files=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -60,6 +65,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=$2; shift 2 ;;
 	--stall) stall_s=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
+	--disk) disk=$2; shift 2 ;;
 	-v) verbose=1; shift ;;
 	-h | --help) usage ;;
 	-*) echo "run-l1.sh: unknown option $1" >&2; usage ;;
@@ -83,6 +89,7 @@ trap 'rm -rf "$work"' EXIT
 # The overlay: /payload.sh and the files, as one more cpio archive (the
 # kernel unpacks concatenated archives one after the other).
 l1_stage_payload "$work/stage" "$payload" "${files[@]}" || exit 2
+[ -n "$disk" ] && : >"$work/stage/payload/.l1-disk"
 chmod -R a+rX "$work/stage/payload"
 [ -d "$work/stage/payload/bin" ] && chmod 755 "$work/stage/payload/bin"/*
 cpio_from_dir "$work/stage" "$work/overlay.cpio" || exit 2
@@ -91,7 +98,11 @@ parts=("$A64_L1_BASE_CPIO" "$A64_L2_BUNDLE_CPIO")
 parts+=("${cpios[@]}" "$work/overlay.cpio")
 cat "${parts[@]}" >"$work/initrd" || exit 2
 
-l1_run "$log" "$timeout_s" "$stall_s" "${A64_L1_QEMU[@]}" \
+disk_args=()
+# shellcheck disable=SC2054 # the commas are part of the option values
+[ -n "$disk" ] && disk_args=(-drive "file=$disk,format=raw,if=none,id=l1disk,cache=writeback"
+	-device virtio-blk-pci,drive=l1disk)
+l1_run "$log" "$timeout_s" "$stall_s" "${A64_L1_QEMU[@]}" "${disk_args[@]}" \
 	-kernel "$A64_KERNEL" -initrd "$work/initrd" -append "$A64_L1_APPEND"
 qrc=$?
 l1_report "$log" "$qrc" "$timeout_s" "$verbose" "$l1_start" "$l1_end"

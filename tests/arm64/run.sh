@@ -13,10 +13,11 @@
 # ARM64_GUESTS (default build-arm64/guests); ARM64_L2_TIMEOUT (seconds one
 # Linux boot may take, default 60); ARM64_L2_APPEND (the L2 command line
 # before the l2.* options, default "console=ttyAMA0 quiet panic=-1");
-# ARM64_QEMU=1 adds a reference case booting L2 under the arm64 QEMU
-# (-M virt -enable-kvm -cpu host) to prove the harness (the QEMU bundle
-# makes L1 slower to boot, so it is off by default); ARM64_KEEP=DIR keeps
-# L1's console, the payload and the parsed output in DIR.
+# ARM64_QEMU=0 leaves out the reference cases that boot L2 under the arm64
+# QEMU (-M virt -enable-kvm -cpu host: qemu-l2-boot and the virtio cases'
+# reference, which prove the harness; the QEMU bundle makes L1 slower to
+# boot and its first download takes a minute); ARM64_KEEP=DIR keeps L1's
+# console, the payload, the parsed output and L1's disk in DIR.
 #
 # One L1 boot runs every case.  Prints "PASS name (detail)", "FAIL name:
 # why" or "SKIP name: why" per case and closes with
@@ -28,6 +29,7 @@ set -u -o pipefail
 ARM64_DIR=$(cd "$(dirname "$0")" && pwd)
 cd "$ARM64_DIR/../.." || exit 2
 . "$ARM64_DIR/lib.sh"
+. "$ARM64_DIR/../nested/virtio.sh"
 
 MINIVMM=${MINIVMM:-build-arm64/minivmm}
 GUESTS=${ARM64_GUESTS:-build-arm64/guests}
@@ -59,7 +61,10 @@ wanted() { [[ $1 == *"$filter"* ]]; }
 #     reboot (the guest ends with reboot -f), restart (reboot, and the VMM
 #     is not stopped after it: --reboot=restart boots it again),
 #     markers=N (the marker at least N times), exit=N (the VMM exits by
-#     itself with N).
+#     itself with N); and the virtio words of tests/nested/virtio.sh
+#     (disk, serials=A,B, ro, discard, rng, hvc, rootfs; @disk@ etc. in
+#     ARGS name disk images, each a copy of its own on L1's disk; ARGS
+#     with -serial replace QEMU's -serial stdio).
 # dtb NAME ARGS...                  on the host: `minivmm dtb -o F ARGS`
 #     (through qemu-aarch64-static), decompiled with dtc and checked
 #     against ARGS (see check_dtb).
@@ -75,7 +80,7 @@ flat() {
 signal() { flat "$1" SIGNAL "$2" - "${@:3}"; }
 l2_names=() l2_vmm=() l2_args=() l2_expect=()
 linux() { add_l2 minivmm "$@"; }
-qemu() { [ "${ARM64_QEMU:-0}" = 1 ] && add_l2 qemu "$@"; return 0; }
+qemu() { [ "${ARM64_QEMU:-1}" = 1 ] && add_l2 qemu "$@"; return 0; }
 add_l2() {
 	wanted "$2" || return 0
 	l2_vmm+=("$1") l2_names+=("$2") l2_args+=("$3")
@@ -127,14 +132,53 @@ linux arm64-l2-reboot "-m 256M -smp 1" marker reboot exit=4
 # boots again, until minivmm's --timeout (exit 3).
 linux arm64-l2-restart "-m 256M -smp 2 --reboot=restart --timeout 14" restart markers=2 exit=3
 
+# Virtio (virtio-mmio, as the virt board's device tree describes them): the
+# QEMU reference proves the cases (one boot for the disk with cache=none,
+# the serials, the read-only disk and the RNG); minivmm gets one boot per
+# device, skipped until `minivmm run -device help` lists the devices.
+V256="-m 256M -smp 1"
+QDISKS="-drive file=@disk@,format=raw,if=none,id=d0,cache=none -device virtio-blk-device,drive=d0,serial=SER0
+ -drive file=@disk.2@,format=raw,if=none,id=d1 -device virtio-blk-device,drive=d1,serial=SER1
+ -drive file=@disk.3@,format=raw,if=none,id=d2,readonly=on -device virtio-blk-device,drive=d2
+ -device virtio-rng-device"
+D0="-drive file=@disk@,format=raw,if=none,id=d0"
+D1="-drive file=@disk.2@,format=raw,if=none,id=d1"
+R0="-drive file=@rootfs@,format=raw,if=none,id=r0"
+HVC="-serial none -chardev stdio,id=hvc0 -device virtio-serial-device -device virtconsole,chardev=hvc0"
+qemu qemu-virtio-blk "$V256 $QDISKS" marker disk exit=0
+qemu qemu-virtio-blk-serials "$V256 $QDISKS" serials=SER0,SER1
+qemu qemu-virtio-blk-ro "$V256 $QDISKS" ro
+qemu qemu-virtio-rng "$V256 $QDISKS" rng
+qemu qemu-virtio-blk-discard "$V256 $D0,discard=unmap -device virtio-blk-device,drive=d0" marker discard exit=0
+qemu qemu-virtconsole "$V256 $HVC" marker hvc exit=0
+qemu qemu-virtio-rootfs "$V256 $R0 -device virtio-blk-device,drive=r0" marker rootfs exit=0
+linux arm64-virtio-blk "$V256 $D0 -device virtio-blk-device,drive=d0,serial=SER0" marker disk serials=SER0 exit=0
+linux arm64-virtio-blk-direct "$V256 $D0,cache=none -device virtio-blk-device,drive=d0" marker disk exit=0
+linux arm64-virtio-blk-serials "$V256 $D0 -device virtio-blk-device,drive=d0,serial=SER0
+ $D1 -device virtio-blk-device,drive=d1,serial=SER1" disk serials=SER0,SER1 exit=0
+linux arm64-virtio-blk-ro "$V256 $D0,readonly=on -device virtio-blk-device,drive=d0" ro exit=0
+linux arm64-virtio-blk-discard "$V256 $D0,discard=unmap -device virtio-blk-device,drive=d0" discard exit=0
+linux arm64-virtio-rng "$V256 -device virtio-rng-device" rng exit=0
+linux arm64-virtconsole "$V256 $HVC" marker hvc exit=0
+linux arm64-virtio-rootfs "$V256 $R0 -device virtio-blk-device,drive=r0" marker rootfs exit=0
+
 # --- the run -----------------------------------------------------------------------
 
 perr=$(mktemp) || exit 2
 prep=(-q)
-[ "${ARM64_QEMU:-0}" = 1 ] && prep+=(--qemu)
+[ "${ARM64_QEMU:-1}" = 1 ] && prep+=(--qemu)
 "$ARM64_DIR/prepare.sh" "${prep[@]}" 2>"$perr"
 prc=$?
 why=$(tail -n 1 "$perr")
+# Without the arm64 QEMU (its packages cannot be had here) the QEMU
+# reference cases are skipped, not the whole tier.
+qemu_why=
+if [ "$prc" = 3 ] && [ "${ARM64_QEMU:-1}" = 1 ]; then
+	qemu_why="no arm64 QEMU for L1 (${why#arm64: })"
+	"$ARM64_DIR/prepare.sh" -q 2>"$perr"
+	prc=$?
+	why=$(tail -n 1 "$perr")
+fi
 rm -f "$perr"
 if [ "$prc" = 3 ]; then
 	skip arm64 "${why#arm64: }"
@@ -153,6 +197,9 @@ minivmm_unusable() {
 		echo "$MINIVMM is dynamically linked (L1 has no libc; build it static)"
 }
 why_not=$(minivmm_unusable)
+# The devices minivmm has (virtio_lacks reads this list).
+minivmm_help=
+[ -z "$why_not" ] && minivmm_help=$(timeout 20 qemu-aarch64-static "$MINIVMM" run -device help 2>&1 </dev/null | head -n 50)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-arm64.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
@@ -220,6 +267,7 @@ done
 # --- the L1 payload ---------------------------------------------------------------------
 
 payload=$work/payload.sh
+virtio_stage_init "$work/l1disk" || exit 2
 {
 	echo '# generated by tests/arm64/run.sh'
 	echo '[ -c /dev/kvm ] && echo "NESTED: kvm ok" || echo "NESTED: kvm missing"'
@@ -250,35 +298,70 @@ if [ -z "$why_not" ]; then
 	done
 fi
 l2_runs=0
+# Cases with the same VMM, ARGS and guest mode share one boot (l2_run[i]:
+# the name of the case whose boot it is); l2_skip[i]: why case i is skipped.
+declare -A l2_key=()
+l2_run=() l2_skip=()
 for i in "${!l2_names[@]}"; do
 	name=${l2_names[i]} vmm=${l2_vmm[i]} mode=report end=poweroff restart=0
+	l2_run[i]='' l2_skip[i]=''
 	[ "$vmm" = minivmm ] && [ -n "$why_not" ] && continue
+	if [ "$vmm" = qemu ] && [ -n "$qemu_why" ]; then
+		l2_skip[i]=$qemu_why
+		continue
+	fi
+	if [ "$vmm" = minivmm ] && [ -n "$(virtio_devices "${l2_args[i]}" virtio-blk-pci)" ]; then
+		l2_skip[i]=$(virtio_lacks "$minivmm_help" "${l2_args[i]}" virtio-blk-pci)
+		[ -n "${l2_skip[i]}" ] && continue
+	fi
+	# shellcheck disable=SC2086 # EXPECT words
+	vmode=$(virtio_mode ${l2_expect[i]})
+	[ -n "$vmode" ] && mode=$vmode
 	for e in ${l2_expect[i]}; do
 		case $e in console) mode=console ;; reboot) end=reboot ;; restart) end=reboot restart=1 ;; esac
 	done
+	key="$vmm|${l2_args[i]}|$mode|$end|$restart"
+	if [ -n "${l2_key[$key]:-}" ]; then
+		l2_run[i]=${l2_key[$key]}
+		continue
+	fi
+	l2_key[$key]=$name l2_run[i]=$name
 	inputs=(-s L2-REPORT-END "$GRACE")
 	[ "$restart" = 1 ] && inputs=()
 	if [ "$mode" = console ]; then
 		inputs=(-i L2-CONSOLE-READY 'echo L2-TYPED-$((6*7))' -i L2-TYPED-42 'poweroff -f'
 			-s L2-TYPED-42 "$GRACE")
+	elif [ -n "$vmode" ]; then
+		virtio_inputs "$mode" "$name" "$GRACE"
+		inputs=("${v_inputs[@]}")
 	fi
+	# Disk images: each @NAME@ becomes a copy of its own on L1's disk.
+	virtio_expand "$name" "${l2_args[i]}" || exit 2
+	# shellcheck disable=SC2154 # set by virtio_expand
+	vargs=$(echo $v_args)
+	append="$L2_APPEND l2.mode=$mode l2.end=$end"
+	[ "$mode" = rootfs ] && append+=" root=/dev/vda rootfstype=ext4"
 	if [ "$vmm" = qemu ]; then
+		serial=" -serial stdio"
+		[[ " $vargs " == *" -serial "* ]] && serial=
 		cmd="qemu-system-aarch64 -M virt,gic-version=3 -enable-kvm -cpu host -nodefaults"
-		cmd+=" -display none -serial stdio -no-reboot ${l2_args[i]}"
+		cmd+=" -display none$serial -no-reboot $vargs"
 	else
-		cmd="/payload/bin/minivmm run ${l2_args[i]}"
+		cmd="/payload/bin/minivmm run $vargs"
 	fi
 	line=$(printf 'l2-run %s %s' "$name" "$L2_TIMEOUT"; printf ' %q' "${inputs[@]}" --
-		printf ' %s -kernel /l2/Image -initrd /l2/initrd.gz -append %q' "$cmd" \
-			"$L2_APPEND l2.mode=$mode l2.end=$end")
-	# When minivmm's first Linux boot does not reach the marker, the
-	# others are not tried: each would only wait for its timeout.
+		printf ' %s -kernel /l2/Image -initrd /l2/initrd.gz -append %q' "$cmd" "$append")
+	[ "$mode" = discard ] && virtio_blocks_line "$name" before >>"$payload"
+	# When a minivmm Linux boot does not reach the marker, the later ones
+	# are not tried: each would only wait for its timeout (a virtio case's
+	# failure is its device's, and does not stop the others).
 	if [ "$vmm" = minivmm ]; then
-		printf 'if [ -n "$dead" ]; then echo "NESTED: L2 %s end exit=notrun ms=0 marker_ms=-"; else %s || dead=1; fi\n' \
-			"$name" "$line" >>"$payload"
+		printf 'if [ -n "$dead" ]; then echo "NESTED: L2 %s end exit=notrun ms=0 marker_ms=-"; else %s%s; fi\n' \
+			"$name" "$line" "$([ -z "$vmode" ] && echo ' || dead=1')" >>"$payload"
 	else
 		echo "$line" >>"$payload"
 	fi
+	[ "$mode" = discard ] && virtio_blocks_line "$name" after >>"$payload"
 	l2_runs=$((l2_runs + 1))
 done
 echo 'exit 0' >>"$payload"
@@ -287,7 +370,12 @@ echo 'exit 0' >>"$payload"
 # means L1 itself is stuck.
 l1_args=(--timeout $((90 + runs * (FLAT_TIMEOUT + 2) + l2_runs * (L2_TIMEOUT + GRACE + 5)))
 	--stall $((L2_TIMEOUT + GRACE + 60)) --log "$work/console.log")
-[ "${ARM64_QEMU:-0}" = 1 ] && l1_args+=(--qemu)
+[ "${ARM64_QEMU:-1}" = 1 ] && [ -z "$qemu_why" ] && l1_args+=(--qemu)
+# L1's disk: every L2 boot's disk images, on an ext4 file system.
+if [ -n "$(ls "$VIRTIO_STAGE")" ]; then
+	virtio_l1_disk "$work/l1disk.img" || { fail arm64-l1-disk "cannot make L1's disk image"; closing; }
+	l1_args+=(--disk "$work/l1disk.img")
+fi
 files=()
 if [ -z "$why_not" ]; then
 	l1_args+=(--exe "$MINIVMM=/payload/bin/minivmm")
@@ -302,6 +390,7 @@ l1rc=$?
 t1=$(date +%s)
 if [ -n "${ARM64_KEEP:-}" ]; then
 	mkdir -p "$ARM64_KEEP" && cp "$work/console.log" "$payload" "$work/out" "$work/err" "$ARM64_KEEP/"
+	cp --sparse=always "$work/l1disk.img" "$ARM64_KEEP/" 2>/dev/null
 fi
 l1_why=
 case $l1rc in
@@ -381,12 +470,16 @@ for i in "${!flat_names[@]}"; do
 done
 
 check_l2() {
-	local name=$1 vmm=$2 expect=$3 why='' e v got lo hi want_exit=''
+	local name=$1 vmm=$2 expect=$3 run=$4 skip_why=$5 why='' e v got lo hi want_exit='' detail=''
 	if [ "$vmm" = minivmm ] && [ -n "$why_not" ]; then
 		fail "$name" "$why_not"
 		return
 	fi
-	if ! run_result "$name"; then
+	if [ -n "$skip_why" ]; then
+		skip "$name" "$skip_why"
+		return
+	fi
+	if ! run_result "$run"; then
 		fail "$name" "the L2 boot never finished${l1_why:+ ($l1_why)}"
 		return
 	fi
@@ -399,45 +492,50 @@ check_l2() {
 	stopped*) [ -n "$want_exit" ] && why="the VMM did not exit within ${GRACE}s of the guest's end (${rc})" ;;
 	*) [ -n "$want_exit" ] && [ "$rc" != "$want_exit" ] && why="exit $rc, expected $want_exit" ;;
 	esac
-	if [ -n "$why" ] && [ "$rc" != notrun ] && grep -q MINIVMM-L2-INIT-REACHED "$work/$name.out"; then
+	if [ -n "$why" ] && [ "$rc" != notrun ] && grep -q MINIVMM-L2-INIT-REACHED "$work/$run.out"; then
 		why+=" (the L2 init was reached)"
 	fi
 	for e in $expect; do
 		[ -z "$why" ] || break
 		v=${e#*=}
 		case $e in
-		marker) grep -qx MINIVMM-L2-INIT-REACHED "$work/$name.out" || why="no marker line from the L2 init" ;;
+		marker) grep -qx MINIVMM-L2-INIT-REACHED "$work/$run.out" || why="no marker line from the L2 init" ;;
 		markers=*)
-			got=$(grep -cx MINIVMM-L2-INIT-REACHED "$work/$name.out")
+			got=$(grep -cx MINIVMM-L2-INIT-REACHED "$work/$run.out")
 			[ "$got" -ge "$v" ] || why="the L2 init's marker $got times, expected at least $v"
 			;;
 		nproc=*)
-			got=$(sed -n 's/^L2-NPROC: //p' "$work/$name.out")
+			got=$(sed -n 's/^L2-NPROC: //p' "$work/$run.out")
 			[ "$got" = "$v" ] || why="nproc ${got:-missing}, expected $v"
 			;;
 		mem=*)
-			got=$(sed -n 's/^L2-MEMTOTAL-KB: //p' "$work/$name.out")
+			got=$(sed -n 's/^L2-MEMTOTAL-KB: //p' "$work/$run.out")
 			lo=$((v * 1024 * 85 / 100)) hi=$((v * 1024))
 			if [ -z "$got" ] || [ "$got" -lt "$lo" ] || [ "$got" -gt "$hi" ]; then
 				why="MemTotal ${got:-missing} kB, expected $lo..$hi for -m ${v}M"
 			fi
 			;;
-		console) grep -q 'L2-TYPED-42$' "$work/$name.out" || why="the command typed on the console did not run" ;;
+		console) grep -q 'L2-TYPED-42$' "$work/$run.out" || why="the command typed on the console did not run" ;;
 		reboot | restart | exit=*) ;;
+		disk | serials=* | ro | discard | rng | hvc | rootfs)
+			why=$(virtio_check "$e" "$work/$run.out" "$run" "$work/out" "$work/l1disk.img" "$work/$run.check")
+			[ -z "$why" ] && v=$(virtio_detail "$e" "$work/$run.out" "$run" "$work/out" "$work/l1disk.img") &&
+				[ -n "$v" ] && detail+="; $v"
+			;;
 		*) why="unknown expectation '$e' in the case table" ;;
 		esac
 	done
 	if [ -n "$why" ]; then
 		fail "$name" "$why"
-		show "$name"
+		show "$run"
 	else
 		pass "$name" "$(awk -v m="$mk" -v e="$ms" -v rc="$rc" 'BEGIN {
 			if (m ~ /^[0-9]+$/) printf "marker at %.1f s, ", m / 1000
-			printf "exit %s at %.1f s", rc, e / 1000 }')"
+			printf "exit %s at %.1f s", rc, e / 1000 }')$detail"
 	fi
 }
 for i in "${!l2_names[@]}"; do
-	check_l2 "${l2_names[i]}" "${l2_vmm[i]}" "${l2_expect[i]}"
+	check_l2 "${l2_names[i]}" "${l2_vmm[i]}" "${l2_expect[i]}" "${l2_run[i]}" "${l2_skip[i]}"
 done
 
 # --- the GICv2 fallback: a second L1 whose GIC is a v2 -------------------------------

@@ -5,7 +5,8 @@
 #
 # Mounts the pseudo file systems, loads the KVM modules in the order
 # prepare.sh worked out (/modules/order), checks that /dev/kvm appeared,
-# then runs /payload.sh (appended by run-l1.sh as a second cpio archive).
+# mounts L1's disk at /disk when run-l1.sh was given one (--disk), then
+# runs /payload.sh (appended by run-l1.sh as a second cpio archive).
 # Status lines for the host all start with "NESTED"; the last one is
 # "NESTED-EXIT <code>", the payload's exit status, and then L1 powers off.
 #
@@ -26,6 +27,7 @@ echo 1 >/proc/sys/vm/overcommit_memory
 finish() {
 	echo "NESTED-EXIT $1"
 	sync
+	umount /disk 2>/dev/null
 	poweroff -f
 	sleep 10 # poweroff -f does not return; never fall off the end of PID 1
 }
@@ -55,6 +57,22 @@ if [ "$kvm_ok" != 1 ]; then
 	finish 125
 fi
 echo "NESTED-L1: kvm ready ($(cut -d' ' -f1 /proc/modules | tr '\n' ' ')$(dmesg | grep -o -m1 'VHE mode\|nVHE mode'))"
+
+# run-l1.sh --disk: L1's own disk (an ext4 image on the host, virtio-blk-pci)
+# at /disk, with the modules prepare.sh put in /modules/disk.
+if [ -f /payload/.l1-disk ]; then
+	while read -r mod; do
+		insmod "/modules/disk/$mod.ko" || echo "NESTED-L1: insmod $mod failed"
+	done <"$([ -f /modules/disk/order ] && echo /modules/disk/order || echo /dev/null)"
+	i=0
+	while [ ! -b /dev/vda ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	mkdir -p /disk
+	if mount -t ext4 /dev/vda /disk; then
+		echo "NESTED-L1: disk /dev/vda on /disk ($(df -m /disk | awk 'NR == 2 { print $4 }') MiB free)"
+	else
+		echo "NESTED-L1: cannot mount L1's disk /dev/vda on /disk"
+	fi
+fi
 
 if [ ! -f /payload.sh ]; then
 	echo "NESTED-L1: no /payload.sh"

@@ -2,12 +2,16 @@
 # l2-run (inside L1, busybox sh): run one L2 VMM command, bounded in time,
 # optionally typing lines on its console, and report for the host.
 #
-#   l2-run NAME SECONDS [-i PATTERN LINE]... [-s PATTERN GRACE] -- VMM ARGS...
+#   l2-run NAME SECONDS [-i PATTERN LINE | -x PATTERN COMMAND]...
+#          [-s PATTERN GRACE] -- VMM ARGS...
 #
 # The VMM's stdin is a FIFO that stays open while it runs (like a terminal
 # nobody types on).  Each "-i PATTERN LINE" waits until PATTERN (a fixed
 # string) appears in the VMM's stdout, then writes LINE and a newline to
-# its stdin; they are sent in order.  "-s PATTERN GRACE": once PATTERN has
+# its stdin; "-x PATTERN COMMAND" runs COMMAND (sh -c, in L1, while the
+# guest waits) once PATTERN has appeared, its output going into the console
+# lines; they are carried out in order, several on one line when their
+# patterns all match it.  "-s PATTERN GRACE": once PATTERN has
 # appeared, the VMM has GRACE more seconds to exit by itself (the guest is
 # about to power off or reboot) before it is stopped.  SECONDS bounds the
 # whole run in any case.
@@ -27,9 +31,9 @@ name=$1 limit=$2
 shift 2
 inputs=0 stop_pat='' grace=0
 while [ $# -gt 0 ] && [ "$1" != -- ]; do
-	if [ "$1" = -i ] && [ $# -ge 3 ]; then
+	if { [ "$1" = -i ] || [ "$1" = -x ]; } && [ $# -ge 3 ]; then
 		inputs=$((inputs + 1))
-		eval "pat_$inputs=\$2 line_$inputs=\$3"
+		eval "pat_$inputs=\$2 line_$inputs=\$3 kind_$inputs=\$1"
 		shift 3
 	elif [ "$1" = -s ] && [ $# -ge 3 ]; then
 		stop_pat=$2 grace=$3
@@ -61,7 +65,7 @@ export L2RUN_MARKER="$marker" L2RUN_INPUTS=$inputs L2RUN_FIFO="$fifo" L2RUN_DIR=
 export L2RUN_STOP="$stop_pat" L2RUN_GRACE="$grace"
 i=1
 while [ "$i" -le "$inputs" ]; do
-	eval "export L2RUN_PAT_$i=\"\$pat_$i\" L2RUN_LINE_$i=\"\$line_$i\""
+	eval "export L2RUN_PAT_$i=\"\$pat_$i\" L2RUN_LINE_$i=\"\$line_$i\" L2RUN_KIND_$i=\"\$kind_$i\""
 	i=$((i + 1))
 done
 
@@ -83,9 +87,13 @@ t0=$(ms_now)
 			getline up < "/proc/uptime"; close("/proc/uptime")
 			print up > (d "/marker"); close(d "/marker")
 		}
-		if (next_in <= n && index($0, ENVIRON["L2RUN_PAT_" next_in])) {
-			print ENVIRON["L2RUN_LINE_" next_in] > ENVIRON["L2RUN_FIFO"]
-			fflush(ENVIRON["L2RUN_FIFO"])
+		while (next_in <= n && index($0, ENVIRON["L2RUN_PAT_" next_in])) {
+			if (ENVIRON["L2RUN_KIND_" next_in] == "-x") {
+				system(ENVIRON["L2RUN_LINE_" next_in])
+			} else {
+				print ENVIRON["L2RUN_LINE_" next_in] > ENVIRON["L2RUN_FIFO"]
+				fflush(ENVIRON["L2RUN_FIFO"])
+			}
 			next_in++
 		}
 		if (!armed && ENVIRON["L2RUN_STOP"] != "" && index($0, ENVIRON["L2RUN_STOP"])) {

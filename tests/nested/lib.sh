@@ -17,7 +17,11 @@ QEMU_BUNDLE_CPIO=$CACHE/qemu-bundle.cpio # qemu-system-x86_64, its libraries and
 PREPARED_STAMP=$CACHE/prepared.ok
 
 # The packages the tier installs with apt-get when they are missing.
-NESTED_PACKAGES="qemu-system-x86 busybox-static cpio xz-utils binutils gzip"
+# e2fsprogs, dosfstools, mtools, syslinux(-common), fdisk: the disk images
+# of the virtio cases (mkfs.ext4 -d, debugfs, mkfs.fat, mcopy, syslinux's
+# mtools installer and mbr.bin, sfdisk).
+NESTED_PACKAGES="qemu-system-x86 busybox-static cpio xz-utils binutils gzip
+e2fsprogs dosfstools mtools syslinux syslinux-common fdisk"
 
 nested_log() { echo "nested: $*" >&2; }
 
@@ -267,15 +271,81 @@ minivmm_runtime_libs() {
 	done
 }
 
-# l2_initrd_build OUT.cpio.gz [STAGE_BUSYBOX ARGS...]: the L2 initramfs of
-# both tiers, busybox (stage_busybox's extra arguments pick a foreign one)
-# with tests/nested/l2-init.sh as /init, gzipped to OUT.
+# --- kernel modules (the packages have no modules.dep) -------------------------
+# The load order comes from each .ko's .modinfo section: depends= (hard
+# dependencies) and softdep=pre: (ext4's "crypto-crc32c", an alias).
+# readelf reads any architecture's ELF, so the arm64 modules too.
+
+# Modules L2's virtio tests need; their dependencies are worked out.
+L2_MODULES="virtio_pci virtio_mmio virtio_blk virtio_console virtio_rng ext4"
+# Modules L1 needs for its own disk (run-l1.sh --disk): virtio-blk-pci + ext4.
+L1_DISK_MODULES="virtio_pci virtio_blk ext4"
+
+modinfo_field() { # KO FIELD: the values of FIELD= in KO's .modinfo, one a line
+	readelf -p .modinfo "$1" 2>/dev/null | sed -n "s/^ *\[ *[0-9a-f]*\] *$2=//p"
+}
+
+# module_file MODDIR NAME: the .ko for a module name (depends= writes
+# kvm_amd for kvm-amd.ko); for a crypto-* alias (softdep=pre:), the module in
+# kernel/crypto that declares it, a *generic one first.
+module_file() {
+	local dir=$1 name=$2 base ko
+	for base in "$name" "${name//_/-}" "${name//-/_}"; do
+		find "$dir" -name "$base.ko" -print -quit | grep . && return 0
+	done
+	case $name in crypto-*)
+		for ko in "$dir"/kernel/crypto/*generic*.ko "$dir"/kernel/crypto/*.ko; do
+			[ -f "$ko" ] && modinfo_field "$ko" alias | grep -qx "$name" && { echo "$ko"; return 0; }
+		done ;;
+	esac
+	return 1
+}
+
+module_builtin() { # MODDIR NAME: is NAME built into the kernel (modules.builtin)?
+	grep -q -e "/$2\.ko\$" -e "/${2//_/-}\.ko\$" -e "/${2//-/_}\.ko\$" "$1/modules.builtin" 2>/dev/null
+}
+
+# modules_stage MODDIR DIR NAME...: copy each module NAME and, first, its
+# dependencies into DIR (NAME.ko), their load order in DIR/order.  Built-in
+# modules are left out; a module that is neither is an error.
+modules_stage() {
+	local dir=$1 out=$2 name
+	shift 2
+	mkdir -p "$out" && : >"$out/order" || return 1
+	for name in "$@"; do
+		_module_add "$dir" "$out" "$name" || return 1
+	done
+}
+_module_add() {
+	local dir=$1 out=$2 name=$3 ko dep
+	if ! ko=$(module_file "$dir" "$name"); then
+		module_builtin "$dir" "$name" && return 0
+		echo "module $name is neither in $dir nor built in" >&2
+		return 1
+	fi
+	name=$(basename "$ko" .ko)
+	grep -qx "$name" "$out/order" && return 0
+	for dep in $(modinfo_field "$ko" depends | tr ',' ' ') \
+		$(modinfo_field "$ko" softdep | sed -n 's/.*pre: *\([^:]*\).*/\1/p' | sed 's/ post$//'); do
+		_module_add "$dir" "$out" "$dep" || return 1
+	done
+	grep -qx "$name" "$out/order" && return 0
+	cp "$ko" "$out/$name.ko" && echo "$name" >>"$out/order"
+}
+
+# l2_initrd_build OUT.cpio.gz MODDIR [STAGE_BUSYBOX ARGS...]: the L2
+# initramfs of both tiers, busybox (stage_busybox's extra arguments pick a
+# foreign one) with tests/nested/l2-init.sh as /init and the $L2_MODULES
+# (from the kernel package's MODDIR) in /modules with their load order in
+# /modules/order, gzipped to OUT.
 l2_initrd_build() {
-	local out=$1 stage=$CACHE/stage-l2
-	shift
+	local out=$1 moddir=$2 stage=$CACHE/stage-l2
+	shift 2
 	rm -rf "$stage"
+	# shellcheck disable=SC2086 # a list of names
 	stage_busybox "$stage" "$@" &&
 		install -m 755 "$NESTED_DIR/l2-init.sh" "$stage/init" &&
+		modules_stage "$moddir" "$stage/modules" $L2_MODULES &&
 		cpio_from_dir "$stage" "${out%.gz}" &&
 		gzip -6 -n -f "${out%.gz}" || return 1
 	rm -rf "$stage"
@@ -296,3 +366,114 @@ l2_bundle_build() {
 # --- verdict lines of the tier runners (tests/nested/run.sh, tests/arm64/run.sh):
 # pass, fail, skip and closing (with $TIER_NAME) from tests/verdict.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/../verdict.sh"
+
+# --- disk images for L2's virtio tests (tests/nested/virtio.sh) ------------------
+# Built on the host from files, never mounted: mkfs.ext4 -d fills an ext4
+# file system from a directory (e2fsprogs); the boot disk is a FAT
+# partition filled with mtools, made bootable by syslinux's mtools
+# installer, behind an MBR written by sfdisk and syslinux's mbr.bin.
+
+# The first line of /hello.txt on disk.img, which L2 reports and run.sh checks.
+VIRTIO_HELLO="L2-DISK-HELLO from the host's mkfs.ext4 -d"
+IMAGES=$CACHE/images # disk.img, rootfs.img, boot.img (x86), fio.img (benchmarks)
+
+# ext4_image OUT SIZE_MIB DIR LABEL: a sparse ext4 image of DIR's contents.
+ext4_image() {
+	rm -f "$1" && truncate -s "$2M" "$1" &&
+		mkfs.ext4 -q -F -b 4096 -L "$4" -E root_owner=0:0 -d "$3" "$1" >/dev/null
+}
+
+# disk_image_build OUT: 64 MiB ext4 with /hello.txt ($VIRTIO_HELLO).
+disk_image_build() {
+	local stage=$CACHE/stage-disk
+	rm -rf "$stage" && mkdir -p "$stage" || return 1
+	echo "$VIRTIO_HELLO" >"$stage/hello.txt"
+	ext4_image "$1" 64 "$stage" l2disk || return 1
+	rm -rf "$stage"
+}
+
+# rootfs_image_build OUT MODDIR [STAGE_BUSYBOX ARGS...]: 64 MiB ext4 root
+# file system: busybox, l2-init.sh as /init and /sbin/init, /etc/l2-rootfs
+# (which tells the script it runs from the disk).
+rootfs_image_build() {
+	local out=$1 stage=$CACHE/stage-rootfs
+	shift 2
+	rm -rf "$stage"
+	stage_busybox "$stage" "$@" || return 1
+	install -m 755 "$NESTED_DIR/l2-init.sh" "$stage/init" &&
+		ln -s ../init "$stage/sbin/init" &&
+		mkdir -p "$stage/mnt" "$stage/newroot" &&
+		echo "the L2 root file system of tests/nested (l2.mode=rootfs)" >"$stage/etc/l2-rootfs" &&
+		ext4_image "$out" 64 "$stage" l2root || return 1
+	rm -rf "$stage"
+}
+
+# boot_image_build OUT KERNEL INITRD APPEND: a 64 MiB disk SeaBIOS boots:
+# MBR (syslinux mbr.bin) with one active FAT16 partition from 1 MiB that
+# holds KERNEL, INITRD and syslinux.cfg; SYSLINUX (ldlinux.sys, ldlinux.c32)
+# installed by its mtools installer, so nothing is mounted.
+boot_image_build() {
+	local out=$1 kernel=$2 initrd=$3 append=$4 cfg=$CACHE/syslinux.cfg.tmp
+	local off=$((2048 * 512)) mbr=/usr/lib/syslinux/mbr/mbr.bin
+	[ -f "$mbr" ] || { echo "no $mbr (package syslinux-common)" >&2; return 1; }
+	rm -f "$out" && truncate -s 64M "$out" || return 1
+	echo 'start=2048, type=6, bootable' | sfdisk -q "$out" >/dev/null || return 1
+	dd if="$mbr" of="$out" bs=440 count=1 conv=notrunc status=none || return 1
+	mkfs.fat -F 16 -n L2BOOT --offset 2048 "$out" $(((64 * 1024 - 1024))) >/dev/null || return 1
+	cat >"$cfg" <<CFG
+SERIAL 0 115200
+DEFAULT l2
+PROMPT 0
+TIMEOUT 0
+LABEL l2
+  KERNEL /vmlinuz
+  INITRD /initrd.gz
+  APPEND $append
+CFG
+	mcopy -i "$out@@$off" "$kernel" ::/vmlinuz &&
+		mcopy -i "$out@@$off" "$initrd" ::/initrd.gz &&
+		mcopy -i "$out@@$off" "$cfg" ::/syslinux.cfg &&
+		syslinux --install --offset "$off" "$out" || return 1
+	rm -f "$cfg"
+	mdir -i "$out@@$off" -a -b :: | grep -q -i ldlinux.sys || { echo "syslinux left no ldlinux.sys" >&2; return 1; }
+}
+
+# fio_image_build OUT FIO ROOT: an ext4 image with FIO at /usr/bin/fio and
+# the libraries it needs at their own paths, and /ld.path, the directories
+# that hold them (for ld.so --library-path with /fio in front; L2 mounts the
+# image at /fio).  ROOT empty: FIO is the host's, its libraries what ldd
+# lists; else ROOT is a sysroot of another architecture's packages, FIO a
+# path in it, and the libraries are found from the NEEDED entries there.
+fio_image_build() {
+	local out=$1 fio=$2 root=$3 stage=$CACHE/stage-fio size
+	rm -rf "$stage"
+	if [ -z "$root" ]; then
+		copy_with_libs "$fio" "$stage" /usr/bin/fio || return 1
+	else
+		sysroot_copy_elf "$root" "$fio" "$stage" || return 1
+		[ "$fio" = /usr/bin/fio ] || { mkdir -p "$stage/usr/bin" && cp "$stage$fio" "$stage/usr/bin/fio"; }
+		interp=$(readelf -l "$root$fio" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
+		mkdir -p "$stage$(dirname "$interp")" && cp -L "$root$interp" "$stage$interp" || return 1
+	fi
+	(cd "$stage" && find . -name '*.so*' -printf '/%h\n' | sed 's|^/\./|/|' | sort -u | paste -sd:) >"$stage/ld.path"
+	size=$(($(du -sm "$stage" | cut -f1) + 32))
+	ext4_image "$out" "$size" "$stage" l2fio || return 1
+	rm -rf "$stage"
+}
+
+# sysroot_copy_elf ROOT FILE STAGE: copy ROOT/FILE to STAGE/FILE and, once
+# each, the shared libraries its NEEDED entries reach, transitively, looked
+# up in ROOT's multiarch and plain library directories.
+sysroot_copy_elf() {
+	local root=$1 f=$2 stage=$3 so d path
+	[ -e "$stage$f" ] && return 0
+	mkdir -p "$stage$(dirname "$f")" && cp -L "$root$f" "$stage$f" || return 1
+	for so in $(readelf -d "$root$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+		path=
+		for d in $(cd "$root" && ls -d lib/*-linux-gnu usr/lib/*-linux-gnu usr/lib/*-linux-gnu/* lib usr/lib 2>/dev/null); do
+			[ -f "$root/$d/$so" ] && { path=/$d/$so; break; }
+		done
+		[ -n "$path" ] || { echo "$f needs $so, not in $root" >&2; return 1; }
+		sysroot_copy_elf "$root" "$path" "$stage" || return 1
+	done
+}

@@ -2,10 +2,11 @@
 # Build everything the nested tier boots, from Debian packages only, into
 # tests/nested/cache/ (idempotent: a second run only checks).
 #
-#   tests/nested/prepare.sh [-q]
+#   tests/nested/prepare.sh [-q] [--fio]
 #
 # 1. apt-get install (only what is missing): qemu-system-x86, busybox-static,
-#    cpio, xz-utils, binutils (objcopy), gzip.
+#    cpio, xz-utils, binutils (readelf, objcopy), gzip; e2fsprogs, dosfstools,
+#    mtools, syslinux, syslinux-common, fdisk (the disk images, step 7).
 # 2. apt-get download the kernel package linux-image-6.1.0-*-amd64 (the
 #    -unsigned build when the archive has it) and unpack it with dpkg-deb -x.
 # 3. Extract the uncompressed vmlinux from the bzImage (its xz payload), so
@@ -15,6 +16,11 @@
 #    and initramfs at /l2/ inside L1.
 # 6. A cpio with qemu-system-x86_64, the libraries ldd lists and the firmware
 #    it needs for -M pc, for running QEMU as the L2 VMM inside L1.
+# 7. The disk images of the virtio cases (cache/images/): disk.img (ext4
+#    with /hello.txt), rootfs.img (ext4 root file system: busybox and
+#    l2-init.sh as /init), boot.img (MBR + FAT + SYSLINUX with the bzImage
+#    and the L2 initramfs, for SeaBIOS); with --fio (bench/nested.sh) also
+#    fio.img (ext4 with fio and the libraries ldd lists; installs fio).
 #
 # Exit status: 0 ready; 3 this machine cannot provide the prerequisites
 # (no apt, no package archive, not root: the caller SKIPs, the reason is on
@@ -23,8 +29,14 @@
 set -u -o pipefail
 . "$(dirname "$0")/lib.sh"
 
-quiet=0
-[ "${1:-}" = -q ] && quiet=1
+quiet=0 want_fio=0
+for a in "$@"; do
+	case $a in
+	-q) quiet=1 ;;
+	--fio) want_fio=1 ;;
+	*) echo "usage: tests/nested/prepare.sh [-q] [--fio]" >&2; exit 2 ;;
+	esac
+done
 say() { [ "$quiet" = 1 ] || nested_log "$@"; }
 unavailable() { nested_log "$*"; exit 3; }
 die() { nested_log "prepare: $*"; exit 1; }
@@ -67,34 +79,6 @@ has_pvh_note() { # Xen ELF note type 18 (XEN_ELFNOTE_PHYS32_ENTRY) = PVH entry
 
 # --- helpers for the archives (key_of, fresh, mark, stage_busybox: lib.sh) ----
 
-# module_file NAME: the .ko for a module name (modinfo writes kvm_amd for kvm-amd.ko).
-module_file() {
-	local base
-	for base in "$1" "${1//_/-}" "${1//-/_}"; do
-		find "$MODDIR" -name "$base.ko" -print -quit | grep . && return 0
-	done
-	return 1
-}
-
-module_depends() { # .ko: the depends= list from its .modinfo section
-	objcopy -O binary --only-section=.modinfo "$1" /dev/stdout 2>/dev/null |
-		tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '
-}
-
-# add_module NAME: copy NAME and (first) its dependencies; append to order.
-add_module() {
-	local name=$1 ko dep
-	ko=$(module_file "$name") || die "module $name not in the kernel package"
-	name=$(basename "$ko" .ko)
-	grep -qx "$name" "$MOD_ORDER" && return 0
-	for dep in $(module_depends "$ko"); do
-		add_module "$dep"
-	done
-	grep -qx "$name" "$MOD_ORDER" && return 0
-	cp "$ko" "$MOD_STAGE/$name.ko"
-	echo "$name" >>"$MOD_ORDER"
-}
-
 build_l1_base() {
 	local key stage
 	key=$(key_of "$0" "$NESTED_DIR/lib.sh" "$NESTED_DIR/l1-init.sh" "$NESTED_DIR/l2-run.sh" "$(command -v busybox)" \
@@ -106,13 +90,14 @@ build_l1_base() {
 	stage_busybox "$stage"
 	install -m 755 "$NESTED_DIR/l1-init.sh" "$stage/init"
 	install -m 755 "$NESTED_DIR/l2-run.sh" "$stage/usr/bin/l2-run"
-	MODDIR=$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-amd64)
-	[ -d "$MODDIR" ] || die "no lib/modules in the kernel package"
-	MOD_STAGE=$stage/modules MOD_ORDER=$stage/modules/order
-	mkdir -p "$MOD_STAGE" && : >"$MOD_ORDER"
+	moddir=$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-amd64)
+	[ -d "$moddir" ] || die "no lib/modules in the kernel package"
 	# kvm-amd pulls in kvm (which needs irqbypass) and ccp.
-	add_module kvm-amd
-	say "L1 modules: $(tr '\n' ' ' <"$MOD_ORDER")"
+	modules_stage "$moddir" "$stage/modules" kvm-amd || die "staging the KVM modules failed"
+	say "L1 modules: $(tr '\n' ' ' <"$stage/modules/order")"
+	# The disk modules, loaded by a payload that uses L1's disk (run-l1.sh --disk).
+	modules_stage "$moddir" "$stage/modules/disk" $L1_DISK_MODULES ||
+		die "staging the disk modules failed"
 	cpio_from_dir "$stage" "$L1_BASE_CPIO" || die "cpio of the L1 initramfs failed"
 	rm -rf "$stage"
 	mark "$L1_BASE_CPIO" "$key"
@@ -124,7 +109,8 @@ build_l2() {
 		"$CACHE/kernel/.unpacked")
 	if ! fresh "$L2_INITRD" "$key"; then
 		say "building the L2 initramfs"
-		l2_initrd_build "$L2_INITRD" || die "building the L2 initramfs failed"
+		l2_initrd_build "$L2_INITRD" "$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-amd64)" ||
+			die "building the L2 initramfs failed"
 		mark "$L2_INITRD" "$key"
 	fi
 	key=$(key_of "$L2_INITRD.key" "$L1_KERNEL_BZ")
@@ -165,7 +151,8 @@ build_qemu_bundle() {
 # --- main ----------------------------------------------------------------------
 
 ensure_packages
-for tool in qemu-system-x86_64 busybox cpio xz objcopy readelf gzip od sha256sum; do
+for tool in qemu-system-x86_64 busybox cpio xz objcopy readelf gzip od sha256sum \
+	mkfs.ext4 debugfs mkfs.fat mcopy syslinux sfdisk; do
 	command -v "$tool" >/dev/null || unavailable "$tool not found after installing packages"
 done
 fetch_kernel_package amd64 "$CACHE/kernel"
@@ -187,9 +174,43 @@ else
 	basename "$L1_KERNEL_BZ" >"$CACHE/l1-kernel"
 fi
 
+build_images() {
+	local key moddir
+	moddir=$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-amd64)
+	mkdir -p "$IMAGES"
+	key=$(key_of "$NESTED_DIR/lib.sh")
+	if ! fresh "$IMAGES/disk.img" "$key"; then
+		disk_image_build "$IMAGES/disk.img" || die "building disk.img failed"
+		mark "$IMAGES/disk.img" "$key"
+	fi
+	key=$(key_of "$NESTED_DIR/lib.sh" "$NESTED_DIR/l2-init.sh" "$(command -v busybox)")
+	if ! fresh "$IMAGES/rootfs.img" "$key"; then
+		say "building rootfs.img"
+		rootfs_image_build "$IMAGES/rootfs.img" "$moddir" || die "building rootfs.img failed"
+		mark "$IMAGES/rootfs.img" "$key"
+	fi
+	key=$(key_of "$NESTED_DIR/lib.sh" "$L2_INITRD" "$L1_KERNEL_BZ")
+	if ! fresh "$IMAGES/boot.img" "$key"; then
+		say "building boot.img"
+		boot_image_build "$IMAGES/boot.img" "$L1_KERNEL_BZ" "$L2_INITRD" \
+			"console=ttyS0 quiet panic=-1 l2.mode=report l2.end=poweroff" ||
+			die "building boot.img failed"
+		mark "$IMAGES/boot.img" "$key"
+	fi
+	[ "$want_fio" = 1 ] || return 0
+	ensure_packages fio
+	key=$(key_of "$NESTED_DIR/lib.sh" "$(command -v fio)")
+	if ! fresh "$IMAGES/fio.img" "$key"; then
+		say "building fio.img"
+		fio_image_build "$IMAGES/fio.img" "$(command -v fio)" "" || die "building fio.img failed"
+		mark "$IMAGES/fio.img" "$key"
+	fi
+}
+
 build_l1_base
 build_l2
 build_qemu_bundle
+build_images
 basename "$bz" | sed 's/^vmlinuz-//' >"$CACHE/kernel-release"
 touch "$PREPARED_STAMP"
 say "ready: L1 kernel $(cat "$CACHE/l1-kernel"), release $(cat "$CACHE/kernel-release")"

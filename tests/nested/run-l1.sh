@@ -23,6 +23,11 @@
 #                      never.  Emulated SVM under TCG now and then wedges
 #                      the whole L1 kernel: this ends such a run early.
 #   --log FILE         keep L1's whole serial console in FILE
+#   --disk IMAGE       give L1 a disk: IMAGE (raw, an ext4 file system, e.g.
+#                      made by mkfs.ext4 -d) as virtio-blk-pci; L1's init
+#                      mounts it at /disk before the payload runs, and
+#                      unmounts it at the end, so what L1 wrote there is in
+#                      IMAGE on the host afterwards (read it with debugfs)
 #   --bzimage          boot L1 from the bzImage instead of the vmlinux (PVH)
 #   -v                 also print L1's own status lines and timings on stderr
 #
@@ -40,7 +45,7 @@ set -u -o pipefail
 
 usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-timeout_s=300 stall_s=0 log='' verbose=0 with_qemu=0 bzimage=0
+timeout_s=300 stall_s=0 log='' disk='' verbose=0 with_qemu=0 bzimage=0
 cpios=() files=() exes=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -50,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=$2; shift 2 ;;
 	--stall) stall_s=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
+	--disk) disk=$2; shift 2 ;;
 	--bzimage) bzimage=1; shift ;;
 	-v) verbose=1; shift ;;
 	-h | --help) usage ;;
@@ -72,6 +78,7 @@ trap 'rm -rf "$work"' EXIT
 # The overlay: /payload.sh and the files, as one more cpio archive.
 stage=$work/stage
 l1_stage_payload "$stage" "$payload" "${files[@]}" || exit 2
+[ -n "$disk" ] && : >"$stage/payload/.l1-disk"
 for f in "${exes[@]}"; do
 	src=${f%%=*} dest=/payload/bin/$(basename "${f%%=*}")
 	[ "$f" != "$src" ] && dest=${f#*=}
@@ -88,9 +95,13 @@ cat "${parts[@]}" >"$work/initrd" || exit 2
 kernel=$CACHE/$(cat "$CACHE/l1-kernel")
 [ "$bzimage" = 1 ] && kernel=$L1_KERNEL_BZ
 
+disk_args=()
+# shellcheck disable=SC2054 # the commas are part of the option values
+[ -n "$disk" ] && disk_args=(-drive "file=$disk,format=raw,if=none,id=l1disk,cache=writeback"
+	-device virtio-blk-pci,drive=l1disk)
 l1_run "$log" "$timeout_s" "$stall_s" qemu-system-x86_64 \
 	-M q35 -accel tcg -cpu EPYC,+svm -smp 1 -m 2G \
-	-nographic -no-reboot -nic none \
+	-nographic -no-reboot -nic none "${disk_args[@]}" \
 	-kernel "$kernel" -initrd "$work/initrd" \
 	-append "console=ttyS0 quiet panic=-1"
 qrc=$?

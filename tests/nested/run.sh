@@ -11,7 +11,8 @@
 # L2 boot may take, default 60); NESTED_L2_APPEND (the L2 kernel command
 # line before the l2.* options, default "console=ttyS0 quiet panic=-1"; drop
 # quiet to see where a boot stops); NESTED_KEEP=DIR keeps L1's console log,
-# the generated payload and the parsed output in DIR.
+# the generated payload, the parsed output and L1's disk (the L2 disk
+# images as L2 left them) in DIR.
 #
 # One L1 boot runs every L2 boot in sequence; cases with the same VMM,
 # arguments and guest mode share one L2 boot.  Prints PASS name / FAIL
@@ -24,6 +25,7 @@ set -u -o pipefail
 NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
 cd "$NESTED_DIR/../.." || exit 2
 . "$NESTED_DIR/lib.sh"
+. "$NESTED_DIR/virtio.sh"
 
 MINIVMM=${MINIVMM:-./minivmm}
 L2_TIMEOUT=${NESTED_L2_TIMEOUT:-60}
@@ -62,6 +64,12 @@ TIER_NAME=nested # pass, fail, skip, closing: tests/nested/lib.sh
 #                 case only looks at what the guest printed, and a VMM that
 #                 had to be stopped after NESTED_L2_TIMEOUT is not a failure)
 #   maxsec=S      the marker came within S seconds of starting the VMM
+#   disk, serials=A,B, ro, discard, rng, hvc, rootfs, diskboot
+#                 the virtio checks (tests/nested/virtio.sh); ARGS name
+#                 their disk images as @disk@, @disk.2@, @rootfs@, @boot@
+#                 (a copy each, on L1's disk); diskboot boots without
+#                 -kernel, -initrd and -append; ARGS with -serial replace
+#                 the VMM's -serial stdio
 
 case_names=() case_vmm=() case_args=() case_expect=()
 qemu_case() { add_case qemu "$@"; }
@@ -103,6 +111,42 @@ l2_case minivmm-l2-decompress-guest "$L2_512 --decompress=guest" marker
 # The uncompressed vmlinux (from the kernel cache, which the boots above
 # filled) through its PVH entry note, as QEMU and Firecracker boot it.
 l2_case minivmm-l2-pvh "$L2_1G_SMP2" pvh marker nproc=2 mem exit=0
+
+# ---- virtio: disks, RNG, console, a root disk, a disk the firmware boots -----
+# The QEMU reference proves the cases themselves: one boot checks the disk
+# (cache=none: O_DIRECT on L1's ext4), the serials, the read-only disk and
+# the RNG.  minivmm gets one boot per device, so a failure names it; until
+# `minivmm run -device help` lists a case's devices, the case is skipped.
+QDISKS="-drive file=@disk@,format=raw,if=none,id=d0,cache=none -device virtio-blk-pci,drive=d0,serial=SER0
+ -drive file=@disk.2@,format=raw,if=none,id=d1 -device virtio-blk-pci,drive=d1,serial=SER1
+ -drive file=@disk.3@,format=raw,if=none,id=d2,readonly=on -device virtio-blk-pci,drive=d2
+ -device virtio-rng-pci"
+HVC="-serial none -chardev stdio,id=hvc0 -device virtio-serial-pci -device virtconsole,chardev=hvc0"
+qemu_case qemu-virtio-blk "$L2_512 $QDISKS" marker disk exit=0
+qemu_case qemu-virtio-blk-serials "$L2_512 $QDISKS" serials=SER0,SER1
+qemu_case qemu-virtio-blk-ro "$L2_512 $QDISKS" ro
+qemu_case qemu-virtio-rng "$L2_512 $QDISKS" rng
+qemu_case qemu-virtio-blk-discard "$L2_512 -drive file=@disk@,format=raw,if=virtio,discard=unmap" marker discard exit=0
+qemu_case qemu-virtconsole "$L2_512 $HVC" marker hvc exit=0
+qemu_case qemu-virtio-rootfs "$L2_512 -drive file=@rootfs@,format=raw,if=virtio" marker rootfs exit=0
+qemu_case qemu-seabios-disk "-M pc -m 512M -drive file=@boot@,format=raw,if=virtio" diskboot marker exit=0
+
+D0="-drive file=@disk@,format=raw,if=none,id=d0"
+D1="-drive file=@disk.2@,format=raw,if=none,id=d1"
+l2_case minivmm-virtio-blk-pci "$L2_512 $D0 -device virtio-blk-pci,drive=d0,serial=SER0" marker disk serials=SER0 exit=0
+l2_case minivmm-virtio-blk-mmio "$L2_512 $D0 -device virtio-blk-device,drive=d0,serial=SER0" marker disk serials=SER0 exit=0
+l2_case minivmm-virtio-blk-direct "$L2_512 $D0,cache=none -device virtio-blk-pci,drive=d0" marker disk exit=0
+l2_case minivmm-virtio-blk-serials "$L2_512 $D0 -device virtio-blk-pci,drive=d0,serial=SER0
+ $D1 -device virtio-blk-pci,drive=d1,serial=SER1" disk serials=SER0,SER1 exit=0
+l2_case minivmm-virtio-blk-ro "$L2_512 -drive file=@disk@,format=raw,if=virtio,readonly=on" ro exit=0
+l2_case minivmm-virtio-blk-discard "$L2_512 -drive file=@disk@,format=raw,if=virtio,discard=unmap" discard exit=0
+l2_case minivmm-virtio-rng-pci "$L2_512 -device virtio-rng-pci" rng exit=0
+l2_case minivmm-virtio-rng-mmio "$L2_512 -device virtio-rng-device" rng exit=0
+l2_case minivmm-virtconsole "$L2_512 $HVC" marker hvc exit=0
+l2_case minivmm-virtio-rootfs "$L2_512 -drive file=@rootfs@,format=raw,if=virtio" marker rootfs exit=0
+# SeaBIOS (minivmm's default firmware for -M pc) boots the disk: SYSLINUX
+# loads the bzImage and the initramfs from its FAT partition.
+l2_case minivmm-seabios-disk "-M pc -m 512M -drive file=@boot@,format=raw,if=virtio" diskboot marker exit=0
 # -----------------------------------------------------------------------------
 
 # --- can minivmm boot Linux? ------------------------------------------------------
@@ -196,15 +240,19 @@ elif [ "$prc" != 0 ]; then
 fi
 
 why_not=$(minivmm_cannot)
+# The devices minivmm has (virtio_lacks reads this list).
+minivmm_help=
+[ -z "$why_not" ] && minivmm_help=$("$MINIVMM" run -device help 2>&1 </dev/null | head -n 50)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-nested.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 payload=$work/payload.sh
+virtio_stage_init "$work/l1disk" || exit 2
 
 # Which L2 boot each case uses (run_of[i]); cases that boot the same thing
 # share one.  A run is "VMM|ARGS|EXPECT words that change the guest".
 declare -A run_id=()
-run_of=() runs=0 need_minivmm=0 first_minivmm=
+run_of=() runs=0 need_minivmm=0 first_minivmm='' case_skip=()
 {
 	echo '# generated by tests/nested/run.sh'
 	echo 'grep -q "^kvm_amd " /proc/modules && [ -c /dev/kvm ] && kvm=ok || kvm=missing'
@@ -216,11 +264,18 @@ run_of=() runs=0 need_minivmm=0 first_minivmm=
 for i in "${!case_names[@]}"; do
 	# shellcheck disable=SC2086,SC2116 # ARGS on one line, spaces collapsed
 	vmm=${case_vmm[i]} args=$(echo ${case_args[i]}) mode=report end=poweroff restart=0
-	kernel=/l2/bzImage
-	run_of[i]=
+	kernel=/l2/bzImage diskboot=0
+	run_of[i]='' case_skip[i]=$why_not
 	if [ "$vmm" = minivmm ] && [ -n "$why_not" ]; then
 		continue
 	fi
+	if [ "$vmm" = minivmm ] && [ -n "$(virtio_devices "$args" virtio-blk-pci)" ]; then
+		case_skip[i]=$(virtio_lacks "$minivmm_help" "$args" virtio-blk-pci)
+		[ -n "${case_skip[i]}" ] && continue
+	fi
+	# shellcheck disable=SC2086 # EXPECT words
+	vmode=$(virtio_mode ${case_expect[i]})
+	[ -n "$vmode" ] && mode=$vmode
 	for e in ${case_expect[i]}; do
 		case $e in
 		console) mode=console ;;
@@ -229,13 +284,15 @@ for i in "${!case_names[@]}"; do
 		# The vmlinux minivmm unpacked from the bzImage into its kernel
 		# cache on an earlier boot (expanded by L1's shell).
 		pvh) kernel='$(ls /tmp/cache/minivmm/vmlinux-* | head -n 1)' ;;
+		diskboot) diskboot=1 ;;
 		esac
 	done
-	key="$vmm|$args|$mode|$end|$restart|$kernel"
+	key="$vmm|$args|$mode|$end|$restart|$kernel|$diskboot"
 	if [ -z "${run_id[$key]:-}" ]; then
 		runs=$((runs + 1))
 		run_id[$key]=r$runs
 		append="$L2_APPEND l2.mode=$mode l2.end=$end"
+		[ "$mode" = rootfs ] && append+=" root=/dev/vda rootfstype=ext4"
 		# Once the guest is about to power off or reboot, the VMM has
 		# $L2_GRACE s to exit by itself before it is stopped.
 		inputs=(-s L2-REPORT-END "$L2_GRACE")
@@ -243,14 +300,23 @@ for i in "${!case_names[@]}"; do
 		if [ "$mode" = console ]; then
 			inputs=(-i L2-CONSOLE-READY 'echo L2-TYPED-$((6*7))' -i L2-TYPED-42 'poweroff -f'
 				-s L2-TYPED-42 "$L2_GRACE")
+		elif [ -n "$vmode" ]; then
+			virtio_inputs "$mode" "r$runs" "$L2_GRACE"
+			inputs=("${v_inputs[@]}")
 		fi
+		# Disk images: each @NAME@ becomes a copy of its own on L1's disk.
+		virtio_expand "r$runs" "$args" || exit 2
+		vargs=$v_args # shellcheck disable=SC2154 # set by virtio_expand
+		serial=" -serial stdio"
+		[[ " $vargs " == *" -serial "* ]] && serial=
 		if [ "$vmm" = qemu ]; then
 			cmd="qemu-system-x86_64 -enable-kvm -cpu host -nodefaults -display none"
-			cmd+=" -serial stdio -no-reboot $args"
+			cmd+="$serial -no-reboot $vargs"
 		else
-			cmd="/payload/bin/minivmm run $args"
+			cmd="/payload/bin/minivmm run $vargs"
 			need_minivmm=1
 		fi
+		[ "$mode" = discard ] && virtio_blocks_line "r$runs" before >>"$payload"
 		# When minivmm's first boot does not reach the marker, its other
 		# boots are not tried: each would only wait for its timeout.
 		if [ "$vmm" = minivmm ] && [ -n "$first_minivmm" ]; then
@@ -259,8 +325,12 @@ for i in "${!case_names[@]}"; do
 		fi
 		printf 'l2-run %s %s' "r$runs" "$L2_TIMEOUT" >>"$payload"
 		printf ' %q' "${inputs[@]}" -- >>"$payload"
-		printf ' %s -kernel %s -initrd /l2/initrd.gz -append %q' "$cmd" "$kernel" "$append" >>"$payload"
-		[ "$vmm" = minivmm ] && printf ' -serial stdio' >>"$payload"
+		if [ "$diskboot" = 1 ]; then
+			printf ' %s' "$cmd" >>"$payload"
+		else
+			printf ' %s -kernel %s -initrd /l2/initrd.gz -append %q' "$cmd" "$kernel" "$append" >>"$payload"
+		fi
+		[ "$vmm" = minivmm ] && printf '%s' "$serial" >>"$payload"
 		if [ "$vmm" = minivmm ]; then
 			if [ -z "$first_minivmm" ]; then
 				first_minivmm=${case_names[i]}
@@ -270,6 +340,7 @@ for i in "${!case_names[@]}"; do
 			fi
 		fi
 		echo >>"$payload"
+		[ "$mode" = discard ] && virtio_blocks_line "r$runs" after >>"$payload"
 	fi
 	run_of[i]=${run_id[$key]}
 done
@@ -287,6 +358,13 @@ echo 'exit 0' >>"$payload"
 l1_args=(--timeout $((90 + runs * (L2_TIMEOUT + 15))) --stall $((L2_TIMEOUT + L2_GRACE + 60))
 	--log "$work/console.log")
 [ "$runs" -gt 0 ] && l1_args+=(--qemu)
+# L1's disk: every L2 boot's disk images, on an ext4 file system (made
+# again from the stage for a retry).
+l1_disk=0
+if [ -n "$(ls "$VIRTIO_STAGE")" ]; then
+	l1_disk=1
+	l1_args+=(--disk "$work/l1disk.img")
+fi
 l1_files=()
 if [ "$need_minivmm" = 1 ]; then
 	l1_args+=(--exe "$MINIVMM=/payload/bin/minivmm")
@@ -300,6 +378,10 @@ fi
 # has its own limit, so a stuck VMM alone cannot cause this).  The retry is
 # reported; the verdicts below come from the run that finished.
 for attempt in 1 2; do
+	if [ "$l1_disk" = 1 ] && ! virtio_l1_disk "$work/l1disk.img"; then
+		fail nested-l1-disk "cannot make L1's disk image from $VIRTIO_STAGE"
+		closing
+	fi
 	t0=$(date +%s)
 	"$NESTED_DIR/run-l1.sh" "${l1_args[@]}" "$payload" "${l1_files[@]}" >"$work/out" 2>"$work/err"
 	l1rc=$?
@@ -312,6 +394,7 @@ done
 if [ -n "${NESTED_KEEP:-}" ]; then
 	mkdir -p "$NESTED_KEEP" && cp "$work/console.log" "$work/payload.sh" "$work/out" "$NESTED_KEEP/"
 	cp "$work/console-attempt1.log" "$NESTED_KEEP/" 2>/dev/null
+	cp --sparse=always "$work/l1disk.img" "$NESTED_KEEP/" 2>/dev/null
 fi
 l1_why=
 case $l1rc in
@@ -341,9 +424,9 @@ fi
 # check_case I: PASS/FAIL/SKIP line for case I.
 check_case() {
 	local i=$1 name=${case_names[$1]} rid=${run_of[$1]} out end rc ms mk e why=
-	local want_exit='' v m lo hi got exp
+	local want_exit='' v m lo hi got exp detail='' 
 	if [ -z "$rid" ]; then
-		skip "$name" "$why_not"
+		skip "$name" "${case_skip[i]}"
 		return
 	fi
 	out=$work/$rid.console
@@ -430,6 +513,11 @@ check_case() {
 			esac
 			;;
 		reboot | restart | pvh | exit=*) ;;
+		disk | serials=* | ro | discard | rng | hvc | rootfs | diskboot)
+			why=$(virtio_check "$e" "$out" "$rid" "$work/out" "$work/l1disk.img" "$work/$rid.check")
+			[ -z "$why" ] && v=$(virtio_detail "$e" "$out" "$rid" "$work/out" "$work/l1disk.img") &&
+				[ -n "$v" ] && detail+="${detail:+; }$v"
+			;;
 		*) why="unknown expectation '$e' in the case table" ;;
 		esac
 	done
@@ -442,7 +530,7 @@ check_case() {
 			if (m ~ /^[0-9]+$/) printf "marker at %.1f s, ", m / 1000
 			if (rc == "stopped") printf "VMM stopped at %.1f s", e / 1000
 			else printf "exit %s at %.1f s", rc, e / 1000 }')
-		pass "$name" "$v"
+		pass "$name" "$v${detail:+; $detail}"
 	fi
 }
 
