@@ -279,6 +279,7 @@ enum {
 	OPT_KERNEL_CACHE,
 	OPT_DRIVE,
 	OPT_DEVICE,
+	OPT_CHARDEV,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -314,6 +315,7 @@ static const struct option long_options[] = {
 	{ "kernel-cache", required_argument, NULL, OPT_KERNEL_CACHE },
 	{ "drive", required_argument, NULL, OPT_DRIVE },
 	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "chardev", required_argument, NULL, OPT_CHARDEV },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -506,6 +508,9 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 			r = cli_parse_device(cfg, arg, drive_ids);
 			if (r == 0 && cfg->command == CMD_DEVICE_HELP)
 				return 0;
+			break;
+		case OPT_CHARDEV:
+			r = cli_parse_chardev(cfg, arg);
 			break;
 		case OPT_SERIAL:
 			if (console_parse(arg, &cfg->serial) < 0)

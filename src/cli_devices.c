@@ -39,9 +39,13 @@ static const struct {
 	{ "virtio-rng-device", VDEV_RNG, VDEV_TRANSPORT_MMIO,
 	  "virtio entropy source on virtio-mmio: [id=ID]" },
 	{ "virtconsole", VDEV_CONSOLE, VDEV_TRANSPORT_DEFAULT,
-	  "virtio console on the machine's transport: [id=ID]" },
+	  "virtio console (hvc0), the port of a virtio-serial-* before it or its own device on the machine's transport: [chardev=ID][,id=ID]" },
 	{ "virtio-console-pci", VDEV_CONSOLE, VDEV_TRANSPORT_PCI,
 	  "virtio console on PCI: [id=ID]" },
+	{ "virtio-serial-pci", VDEV_CONSOLE, VDEV_TRANSPORT_PCI,
+	  "QEMU's spelling: the virtio console on PCI; a virtconsole after it is its port" },
+	{ "virtio-serial-device", VDEV_CONSOLE, VDEV_TRANSPORT_MMIO,
+	  "QEMU's spelling: the virtio console on virtio-mmio; a virtconsole after it is its port" },
 	{ "virtio-console-device", VDEV_CONSOLE, VDEV_TRANSPORT_MMIO,
 	  "virtio console on virtio-mmio: [id=ID]" },
 };
@@ -49,8 +53,8 @@ static const struct {
 
 void config_device_help(FILE *out)
 {
-	fprintf(out, "Devices for -device (the machine decides the transport: pc has PCI,\n"
-		     "arm64 virt has virtio-mmio, bare has neither):\n");
+	fprintf(out, "Devices for -device (-pci names need a PCI bus: the pc machine; -device\n"
+		     "names are virtio-mmio: pc, arm64 virt and bare, which polls):\n");
 	for (size_t i = 0; i < NR_DEVICE_NAMES; i++)
 		fprintf(out, "  %-22s %s\n", device_names[i].name,
 			device_names[i].help);
@@ -250,6 +254,7 @@ int cli_parse_device(struct vm_config *cfg, const char *arg,
 	char buf[512], *cursor = buf, *key, *value;
 	const char *name;
 	struct vdev_cfg *v;
+	bool port;
 	size_t i;
 
 	if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
@@ -269,22 +274,50 @@ int cli_parse_device(struct vm_config *cfg, const char *arg,
 	if (i == NR_DEVICE_NAMES)
 		return err_set("-device %s: unknown device '%s' (see -device help)",
 			       arg, name);
-	if (cfg->nr_vdevs == CONFIG_MAX_VDEVS)
-		return err_set("-device %s: too many devices (at most %d)", arg,
-			       CONFIG_MAX_VDEVS);
-	v = &cfg->vdevs[cfg->nr_vdevs];
-	memset(v, 0, sizeof(*v));
-	v->kind = device_names[i].kind;
-	v->transport = device_names[i].transport;
-	v->drive = -1;
-	drive_ids[cfg->nr_vdevs][0] = '\0';
+	/*
+	 * QEMU's virtio-serial-* is the device and virtconsole its port: the
+	 * pair is one virtio console here.  A virtconsole with no bus before it
+	 * is a console device of its own (our shorthand).
+	 */
+	port = !strcmp(name, "virtconsole");
+	v = NULL;
+	if (port)
+		for (size_t k = cfg->nr_vdevs; k-- > 0;)
+			if (cfg->vdevs[k].kind == VDEV_CONSOLE &&
+			    cfg->vdevs[k].console_port == false &&
+			    cfg->vdevs[k].transport != VDEV_TRANSPORT_DEFAULT) {
+				v = &cfg->vdevs[k];
+				break;
+			}
+	if (!v) {
+		if (cfg->nr_vdevs == CONFIG_MAX_VDEVS)
+			return err_set("-device %s: too many devices (at most %d)",
+				       arg, CONFIG_MAX_VDEVS);
+		v = &cfg->vdevs[cfg->nr_vdevs];
+		memset(v, 0, sizeof(*v));
+		v->kind = device_names[i].kind;
+		v->transport = device_names[i].transport;
+		v->drive = -1;
+		drive_ids[cfg->nr_vdevs][0] = '\0';
+		cfg->nr_vdevs++;
+	}
+	v->console_port |= port;
 	while ((key = next_kv(&cursor, &value))) {
 		bool blk = v->kind == VDEV_BLK;
 
 		if (!value)
 			return err_set("-device %s: '%s' needs a value (%s=...)",
 				       arg, key, key);
-		if (!strcmp(key, "id")) {
+		if (port && !strcmp(key, "chardev")) {
+			size_t k;
+
+			for (k = 0; k < cfg->nr_chardevs; k++)
+				if (!strcmp(cfg->chardevs[k], value))
+					break;
+			if (k == cfg->nr_chardevs)
+				return err_set("-device %s: chardev=%s: no -chardev with that id (-chardev stdio,id=%s)",
+					       arg, value, value);
+		} else if (!strcmp(key, "id")) {
 			if (copy_id("-device", arg, value, v->id,
 				    sizeof(v->id)) < 0)
 				return -1;
@@ -292,7 +325,7 @@ int cli_parse_device(struct vm_config *cfg, const char *arg,
 			if (!*value || strlen(value) >= CLI_ID_MAX)
 				return err_set("-device %s: drive=%s: no such drive",
 					       arg, value);
-			snprintf(drive_ids[cfg->nr_vdevs], CLI_ID_MAX, "%s",
+			snprintf(drive_ids[v - cfg->vdevs], CLI_ID_MAX, "%s",
 				 value);
 		} else if (blk && !strcmp(key, "serial")) {
 			if (copy_serial("-device", arg, value, v->serial) < 0)
@@ -300,13 +333,47 @@ int cli_parse_device(struct vm_config *cfg, const char *arg,
 		} else {
 			return err_set("-device %s: property '%s' not found for %s (%s)",
 				       arg, key, name,
-				       blk ? "drive, serial, id" : "id");
+				       blk ? "drive, serial, id" :
+				       port ? "chardev, id" : "id");
 		}
 	}
-	if (v->kind == VDEV_BLK && !drive_ids[cfg->nr_vdevs][0])
+	if (v->kind == VDEV_BLK && !drive_ids[v - cfg->vdevs][0])
 		return err_set("-device %s: drive= is required (the id of an if=none -drive)",
 			       arg);
-	cfg->nr_vdevs++;
+	return 0;
+}
+
+int cli_parse_chardev(struct vm_config *cfg, const char *arg)
+{
+	char buf[256], *cursor = buf, *key, *value;
+	char id[32] = "";
+
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+		return err_set("-chardev %s: too long", arg);
+	key = next_kv(&cursor, &value);
+	if (!key || value || strcmp(key, "stdio"))
+		return err_set("-chardev %s: only the stdio back end is supported (-chardev stdio,id=ID)",
+			       arg);
+	while ((key = next_kv(&cursor, &value))) {
+		if (!strcmp(key, "id") && value) {
+			if (copy_id("-chardev", arg, value, id, sizeof(id)) < 0)
+				return -1;
+		} else if (!strcmp(key, "signal") && value &&
+			   parse_bool(value) >= 0) {
+			cfg->serial.signals = parse_bool(value) == 1;
+		} else {
+			return err_set("-chardev %s: unknown property '%s' (id, signal)",
+				       arg, key);
+		}
+	}
+	if (!id[0])
+		return err_set("-chardev %s: needs an id=", arg);
+	for (size_t k = 0; k < cfg->nr_chardevs; k++)
+		if (!strcmp(cfg->chardevs[k], id))
+			return err_set("-chardev %s: duplicate id '%s'", arg, id);
+	if (cfg->nr_chardevs == CONFIG_MAX_CHARDEVS)
+		return err_set("-chardev %s: at most %d", arg, CONFIG_MAX_CHARDEVS);
+	snprintf(cfg->chardevs[cfg->nr_chardevs++], sizeof(cfg->chardevs[0]), "%s", id);
 	return 0;
 }
 

@@ -122,7 +122,12 @@ struct vdev_cfg {
 	int drive; /* index into drives[], -1 */
 	char serial[CONFIG_SERIAL_MAX + 1]; /* VDEV_BLK: the disk's serial, "" = none */
 	char id[32]; /* "" when not given */
+	/* VDEV_CONSOLE from -device virtio-serial-*: its virtconsole port came. */
+	bool console_port;
 };
+
+/* -chardev stdio,id=ID: the only back end; a virtconsole may name it. */
+#define CONFIG_MAX_CHARDEVS 4
 
 struct vm_config {
 	enum command command;
@@ -187,6 +192,8 @@ struct vm_config {
 	size_t nr_drives;
 	struct vdev_cfg vdevs[CONFIG_MAX_VDEVS]; /* -device, -drive if=virtio */
 	size_t nr_vdevs;
+	char chardevs[CONFIG_MAX_CHARDEVS][32]; /* -chardev ids */
+	size_t nr_chardevs;
 
 	/* `minivmm dtb -o PATH` ("-" is stdout). */
 	const char *output;

@@ -309,6 +309,35 @@ static void test_mmio_on_pc_and_bare(void **state)
 		       "-M", "bare", "-device", "virtio-rng-pci");
 }
 
+/* QEMU's virtio-serial-* + virtconsole,chardev= pair is one console. */
+static void test_virtio_serial_and_chardev(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	assert_int_equal(PARSE(&cfg, PC, "-serial", "none", "-chardev",
+			       "stdio,id=hvc0", "-device", "virtio-serial-pci",
+			       "-device", "virtconsole,chardev=hvc0"),
+			 0);
+	assert_int_equal(config_finish(&cfg), 0);
+	assert_int_equal(cfg.nr_vdevs, 1);
+	assert_int_equal(cfg.vdevs[0].kind, VDEV_CONSOLE);
+	assert_int_equal(cfg.vdevs[0].transport, VDEV_TRANSPORT_PCI);
+	assert_int_equal(cfg.nr_chardevs, 1);
+	assert_refused("chardev=nope: no -chardev with that id", PC, "-device",
+		       "virtio-serial-device", "-device", "virtconsole,chardev=nope");
+	assert_refused("only the stdio back end", PC, "-chardev", "socket,id=x");
+	assert_refused("needs an id=", PC, "-chardev", "stdio");
+	/* A second virtconsole without a bus of its own is its own device. */
+	assert_int_equal(PARSE(&cfg, PC, "-device", "virtio-serial-device",
+			       "-device", "virtconsole", "-device", "virtconsole"),
+			 0);
+	assert_int_equal(config_finish(&cfg), 0);
+	assert_int_equal(cfg.nr_vdevs, 2);
+	assert_int_equal(cfg.vdevs[0].transport, VDEV_TRANSPORT_MMIO);
+	assert_int_equal(cfg.vdevs[1].transport, VDEV_TRANSPORT_PCI);
+}
+
 static void test_refuse_more_mmio_devices_than_slots(void **state)
 {
 	char *argv[64] = { "minivmm", "run", "-M", "pc" };
@@ -719,6 +748,7 @@ int main(void)
 		T(test_virt_refuses_pci),
 		T(test_mmio_on_pc_and_bare),
 		T(test_refuse_more_mmio_devices_than_slots),
+		T(test_virtio_serial_and_chardev),
 		T(test_memmap_takes_devices),
 		T(test_device_help),
 		T(test_vdev_names),
