@@ -17,6 +17,7 @@
 #include "dev/pci.h"
 #include "device.h"
 #include "event_loop.h"
+#include "irq.h"
 #include "log.h"
 #include "state.h"
 #include "vm.h"
@@ -47,6 +48,7 @@ struct virtio_pci {
 	uint16_t qselect;
 	uint16_t config_vector;
 	_Atomic uint8_t isr;
+	struct irq_line *intx; /* INTA#, level, while MSI-X is off; may be NULL */
 	unsigned cfg_cap; /* offset of the PCI configuration access capability */
 
 	struct vm *vm;
@@ -66,11 +68,21 @@ static uint16_t vector_or_none(struct virtio_pci *p, uint32_t v)
 
 /* ---- Interrupts ---- */
 
+/*
+ * With MSI-X on, the message of the vector (none: no interrupt, 4.1.5.1.2);
+ * with it off, INTA# goes up until the driver reads the ISR (4.1.4.5),
+ * unless the command register disables INTx.
+ */
 static void send(struct virtio_pci *p, uint8_t isr_bit, uint16_t vector)
 {
 	atomic_fetch_or(&p->isr, isr_bit);
-	if (vector != VIRTIO_MSI_NO_VECTOR && pci_msix_enabled(&p->pci))
-		pci_msix_notify(&p->pci, vector);
+	if (pci_msix_enabled(&p->pci)) {
+		if (vector != VIRTIO_MSI_NO_VECTOR)
+			pci_msix_notify(&p->pci, vector);
+	} else if (p->intx &&
+		   !(le_get(p->pci.config + PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE)) {
+		irq_line_set(p->intx, true);
+	}
 }
 
 static void notify_queue(void *ctx, unsigned q)
@@ -142,6 +154,7 @@ static void regs_reset(struct virtio_pci *p)
 	p->qselect = 0;
 	p->config_vector = VIRTIO_MSI_NO_VECTOR;
 	atomic_store(&p->isr, 0);
+	irq_line_set(p->intx, false);
 }
 
 static void common_write(struct virtio_pci *p, unsigned off, uint64_t v,
@@ -236,6 +249,7 @@ static void bar_read(void *opaque, unsigned bar, uint64_t off, uint8_t *data,
 	} else if (off == VIRTIO_PCI_ISR) {
 		/* Reading clears it (4.1.4.5.1), and with it an INTx. */
 		data[0] = atomic_exchange(&p->isr, 0);
+		irq_line_set(p->intx, false);
 	} else if (off >= VIRTIO_PCI_DEVICE && off < VIRTIO_PCI_NOTIFY) {
 		virtio_config_read(dev, (uint32_t)(off - VIRTIO_PCI_DEVICE), data,
 				   len);
@@ -479,6 +493,13 @@ void virtio_pci_use_ioeventfd(struct virtio_pci *p, struct vm *vm)
 		}
 		n->src = event_loop_add_fd(vm->loop, n->fd, EPOLLIN, on_notify, n);
 	}
+}
+
+void virtio_pci_set_intx(struct virtio_pci *p, struct irq_line *line)
+{
+	p->intx = line;
+	p->pci.config[PCI_INTERRUPT_LINE] = line ? (uint8_t)line->irq : 0xff;
+	p->pci.config[PCI_INTERRUPT_PIN] = line ? 1 : 0; /* INTA#, or none */
 }
 
 struct pci_device *virtio_pci_device(struct virtio_pci *p)

@@ -14,9 +14,9 @@
  * space), and MSI-X in BAR 1 with one vector per queue and one for
  * configuration changes.  Interrupts are MSI-X messages (irqfds bound to
  * KVM MSI routes on the pc machine); queue notifications are ioeventfds
- * that follow the BAR wherever firmware or the OS puts it.  Without
- * MSI-X (the driver did not enable it) only the ISR bits are set: there is
- * no INTx wiring.
+ * that follow the BAR wherever firmware or the OS puts it.  A driver that
+ * does not enable MSI-X gets INTA# instead (virtio_pci_set_intx: a level
+ * line, up from the interrupt until the driver reads the ISR).
  */
 #ifndef MINIVMM_VIRTIO_PCI_H
 #define MINIVMM_VIRTIO_PCI_H
@@ -82,6 +82,9 @@ struct virtio_pci *virtio_pci_create(struct virtio_dev *dev,
 unsigned virtio_pci_vectors(const struct virtio_dev *dev);
 /* Queue notifications by ioeventfd on vm (as the BAR moves). */
 void virtio_pci_use_ioeventfd(struct virtio_pci *p, struct vm *vm);
+/* INTA#, for drivers without MSI-X (NULL: none). */
+struct irq_line;
+void virtio_pci_set_intx(struct virtio_pci *p, struct irq_line *line);
 struct pci_device *virtio_pci_device(struct virtio_pci *p);
 struct virtio_dev *virtio_pci_dev(struct virtio_pci *p);
 

@@ -654,6 +654,36 @@ static void test_dsdt_virtio_mmio(void **state)
 	assert_int_equal(count(d, len, "VR00", 4), 1);
 	assert_int_equal(count(d, len, mem1, sizeof(mem1)), 1);
 	assert_int_equal(count(d, len, irq1, sizeof(irq1)), 1);
+	/* No virtio-pci devices: the root bridge but no _PRT. */
+	assert_int_equal(count(d, len, "_PRT", 4), 0);
+	assert_int_equal(count(d, len, "PCI0", 4), 1);
+	linked_free(&k);
+	free(l);
+}
+
+/* PCI0's _PRT: INTA# of slots 2 and 3 to GSIs 10 and 11. */
+static void test_dsdt_pci_prt(void **state)
+{
+	/* Package(4) { 0x0002ffff, 0, 0, 10 } */
+	static const uint8_t slot2[] = { 0x12, 0x0b, 0x04, 0x0c, 0xff, 0xff, 0x02,
+					 0x00, 0x00, 0x00, 0x0a, 0x0a };
+	static const uint8_t slot3[] = { 0x0c, 0xff, 0xff, 0x03, 0x00, 0x00, 0x00,
+					 0x0a, 0x0b };
+	static const uint8_t pnp0a03[] = { 0x0c, 0x41, 0xd0, 0x0a, 0x03 };
+	struct pc_memory_layout *l = layout_of("-m", "1G", NULL);
+	struct linked k;
+	const uint8_t *d;
+	size_t len;
+
+	(void)state;
+	l->nr_virtio_pci = 2;
+	build_and_link(l, &k);
+	d = table(&k, "DSDT");
+	len = le(d + 4, 4);
+	assert_int_equal(count(d, len, "_PRT", 4), 1);
+	assert_int_equal(count(d, len, pnp0a03, sizeof(pnp0a03)), 1);
+	assert_int_equal(count(d, len, slot2, sizeof(slot2)), 1);
+	assert_int_equal(count(d, len, slot3, sizeof(slot3)), 1);
 	linked_free(&k);
 	free(l);
 }
@@ -1065,6 +1095,7 @@ int main(void)
 		cmocka_unit_test(test_srat),
 		cmocka_unit_test(test_dsdt),
 		cmocka_unit_test(test_dsdt_virtio_mmio),
+		cmocka_unit_test(test_dsdt_pci_prt),
 		cmocka_unit_test(test_legacy_sizes),
 		cmocka_unit_test(test_refusals),
 		PM(test_pm_reset_state),

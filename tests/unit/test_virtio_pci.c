@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "byteorder.h"
+#include "irq.h"
 #include "log.h"
 #include "mem.h"
 #include "pci_fake.h"
@@ -240,6 +241,52 @@ static void test_pci_cfg_access_capability(void **state)
 	fx_free(f);
 }
 
+static void on_intx(struct irq_line *line, bool level)
+{
+	*(int *)line->ctx = level;
+}
+
+/* Without MSI-X: INTA# up with the ISR bit, down when the ISR is read. */
+static void test_intx_without_msix(void **state)
+{
+	struct fx *f = fx_new();
+	struct vbuf b = { BUF, 8, true };
+	struct irq_line line;
+	int level = 0;
+
+	(void)state;
+	irq_line_init(&line, 10, on_intx, &level);
+	virtio_pci_set_intx(f->p, &line);
+	assert_int_equal(vcfg_rd(f, PCI_INTERRUPT_PIN, 1), 1);
+	place_bars(f);
+	mm_wr(f, COMMON(VIRTIO_PCI_COMMON_STATUS), 1, 3);
+	mm_wr(f, COMMON(VIRTIO_PCI_COMMON_GFSELECT), 4, 1);
+	mm_wr(f, COMMON(VIRTIO_PCI_COMMON_GF), 4, 1);
+	mm_wr(f, COMMON(VIRTIO_PCI_COMMON_STATUS), 1, 0x0b);
+	mm_wr(f, COMMON(VIRTIO_PCI_COMMON_Q_SIZE), 2, 8);
+	mm_wr(f, COMMON(VIRTIO_PCI_COMMON_Q_DESCLO), 4, DESC);
+	mm_wr(f, COMMON(VIRTIO_PCI_COMMON_Q_AVAILLO), 4, AVAIL);
+	mm_wr(f, COMMON(VIRTIO_PCI_COMMON_Q_USEDLO), 4, USED);
+	mm_wr(f, COMMON(VIRTIO_PCI_COMMON_Q_ENABLE), 2, 1);
+	mm_wr(f, COMMON(VIRTIO_PCI_COMMON_STATUS), 1, 0x0f);
+	vdrv_init(&f->drv, f->ram->hva, 8, DESC, AVAIL, USED);
+	vdrv_add_chain(&f->drv, &b, 1);
+	mm_wr(f, BAR4 + VIRTIO_PCI_NOTIFY, 2, 0);
+	assert_int_equal(level, 1);
+	assert_int_equal(f->sink.nr_fired, 0);
+	assert_int_equal(mm_rd(f, BAR4 + VIRTIO_PCI_ISR, 1), VIRTIO_ISR_QUEUE);
+	assert_int_equal(level, 0);
+	/* INTx disabled in the command register: no interrupt. */
+	vcfg_wr(f, PCI_COMMAND, 2,
+		PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+	vdrv_add_chain(&f->drv, &b, 1);
+	mm_wr(f, BAR4 + VIRTIO_PCI_NOTIFY, 2, 0);
+	assert_int_equal(level, 0);
+	virtio_pci_set_intx(f->p, NULL);
+	assert_int_equal(vcfg_rd(f, PCI_INTERRUPT_PIN, 1), 0);
+	fx_free(f);
+}
+
 static void test_bar_unmapped_is_unreachable(void **state)
 {
 	struct fx *f = fx_new();
@@ -260,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_identity_and_capabilities),
 		cmocka_unit_test(test_negotiate_queue_request_msix),
 		cmocka_unit_test(test_pci_cfg_access_capability),
+		cmocka_unit_test(test_intx_without_msix),
 		cmocka_unit_test(test_bar_unmapped_is_unreachable),
 	};
 

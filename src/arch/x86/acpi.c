@@ -193,6 +193,36 @@ static size_t res_dword_mem(uint8_t *p, uint32_t min, uint32_t max)
 }
 
 /*
+ * _PRT (§6.2.13): INTA# of the first PCI_INTX_SLOTS device slots to its
+ * GSI (layout.h pc_pci_intx_gsi), for drivers that do not use MSI-X.
+ * Entries: Package { address (slot << 16 | 0xffff), pin 0 (INTA#),
+ * source 0 (a GSI, no link device), the GSI }.
+ */
+static void dsdt_pci_prt(struct abuf *b, const struct pc_memory_layout *l)
+{
+	unsigned n = l->nr_virtio_pci < PC_PCI_INTX_SLOTS ? l->nr_virtio_pci :
+							    PC_PCI_INTX_SLOTS;
+	size_t prt;
+
+	if (!n)
+		return;
+	abuf_int(b, AML_NAME, 1);
+	aml_name(b, "_PRT");
+	prt = aml_package_open(b, (uint8_t)n);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned slot = 2 + i;
+		size_t e = aml_package_open(b, 4);
+
+		aml_integer(b, (uint64_t)slot << 16 | 0xffff);
+		aml_integer(b, 0);
+		aml_integer(b, 0);
+		aml_integer(b, (uint64_t)pc_pci_intx_gsi(slot));
+		aml_close(b, e);
+	}
+	aml_close(b, prt);
+}
+
+/*
  * The PCI root bridge (HID PNP0A03), with the windows of the pc machine's
  * PCI hole (layout.h) in _CRS as QEMU's DSDT has them: bus 0-255, the
  * configuration ports, the I/O ranges around them, the VGA window and the
@@ -225,6 +255,7 @@ static void dsdt_pci_root(struct abuf *b, const struct pc_memory_layout *l)
 	aml_name_integer(b, "_ADR", 0);
 	aml_name_integer(b, "_UID", 0);
 	aml_name_crs(b, crs, n);
+	dsdt_pci_prt(b, l);
 	aml_close(b, dev);
 }
 

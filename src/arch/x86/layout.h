@@ -168,6 +168,18 @@
  * edge-triggered.
  */
 #define PC_VIRTIO_MMIO_STRIDE 0x200ull
+/*
+ * PCI INTx (the fallback when a driver does not enable MSI-X): INTA# of
+ * slots 2-5 on ISA IRQs 10, 11, 5 and 7 (free on this machine), one each,
+ * level-triggered, described in PCI0's _PRT.  Later slots have no INTx.
+ */
+#define PC_PCI_INTX_SLOTS 4
+static inline int pc_pci_intx_gsi(unsigned slot)
+{
+	static const unsigned char gsi[PC_PCI_INTX_SLOTS] = { 10, 11, 5, 7 };
+
+	return slot >= 2 && slot < 2 + PC_PCI_INTX_SLOTS ? gsi[slot - 2] : -1;
+}
 #define PC_VIRTIO_MMIO_SLOTS 8
 #define PC_VIRTIO_MMIO_FIRST_GSI 16
 

@@ -31,6 +31,7 @@ int pc_firmware_layout(const struct vm_config *cfg, bool kvm_identity_map,
 	if (pc_memory_layout(cfg, &opts, layout) < 0)
 		return -1;
 	layout->nr_virtio_mmio = virtio_mmio_count(cfg);
+	layout->nr_virtio_pci = (unsigned)cfg->nr_vdevs - layout->nr_virtio_mmio;
 	return 0;
 }
 

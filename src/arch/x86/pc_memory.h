@@ -137,6 +137,7 @@ struct pc_memory_layout {
 	bool amd_ht_reserved; /* the HyperTransport E820 entry is present */
 	unsigned nr_cpus;
 	unsigned nr_virtio_mmio; /* virtio-mmio slots in use (DSDT entries) */
+	unsigned nr_virtio_pci; /* PCI slots in use from 2 (PCI0's _PRT) */
 
 	struct pc_ram_piece pieces[PC_MAX_RAM_PIECES]; /* in gpa order */
 	size_t nr_pieces;

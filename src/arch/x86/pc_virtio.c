@@ -58,6 +58,15 @@ int arch_virtio_pci_add(struct vm *vm, struct virtio_dev *dev)
 					    (unsigned)slot) < 0)
 		return -1;
 	virtio_pci_use_ioeventfd(p, vm);
+	if (pc_pci_intx_gsi((unsigned)slot) >= 0) {
+		struct irq_line *intx = vm_irq_line(vm, (unsigned)pc_pci_intx_gsi((unsigned)slot));
+
+		if (!intx)
+			return -1;
+		virtio_pci_set_intx(p, intx);
+	} else {
+		virtio_pci_set_intx(p, NULL); /* past the INTx slots: MSI-X only */
+	}
 	log_info("%s: virtio-pci at 00:%02x.0, %u MSI-X vectors", dev->name, slot,
 		 virtio_pci_vectors(dev));
 	return 0;
