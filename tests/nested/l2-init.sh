@@ -291,6 +291,8 @@ else
 		disk_attrs
 		disk_tests
 		rng_test
+		# Which interrupt controller delivers the virtio interrupts.
+		grep virtio /proc/interrupts | tr -s ' ' | sed 's/^ */L2-IRQ: /'
 		echo "L2-VIRTIO-END"
 		;;
 	discard)

@@ -64,7 +64,9 @@ TIER_NAME=nested # pass, fail, skip, closing: tests/nested/lib.sh
 #                 case only looks at what the guest printed, and a VMM that
 #                 had to be stopped after NESTED_L2_TIMEOUT is not a failure)
 #   maxsec=S      the marker came within S seconds of starting the VMM
-#   disk, serials=A,B, ro, discard, rng, hvc, rootfs, diskboot
+#   append=WORD   add WORD to the L2 kernel's command line (e.g.
+#                 append=pci=nomsi)
+#   disk, serials=A,B, ro, discard, rng, hvc, rootfs, diskboot, intx
 #                 the virtio checks (tests/nested/virtio.sh); ARGS name
 #                 their disk images as @disk@, @disk.2@, @rootfs@, @boot@
 #                 (a copy each, on L1's disk); diskboot boots without
@@ -136,6 +138,8 @@ D1="-drive file=@disk.2@,format=raw,if=none,id=d1"
 l2_case minivmm-virtio-blk-pci "$L2_512 $D0 -device virtio-blk-pci,drive=d0,serial=SER0" marker disk serials=SER0 exit=0
 l2_case minivmm-virtio-blk-mmio "$L2_512 $D0 -device virtio-blk-device,drive=d0,serial=SER0" marker disk serials=SER0 exit=0
 l2_case minivmm-virtio-blk-direct "$L2_512 $D0,cache=none -device virtio-blk-pci,drive=d0" marker disk exit=0
+# Without MSI (pci=nomsi) the driver falls back to the legacy INTx line.
+l2_case minivmm-virtio-blk-intx "$L2_512 $D0 -device virtio-blk-pci,drive=d0" append=pci=nomsi marker disk intx exit=0
 l2_case minivmm-virtio-blk-serials "$L2_512 $D0 -device virtio-blk-pci,drive=d0,serial=SER0
  $D1 -device virtio-blk-pci,drive=d1,serial=SER1" disk serials=SER0,SER1 exit=0
 l2_case minivmm-virtio-blk-ro "$L2_512 -drive file=@disk@,format=raw,if=virtio,readonly=on" ro exit=0
@@ -264,7 +268,7 @@ run_of=() runs=0 need_minivmm=0 first_minivmm='' case_skip=()
 for i in "${!case_names[@]}"; do
 	# shellcheck disable=SC2086,SC2116 # ARGS on one line, spaces collapsed
 	vmm=${case_vmm[i]} args=$(echo ${case_args[i]}) mode=report end=poweroff restart=0
-	kernel=/l2/bzImage diskboot=0
+	kernel=/l2/bzImage diskboot=0 extra=''
 	run_of[i]='' case_skip[i]=$why_not
 	if [ "$vmm" = minivmm ] && [ -n "$why_not" ]; then
 		continue
@@ -285,13 +289,14 @@ for i in "${!case_names[@]}"; do
 		# cache on an earlier boot (expanded by L1's shell).
 		pvh) kernel='$(ls /tmp/cache/minivmm/vmlinux-* | head -n 1)' ;;
 		diskboot) diskboot=1 ;;
+		append=*) extra+=" ${e#append=}" ;;
 		esac
 	done
-	key="$vmm|$args|$mode|$end|$restart|$kernel|$diskboot"
+	key="$vmm|$args|$mode|$end|$restart|$kernel|$diskboot|$extra"
 	if [ -z "${run_id[$key]:-}" ]; then
 		runs=$((runs + 1))
 		run_id[$key]=r$runs
-		append="$L2_APPEND l2.mode=$mode l2.end=$end"
+		append="$L2_APPEND$extra l2.mode=$mode l2.end=$end"
 		[ "$mode" = rootfs ] && append+=" root=/dev/vda rootfstype=ext4"
 		# Once the guest is about to power off or reboot, the VMM has
 		# $L2_GRACE s to exit by itself before it is stopped.
@@ -512,8 +517,8 @@ check_case() {
 			*) why="no marker" ;;
 			esac
 			;;
-		reboot | restart | pvh | exit=*) ;;
-		disk | serials=* | ro | discard | rng | hvc | rootfs | diskboot)
+		reboot | restart | pvh | exit=* | append=*) ;;
+		disk | serials=* | ro | discard | rng | hvc | rootfs | diskboot | intx)
 			why=$(virtio_check "$e" "$out" "$rid" "$work/out" "$work/l1disk.img" "$work/$rid.check")
 			[ -z "$why" ] && v=$(virtio_detail "$e" "$out" "$rid" "$work/out" "$work/l1disk.img") &&
 				[ -n "$v" ] && detail+="${detail:+; }$v"

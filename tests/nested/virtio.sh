@@ -28,6 +28,8 @@
 #   rootfs        l2.mode=rootfs: the marker comes from the disk's /init,
 #                 / is root= (/dev/vda) ext4 rw; the host finds L2's token
 #                 in the image
+#   intx          the virtio interrupts are IO-APIC lines (/proc/interrupts),
+#                 none an MSI: a guest without MSI (append=pci=nomsi)
 #   diskboot      no -kernel/-initrd/-append: the firmware boots the disk
 #                 (boot.img: SYSLINUX loads the kernel and the initramfs)
 
@@ -38,7 +40,7 @@ virtio_mode() {
 	local m='' e
 	for e in "$@"; do
 		case $e in
-		disk | serials=* | ro | rng) m=${m:-virtio} ;;
+		disk | serials=* | ro | rng | intx) m=${m:-virtio} ;;
 		discard) m=discard ;;
 		hvc) m=hvc ;;
 		rootfs) m=rootfs ;;
@@ -239,6 +241,12 @@ virtio_check() {
 		grep -q -x -F "L2-DISK: root wrote=${tok:-none}" "$out" ||
 			echo "the root image on the host has /from-l2.txt '${tok:-none}', not L2's token"
 		;;
+	intx)
+		# Every virtio interrupt on the IO-APIC (a level line), none an MSI.
+		grep -q '^L2-IRQ: .*IO-APIC.*virtio' "$out" ||
+			{ echo "no virtio interrupt on the IO-APIC ($(grep -m 1 '^L2-IRQ:' "$out" || echo no L2-IRQ line))"; return; }
+		! grep -q '^L2-IRQ: .*MSI' "$out" || echo "a virtio interrupt is an MSI: $(grep -m 1 '^L2-IRQ: .*MSI' "$out")"
+		;;
 	diskboot) ;;
 	*) echo "unknown expectation '$word'" ;;
 	esac
@@ -256,6 +264,7 @@ virtio_detail() {
 		echo "blocks $(sed -n "s/^L1-BLOCKS $run before=//p" "$4") -> $(sed -n "s/^L1-BLOCKS $run written=//p" "$out") -> $(sed -n "s/^L1-BLOCKS $run after=//p" "$4") (host $(virtio_host_blocks "$5" "$run" disk))"
 		;;
 	rng) grep -m 1 '^L2-RNG:' "$out" | cut -c9- ;;
+	intx) grep -m 1 '^L2-IRQ: .*virtio' "$out" | cut -c9- ;;
 	rootfs) grep -m 1 '^L2-ROOTFS:' "$out" | cut -c12- ;;
 	hvc) echo "typed and answered on /dev/hvc0" ;;
 	esac
