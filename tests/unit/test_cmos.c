@@ -463,15 +463,7 @@ static void test_reset_keeps_nvram_and_time(void **state)
 
 /* ---- save and load (device.h) ---- */
 
-static void save(struct ctx *c, struct state_writer *w)
-{
-	unit_state_save(&cmos_device_ops, c->cmos, w);
-}
-
-static int load(struct ctx *c, const uint8_t *buf, size_t len)
-{
-	return unit_state_load(&cmos_device_ops, c->cmos, buf, len);
-}
+UNIT_CTX_STATE(cmos_device_ops, cmos)
 
 /* Where the saved fields sit (cmos_save's layout). */
 enum {

@@ -65,17 +65,7 @@ static void ctx_free(struct ctx *c)
 	free(c);
 }
 
-static int setup(void **state)
-{
-	*state = ctx_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ctx_free(*state);
-	return 0;
-}
+UNIT_CTX_FIXTURE()
 
 /* ---- helpers: what a guest does with in/out ----------------------------- */
 
@@ -1024,15 +1014,7 @@ static void busy_state(struct ctx *c)
 	out32_be(c, PORT_DMA_HI, 1);
 }
 
-static void save(struct ctx *c, struct state_writer *w)
-{
-	unit_state_save(&fw_cfg_device_ops, c->fw, w);
-}
-
-static int load(struct ctx *c, const uint8_t *buf, size_t len)
-{
-	return unit_state_load(&fw_cfg_device_ops, c->fw, buf, len);
-}
+UNIT_CTX_STATE(fw_cfg_device_ops, fw)
 
 /* Where the saved fields sit (fw_cfg_save's layout). */
 enum {

@@ -56,17 +56,7 @@ static void ctx_free(struct ctx *c)
 	free(c);
 }
 
-static int setup(void **state)
-{
-	*state = ctx_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ctx_free(*state);
-	return 0;
-}
+UNIT_CTX_FIXTURE()
 
 static void outb(struct ctx *c, uint16_t port, uint8_t v)
 {
@@ -113,15 +103,7 @@ static void test_firmware_replies(void **state)
 
 /* ---- save, load, reset (device.h) ---- */
 
-static void save(struct ctx *c, struct state_writer *w)
-{
-	unit_state_save(&i8042_device_ops, c->kbd, w);
-}
-
-static int load(struct ctx *c, const uint8_t *buf, size_t len)
-{
-	return unit_state_load(&i8042_device_ops, c->kbd, buf, len);
-}
+UNIT_CTX_STATE(i8042_device_ops, kbd)
 
 /*
  * Replies queued (one already read, so the queue's head has moved), the

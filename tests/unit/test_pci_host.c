@@ -58,17 +58,7 @@ static void ctx_free(struct ctx *c)
 	free(c);
 }
 
-static int setup(void **state)
-{
-	*state = ctx_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ctx_free(*state);
-	return 0;
-}
+UNIT_CTX_FIXTURE()
 
 static void out(struct ctx *c, uint16_t port, uint32_t len, uint32_t v)
 {
@@ -119,15 +109,7 @@ static void test_identity_and_writable_bytes(void **state)
 
 /* ---- save, load, reset (device.h) ---- */
 
-static void save(struct ctx *c, struct state_writer *w)
-{
-	unit_state_save(&pci_host_device_ops, c->host, w);
-}
-
-static int load(struct ctx *c, const uint8_t *buf, size_t len)
-{
-	return unit_state_load(&pci_host_device_ops, c->host, buf, len);
-}
+UNIT_CTX_STATE(pci_host_device_ops, host)
 
 enum { AT_ADDRESS = 0, AT_RCR = 4, AT_CONFIG = 5,
        AT_COUNT = AT_CONFIG + PCI_HOST_CONFIG_SIZE,

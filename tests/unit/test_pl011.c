@@ -86,17 +86,7 @@ static void ctx_free(struct ctx *c)
 	free(c);
 }
 
-static int setup(void **state)
-{
-	*state = ctx_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ctx_free(*state);
-	return 0;
-}
+UNIT_CTX_FIXTURE()
 
 static void writel(struct ctx *c, unsigned reg, uint32_t v)
 {
@@ -519,15 +509,7 @@ static void test_reset(void **state)
 
 /* ---- save, load, reset (device.h) ---- */
 
-static void save(struct ctx *c, struct state_writer *w)
-{
-	unit_state_save(&pl011_device_ops, c->uart, w);
-}
-
-static int load(struct ctx *c, const uint8_t *buf, size_t len)
-{
-	return unit_state_load(&pl011_device_ops, c->uart, buf, len);
-}
+UNIT_CTX_STATE(pl011_device_ops, uart)
 
 /* Where the saved fields sit (pl011_save's layout). */
 enum { AT_LCR_H = 5, AT_CR = 6, AT_IMSC = 9, AT_OVERRUN = 14, AT_COUNT = 15 };

@@ -46,17 +46,7 @@ static void ctx_free(struct ctx *c)
 	free(c);
 }
 
-static int setup(void **state)
-{
-	*state = ctx_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ctx_free(*state);
-	return 0;
-}
+UNIT_CTX_FIXTURE()
 
 static void out(struct ctx *c, uint64_t v, uint32_t len)
 {

@@ -116,17 +116,7 @@ static void ctx_free(struct ctx *c)
 	free(c);
 }
 
-static int setup(void **state)
-{
-	*state = ctx_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ctx_free(*state);
-	return 0;
-}
+UNIT_CTX_FIXTURE()
 
 static void outb(struct ctx *c, unsigned reg, uint8_t v)
 {
@@ -612,15 +602,7 @@ static void test_reset(void **state)
 
 /* ---- save, load, reset (device.h) ---- */
 
-static void save(struct ctx *c, struct state_writer *w)
-{
-	unit_state_save(&serial8250_device_ops, c->uart, w);
-}
-
-static int load(struct ctx *c, const uint8_t *buf, size_t len)
-{
-	return unit_state_load(&serial8250_device_ops, c->uart, buf, len);
-}
+UNIT_CTX_STATE(serial8250_device_ops, uart)
 
 /* Where the saved fields sit (serial8250_save's layout). */
 enum { AT_MCR = 2, AT_FCR = 3, AT_MSR = 8, AT_THR = 10, AT_COUNT = 11 };

@@ -122,6 +122,34 @@ static inline int unit_state_load(const struct device_ops *ops, void *dev,
 	return ops->load(dev, &r, ops->version);
 }
 
+/*
+ * The fixture most device tests share: UNIT_CTX_FIXTURE() defines cmocka's
+ * setup() (*state = ctx_new()) and teardown() (ctx_free(*state)) for the
+ * file's own struct ctx; UNIT_CTX_STATE(ops, field) defines save(c, w) and
+ * load(c, buf, len) of the device in c->field through ops.
+ */
+#define UNIT_CTX_FIXTURE()                 \
+	static int setup(void **state)     \
+	{                                  \
+		*state = ctx_new();        \
+		return 0;                  \
+	}                                  \
+	static int teardown(void **state)  \
+	{                                  \
+		ctx_free(*state);          \
+		return 0;                  \
+	}
+
+#define UNIT_CTX_STATE(ops, field)                                      \
+	static void save(struct ctx *c, struct state_writer *w)         \
+	{                                                               \
+		unit_state_save(&(ops), c->field, w);                   \
+	}                                                               \
+	static int load(struct ctx *c, const uint8_t *buf, size_t len)  \
+	{                                                               \
+		return unit_state_load(&(ops), c->field, buf, len);     \
+	}
+
 /* Occurrences of needle in haystack (non-overlapping). */
 static inline size_t unit_count(const char *haystack, const char *needle)
 {
