@@ -130,7 +130,7 @@ linux arm64-l2-console "-m 256M -smp 1" marker console exit=0
 linux arm64-l2-reboot "-m 256M -smp 1" marker reboot exit=4
 # --reboot=restart: PSCI SYSTEM_RESET resets the machine in place and Linux
 # boots again, until minivmm's --timeout (exit 3).
-linux arm64-l2-restart "-m 256M -smp 2 --reboot=restart --timeout 14" restart markers=2 exit=3
+linux arm64-l2-restart "-m 256M -smp 2 --reboot=restart --timeout 30" restart markers=2 exit=3
 
 # Virtio (virtio-mmio, as the virt board's device tree describes them): the
 # QEMU reference proves the cases (one boot for the disk with cache=none,

@@ -31,6 +31,10 @@
 #   --bzimage          boot L1 from the bzImage instead of the vmlinux (PVH)
 #   -v                 also print L1's own status lines and timings on stderr
 #
+# Environment, for looking into L1: NESTED_L1_APPEND adds words to L1's
+# kernel command line, NESTED_L1_QEMU_ARGS adds QEMU options (e.g.
+# "-monitor unix:/tmp/l1mon,server,nowait", to ask QEMU about a wedged L1).
+#
 # In L1: the L2 kernel is /l2/bzImage and the L2 initramfs /l2/initrd.gz
 # (also in $NESTED_L2_KERNEL / $NESTED_L2_INITRD); /tmp is a tmpfs; the
 # payload has busybox and whatever was added above.  Writing files that are
@@ -101,9 +105,9 @@ disk_args=()
 	-device virtio-blk-pci,drive=l1disk)
 l1_run "$log" "$timeout_s" "$stall_s" qemu-system-x86_64 \
 	-M q35 -accel tcg -cpu EPYC,+svm -smp 1 -m 2G \
-	-nographic -no-reboot -nic none "${disk_args[@]}" \
+	-nographic -no-reboot -nic none "${disk_args[@]}" ${NESTED_L1_QEMU_ARGS:-} \
 	-kernel "$kernel" -initrd "$work/initrd" \
-	-append "console=ttyS0 quiet panic=-1"
+	-append "console=ttyS0 quiet panic=-1${NESTED_L1_APPEND:+ $NESTED_L1_APPEND}"
 qrc=$?
 l1_report "$log" "$qrc" "$timeout_s" "$verbose" "$l1_start" "$l1_end"
 exit $?
