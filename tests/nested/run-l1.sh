@@ -103,6 +103,7 @@ disk_args=()
 # shellcheck disable=SC2054 # the commas are part of the option values
 [ -n "$disk" ] && disk_args=(-drive "file=$disk,format=raw,if=none,id=l1disk,cache=writeback"
 	-device virtio-blk-pci,drive=l1disk)
+# shellcheck disable=SC2086 # NESTED_L1_QEMU_ARGS: options, split into words
 l1_run "$log" "$timeout_s" "$stall_s" qemu-system-x86_64 \
 	-M q35 -accel tcg -cpu EPYC,+svm -smp 1 -m 2G \
 	-nographic -no-reboot -nic none "${disk_args[@]}" ${NESTED_L1_QEMU_ARGS:-} \
