@@ -169,7 +169,7 @@ disk_bench() {
 		echo "  $ROUNDS rounds, order rotated; median (runs)"
 		echo
 		blk_table "$work/disk-out" "$ROUNDS" qemu "qemu|QEMU virtio-blk-pci|$(blk_why_failed "$work/disk-out" qemu)" \
-			"minivmm|minivmm virtio-blk-pci|$why_mv"
+			"minivmm|minivmm virtio-blk-pci|${why_mv:-$(blk_why_failed "$work/disk-out" minivmm)}"
 		echo
 		[ -n "$lacks" ] && echo "minivmm: $lacks"
 		echo "one L1 run, $((t1 - t0)) s wall; $(date -u '+%Y-%m-%d %H:%M UTC')"

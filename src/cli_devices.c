@@ -3,7 +3,8 @@
  * The command line's disks and virtio devices, in QEMU's spellings:
  *
  *   -drive file=PATH[,format=raw][,if=virtio|none][,id=ID][,readonly=on|off]
- *          [,cache=writeback|none|unsafe][,discard=unmap|ignore][,serial=S]
+ *          [,cache=writeback|none|unsafe][,aio=threads][,discard=unmap|ignore]
+ *          [,serial=S]
  *   -device virtio-blk-pci|virtio-blk-device,drive=ID[,serial=S][,id=ID]
  *   -device virtio-rng-pci|virtio-rng-device[,id=ID]
  *   -device virtconsole|virtio-console-pci|virtio-console-device[,id=ID]
@@ -203,12 +204,20 @@ int cli_parse_drive(struct vm_config *cfg, const char *arg)
 			else
 				return err_set("-drive %s: discard=%s: expected unmap or ignore",
 					       arg, value);
+		} else if (!strcmp(key, "aio")) {
+			/* minivmm's requests always run on its I/O threads. */
+			if (!strcmp(value, "native") || !strcmp(value, "io_uring"))
+				return err_set("-drive %s: aio=%s is not supported (threads)",
+					       arg, value);
+			if (strcmp(value, "threads"))
+				return err_set("-drive %s: aio=%s: expected threads",
+					       arg, value);
 		} else if (!strcmp(key, "serial")) {
 			if (copy_serial("-drive", arg, value, serial) < 0)
 				return -1;
 			has_serial = true;
 		} else {
-			return err_set("-drive %s: unknown property '%s' (file, format, if, id, readonly, cache, discard, serial)",
+			return err_set("-drive %s: unknown property '%s' (file, format, if, id, readonly, cache, aio, discard, serial)",
 				       arg, key);
 		}
 	}

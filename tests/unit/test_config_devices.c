@@ -65,7 +65,7 @@ static void test_drive_every_property(void **state)
 
 	(void)state;
 	assert_int_equal(PARSE_FINISH(&cfg, PC, "-drive",
-				      "file=/dev/sdb,format=raw,if=virtio,id=disk0,readonly=on,cache=none,discard=unmap,serial=SN-0001"),
+				      "file=/dev/sdb,format=raw,if=virtio,id=disk0,readonly=on,cache=none,aio=threads,discard=unmap,serial=SN-0001"),
 			 0);
 	assert_int_equal(cfg.nr_drives, 1);
 	assert_string_equal(cfg.drives[0].file, "/dev/sdb");
@@ -525,8 +525,8 @@ static void test_refuse_bad_drive_properties(void **state)
 	(void)state;
 	assert_refused("-drive file=a,media=disk: unknown property 'media'",
 		       PC, "-drive", "file=a,media=disk");
-	assert_refused("-drive file=a,aio=native: unknown property 'aio'", PC,
-		       "-drive", "file=a,aio=native");
+	assert_refused("-drive file=a,werror=stop: unknown property 'werror'", PC,
+		       "-drive", "file=a,werror=stop");
 	assert_refused("-drive file=a,readonly: 'readonly' needs a value", PC,
 		       "-drive", "file=a,readonly");
 	assert_refused("-drive disk.img: 'disk.img' needs a value", PC,
@@ -545,6 +545,12 @@ static void test_refuse_bad_drive_properties(void **state)
 		       PC, "-drive", "file=a,cache=directsync");
 	assert_refused("cache=writethrough is not supported", PC, "-drive",
 		       "file=a,cache=writethrough");
+	assert_refused("-drive file=a,aio=io_uring: aio=io_uring is not supported (threads)",
+		       PC, "-drive", "file=a,aio=io_uring");
+	assert_refused("aio=native is not supported (threads)", PC, "-drive",
+		       "file=a,aio=native");
+	assert_refused("-drive file=a,aio=fast: aio=fast: expected threads", PC,
+		       "-drive", "file=a,aio=fast");
 	assert_refused("-drive file=a,discard=trim: discard=trim: expected unmap or ignore",
 		       PC, "-drive", "file=a,discard=trim");
 	assert_refused("-drive file=a,readonly=maybe: readonly=maybe: expected on or off",
@@ -713,6 +719,7 @@ static void test_usage_mentions_drive_and_device(void **state)
 	assert_str_contains(text, "-drive file=PATH[,format=raw][,if=virtio|none]");
 	assert_str_contains(text, "cache=writeback|none|unsafe");
 	assert_str_contains(text, "discard=unmap|ignore");
+	assert_str_contains(text, "aio=threads");
 	assert_str_contains(text, "-device virtio-blk-pci|virtio-blk-device,drive=ID");
 	assert_str_contains(text, "-device virtio-rng-pci|virtio-rng-device");
 	assert_str_contains(text, "virtconsole|virtio-console-pci|virtio-console-device");

@@ -379,6 +379,7 @@ int arch_memmap(const struct vm_config *cfg, FILE *out)
 		fprintf(out, "  image at 0x%llx, entry 0x%llx, EL1h, MMU off\n",
 			(unsigned long long)cfg->load_addr,
 			(unsigned long long)cfg->entry);
+		virtio_devices_describe(cfg, out);
 		return 0;
 	}
 	gic = virt_default_gic(cfg);
