@@ -116,6 +116,11 @@ int arch_virtio_mmio_slot(unsigned n, uint64_t *base, unsigned *irq);
  */
 struct virtio_dev;
 int arch_virtio_pci_add(struct vm *vm, struct virtio_dev *dev);
+/*
+ * The legacy INTx interrupt of the virtio-pci function in PCI slot `slot`
+ * (what a guest without MSI-X gets), -1 when the slot has none.
+ */
+int arch_virtio_pci_intx(unsigned slot);
 
 /* The `irq` field of KVM_IRQ_LINE for the arch's interrupt number. */
 uint32_t arch_irq_kvm_number(unsigned irq);

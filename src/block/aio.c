@@ -25,7 +25,7 @@
 
 const char *block_aio_backend(void)
 {
-	return "4 I/O threads per image (preadv/pwritev; no io_uring in this build)";
+	return "4 I/O threads per image (preadv/pwritev)";
 }
 
 /* ---- carrying out one request ------------------------------------------ */

@@ -465,8 +465,8 @@ struct virtio_dev *virtio_blk_create(const char *name,
 	pthread_mutex_init(&blk->lock, NULL);
 	pthread_cond_init(&blk->idle, NULL);
 	pool_init(blk);
-	if (virtio_dev_init(&blk->vdev, name, &blk_ops, blk, mem, features, 1,
-			    VIRTIO_BLK_QUEUE_SIZE) < 0) {
+	if (virtio_dev_init(&blk->vdev, name, &blk_ops, blk, mem, features,
+			    VIRTIO_BLK_QUEUES, VIRTIO_BLK_QUEUE_SIZE) < 0) {
 		blk_destroy(&blk->vdev);
 		return NULL;
 	}

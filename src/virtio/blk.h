@@ -55,6 +55,7 @@ struct virtio_dev;
 #define VIRTIO_BLK_ID_BYTES 20
 #define VIRTIO_BLK_CONFIG_SIZE 60
 #define VIRTIO_BLK_QUEUE_SIZE 256
+#define VIRTIO_BLK_QUEUES 1 /* one request queue */
 
 /*
  * A virtio-blk device named `name` on `img` (which stays the machine's: the

@@ -196,8 +196,8 @@ struct virtio_dev *virtio_console_create(const char *name,
 		return NULL;
 	}
 	pthread_mutex_init(&con->lock, NULL);
-	if (virtio_dev_init(&con->vdev, name, &console_ops, con, mem, 0, 2,
-			    CONSOLE_QUEUE_SIZE) < 0) {
+	if (virtio_dev_init(&con->vdev, name, &console_ops, con, mem, 0,
+			    VIRTIO_CONSOLE_QUEUES, CONSOLE_QUEUE_SIZE) < 0) {
 		pthread_mutex_destroy(&con->lock);
 		free(con);
 		return NULL;

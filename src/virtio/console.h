@@ -19,6 +19,8 @@ struct guest_mem;
 struct virtio_dev;
 
 #define VIRTIO_CONSOLE_CONFIG_SIZE 12
+/* port 0's receiveq and transmitq (no VIRTIO_CONSOLE_F_MULTIPORT) */
+#define VIRTIO_CONSOLE_QUEUES 2
 
 struct virtio_dev *virtio_console_create(const char *name,
 					 const struct guest_mem *mem);

@@ -113,6 +113,32 @@ static int add_mmio(struct vm *vm, struct virtio_dev *dev, unsigned slot)
 	return 0;
 }
 
+/* The device's virtqueues (one MSI-X vector each, and one for config). */
+static unsigned kind_queues(enum vdev_kind kind)
+{
+	switch (kind) {
+	case VDEV_BLK:
+		return VIRTIO_BLK_QUEUES;
+	case VDEV_RNG:
+		return VIRTIO_RNG_QUEUES;
+	case VDEV_CONSOLE:
+		return VIRTIO_CONSOLE_QUEUES;
+	}
+	return 0;
+}
+
+static void describe_pci(FILE *out, unsigned slot, unsigned queues)
+{
+	int gsi = arch_virtio_pci_intx(slot);
+
+	fprintf(out, "virtio-pci 00:%02x.0, MSI-X %u vectors (config, %u queue%s)",
+		slot, queues + 1, queues, queues == 1 ? "" : "s");
+	if (gsi >= 0)
+		fprintf(out, ", INTx GSI %d", gsi);
+	else
+		fprintf(out, ", no INTx");
+}
+
 static const char *cache_name(enum drive_cache c)
 {
 	return c == DRIVE_CACHE_NONE ? "none" :
@@ -144,8 +170,8 @@ void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
 							       "interrupt",
 				cfg->machine == MACHINE_BARE ? mmio - 1 : irq);
 		else if (v->transport == VDEV_TRANSPORT_PCI)
-			fprintf(out, "virtio-pci 00:%02x.0, MSI-X",
-				VIRTIO_PCI_FIRST_SLOT + pci++);
+			describe_pci(out, VIRTIO_PCI_FIRST_SLOT + pci++,
+				     kind_queues(v->kind));
 		if (v->kind == VDEV_BLK && v->drive >= 0) {
 			const struct drive_cfg *d = &cfg->drives[v->drive];
 

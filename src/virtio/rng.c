@@ -122,8 +122,8 @@ struct virtio_dev *virtio_rng_create(const char *name,
 		err_set("%s: out of memory", name);
 		return NULL;
 	}
-	if (virtio_dev_init(&rng->vdev, name, &rng_ops, rng, mem, 0, 1,
-			    RNG_QUEUE_SIZE) < 0) {
+	if (virtio_dev_init(&rng->vdev, name, &rng_ops, rng, mem, 0,
+			    VIRTIO_RNG_QUEUES, RNG_QUEUE_SIZE) < 0) {
 		free(rng);
 		return NULL;
 	}

@@ -13,6 +13,7 @@ struct virtio_dev;
 
 /* Bytes filled into one chain at most (the driver asks again for more). */
 #define VIRTIO_RNG_MAX_CHAIN 65536
+#define VIRTIO_RNG_QUEUES 1 /* requestq */
 
 /* A virtio-rng device named `name`; put it behind a transport. */
 struct virtio_dev *virtio_rng_create(const char *name,

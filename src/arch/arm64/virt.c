@@ -352,6 +352,12 @@ int arch_virtio_pci_add(struct vm *vm, struct virtio_dev *dev)
 	return -1;
 }
 
+int arch_virtio_pci_intx(unsigned slot)
+{
+	(void)slot;
+	return -1;
+}
+
 /* The GIC a run would most likely get, for memmap and dtb (no VM there). */
 static unsigned virt_default_gic(const struct vm_config *cfg)
 {

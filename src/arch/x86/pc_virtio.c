@@ -35,7 +35,7 @@ int arch_virtio_pci_add(struct vm *vm, struct virtio_dev *dev)
 	struct pc_msi *msi = pc_msi_of(vm);
 	struct pci_msi_sink sink;
 	struct virtio_pci *p;
-	int slot;
+	int slot, gsi;
 
 	if (!host || !msi) {
 		err_set("%s: this machine has no PCI bus", dev->name);
@@ -58,8 +58,9 @@ int arch_virtio_pci_add(struct vm *vm, struct virtio_dev *dev)
 					    (unsigned)slot) < 0)
 		return -1;
 	virtio_pci_use_ioeventfd(p, vm);
-	if (pc_pci_intx_gsi((unsigned)slot) >= 0) {
-		struct irq_line *intx = vm_irq_line(vm, (unsigned)pc_pci_intx_gsi((unsigned)slot));
+	gsi = arch_virtio_pci_intx((unsigned)slot);
+	if (gsi >= 0) {
+		struct irq_line *intx = vm_irq_line(vm, (unsigned)gsi);
 
 		if (!intx)
 			return -1;
@@ -67,7 +68,16 @@ int arch_virtio_pci_add(struct vm *vm, struct virtio_dev *dev)
 	} else {
 		virtio_pci_set_intx(p, NULL); /* past the INTx slots: MSI-X only */
 	}
-	log_info("%s: virtio-pci at 00:%02x.0, %u MSI-X vectors", dev->name, slot,
-		 virtio_pci_vectors(dev));
+	if (gsi >= 0)
+		log_info("%s: virtio-pci at 00:%02x.0, %u MSI-X vectors, INTx GSI %d",
+			 dev->name, slot, virtio_pci_vectors(dev), gsi);
+	else
+		log_info("%s: virtio-pci at 00:%02x.0, %u MSI-X vectors, no INTx",
+			 dev->name, slot, virtio_pci_vectors(dev));
 	return 0;
+}
+
+int arch_virtio_pci_intx(unsigned slot)
+{
+	return pc_pci_intx_gsi(slot);
 }
