@@ -29,10 +29,14 @@
 #define HDR_LEN 16
 #define SEGMENT_LEN 16
 /*
- * Segments the driver may use per request: half of what a chain may hold,
- * so a segment that crosses a RAM region boundary (two pieces) still fits.
+ * Segments the driver may use per request: as QEMU, the queue size less
+ * the header and the status, so a 1 MiB request of 4 KiB pages is one
+ * request.  A segment may cross a RAM region boundary (two pieces): a
+ * chain holds twice as many.
  */
-#define BLK_SEG_MAX (VQ_MAX_IOV / 2 - 2)
+#define BLK_SEG_MAX (VIRTIO_BLK_QUEUE_SIZE - 2)
+_Static_assert(2 * BLK_SEG_MAX + 2 <= VQ_MAX_IOV,
+	       "a chain of BLK_SEG_MAX split segments fits in a vq_chain");
 /* Sectors one discard or write-zeroes segment may cover (2 GiB). */
 #define BLK_MAX_DISCARD_SECTORS (4u << 20)
 

@@ -55,7 +55,7 @@ struct state_writer;
 /* The largest queue we offer (QueueNumMax), a power of 2 (2.7). */
 #define VQ_MAX_SIZE 1024
 /* iovec pieces one chain may become (descriptors times region splits). */
-#define VQ_MAX_IOV 256
+#define VQ_MAX_IOV 512
 /* Bytes one chain may carry in each direction. */
 #define VQ_MAX_CHAIN_BYTES (64u << 20)
 

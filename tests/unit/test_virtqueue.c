@@ -305,7 +305,7 @@ static void test_malicious_too_many_pieces(void **state)
 	struct fx *f = *state;
 	struct vbuf *b = calloc(VQ_MAX_IOV + 1, sizeof(*b));
 
-	fx_queue(f, 512, false, false);
+	fx_queue(f, VQ_MAX_SIZE, false, false);
 	for (unsigned i = 0; i <= VQ_MAX_IOV; i++)
 		b[i] = (struct vbuf){ BUF_GPA + 8 * i, 8, false };
 	add_chain(f, b, VQ_MAX_IOV + 1);
