@@ -956,17 +956,12 @@ static void test_pm_register_twice(void **state)
 
 static void pm_save(struct pm_ctx *c, struct state_writer *w)
 {
-	state_writer_init(w);
-	assert_int_equal(acpi_pm_device_ops.save(c->pm, w), 0);
-	assert_int_equal(state_writer_error(w), 0);
+	unit_state_save(&acpi_pm_device_ops, c->pm, w);
 }
 
 static int pm_load(struct pm_ctx *c, const uint8_t *buf, size_t len)
 {
-	struct state_reader r;
-
-	state_reader_init(&r, buf, len);
-	return acpi_pm_device_ops.load(c->pm, &r, 1);
+	return unit_state_load(&acpi_pm_device_ops, c->pm, buf, len);
 }
 
 enum { AT_STS = 0, AT_EN = 2, AT_CNT = 4, AT_TMR = 6, PM_SAVED_LEN = 14 };
@@ -1035,8 +1030,7 @@ static void test_pm_load_truncated_or_out_of_range(void **state)
 
 	pm_busy_state(a);
 	pm_save(a, &w);
-	for (size_t len = 0; len < w.len; len++)
-		assert_int_equal(pm_load(b, w.buf, len), -1);
+	unit_state_refuses_truncated(&acpi_pm_device_ops, b->pm, &w);
 	w.buf[AT_STS] |= 0x02; /* reserved */
 	assert_int_equal(pm_load(b, w.buf, w.len), -1);
 	w.buf[AT_STS] &= (uint8_t)~0x02;

@@ -125,8 +125,9 @@ static inline int unit_state_load(const struct device_ops *ops, void *dev,
 /*
  * The fixture most device tests share: UNIT_CTX_FIXTURE() defines cmocka's
  * setup() (*state = ctx_new()) and teardown() (ctx_free(*state)) for the
- * file's own struct ctx; UNIT_CTX_STATE(ops, field) defines save(c, w) and
- * load(c, buf, len) of the device in c->field through ops.
+ * file's own struct ctx; UNIT_CTX_STATE(ops, field) defines save(c, w),
+ * load(c, buf, len), resaves(c, w) and refuses_truncated(c, w) (above) of
+ * the device in c->field through ops.
  */
 #define UNIT_CTX_FIXTURE()                 \
 	static int setup(void **state)     \
@@ -140,15 +141,46 @@ static inline int unit_state_load(const struct device_ops *ops, void *dev,
 		return 0;                  \
 	}
 
-#define UNIT_CTX_STATE(ops, field)                                      \
-	static void save(struct ctx *c, struct state_writer *w)         \
-	{                                                               \
-		unit_state_save(&(ops), c->field, w);                   \
-	}                                                               \
-	static int load(struct ctx *c, const uint8_t *buf, size_t len)  \
-	{                                                               \
-		return unit_state_load(&(ops), c->field, buf, len);     \
+#define UNIT_CTX_STATE(ops, field)                                          \
+	static void save(struct ctx *c, struct state_writer *w)             \
+	{                                                                   \
+		unit_state_save(&(ops), c->field, w);                       \
+	}                                                                   \
+	static int load(struct ctx *c, const uint8_t *buf, size_t len)      \
+	{                                                                   \
+		return unit_state_load(&(ops), c->field, buf, len);         \
+	}                                                                   \
+	static inline void resaves(struct ctx *c,                           \
+				   const struct state_writer *w)            \
+	{                                                                   \
+		unit_state_resaves(&(ops), c->field, w);                    \
+	}                                                                   \
+	static inline void refuses_truncated(struct ctx *c,                 \
+					     const struct state_writer *w)  \
+	{                                                                   \
+		unit_state_refuses_truncated(&(ops), c->field, w);          \
 	}
+
+/* Saving dev again gives w's bytes exactly: a load kept everything. */
+static inline void unit_state_resaves(const struct device_ops *ops, void *dev,
+				      const struct state_writer *w)
+{
+	struct state_writer w2;
+
+	unit_state_save(ops, dev, &w2);
+	assert_int_equal(w2.len, w->len);
+	assert_memory_equal(w2.buf, w->buf, w->len);
+	state_writer_free(&w2);
+}
+
+/* Every truncation of w (each shorter length, 0 included) is refused. */
+static inline void unit_state_refuses_truncated(const struct device_ops *ops,
+						void *dev,
+						const struct state_writer *w)
+{
+	for (size_t len = 0; len < w->len; len++)
+		assert_int_equal(unit_state_load(ops, dev, w->buf, len), -1);
+}
 
 /* Occurrences of needle in haystack (non-overlapping). */
 static inline size_t unit_count(const char *haystack, const char *needle)
