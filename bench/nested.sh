@@ -168,11 +168,7 @@ disk_bench() {
 		echo "  (writeback: tmpfs has no O_DIRECT); libaio, direct=1 in L2, ${BLK_RUNTIME} s per job after 1 s ramp;"
 		echo "  $ROUNDS rounds, order rotated; median (runs)"
 		echo
-		blk_table "$work/disk-out" "$ROUNDS" qemu "qemu|QEMU virtio-blk-pci|$(blk_why_failed "$work/disk-out" qemu)" \
-			"minivmm|minivmm virtio-blk-pci|${why_mv:-$(blk_why_failed "$work/disk-out" minivmm)}"
-		echo
-		[ -n "$lacks" ] && echo "minivmm: $lacks"
-		echo "one L1 run, $((t1 - t0)) s wall; $(date -u '+%Y-%m-%d %H:%M UTC')"
+		blk_results "$work/disk-out" "$ROUNDS" virtio-blk-pci "$why_mv" "$lacks" $((t1 - t0))
 	} | tee "$DISK_RESULT"
 }
 

@@ -119,6 +119,19 @@ blk_table() {
 	done
 }
 
+# blk_results OUT ROUNDS DEVICE WHY_MV LACKS SECONDS: the virtio-blk table of
+# one L1 run (QEMU's DEVICE against minivmm's, minivmm n/a with WHY_MV or
+# why it gave no numbers), LACKS if minivmm lacks a device, the run's wall
+# time and the date.
+blk_results() {
+	local out=$1 rounds=$2 device=$3 why_mv=$4 lacks=$5 secs=$6
+	blk_table "$out" "$rounds" qemu "qemu|QEMU $device|$(blk_why_failed "$out" qemu)" \
+		"minivmm|minivmm $device|${why_mv:-$(blk_why_failed "$out" minivmm)}"
+	echo
+	[ -n "$lacks" ] && echo "minivmm: $lacks"
+	echo "one L1 run, $secs s wall; $(date -u '+%Y-%m-%d %H:%M UTC')"
+}
+
 # blk_why_failed OUT NAME: why a contender has no numbers at all (from its
 # first run), nothing when a run reported.
 blk_why_failed() {
