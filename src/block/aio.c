@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "block/internal.h"
+#include "iov.h"
 #include "log.h"
 
 const char *block_aio_backend(void)
@@ -98,30 +99,6 @@ static ssize_t rw_buffer(int fd, bool write, uint64_t offset, void *buf,
 	return rw_vectored(fd, write, offset, &one, 1, len);
 }
 
-/* Copy n bytes between a bounce buffer and iov, from byte `skip` of iov. */
-static void iov_copy(const struct iovec *iov, unsigned nr, uint64_t skip,
-		     void *buf, uint64_t n, bool to_iov)
-{
-	char *b = buf;
-
-	for (unsigned i = 0; i < nr && n; i++) {
-		uint64_t l = iov[i].iov_len, c;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		c = min_u64(l - skip, n);
-		if (to_iov)
-			memcpy((char *)iov[i].iov_base + skip, b, c);
-		else
-			memcpy(b, (char *)iov[i].iov_base + skip, c);
-		b += c;
-		n -= c;
-		skip = 0;
-	}
-}
-
 static bool is_aligned(const struct block_image *img, uint64_t offset,
 		       uint64_t len, const struct iovec *iov, unsigned nr)
 {
@@ -167,8 +144,8 @@ static ssize_t rw_bounce(struct block_worker *w, bool write, uint64_t offset,
 			r = rw_buffer(img->fd, false, astart, bounce, span);
 			if (r < 0)
 				return r;
-			iov_copy(iov, nr, pos - offset, bounce + (pos - astart),
-				 cend - pos, true);
+			iov_from_buf(iov, nr, (size_t)(pos - offset),
+				     bounce + (pos - astart), (size_t)(cend - pos));
 			pos = cend;
 			continue;
 		}
@@ -184,8 +161,8 @@ static ssize_t rw_bounce(struct block_worker *w, bool write, uint64_t offset,
 			if (r < 0)
 				break;
 		}
-		iov_copy(iov, nr, pos - offset, bounce + (pos - astart),
-			 cend - pos, false);
+		iov_to_buf(iov, nr, (size_t)(pos - offset),
+			   bounce + (pos - astart), (size_t)(cend - pos));
 		if (!img->blockdev && aend > img->size)
 			grew = true;
 		r = rw_buffer(img->fd, true, astart, bounce, span);

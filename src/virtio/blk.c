@@ -23,6 +23,7 @@
 #include "block/aio.h"
 #include "block/image.h"
 #include "byteorder.h"
+#include "iov.h"
 #include "log.h"
 #include "virtio/virtio.h"
 
@@ -243,7 +244,7 @@ static int parse(struct virtio_blk *blk, struct blk_req *r, bool *submit)
 		return -1; /* no place to answer: the caller drops it */
 	r->status = (uint8_t *)c->in[c->nr_in - 1].iov_base +
 		    c->in[c->nr_in - 1].iov_len - 1;
-	vq_iov_read(c->out, c->nr_out, 0, hdr, HDR_LEN);
+	iov_to_buf(c->out, c->nr_out, 0, hdr, HDR_LEN);
 	type = (uint32_t)le_get(hdr, 4);
 	sector = le_get(hdr + 8, 8);
 	data_in = c->in_len - 1;
@@ -283,7 +284,7 @@ static int parse(struct virtio_blk *blk, struct blk_req *r, bool *submit)
 							    VIRTIO_BLK_ID_BYTES;
 
 		memcpy(id, blk->serial, strlen(blk->serial));
-		vq_iov_write(c->in, c->nr_in, 0, id, n);
+		iov_from_buf(c->in, c->nr_in, 0, id, n);
 		r->written = (uint32_t)n + 1;
 		return VIRTIO_BLK_S_OK;
 	}
@@ -295,7 +296,7 @@ static int parse(struct virtio_blk *blk, struct blk_req *r, bool *submit)
 		/* One segment (max_*_seg is 1), reserved flags clear (5.2.6.2). */
 		if (data_out != SEGMENT_LEN || data_in)
 			return VIRTIO_BLK_S_IOERR;
-		vq_iov_read(c->out, c->nr_out, HDR_LEN, seg, SEGMENT_LEN);
+		iov_to_buf(c->out, c->nr_out, HDR_LEN, seg, SEGMENT_LEN);
 		start = le_get(seg, 8);
 		count = (uint32_t)le_get(seg + 8, 4);
 		flags = (uint32_t)le_get(seg + 12, 4);

@@ -13,6 +13,7 @@
 
 #include "byteorder.h"
 #include "chardev.h"
+#include "iov.h"
 #include "log.h"
 #include "virtio/virtio.h"
 
@@ -66,7 +67,7 @@ static void transmit(struct virtio_console *con)
 		if (r != VQ_GOT)
 			break;
 		for (size_t off = 0; off < con->chain.out_len;) {
-			size_t got = vq_iov_read(con->chain.out, con->chain.nr_out,
+			size_t got = iov_to_buf(con->chain.out, con->chain.nr_out,
 						 off, buf, sizeof(buf));
 
 			if (con->host.write)
@@ -110,7 +111,7 @@ size_t virtio_console_receive(void *opaque, const uint8_t *buf, size_t len)
 			broken = r == VQ_BROKEN;
 			break;
 		}
-		n = vq_iov_write(con->chain.in, con->chain.nr_in, 0, buf + done,
+		n = iov_from_buf(con->chain.in, con->chain.nr_in, 0, buf + done,
 				 len - done);
 		vq_push(vq, con->chain.head, (uint32_t)n);
 		pushed = true;

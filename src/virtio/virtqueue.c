@@ -345,52 +345,6 @@ bool vq_enable_notify(struct virtqueue *vq)
 	return vq_has_avail(vq);
 }
 
-/* ---- Copies over a chain's pieces ---- */
-
-size_t vq_iov_read(const struct iovec *iov, unsigned nr, size_t offset,
-		   void *dst, size_t len)
-{
-	size_t done = 0;
-
-	for (unsigned i = 0; i < nr && done < len; i++) {
-		size_t n;
-
-		if (offset >= iov[i].iov_len) {
-			offset -= iov[i].iov_len;
-			continue;
-		}
-		n = iov[i].iov_len - offset;
-		if (n > len - done)
-			n = len - done;
-		memcpy((uint8_t *)dst + done, (uint8_t *)iov[i].iov_base + offset, n);
-		done += n;
-		offset = 0;
-	}
-	return done;
-}
-
-size_t vq_iov_write(const struct iovec *iov, unsigned nr, size_t offset,
-		    const void *src, size_t len)
-{
-	size_t done = 0;
-
-	for (unsigned i = 0; i < nr && done < len; i++) {
-		size_t n;
-
-		if (offset >= iov[i].iov_len) {
-			offset -= iov[i].iov_len;
-			continue;
-		}
-		n = iov[i].iov_len - offset;
-		if (n > len - done)
-			n = len - done;
-		memcpy((uint8_t *)iov[i].iov_base + offset, (const uint8_t *)src + done, n);
-		done += n;
-		offset = 0;
-	}
-	return done;
-}
-
 /* ---- Snapshots ---- */
 
 void vq_save(const struct virtqueue *vq, struct state_writer *w)

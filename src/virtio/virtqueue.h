@@ -140,12 +140,6 @@ bool vq_enable_notify(struct virtqueue *vq);
 /* Whether the driver has made chains available that we have not taken. */
 bool vq_has_avail(struct virtqueue *vq);
 
-/* Copy helpers over a chain's iovecs (bounded by their lengths). */
-size_t vq_iov_read(const struct iovec *iov, unsigned nr, size_t offset,
-		   void *dst, size_t len);
-size_t vq_iov_write(const struct iovec *iov, unsigned nr, size_t offset,
-		    const void *src, size_t len);
-
 /* The queue's configuration and device-side indexes (for snapshots). */
 void vq_save(const struct virtqueue *vq, struct state_writer *w);
 int vq_load(struct virtqueue *vq, struct state_reader *r);

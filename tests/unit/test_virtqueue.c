@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "byteorder.h"
+#include "iov.h"
 #include "log.h"
 #include "mem.h"
 #include "state.h"
@@ -125,9 +126,9 @@ static void test_direct_chain_and_used_ring(void **state)
 	assert_int_equal(chain.nr_in, 1);
 	assert_int_equal(chain.out_len, 20);
 	assert_int_equal(chain.in_len, 512);
-	assert_int_equal(vq_iov_read(chain.out, chain.nr_out, 0, hdr, 16), 16);
+	assert_int_equal(iov_to_buf(chain.out, chain.nr_out, 0, hdr, 16), 16);
 	assert_memory_equal(hdr, "header-012345678", 16);
-	assert_int_equal(vq_iov_write(chain.in, chain.nr_in, 10, "done", 4), 4);
+	assert_int_equal(iov_from_buf(chain.in, chain.nr_in, 10, "done", 4), 4);
 	assert_memory_equal(ram(f, BUF_GPA + 0x200 + 10), "done", 4);
 	assert_int_equal(vq_pop(&f->vq, &chain), VQ_EMPTY);
 
