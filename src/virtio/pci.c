@@ -306,14 +306,19 @@ static void bar_moved(void *opaque, unsigned bar, uint64_t old_addr,
 
 /* ---- The PCI configuration access capability (4.1.4.9) ---- */
 
-static void cfg_cap_window(struct virtio_pci *p, unsigned *bar, uint32_t *off,
-			   uint32_t *len)
+/*
+ * Where the capability's window points, for an access of len bytes to its
+ * data field: true with *off when it names a 1-, 2- or 4-byte window of
+ * that length inside our register BAR.
+ */
+static bool cfg_cap_target(struct virtio_pci *p, uint32_t len, uint32_t *off)
 {
 	const uint8_t *c = p->pci.config + p->cfg_cap;
+	uint32_t n = (uint32_t)le_get(c + CAP_LENGTH, 4);
 
-	*bar = c[CAP_BAR];
 	*off = (uint32_t)le_get(c + CAP_OFFSET, 4);
-	*len = (uint32_t)le_get(c + CAP_LENGTH, 4);
+	return c[CAP_BAR] == VIRTIO_PCI_BAR && (n == 1 || n == 2 || n == 4) &&
+	       n == len && *off <= VIRTIO_PCI_BAR_SIZE - n;
 }
 
 static bool cfg_cap_data(struct virtio_pci *p, unsigned offset, uint32_t len)
@@ -327,15 +332,12 @@ static void config_read(void *opaque, unsigned offset, uint8_t *data,
 			uint32_t len)
 {
 	struct virtio_pci *p = opaque;
-	unsigned bar;
-	uint32_t off, n;
+	uint32_t off;
 
 	if (!cfg_cap_data(p, offset, len))
 		return;
-	cfg_cap_window(p, &bar, &off, &n);
-	if (bar == VIRTIO_PCI_BAR && (n == 1 || n == 2 || n == 4) && n == len &&
-	    off <= VIRTIO_PCI_BAR_SIZE - n)
-		bar_read(p, bar, off, data, n);
+	if (cfg_cap_target(p, len, &off))
+		bar_read(p, VIRTIO_PCI_BAR, off, data, len);
 	else
 		memset(data, 0, len); /* no valid window: nothing behind it */
 }
@@ -344,15 +346,10 @@ static void config_write(void *opaque, unsigned offset, const uint8_t *data,
 			 uint32_t len)
 {
 	struct virtio_pci *p = opaque;
-	unsigned bar;
-	uint32_t off, n;
+	uint32_t off;
 
-	if (!cfg_cap_data(p, offset, len))
-		return;
-	cfg_cap_window(p, &bar, &off, &n);
-	if (bar == VIRTIO_PCI_BAR && (n == 1 || n == 2 || n == 4) && n == len &&
-	    off <= VIRTIO_PCI_BAR_SIZE - n)
-		bar_write(p, bar, off, data, n);
+	if (cfg_cap_data(p, offset, len) && cfg_cap_target(p, len, &off))
+		bar_write(p, VIRTIO_PCI_BAR, off, data, len);
 }
 
 static const struct pci_device_ops virtio_pci_ops = {
