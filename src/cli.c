@@ -200,6 +200,56 @@ static int parse_port(const char *opt, const char *arg, uint16_t *port)
 	return 0;
 }
 
+/* -gdb tcp:[HOST]:PORT | unix:PATH | /dev/TTY (QEMU's chardev spellings). */
+static int parse_gdb(struct vm_config *cfg, const char *arg)
+{
+	struct gdb_cfg *g = &cfg->gdb;
+	const char *colon;
+	char *end;
+	unsigned long port;
+	size_t host_len;
+
+	memset(g, 0, sizeof(*g));
+	if (!strncmp(arg, "unix:", 5)) {
+		if (!arg[5] || strchr(arg + 5, ','))
+			return err_set("-gdb %s: unix:PATH needs a path (and no options)",
+				       arg);
+		if (strlen(arg + 5) >= sizeof(g->path))
+			return err_set("-gdb %s: the socket path is longer than %zu bytes",
+				       arg, sizeof(g->path) - 1);
+		g->transport = GDB_UNIX;
+		strcpy(g->path, arg + 5);
+		return 0;
+	}
+	if (!strncmp(arg, "/dev/", 5)) {
+		if (strlen(arg) >= sizeof(g->path))
+			return err_set("-gdb %s: the device path is too long", arg);
+		g->transport = GDB_TTY;
+		strcpy(g->path, arg);
+		return 0;
+	}
+	if (!strncmp(arg, "tcp:", 4))
+		arg += 4;
+	else if (strchr(arg, ':') == NULL && strspn(arg, "0123456789") != strlen(arg))
+		return err_set("-gdb %s: expected tcp:[HOST]:PORT, unix:PATH or /dev/TTY",
+			       arg);
+	colon = strrchr(arg, ':');
+	host_len = colon ? (size_t)(colon - arg) : 0;
+	if (host_len >= sizeof(g->host))
+		return err_set("-gdb %s: host name too long", arg);
+	errno = 0;
+	port = strtoul(colon ? colon + 1 : arg, &end, 10);
+	if (end == (colon ? colon + 1 : arg) || *end || errno || port == 0 ||
+	    port > 65535)
+		return err_set("-gdb %s: the TCP port must be a number from 1 to 65535",
+			       arg);
+	g->transport = GDB_TCP;
+	memcpy(g->host, arg, host_len);
+	g->host[host_len] = 0;
+	g->port = (uint16_t)port;
+	return 0;
+}
+
 static int parse_timeout(struct vm_config *cfg, const char *arg)
 {
 	char *end;
@@ -280,6 +330,7 @@ enum {
 	OPT_DRIVE,
 	OPT_DEVICE,
 	OPT_CHARDEV,
+	OPT_GDB,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -316,6 +367,7 @@ static const struct option long_options[] = {
 	{ "drive", required_argument, NULL, OPT_DRIVE },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "chardev", required_argument, NULL, OPT_CHARDEV },
+	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -358,7 +410,7 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long_only(argc - first + 1, argv + first - 1,
-				       ":M:m:o:vh", long_options, &idx)) != -1) {
+				       ":M:m:o:vhsS", long_options, &idx)) != -1) {
 		const char *arg = optarg;
 		int r = 0;
 
@@ -377,6 +429,15 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 			break;
 		case OPT_MEM_PATH:
 			cfg->mem_path = arg;
+			break;
+		case 's':
+			r = parse_gdb(cfg, "tcp::1234");
+			break;
+		case 'S':
+			cfg->start_stopped = true;
+			break;
+		case OPT_GDB:
+			r = parse_gdb(cfg, arg);
 			break;
 		case OPT_MEM_PREALLOC:
 			cfg->mem_prealloc = true;
@@ -634,6 +695,14 @@ void config_usage(FILE *out)
 "                                      NAME-pci: on PCI, NAME-device: on\n"
 "                                      virtio-mmio, virtconsole: the machine's\n"
 "                                      own; -device help lists them\n"
+"\n"
+"Debugging (README \"Debugging with gdb\"):\n"
+"  -gdb tcp:[HOST]:PORT|unix:PATH|/dev/TTY\n"
+"                                      wait for gdb there (TCP on localhost unless\n"
+"                                      HOST is given); one debugger at a time\n"
+"  -s                                  -gdb tcp::1234\n"
+"  -S                                  start with every vCPU stopped until gdb\n"
+"                                      continues them\n"
 "\n"
 "Observing and limiting a run:\n"
 "  --trace io,mmio,exits|all           one line per event on stderr\n"

@@ -461,6 +461,8 @@ int config_finish(struct vm_config *cfg)
 	if (cfg->command != CMD_RUN && cfg->command != CMD_MEMMAP &&
 	    cfg->command != CMD_DTB)
 		return 0;
+	if (cfg->start_stopped && cfg->gdb.transport == GDB_NONE)
+		return err_set("-S: nothing could start the vCPUs (add -s or -gdb)");
 	if (cfg->mode_set && !arch_info()->has_cpu_modes)
 		return err_set("--mode is for x86 flat images; %s images start in EL1h with the MMU off",
 			       arch_info()->name);

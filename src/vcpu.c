@@ -164,7 +164,8 @@ static void vcpu_park(struct vcpu *vcpu, bool self)
 	atomic_store(&vcpu->state, VCPU_PAUSED);
 	pthread_cond_broadcast(&vm->parked_cond);
 	while (!atomic_load(&vm->stopping) &&
-	       (vm->pause_requested || (self && gen == vm->resume_gen)))
+	       (vm->pause_requested || (self && gen == vm->resume_gen) ||
+		vcpu->held))
 		pthread_cond_wait(&vm->park_cond, &vm->park_lock);
 	vm->nr_parked--;
 	vcpu->released_gen = vm->resume_gen;
@@ -209,13 +210,13 @@ int vcpu_pause_all(struct vm *vm)
 	return r;
 }
 
-/* A vCPU still parked from before the latest release. */
+/* A vCPU still parked from before the latest release (and not held). */
 static bool still_parked(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
-		if (atomic_load(&v->state) == VCPU_PAUSED &&
+		if (atomic_load(&v->state) == VCPU_PAUSED && !v->held &&
 		    v->released_gen != vm->resume_gen)
 			return true;
 	}
@@ -242,6 +243,13 @@ void vcpu_resume_all(struct vm *vm)
 		pthread_cond_timedwait(&vm->parked_cond, &vm->park_lock, &ts);
 	}
 	pthread_mutex_unlock(&vm->park_lock);
+}
+
+void vcpu_set_held(struct vcpu *vcpu, bool held)
+{
+	pthread_mutex_lock(&vcpu->vm->park_lock);
+	vcpu->held = held;
+	pthread_mutex_unlock(&vcpu->vm->park_lock);
 }
 
 void vcpu_wake_all(struct vm *vm)
@@ -271,6 +279,37 @@ static enum vcpu_exit_action vcpu_handle_exit(struct vcpu *vcpu,
 			"vcpu%u: unhandled exit reason %s (%u)", vcpu->id,
 			vcpu_exit_name(reason), reason);
 	return VCPU_EXIT_STOP;
+}
+
+/*
+ * A single-stepped vCPU's exit left an operation pending: complete it now
+ * (KVM_RUN with immediate_exit) instead of on the next entry.  Real KVM
+ * then reports the finished step as KVM_EXIT_DEBUG; PVM loses that exit
+ * after an OUT and the guest would run on unstepped, so a run that comes
+ * back with EINTR counts as the step done (the instruction has completed:
+ * that is what the re-entry was for).
+ */
+static enum vcpu_exit_action vcpu_finish_step(struct vcpu *vcpu)
+{
+	int r;
+
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	r = ioctl(vcpu->fd, KVM_RUN, 0);
+	vcpu->pending_io = false;
+	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	if (r == 0) {
+		/* The debug exit (or, unexpectedly, another). */
+		vcpu->pending_io = exit_leaves_pending(vcpu->run->exit_reason);
+		return vcpu_handle_exit(vcpu, vcpu->run->exit_reason);
+	}
+	if (errno != EINTR && errno != EAGAIN) {
+		vm_request_stop(vcpu->vm, VM_STOP_ERROR,
+				"vcpu%u: KVM_RUN failed: %s", vcpu->id,
+				strerror(errno));
+		return VCPU_EXIT_STOP;
+	}
+	vcpu->step_done = true;
+	return vcpu_handle_exit(vcpu, KVM_EXIT_DEBUG);
 }
 
 void vcpu_run_loop(struct vcpu *vcpu)
@@ -318,6 +357,9 @@ void vcpu_run_loop(struct vcpu *vcpu)
 			fprintf(stderr, "exit vcpu=%u reason=%s\n", vcpu->id,
 				vcpu_exit_name(reason));
 		action = vcpu_handle_exit(vcpu, reason);
+		if (action == VCPU_EXIT_CONTINUE && vcpu->pending_io &&
+		    vcpu->debug_step)
+			action = vcpu_finish_step(vcpu);
 		if (timing)
 			vcpu->stats.handle_ns[slot] += vm_now_ns() - t1;
 		if (action == VCPU_EXIT_STOP)

@@ -66,6 +66,18 @@ struct vcpu {
 	_Atomic int state; /* enum vcpu_state */
 	bool pending_io; /* the last exit completes on the next KVM_RUN */
 	uint64_t released_gen; /* the release it last saw (under park_lock) */
+	/*
+	 * Debugging (the gdb stub sets these while the vCPU is parked):
+	 * `held` keeps it parked through releases (another vCPU is stepped
+	 * alone; under park_lock); `debug_step`: it runs single-stepped, so
+	 * an exit that leaves an operation pending is completed at once and
+	 * the step reported even where KVM loses its debug exit (PVM);
+	 * `step_done`: the KVM_EXIT_DEBUG handler is called for such a step,
+	 * with no debug exit data in kvm_run.
+	 */
+	bool held;
+	bool debug_step;
+	bool step_done;
 	struct vcpu_stats stats;
 	void *arch; /* arch-private per-vCPU state */
 };
@@ -113,6 +125,11 @@ int vcpu_pause_all(struct vm *vm);
  * once each has left its park (bounded by the same grace time).
  */
 void vcpu_resume_all(struct vm *vm);
+/*
+ * Keep the vCPU parked through the next releases (held) or let it go with
+ * them.  Main thread, while the vCPUs are paused.
+ */
+void vcpu_set_held(struct vcpu *vcpu, bool held);
 /* Wake parked vCPUs so they see `stopping` (after vm->stopping is set). */
 void vcpu_wake_all(struct vm *vm);
 

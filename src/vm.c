@@ -14,6 +14,7 @@
 #include "arch/arch.h"
 #include "event_loop.h"
 #include "console.h"
+#include "gdb/gdb.h"
 #include "log.h"
 #include "machine.h"
 
@@ -387,7 +388,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (vcpu_create(vm, i, &vm->vcpus[i]) < 0)
 			return -1;
-	return arch_vcpus_ready(vm);
+	if (arch_vcpus_ready(vm) < 0)
+		return -1;
+	return gdb_stub_create(vm);
 }
 
 void vm_destroy(struct vm *vm)
@@ -398,6 +401,7 @@ void vm_destroy(struct vm *vm)
 		free(vm->vcpus);
 		vm->vcpus = NULL;
 	}
+	gdb_stub_destroy(vm);
 	device_list_destroy(&vm->devices);
 	while (vm->nr_ioeventfds)
 		vm_ioeventfd_remove(vm, vm->ioeventfds[0].fd);

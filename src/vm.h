@@ -48,6 +48,7 @@ enum vm_stop_reason {
 	VM_STOP_MAX_EXITS, /* --max-exits */
 	VM_STOP_SIGNAL, /* SIGINT, SIGTERM, SIGHUP */
 	VM_STOP_ERROR, /* the monitor itself failed (an ioctl) */
+	VM_STOP_DEBUGGER, /* gdb asked to end the run (k) */
 };
 
 /* Process exit codes (README "Exit codes", --help). */
@@ -55,7 +56,7 @@ enum {
 	EXIT_GUEST_OK = 0, /* halted or powered off */
 	EXIT_GUEST_CRASH = 1, /* triple fault, internal error, failed entry */
 	EXIT_USAGE = 2, /* usage, configuration or image error */
-	EXIT_STOPPED = 3, /* --timeout, --max-exits or a signal */
+	EXIT_STOPPED = 3, /* --timeout, --max-exits, a signal or gdb's kill */
 	EXIT_GUEST_RESET = 4, /* the guest asked for a reset */
 };
 
@@ -152,6 +153,7 @@ struct vm {
 
 	struct timespec start_time;
 	struct console *console; /* host side of the serial console, or NULL */
+	struct gdb_stub *gdb; /* -gdb, -s: the debugger's stub, or NULL */
 	void *arch; /* arch-private VM state */
 };
 

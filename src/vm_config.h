@@ -126,6 +126,18 @@ struct vdev_cfg {
 	bool console_port;
 };
 
+/*
+ * -gdb tcp:[HOST]:PORT | unix:PATH | /dev/TTY (-s: tcp::1234): where the
+ * gdb stub waits for the debugger.  HOST "" is localhost.
+ */
+enum gdb_transport { GDB_NONE = 0, GDB_TCP, GDB_UNIX, GDB_TTY };
+struct gdb_cfg {
+	enum gdb_transport transport;
+	char host[64];
+	uint16_t port;
+	char path[108]; /* unix: sun_path's size; tty: the device */
+};
+
 /* -chardev stdio,id=ID: the only back end; a virtconsole may name it. */
 #define CONFIG_MAX_CHARDEVS 4
 
@@ -194,6 +206,10 @@ struct vm_config {
 	size_t nr_vdevs;
 	char chardevs[CONFIG_MAX_CHARDEVS][32]; /* -chardev ids */
 	size_t nr_chardevs;
+
+	/* Debugging. */
+	struct gdb_cfg gdb; /* -gdb, -s */
+	bool start_stopped; /* -S: the vCPUs wait for the debugger */
 
 	/* `minivmm dtb -o PATH` ("-" is stdout). */
 	const char *output;

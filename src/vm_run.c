@@ -17,6 +17,7 @@
 #include "arch/arch.h"
 #include "console.h"
 #include "event_loop.h"
+#include "gdb/gdb.h"
 #include "log.h"
 #include "machine.h"
 #include "vm.h"
@@ -86,6 +87,7 @@ int vm_exit_code(enum vm_stop_reason reason)
 	case VM_STOP_TIMEOUT:
 	case VM_STOP_MAX_EXITS:
 	case VM_STOP_SIGNAL:
+	case VM_STOP_DEBUGGER:
 		return EXIT_STOPPED;
 	case VM_STOP_CRASH:
 	case VM_STOP_ERROR:
@@ -111,6 +113,7 @@ const char *vm_stop_reason_name(enum vm_stop_reason reason)
 	case VM_STOP_TIMEOUT:
 	case VM_STOP_MAX_EXITS:
 	case VM_STOP_SIGNAL:
+	case VM_STOP_DEBUGGER:
 		return "stopped";
 	case VM_STOP_ERROR:
 		return "error";
@@ -336,5 +339,6 @@ int vm_run(struct vm *vm)
 		arch_vcpu_dump(&vm->vcpus[0], stderr);
 	if (vm->opts.stats)
 		vm_report_stats(vm, stderr);
+	gdb_stub_run_ended(vm, vm_exit_code(vm->stop_reason));
 	return vm_exit_code(vm->stop_reason);
 }
