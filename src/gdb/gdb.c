@@ -7,7 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
@@ -44,6 +44,7 @@ struct gdb_sw_bp {
 struct gdb_cpu {
 	_Atomic bool has_stop; /* a debug exit recorded (vcpu thread) */
 	struct gdb_stop stop;
+	bool watch_step; /* stepped for watch_by_step, not for gdb */
 };
 
 enum gdb_action { ACT_NONE, ACT_CONT, ACT_STEP };
@@ -60,6 +61,7 @@ struct gdb_stub {
 	struct event_source *wake_src;
 
 	bool running; /* the vCPUs were released by c/s/vCont */
+	bool killed; /* gdb sent k: it expects no more replies */
 	bool noack;
 	/*
 	 * Software breakpoints go in the debug registers instead of as
@@ -67,6 +69,14 @@ struct gdb_stub {
 	 * (it runs the guest's own #BP handler), so there they would be lost.
 	 */
 	bool sw_in_dr;
+	/*
+	 * Write watchpoints by single-stepping every running vCPU and
+	 * comparing the watched bytes after each instruction: PVM does not
+	 * implement data breakpoints (read and access watchpoints are then
+	 * refused).  watch_old: the bytes when the guest was released.
+	 */
+	bool watch_by_step;
+	uint8_t watch_old[GDB_MAX_HW][8];
 	int layout; /* -1 until gdb asks for the registers or target.xml */
 	unsigned g_cpu, c_cpu; /* Hg and Hc */
 	char last_stop[64]; /* for '?' */
@@ -161,6 +171,33 @@ static struct vcpu *cpu(struct gdb_stub *g, unsigned i)
 	return &g->vm->vcpus[i < g->vm->nr_vcpus ? i : 0];
 }
 
+/*
+ * Read or write guest virtual memory, one page at a time through the
+ * checked door; returns the bytes done before the first page that is not
+ * mapped or not memory (len when all went well).
+ */
+static uint64_t access_mem(struct gdb_stub *g, struct vcpu *v, uint64_t addr,
+			   uint8_t *buf, uint64_t len, bool write)
+{
+	uint64_t done = 0;
+
+	while (done < len) {
+		uint64_t gpa, left, n;
+		int r;
+
+		if (gdb_arch_translate(v, addr + done, &gpa, &left) < 0)
+			break;
+		n = len - done < left ? len - done : left;
+		r = write ? copy_to_guest(&g->vm->mem, gpa, buf + done, n) :
+			    copy_from_guest(&g->vm->mem, buf + done, gpa, n);
+		if (r < 0)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+
 static void sw_remove_all(struct gdb_stub *g)
 {
 	size_t ilen;
@@ -216,8 +253,9 @@ static void debug_state(const struct gdb_stub *g, bool step,
 			struct gdb_debug *dbg)
 {
 	memset(dbg, 0, sizeof(*dbg));
-	dbg->nr_hw = g->nr_hw;
-	memcpy(dbg->hw, g->hw, g->nr_hw * sizeof(g->hw[0]));
+	for (unsigned i = 0; i < g->nr_hw; i++)
+		if (!g->watch_by_step || g->hw[i].type == GDB_POINT_HW)
+			dbg->hw[dbg->nr_hw++] = g->hw[i];
 	if (g->sw_in_dr) {
 		size_t ilen;
 
@@ -234,14 +272,26 @@ static void debug_state(const struct gdb_stub *g, bool step,
 	dbg->enable = step || dbg->sw_bp || dbg->nr_hw;
 }
 
+static bool stepped_watches(const struct gdb_stub *g)
+{
+	if (g->watch_by_step)
+		for (unsigned i = 0; i < g->nr_hw; i++)
+			if (g->hw[i].type != GDB_POINT_HW)
+				return true;
+	return false;
+}
+
 static int set_debug(struct gdb_stub *g, struct vcpu *v, bool enable,
 		     bool step)
 {
 	struct gdb_debug dbg;
+	bool watch = enable && !step && stepped_watches(g);
 
-	debug_state(g, step, &dbg);
+	debug_state(g, step || watch, &dbg);
+	dbg.step_irqs = watch;
 	if (!enable)
 		memset(&dbg, 0, sizeof(dbg));
+	g->cpus[v->id].watch_step = watch;
 	v->debug_step = dbg.step;
 	return gdb_arch_set_debug(v, &dbg);
 }
@@ -269,6 +319,10 @@ static int resume(struct gdb_stub *g, const enum gdb_action *act)
 	struct vm *vm = g->vm;
 
 	sw_insert_all(g);
+	for (unsigned i = 0; i < g->nr_hw; i++)
+		if (g->watch_by_step && g->hw[i].type != GDB_POINT_HW)
+			access_mem(g, cpu(g, g->g_cpu), g->hw[i].addr,
+				   g->watch_old[i], g->hw[i].len, false);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
@@ -355,6 +409,29 @@ static void report_stop(struct gdb_stub *g)
 	send_reply(g);
 }
 
+/*
+ * watch_by_step, after one instruction of vcpu (its thread): whether a
+ * watched byte changed; the stop then says which watchpoint.
+ */
+static bool watch_changed(struct gdb_stub *g, struct vcpu *vcpu,
+			  struct gdb_stop *stop)
+{
+	for (unsigned i = 0; i < g->nr_hw; i++) {
+		const struct gdb_hw_point *p = &g->hw[i];
+		uint8_t now[8];
+
+		if (p->type == GDB_POINT_HW ||
+		    access_mem(g, vcpu, p->addr, now, p->len, false) != p->len ||
+		    !memcmp(now, g->watch_old[i], p->len))
+			continue;
+		stop->kind = GDB_STOP_WATCH;
+		stop->watch_addr = p->addr;
+		stop->watch_type = p->type;
+		return true;
+	}
+	return false;
+}
+
 /* KVM_EXIT_DEBUG, on the vCPU's thread. */
 static enum vcpu_exit_action on_debug_exit(struct vcpu *vcpu)
 {
@@ -375,6 +452,9 @@ static enum vcpu_exit_action on_debug_exit(struct vcpu *vcpu)
 		    sw_bp_at(g, c->stop.pc))
 			c->stop.kind = GDB_STOP_SWBREAK;
 	}
+	if (c->watch_step && c->stop.kind == GDB_STOP_STEP &&
+	    !watch_changed(g, vcpu, &c->stop))
+		return VCPU_EXIT_CONTINUE; /* nothing written: step on */
 	/* The guest's own breakpoint instruction: it is the guest's. */
 	if (c->stop.kind == GDB_STOP_SWBREAK && !sw_bp_at(g, c->stop.pc) &&
 	    gdb_arch_reinject_break(vcpu, &dbg) == 0)
@@ -447,33 +527,6 @@ static int parse_addr_len(const char **s, uint64_t *addr, uint64_t *len)
 	return rsp_parse_hex(s, len);
 }
 
-/*
- * Read or write guest virtual memory, one page at a time through the
- * checked door; returns the bytes done before the first page that is not
- * mapped or not memory (len when all went well).
- */
-static uint64_t access_mem(struct gdb_stub *g, uint64_t addr, uint8_t *buf,
-			   uint64_t len, bool write)
-{
-	struct vcpu *v = cpu(g, g->g_cpu);
-	uint64_t done = 0;
-
-	while (done < len) {
-		uint64_t gpa, left, n;
-		int r;
-
-		if (gdb_arch_translate(v, addr + done, &gpa, &left) < 0)
-			break;
-		n = len - done < left ? len - done : left;
-		r = write ? copy_to_guest(&g->vm->mem, gpa, buf + done, n) :
-			    copy_from_guest(&g->vm->mem, buf + done, gpa, n);
-		if (r < 0)
-			break;
-		done += n;
-	}
-	return done;
-}
-
 static void cmd_read_mem(struct gdb_stub *g, const char *args)
 {
 	uint64_t addr, len, done;
@@ -483,7 +536,7 @@ static void cmd_read_mem(struct gdb_stub *g, const char *args)
 	if (len > RSP_MAX_PACKET / 2)
 		len = RSP_MAX_PACKET / 2;
 	/* A short read is allowed (gdb asks again for the rest); none is not. */
-	done = access_mem(g, addr, g->buf, len, false);
+	done = access_mem(g, cpu(g, g->g_cpu), addr, g->buf, len, false);
 	if (!done && len)
 		return reply_err(g, 14);
 	reply_hex(g, g->buf, done);
@@ -512,7 +565,7 @@ static void cmd_write_mem(struct gdb_stub *g, const char *args, size_t n,
 		    rsp_hex_decode(p, len, g->buf) < 0)
 			return reply_err(g, 22);
 	}
-	if (access_mem(g, addr, g->buf, len, true) != len)
+	if (access_mem(g, cpu(g, g->g_cpu), addr, g->buf, len, true) != len)
 		return reply_err(g, 14);
 	reply_str(g, "OK");
 }
@@ -578,8 +631,13 @@ static int points_fit(const struct gdb_stub *g)
 	struct gdb_debug dbg;
 
 	debug_state(g, false, &dbg);
-	if (g->sw_in_dr && dbg.nr_hw < g->nr_hw + g->nr_sw)
-		return err_set("too many breakpoints");
+	for (unsigned i = 0; i < g->nr_hw && g->watch_by_step; i++) {
+		if (g->hw[i].type == GDB_POINT_READ ||
+		    g->hw[i].type == GDB_POINT_ACCESS)
+			return err_set("read and access watchpoints need data breakpoints, which this KVM (PVM) does not have");
+		if (g->hw[i].len > sizeof(g->watch_old[0]))
+			return err_set("a watchpoint covers at most 8 bytes");
+	}
 	if (gdb_arch_hw_check(g->vm, dbg.hw, dbg.nr_hw) < 0) {
 		log_info("gdb: %s", err_msg());
 		return -1;
@@ -903,7 +961,7 @@ static bool handle_packet(struct gdb_stub *g, const char *pkt, size_t len)
 			g->drop = true;
 		return false;
 	case 'k':
-		log_info("gdb: kill request: ending the run");
+		g->killed = true;
 		vm_request_stop(g->vm, VM_STOP_DEBUGGER, "gdb asked to end the run (k)");
 		return false;
 	default:
@@ -1046,37 +1104,47 @@ static void on_listen(void *opaque, uint32_t events)
 	attach(g);
 }
 
+/*
+ * HOST is an IPv4 or IPv6 address, or "localhost" (the default); names
+ * are not looked up (a static build has no resolver to ask).
+ */
 static int listen_tcp(struct gdb_stub *g, const struct gdb_cfg *c)
 {
-	struct addrinfo hints, *res, *ai;
-	char port[8];
-	int r, one = 1;
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+	const char *host = c->host[0] && strcmp(c->host, "localhost") ? c->host :
+									"127.0.0.1";
+	struct sockaddr *sa;
+	socklen_t len;
+	int fd, one = 1;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", c->port);
-	r = getaddrinfo(c->host[0] ? c->host : "localhost", port, &hints, &res);
-	if (r)
-		return err_set("-gdb tcp:%s:%u: %s", c->host, c->port,
-			       gai_strerror(r));
-	for (ai = res; ai; ai = ai->ai_next) {
-		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-
-		if (fd < 0)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, 1) == 0) {
-			g->listen_fd = fd;
-			break;
-		}
+	memset(&a4, 0, sizeof(a4));
+	memset(&a6, 0, sizeof(a6));
+	if (inet_pton(AF_INET, host, &a4.sin_addr) == 1) {
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons(c->port);
+		sa = (struct sockaddr *)&a4;
+		len = sizeof(a4);
+	} else if (inet_pton(AF_INET6, host, &a6.sin6_addr) == 1) {
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons(c->port);
+		sa = (struct sockaddr *)&a6;
+		len = sizeof(a6);
+	} else {
+		return err_set("-gdb tcp:%s:%u: the host must be an IP address or localhost",
+			       c->host, c->port);
+	}
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_errno("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, sa, len) < 0 || listen(fd, 1) < 0) {
 		err_errno("-gdb tcp:%s:%u", c->host, c->port);
 		close(fd);
+		return -1;
 	}
-	freeaddrinfo(res);
-	return g->listen_fd >= 0 ? 0 : -1;
+	g->listen_fd = fd;
+	return 0;
 }
 
 static int listen_unix(struct gdb_stub *g, const struct gdb_cfg *c)
@@ -1143,6 +1211,7 @@ int gdb_stub_create(struct vm *vm)
 	g->layout = -1;
 	g->running = true;
 	g->sw_in_dr = vm->pvm;
+	g->watch_by_step = vm->pvm;
 	rsp_parser_init(&g->parser);
 	reply_str(g, "");
 	format_stop(g, 0, NULL);
@@ -1184,7 +1253,7 @@ void gdb_stub_run_ended(struct vm *vm, int code)
 {
 	struct gdb_stub *g = vm->gdb;
 
-	if (!g || g->conn_fd < 0)
+	if (!g || g->conn_fd < 0 || g->killed)
 		return;
 	/* "The process exited" with the run's exit code. */
 	reply_fmt(g, "W%02x", code & 0xff);

@@ -49,6 +49,7 @@ struct gdb_hw_point {
 struct gdb_debug {
 	bool enable; /* anything at all (else debugging is switched off) */
 	bool step; /* single-step this vCPU */
+	bool step_irqs; /* ... letting interrupts in (the stub's own stepping) */
 	bool sw_bp; /* software breakpoints are inserted: trap them */
 	unsigned nr_hw;
 	struct gdb_hw_point hw[GDB_MAX_HW];

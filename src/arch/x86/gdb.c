@@ -598,7 +598,8 @@ int gdb_arch_set_debug(struct vcpu *vcpu, const struct gdb_debug *dbg)
 		if (dbg->step) {
 			d.control |= KVM_GUESTDBG_SINGLESTEP;
 			/* Step the guest's code, not the interrupt handlers. */
-			if (debug_flags_supported(vcpu->vm) & KVM_GUESTDBG_BLOCKIRQ)
+			if (!dbg->step_irqs &&
+			    debug_flags_supported(vcpu->vm) & KVM_GUESTDBG_BLOCKIRQ)
 				d.control |= KVM_GUESTDBG_BLOCKIRQ;
 		}
 		if (dbg->sw_bp)
