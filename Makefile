@@ -180,7 +180,7 @@ check-fuzz:
 	tests/run.sh --fuzz
 
 check-nested: all
-	tests/nested/run.sh
+	tests/run.sh --nested
 
 bench: all
 	bench/run.sh

@@ -74,6 +74,15 @@ struct boot_state {
 	uint64_t rbx; /* PVH: address of struct hvm_start_info */
 	uint64_t dtb_gpa; /* arm64: the device tree, x0 at entry (0: none) */
 	bool reset_vector; /* start as a PC after reset (F000:FFF0) */
+	/*
+	 * A vmlinux's PT_LOAD segments, virtual -> physical: the gdb stub
+	 * reaches kernel addresses through them while the kernel's own page
+	 * tables do not map them yet (before start_kernel).
+	 */
+	struct {
+		uint64_t vaddr, paddr, size;
+	} kernel_map[8];
+	unsigned nr_kernel_map;
 };
 
 struct console;

@@ -4,9 +4,10 @@
 #   tests/run.sh --unit DIR     every cmocka binary in DIR (built from tests/unit)
 #   tests/run.sh --fuzz         tests/fuzz/run.sh: each libFuzzer harness briefly
 #   tests/run.sh --guest        tests/guest/run.sh: our guests on host KVM
-#   tests/run.sh --nested       tests/nested/run.sh: Linux under real KVM (slow)
-#   tests/run.sh --arm64        tests/arm64/run.sh: the arm64 monitor under
-#                               real arm64 KVM (QEMU aarch64 in software; slow)
+#   tests/run.sh --nested       tests/nested/run.sh and gdb.sh: Linux under real KVM (slow)
+#   tests/run.sh --arm64        tests/arm64/run.sh and gdb.sh: the arm64 monitor
+#                               under real arm64 KVM (QEMU aarch64 in software;
+#                               slow), and the gdb stub there
 #
 # Each tier prints its own lines; this script adds up their totals.  A tier
 # that cannot run here says SKIP with the reason and is not counted as passed.
@@ -77,8 +78,14 @@ while [ $# -gt 0 ]; do
 		run_tier tests/guest/gdb.sh
 		shift ;;
 	--fuzz) run_tier tests/fuzz/run.sh; shift ;;
-	--nested) run_tier tests/nested/run.sh; shift ;;
-	--arm64) run_tier tests/arm64/run.sh; shift ;;
+	--nested)
+		run_tier tests/nested/run.sh
+		run_tier tests/nested/gdb.sh
+		shift ;;
+	--arm64)
+		run_tier tests/arm64/run.sh
+		run_tier tests/arm64/gdb.sh
+		shift ;;
 	*) echo "tests/run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done

@@ -990,12 +990,14 @@ static void close_conn(struct gdb_stub *g)
 	}
 }
 
-/* A debugger arrived: the guest stops for it, as with QEMU. */
+/*
+ * A debugger arrived: the guest stops for it, as with QEMU.  (The parser
+ * is not reset here: over a tty it holds the packet that attaches.)
+ */
 static void attach(struct gdb_stub *g)
 {
 	g->layout = -1;
 	g->noack = false;
-	rsp_parser_init(&g->parser);
 	if (g->running && stop_all(g) == 0) {
 		format_stop(g, g->c_cpu, NULL);
 		/* gdb asks '?' first; "stopped by SIGTRAP" reads better. */
@@ -1101,6 +1103,7 @@ static void on_listen(void *opaque, uint32_t events)
 		return;
 	}
 	log_info("gdb: debugger attached");
+	rsp_parser_init(&g->parser);
 	attach(g);
 }
 

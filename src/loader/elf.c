@@ -21,6 +21,7 @@
 /* Elf64_Phdr field offsets. */
 #define PH_TYPE 0
 #define PH_OFFSET 8
+#define PH_VADDR 16
 #define PH_PADDR 24
 #define PH_FILESZ 32
 #define PH_MEMSZ 40
@@ -159,6 +160,7 @@ int elf_parse(const uint8_t *buf, size_t len, const char *name,
 		const uint8_t *ph = buf + phoff + i * phentsize;
 		uint64_t ptype = le_get(ph + PH_TYPE, 4);
 		uint64_t off = le_get(ph + PH_OFFSET, 8);
+		uint64_t vaddr = le_get(ph + PH_VADDR, 8);
 		uint64_t paddr = le_get(ph + PH_PADDR, 8);
 		uint64_t filesz = le_get(ph + PH_FILESZ, 8);
 		uint64_t memsz = le_get(ph + PH_MEMSZ, 8);
@@ -194,6 +196,7 @@ int elf_parse(const uint8_t *buf, size_t len, const char *name,
 				       (unsigned long long)memsz);
 		info->segs[info->nr_segs++] = (struct elf_segment){
 			.offset = off,
+			.vaddr = vaddr,
 			.paddr = paddr,
 			.filesz = filesz,
 			.memsz = memsz,

@@ -29,6 +29,7 @@
 
 struct elf_segment {
 	uint64_t offset; /* in the file */
+	uint64_t vaddr; /* where the program runs it (a vmlinux: the kernel map) */
 	uint64_t paddr; /* where it is loaded */
 	uint64_t filesz; /* bytes copied from the file */
 	uint64_t memsz; /* bytes in memory; the rest is zeroed */

@@ -29,6 +29,9 @@
 #                      unmounts it at the end, so what L1 wrote there is in
 #                      IMAGE on the host afterwards (read it with debugfs)
 #   --bzimage          boot L1 from the bzImage instead of the vmlinux (PVH)
+#   --serial SOCKET    give L1 a second serial port (its /dev/ttyS1) whose
+#                      other end is a Unix socket at SOCKET on the host
+#                      (QEMU listens; a host gdb talks to a stub in L1)
 #   -v                 also print L1's own status lines and timings on stderr
 #
 # Environment, for looking into L1: NESTED_L1_APPEND adds words to L1's
@@ -49,7 +52,7 @@ set -u -o pipefail
 
 usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-timeout_s=300 stall_s=0 log='' disk='' verbose=0 with_qemu=0 bzimage=0
+timeout_s=300 stall_s=0 log='' disk='' verbose=0 with_qemu=0 bzimage=0 serial=''
 cpios=() files=() exes=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -61,6 +64,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--disk) disk=$2; shift 2 ;;
 	--bzimage) bzimage=1; shift ;;
+	--serial) serial=$2; shift 2 ;;
 	-v) verbose=1; shift ;;
 	-h | --help) usage ;;
 	-*) echo "run-l1.sh: unknown option $1" >&2; usage ;;
@@ -103,10 +107,13 @@ disk_args=()
 # shellcheck disable=SC2054 # the commas are part of the option values
 [ -n "$disk" ] && disk_args=(-drive "file=$disk,format=raw,if=none,id=l1disk,cache=writeback"
 	-device virtio-blk-pci,drive=l1disk)
+serial_args=()
+# With an explicit -serial, -nographic no longer puts ttyS0 on stdio.
+[ -n "$serial" ] && serial_args=(-serial mon:stdio -serial "unix:$serial,server=on,wait=off")
 # shellcheck disable=SC2086 # NESTED_L1_QEMU_ARGS: options, split into words
 l1_run "$log" "$timeout_s" "$stall_s" qemu-system-x86_64 \
 	-M q35 -accel tcg -cpu EPYC,+svm -smp 1 -m 2G \
-	-nographic -no-reboot -nic none "${disk_args[@]}" ${NESTED_L1_QEMU_ARGS:-} \
+	-nographic -no-reboot -nic none "${disk_args[@]}" "${serial_args[@]}" ${NESTED_L1_QEMU_ARGS:-} \
 	-kernel "$kernel" -initrd "$work/initrd" \
 	-append "console=ttyS0 quiet panic=-1${NESTED_L1_APPEND:+ $NESTED_L1_APPEND}"
 qrc=$?

@@ -20,9 +20,11 @@
  * 16 KiB and 64 KiB granules, reading descriptors through the checked
  * door; 52-bit output addresses are not supported (bits [47:shift]).
  *
- * A guest's own brk cannot be handed back to it: KVM on arm64 has no way
- * to inject a debug exception into the guest, so such a stop is reported
- * to gdb.
+ * A guest's own brk (a kernel's BUG and WARN) traps to us whenever any
+ * debugging is on (KVM then routes every debug exception to EL2).  KVM on
+ * arm64 cannot inject a synchronous exception, so the stub takes it for
+ * the guest, as the CPU would have (and as QEMU does): ESR_EL1, ELR_EL1,
+ * SPSR_EL1, PSTATE and the pc at VBAR_EL1's vector.
  */
 #include <linux/kvm.h>
 #include <stddef.h>
@@ -785,10 +787,83 @@ void gdb_arch_debug_exit(struct vcpu *vcpu, const struct gdb_debug *dbg,
 	}
 }
 
+/* PSTATE bits an exception entry keeps or sets (AArch64.TakeException). */
+#define PSTATE_NZCV (0xfull << 28)
+#define PSTATE_DIT (1ull << 24)
+#define PSTATE_PAN (1ull << 22)
+#define PSTATE_SS (1ull << 21)
+#define PSTATE_SSBS (1ull << 12)
+#define PSTATE_DAIF (0xfull << 6)
+#define PSTATE_NRW (1ull << 4)
+#define PSTATE_M_EL0T 0x0ull
+#define PSTATE_M_EL1T 0x4ull
+/* SCTLR_EL1.SPAN: 0 sets PSTATE.PAN on entry (RES1 without FEAT_PAN). */
+#define SCTLR_SPAN (1ull << 23)
+/* SCTLR_EL1.DSSBS: PSTATE.SSBS on entry (RES0 without FEAT_SSBS). */
+#define SCTLR_DSSBS (1ull << 44)
+#define ID_VBAR_EL1 ARM64_SYS_REG(3, 0, 12, 0, 0)
+#define ID_ESR_EL1 ARM64_SYS_REG(3, 0, 5, 2, 0)
+#define ID_ELR_EL1 CORE(U64, elr_el1)
+#define ID_SPSR_EL1 CORE(U64, spsr[KVM_SPSR_EL1])
+
+static int set_u64(struct vcpu *vcpu, uint64_t id, const char *what,
+		   uint64_t value)
+{
+	if (one_reg(vcpu, KVM_SET_ONE_REG, id, &value) < 0)
+		return err_errno("vcpu%u: KVM_SET_ONE_REG %s", vcpu->id, what);
+	return 0;
+}
+
+/*
+ * The brk exception, taken to EL1 from EL1 or EL0 (AArch64): the syndrome
+ * KVM saw (EC 0x3c and the brk's immediate), the brk itself as the return
+ * address, the old PSTATE saved (less the SS bit KVM's stepping sets), EL1h
+ * with DAIF masked, and the vector for where it came from.
+ */
 int gdb_arch_reinject_break(struct vcpu *vcpu, const struct gdb_debug *dbg)
 {
+	const struct kvm_run *run = vcpu->run;
+	uint64_t esr = run->debug.arch.hsr, pc, pstate, vbar, sctlr, vector;
+	uint64_t entry;
+
 	(void)dbg;
-	return err_set("vcpu%u: a guest's own brk cannot be delivered to it "
-		       "under KVM on arm64",
-		       vcpu->id);
+	if (run->flags & KVM_DEBUG_ARCH_HSR_HIGH_VALID)
+		esr |= (uint64_t)run->debug.arch.hsr_high << 32;
+	if (get_u64(vcpu, ID_PC, "pc", &pc) < 0 ||
+	    get_u64(vcpu, ID_PSTATE, "pstate", &pstate) < 0 ||
+	    get_u64(vcpu, ID_VBAR_EL1, "VBAR_EL1", &vbar) < 0 ||
+	    get_u64(vcpu, ID_SCTLR_EL1, "SCTLR_EL1", &sctlr) < 0)
+		return -1;
+	if (pstate & PSTATE_NRW)
+		return err_set("vcpu%u: a brk exception from AArch32", vcpu->id);
+	switch (pstate & PSTATE_M_MASK) {
+	case PSTATE_M_EL1H:
+		vector = 0x200; /* current EL with SP_ELx, synchronous */
+		break;
+	case PSTATE_M_EL1T:
+		vector = 0x000; /* current EL with SP_EL0 */
+		break;
+	case PSTATE_M_EL0T:
+		vector = 0x400; /* lower EL, AArch64 */
+		break;
+	default:
+		return err_set("vcpu%u: a brk exception from mode 0x%llx",
+			       vcpu->id,
+			       (unsigned long long)(pstate & PSTATE_M_MASK));
+	}
+	entry = (pstate & (PSTATE_NZCV | PSTATE_DIT)) | PSTATE_DAIF |
+		PSTATE_M_EL1H;
+	if (!(sctlr & SCTLR_SPAN))
+		entry |= PSTATE_PAN;
+	else
+		entry |= pstate & PSTATE_PAN;
+	if (sctlr & SCTLR_DSSBS)
+		entry |= PSTATE_SSBS;
+	if (set_u64(vcpu, ID_ESR_EL1, "ESR_EL1", esr) < 0 ||
+	    set_u64(vcpu, ID_ELR_EL1, "ELR_EL1", pc) < 0 ||
+	    set_u64(vcpu, ID_SPSR_EL1, "SPSR_EL1", pstate & ~PSTATE_SS) < 0 ||
+	    set_u64(vcpu, ID_PSTATE, "pstate", entry) < 0 ||
+	    set_u64(vcpu, ID_PC, "pc", (vbar & ~0x7ffull) + vector) < 0)
+		return -1;
+	return 0;
 }

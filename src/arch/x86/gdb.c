@@ -519,6 +519,29 @@ int gdb_arch_write_reg(struct vcpu *vcpu, int layout, unsigned regno,
 
 /* ---- Memory ---- */
 
+/*
+ * An address of the loaded vmlinux that the page tables do not map (yet):
+ * through its segments, as the kernel will map it.
+ */
+static int kernel_map_translate(const struct vm *vm, uint64_t gva,
+				uint64_t *gpa, uint64_t *page_left)
+{
+	for (unsigned i = 0; i < vm->boot.nr_kernel_map; i++) {
+		uint64_t off = gva - vm->boot.kernel_map[i].vaddr;
+
+		if (gva >= vm->boot.kernel_map[i].vaddr &&
+		    off < vm->boot.kernel_map[i].size) {
+			uint64_t left = vm->boot.kernel_map[i].size - off;
+
+			*gpa = vm->boot.kernel_map[i].paddr + off;
+			if (left < *page_left)
+				*page_left = left;
+			return 0;
+		}
+	}
+	return err_set("0x%llx is not mapped", (unsigned long long)gva);
+}
+
 int gdb_arch_translate(struct vcpu *vcpu, uint64_t gva, uint64_t *gpa,
 		       uint64_t *page_left)
 {
@@ -530,20 +553,18 @@ int gdb_arch_translate(struct vcpu *vcpu, uint64_t gva, uint64_t *gpa,
 		return err_errno("vcpu%u: KVM_GET_SREGS", vcpu->id);
 	if (!(s.cr0 & (1u << 31))) {
 		/* Paging off: linear is physical (32 bits of it). */
-		if (gva >> 32)
-			return err_set("0x%llx is beyond 4 GiB with paging off",
-				       (unsigned long long)gva);
+		if (gva >> 32) /* a kernel address, before paging */
+			return kernel_map_translate(vcpu->vm, gva, gpa, page_left);
 		*gpa = gva;
 		return 0;
 	}
 	memset(&t, 0, sizeof(t));
 	t.linear_address = gva;
-	if (ioctl(vcpu->fd, KVM_TRANSLATE, &t) < 0)
-		return err_errno("vcpu%u: KVM_TRANSLATE", vcpu->id);
-	if (!t.valid)
-		return err_set("0x%llx is not mapped", (unsigned long long)gva);
-	*gpa = t.physical_address;
-	return 0;
+	if (ioctl(vcpu->fd, KVM_TRANSLATE, &t) == 0 && t.valid) {
+		*gpa = t.physical_address;
+		return 0;
+	}
+	return kernel_map_translate(vcpu->vm, gva, gpa, page_left);
 }
 
 const uint8_t *gdb_arch_break_insn(size_t *len)

@@ -247,6 +247,17 @@ int kernel_boot_load_elf(struct vm *vm, const char *name,
 				       (unsigned long long)s->memsz);
 		memset(hva, 0, bss);
 	}
+	vm->boot.nr_kernel_map = 0;
+	for (size_t i = 0; i < info->nr_segs; i++) {
+		unsigned n = vm->boot.nr_kernel_map;
+
+		if (n == sizeof(vm->boot.kernel_map) / sizeof(vm->boot.kernel_map[0]))
+			break;
+		vm->boot.kernel_map[n].vaddr = info->segs[i].vaddr;
+		vm->boot.kernel_map[n].paddr = info->segs[i].paddr;
+		vm->boot.kernel_map[n].size = info->segs[i].memsz;
+		vm->boot.nr_kernel_map++;
+	}
 	return 0;
 }
 
