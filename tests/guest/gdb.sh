@@ -18,6 +18,7 @@ G=${GUESTS:-build/guests}
 CASE_TIMEOUT=${CASE_TIMEOUT:-60}
 TIER_NAME=gdb
 . tests/verdict.sh
+. tests/gdblib.sh
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-gdb.XXXXXX") || exit 2
 VMM_PID=
@@ -262,14 +263,10 @@ kill
 EOF
 if start -S "$G/runaway.bin"; then
 	sed "s|TARGET|$SOCK|" "$WORK/intr.gdb" >"$WORK/cmds"
-	# Not under timeout(1), which would pass gdb a second SIGINT.
 	gdb -nx -q -batch -x "$WORK/cmds" >"$GDB_OUT" 2>&1 </dev/null &
 	gdb_pid=$!
 	sleep 2
-	kill -INT "$gdb_pid" 2>/dev/null
-	for _ in $(seq 200); do kill -0 "$gdb_pid" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$gdb_pid" 2>/dev/null
-	wait "$gdb_pid"
+	gdb_interrupt "$gdb_pid" 20
 	finish
 	if want interrupt "received signal SIGINT" && want interrupt "stopped pc=0" &&
 		[ "$rc" = 3 ]; then

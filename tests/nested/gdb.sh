@@ -30,6 +30,7 @@ set -u -o pipefail
 NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
 cd "$NESTED_DIR/../.." || exit 2
 . "$NESTED_DIR/lib.sh"
+. tests/gdblib.sh
 
 MINIVMM=${MINIVMM:-./minivmm}
 TIER_NAME=nested-gdb
@@ -143,7 +144,6 @@ kill
 EOF
 gdb_cmds 2 "$work/run2.gdb"
 if wait_ready 2; then
-	# Not under timeout(1), which would pass gdb a second SIGINT.
 	gdb -nx -q -batch -x "$work/cmds-2" >"$work/gdb-2.out" 2>&1 </dev/null &
 	gdb_pid=$!
 	for _ in $(seq 600); do
@@ -152,10 +152,7 @@ if wait_ready 2; then
 		sleep 0.5
 	done
 	sleep 3
-	kill -INT "$gdb_pid" 2>/dev/null
-	for _ in $(seq 300); do kill -0 "$gdb_pid" 2>/dev/null || break; sleep 0.5; done
-	kill -9 "$gdb_pid" 2>/dev/null
-	wait "$gdb_pid"
+	gdb_interrupt "$gdb_pid" 150
 else
 	echo "L1 ended before run 2" >"$work/gdb-2.out"
 fi
