@@ -202,6 +202,42 @@ else
 	fail watchpoint "minivmm did not open $SOCK"
 fi
 
+# ---- the target description follows the CPU mode ----
+# (32-bit protected and 64-bit long mode flat guests; real mode is above.)
+cat >"$WORK/mode.gdb" <<'EOF'
+set pagination off
+target remote TARGET
+show architecture
+x/1i $pc
+stepi
+printf "pc=%lx cs=%x cr0=%lx efer=%lx\n", $pc, $cs, $cr0, $efer
+kill
+EOF
+if start -S --mode protected "$G/pmode.bin"; then
+	debug "$WORK/mode.gdb"
+	finish
+	if want mode-protected '(currently "i386")' && want mode-protected "cr0=11 efer=0" &&
+		[ "$rc" = 3 ]; then
+		pass mode-protected "i386 registers, a step, cr0 and efer in 32-bit protected mode"
+	elif [ "$rc" != 3 ]; then
+		fail mode-protected "minivmm exited $rc after kill, want 3"
+	fi
+else
+	fail mode-protected "minivmm did not open $SOCK"
+fi
+if start -S --mode long -m 8M --load 0x100000 --entry 0x100000 "$G/longmode.bin"; then
+	debug "$WORK/mode.gdb"
+	finish
+	if want mode-long '(currently "i386:x86-64")' && want mode-long "efer=500" &&
+		want mode-long "=> 0x100000:" && [ "$rc" = 3 ]; then
+		pass mode-long "x86-64 registers, disassembly at 0x100000 through the page tables, a step"
+	elif [ "$rc" != 3 ]; then
+		fail mode-long "minivmm exited $rc after kill, want 3"
+	fi
+else
+	fail mode-long "minivmm did not open $SOCK"
+fi
+
 # ---- two vCPUs, two threads ----
 cat >"$WORK/smp.gdb" <<'EOF'
 set pagination off
