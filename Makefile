@@ -200,7 +200,7 @@ arm64:
 	$(ARM64_MAKE) all
 
 check-arm64: arm64
-	tests/arm64/run.sh
+	tests/run.sh --arm64
 
 bench-arm64: arm64
 	bench/arm64.sh

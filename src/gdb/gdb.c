@@ -172,6 +172,18 @@ static struct vcpu *cpu(struct gdb_stub *g, unsigned i)
 }
 
 /*
+ * Code the stub wrote into guest memory is what the vCPU must execute:
+ * arm64's instruction cache is not coherent with the data writes (a no-op
+ * on x86).
+ */
+static void sync_icache(void *hva, size_t len)
+{
+	if (!hva)
+		return;
+	__builtin___clear_cache((char *)hva, (char *)hva + len);
+}
+
+/*
  * Read or write guest virtual memory, one page at a time through the
  * checked door; returns the bytes done before the first page that is not
  * mapped or not memory (len when all went well).
@@ -192,6 +204,8 @@ static uint64_t access_mem(struct gdb_stub *g, struct vcpu *v, uint64_t addr,
 			    copy_from_guest(&g->vm->mem, buf + done, gpa, n);
 		if (r < 0)
 			break;
+		if (write) /* gdb may be patching code (NULL across regions) */
+			sync_icache(gpa_to_hva(&g->vm->mem, gpa, n), n);
 		done += n;
 	}
 	return done;
@@ -212,8 +226,10 @@ static void sw_remove_all(struct gdb_stub *g)
 		b->inserted = false;
 		hva = gpa_to_hva(&g->vm->mem, b->gpa, ilen);
 		/* The guest may have written over it since: keep its bytes. */
-		if (hva && !memcmp(hva, insn, ilen))
+		if (hva && !memcmp(hva, insn, ilen)) {
 			memcpy(hva, b->orig, ilen);
+			sync_icache(hva, ilen);
+		}
 	}
 }
 
@@ -233,6 +249,7 @@ static void sw_insert_all(struct gdb_stub *g)
 			continue;
 		memcpy(b->orig, hva, ilen);
 		memcpy(hva, insn, ilen);
+		sync_icache(hva, ilen);
 		b->inserted = true;
 	}
 }

@@ -29,6 +29,13 @@
 #                      mounts it at /disk before the payload runs, and
 #                      unmounts it at the end, so what L1 wrote there is in
 #                      IMAGE on the host afterwards (read it with debugfs)
+#   --serial SOCKET    give L1 a virtio console (its /dev/hvc0) whose other
+#                      end is a Unix socket at SOCKET on the host (QEMU
+#                      listens; a host gdb talks to a stub in L1).  The
+#                      virt board has one PL011 only, so it is a
+#                      virtconsole on virtio-mmio; L1 loads virtio_mmio and
+#                      virtio_console (modules of the kernel package) before
+#                      the payload runs, which finds /dev/hvc0 there
 #   -v                 also print L1's own status lines and timings on stderr
 #
 # L1: qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
@@ -37,6 +44,8 @@
 # In L1: busybox, /dev/kvm, the L2 kernel /l2/Image and initramfs
 # /l2/initrd.gz (also $NESTED_L2_KERNEL / $NESTED_L2_INITRD), l2-run (see
 # tests/nested/README.md), a tmpfs /tmp, vm.overcommit_memory=1.
+# ARM64_L1_APPEND adds words to L1's command line (e.g. nokaslr, so that
+# L1's /proc/kallsyms has the addresses an L2 of the same kernel runs at).
 #
 # Exit status: the payload's; 124 L1 did not finish in time (or died
 # without reporting); 125 no /dev/kvm in L1; 3 the tier cannot run here
@@ -47,7 +56,7 @@ set -u -o pipefail
 
 usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-timeout_s=300 stall_s=0 log='' disk='' verbose=0 with_qemu=0
+timeout_s=300 stall_s=0 log='' disk='' verbose=0 with_qemu=0 serial=''
 cpios=() files=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -66,6 +75,7 @@ while [ $# -gt 0 ]; do
 	--stall) stall_s=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--disk) disk=$2; shift 2 ;;
+	--serial) serial=$2; shift 2 ;;
 	-v) verbose=1; shift ;;
 	-h | --help) usage ;;
 	-*) echo "run-l1.sh: unknown option $1" >&2; usage ;;
@@ -86,6 +96,26 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-a64-l1.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 [ -n "$log" ] || log=$work/console.log
 
+# --serial: the console's modules in /modules/serial, loaded by a few lines
+# put in front of the payload (L1's /init knows only KVM's and the disk's).
+if [ -n "$serial" ]; then
+	modules_stage "$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-arm64)" "$work/stage/modules/serial" \
+		virtio_mmio virtio_console || exit 2
+	{
+		cat <<'EOF'
+# run-l1.sh --serial: the virtio console /dev/hvc0
+while read -r mod; do
+	insmod "/modules/serial/$mod.ko" || echo "NESTED-L1: insmod $mod failed"
+done </modules/serial/order
+i=0
+while [ ! -c /dev/hvc0 ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -c /dev/hvc0 ] || echo "NESTED-L1: no /dev/hvc0 (run-l1.sh --serial)"
+EOF
+		cat "$payload"
+	} >"$work/payload.sh" || exit 2
+	payload=$work/payload.sh
+fi
+
 # The overlay: /payload.sh and the files, as one more cpio archive (the
 # kernel unpacks concatenated archives one after the other).
 l1_stage_payload "$work/stage" "$payload" "${files[@]}" || exit 2
@@ -102,8 +132,13 @@ disk_args=()
 # shellcheck disable=SC2054 # the commas are part of the option values
 [ -n "$disk" ] && disk_args=(-drive "file=$disk,format=raw,if=none,id=l1disk,cache=writeback"
 	-device virtio-blk-pci,drive=l1disk)
-l1_run "$log" "$timeout_s" "$stall_s" "${A64_L1_QEMU[@]}" "${disk_args[@]}" \
-	-kernel "$A64_KERNEL" -initrd "$work/initrd" -append "$A64_L1_APPEND"
+serial_args=()
+# shellcheck disable=SC2054 # the commas are part of the option values
+[ -n "$serial" ] && serial_args=(-device virtio-serial-device
+	-chardev "socket,id=gdbl1,path=$serial,server=on,wait=off" -device virtconsole,chardev=gdbl1)
+l1_run "$log" "$timeout_s" "$stall_s" "${A64_L1_QEMU[@]}" "${disk_args[@]}" "${serial_args[@]}" \
+	-kernel "$A64_KERNEL" -initrd "$work/initrd" \
+	-append "$A64_L1_APPEND${ARM64_L1_APPEND:+ $ARM64_L1_APPEND}"
 qrc=$?
 l1_report "$log" "$qrc" "$timeout_s" "$verbose" "$l1_start" "$l1_end"
 exit $?

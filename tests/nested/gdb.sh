@@ -36,21 +36,8 @@ MINIVMM=${MINIVMM:-./minivmm}
 TIER_NAME=nested-gdb
 CASES="gdb-kernel-hbreak gdb-kernel-step gdb-kernel-init gdb-kernel-threads"
 
-skip_all() {
-	for c in $CASES; do skip "$c" "$1"; done
-	closing
-}
-
-"$NESTED_DIR/prepare.sh" -q 2>"${TMPDIR:-/tmp}/nested-gdb-prepare.$$"
-prc=$?
-preperr=$(tail -n 1 "${TMPDIR:-/tmp}/nested-gdb-prepare.$$")
-rm -f "${TMPDIR:-/tmp}/nested-gdb-prepare.$$"
-[ "$prc" = 3 ] && skip_all "${preperr#nested: }"
-if [ "$prc" != 0 ]; then
-	fail nested-gdb-prepare "${preperr#nested: }"
-	closing
-fi
-command -v gdb >/dev/null || skip_all "gdb is not installed (Debian package gdb)"
+gdb_prepare "$NESTED_DIR/prepare.sh" nested-gdb-prepare
+command -v gdb >/dev/null || gdb_skip_all "gdb is not installed (Debian package gdb)"
 [ -x "$MINIVMM" ] || { fail nested-gdb "no $MINIVMM (run make)"; closing; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-nested-gdb.XXXXXX") || exit 2
@@ -146,11 +133,7 @@ gdb_cmds 2 "$work/run2.gdb"
 if wait_ready 2; then
 	gdb -nx -q -batch -x "$work/cmds-2" >"$work/gdb-2.out" 2>&1 </dev/null &
 	gdb_pid=$!
-	for _ in $(seq 600); do
-		grep -q 'NESTED: L2-2 MINIVMM-L2-INIT-REACHED' "$log" && break
-		kill -0 "$gdb_pid" 2>/dev/null || break
-		sleep 0.5
-	done
+	gdb_wait_for "$gdb_pid" "$log" 'NESTED: L2-2 MINIVMM-L2-INIT-REACHED' 300
 	sleep 3
 	gdb_interrupt "$gdb_pid" 150
 else

@@ -25,6 +25,11 @@
  * arm64 cannot inject a synchronous exception, so the stub takes it for
  * the guest, as the CPU would have (and as QEMU does): ESR_EL1, ELR_EL1,
  * SPSR_EL1, PSTATE and the pc at VBAR_EL1's vector.
+ *
+ * A single step runs with the guest's interrupt masks as they are: KVM on
+ * arm64 has no KVM_GUESTDBG_BLOCKIRQ, so a step while an interrupt is
+ * pending and unmasked ends at the IRQ vector (VBAR_EL1 + 0x280 from EL1h),
+ * the interrupted instruction not yet executed (it is at ELR_EL1).
  */
 #include <linux/kvm.h>
 #include <stddef.h>
