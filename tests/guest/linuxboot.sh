@@ -160,6 +160,19 @@ E820_4G=(
 	"0xbffe0000 0x20000 0x3"
 	"0x100000000 0x40000000 0x1"
 )
+# QEMU reserves the HyperTransport hole for AMD vCPUs only, and under KVM the
+# vCPUs have the host's vendor: elsewhere the tables above lack it.
+if ! grep -q -m1 '^vendor_id.*AuthenticAMD' /proc/cpuinfo; then
+	for t in E820_64M E820_1G E820_4G; do
+		declare -n tbl=$t
+		kept=()
+		for e in "${tbl[@]}"; do
+			[ "$e" = "0xfd00000000 0x300000000 0x2" ] || kept+=("$e")
+		done
+		tbl=("${kept[@]}")
+		unset -n tbl
+	done
+fi
 # Where the initrd may end for each size: the ACPI tables (128 KiB, E820
 # type 3) sit at the top of RAM below 4 GiB (3 GiB for 4G: the PCI hole).
 ACPI_SIZE=0x20000

@@ -28,6 +28,19 @@ e820_of() {
 		p && /^  [0-9]+: /{print; next} p{exit}'
 }
 
+# recorded NAME: QEMU's map for NAME, recorded on an AMD host; on another
+# host without the HyperTransport hole QEMU reserves only for AMD vCPUs
+# (with KVM its vCPUs take the host's vendor).  The hole is the last entry.
+recorded() {
+	local f=$DIR/$1.txt ht=': 000000fd00000000 - 0000010000000000 = 2 RESERVED'
+	if grep -q -m1 '^vendor_id.*AuthenticAMD' /proc/cpuinfo || ! grep -q -F -- "$ht" "$f"; then
+		grep -v '^#' "$f"
+	else
+		grep -v '^#' "$f" | grep -v -F -- "$ht" |
+			awk '/^e820 map has [0-9]+ items:/ { $4 = $4 - 1 } { print }'
+	fi
+}
+
 # boot NAME ARGS... -> $TMP/NAME.out, .err, .rc
 boot_minivmm() {
 	local name=$1
@@ -49,7 +62,7 @@ case_e820() { # NAME ARGS...
 		fail "seabios-$name" "exit code $rc, want 4 (reset after 'No bootable device'); stderr: $(grep -m1 'minivmm: [a-z]*:' "$TMP/$name.err")"
 		return
 	fi
-	if ! diff <(grep -v '^#' "$DIR/$name.txt") <(e820_of "$TMP/$name.out") >"$TMP/$name.diff"; then
+	if ! diff <(recorded "$name") <(e820_of "$TMP/$name.out") >"$TMP/$name.diff"; then
 		fail "seabios-$name" "e820 map differs from QEMU's (< QEMU, > minivmm): $(tr '\n' ' ' <"$TMP/$name.diff")"
 		return
 	fi

@@ -74,6 +74,7 @@ static struct pc_memory_layout *layout_of(const char *first, ...)
 		fail_msg("config: %s", err_msg());
 	pc_memory_opts_qemu_default(&opts);
 	opts.kvm_identity_map = true;
+	opts.cpu_amd = true; /* the same map on every host */
 	if (pc_memory_layout(cfg, &opts, l) < 0)
 		fail_msg("layout: %s", err_msg());
 	for (int i = 0; i < argc; i++)

@@ -48,6 +48,8 @@ static int setup(void **state)
 	cfg.ram_size_set = true;
 	cfg.smp = 1;
 	pc_memory_opts_qemu_default(&opts);
+	/* The tables below are QEMU's with AMD vCPUs (an AMD host). */
+	opts.cpu_amd = true;
 	err_clear();
 	return 0;
 }
@@ -539,6 +541,30 @@ static void test_intel_vcpu_has_no_ht_entry(void **state)
 	assert_int_equal(lay.max_used_gpa, 0xffffffffull);
 }
 
+/* With KVM the vCPUs (and QEMU's qemu64) report the host's vendor. */
+static void test_default_vendor_is_the_hosts(void **state)
+{
+	char line[256];
+	bool amd = false, seen = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	(void)state;
+	if (!f)
+		skip();
+	while (!seen && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "vendor_id", 9)) {
+			seen = true;
+			amd = strstr(line, "AuthenticAMD") != NULL;
+		}
+	}
+	fclose(f);
+	if (!seen)
+		skip();
+	pc_memory_opts_qemu_default(&opts);
+	assert_int_equal(opts.cpu_amd, amd);
+	assert_int_equal(opts.phys_bits, 40);
+}
+
 static void test_older_types_have_no_ht_entry(void **state)
 {
 	static const struct e820_entry old[] = {
@@ -996,6 +1022,7 @@ int main(void)
 		T(test_max_below_not_gb_aligned),
 		T(test_max_below_under_1m_warns),
 		T(test_largest_low_ram),
+		T(test_default_vendor_is_the_hosts),
 		T(test_small_ram_cmos),
 		T(test_intel_vcpu_has_no_ht_entry),
 		T(test_older_types_have_no_ht_entry),

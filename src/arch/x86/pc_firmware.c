@@ -22,9 +22,9 @@ int pc_firmware_layout(const struct vm_config *cfg, bool kvm_identity_map,
 	struct pc_memory_opts opts;
 
 	/*
-	 * The map follows QEMU's default vCPU model (qemu64: AMD vendor, 40
-	 * physical address bits), so a QEMU command line pasted here yields
-	 * the map QEMU gives, whatever the host CPU.
+	 * The map follows QEMU's default vCPU model under KVM (qemu64: 40
+	 * physical address bits, the host's vendor), so a QEMU command line
+	 * pasted here yields the map QEMU gives on the same host.
 	 */
 	pc_memory_opts_qemu_default(&opts);
 	opts.kvm_identity_map = kvm_identity_map;

@@ -5,6 +5,7 @@
  */
 #include "pc_memory.h"
 
+#include <cpuid.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,10 +22,24 @@
 /* No guest gets near this; it keeps every sum below far from overflow. */
 #define PC_MAX_RAM (1ull << 52)
 
+/*
+ * Whether this host's CPU is AMD's: under KVM the vCPUs report the host's
+ * vendor (KVM_GET_SUPPORTED_CPUID; QEMU's qemu64 also takes the host's
+ * vendor with KVM), and QEMU's map depends on it.
+ */
+static bool host_cpu_is_amd(void)
+{
+	unsigned a, b, c, d;
+
+	/* "AuthenticAMD": EBX "Auth", EDX "enti", ECX "cAMD". */
+	return __get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541 &&
+	       d == 0x69746e65 && c == 0x444d4163;
+}
+
 void pc_memory_opts_qemu_default(struct pc_memory_opts *opts)
 {
 	opts->kvm_identity_map = true;
-	opts->cpu_amd = true;
+	opts->cpu_amd = host_cpu_is_amd();
 	opts->phys_bits = 40;
 }
 
