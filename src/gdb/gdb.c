@@ -473,9 +473,12 @@ static enum vcpu_exit_action on_debug_exit(struct vcpu *vcpu)
 	    !watch_changed(g, vcpu, &c->stop))
 		return VCPU_EXIT_CONTINUE; /* nothing written: step on */
 	/* The guest's own breakpoint instruction: it is the guest's. */
-	if (c->stop.kind == GDB_STOP_SWBREAK && !sw_bp_at(g, c->stop.pc) &&
-	    gdb_arch_reinject_break(vcpu, &dbg) == 0)
-		return VCPU_EXIT_CONTINUE;
+	if (c->stop.kind == GDB_STOP_SWBREAK && !sw_bp_at(g, c->stop.pc)) {
+		log_info("gdb: vcpu%u: a breakpoint instruction of the guest's own at 0x%llx",
+			 vcpu->id, (unsigned long long)c->stop.pc);
+		if (gdb_arch_reinject_break(vcpu, &dbg) == 0)
+			return VCPU_EXIT_CONTINUE;
+	}
 	atomic_store(&c->has_stop, true);
 	if (write(g->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		log_warn("gdb: cannot wake the main thread: %s", strerror(errno));
@@ -708,6 +711,9 @@ static void cmd_point(struct gdb_stub *g, const char *args, bool insert)
 			g->nr_sw--;
 			return reply_err(g, 28);
 		}
+		log_info("gdb: breakpoint at 0x%llx (guest-physical 0x%llx)",
+			 (unsigned long long)addr,
+			 (unsigned long long)g->sw[g->nr_sw - 1].gpa);
 		return reply_str(g, "OK");
 	}
 	if (type > GDB_POINT_ACCESS)

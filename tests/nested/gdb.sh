@@ -12,16 +12,21 @@
 #                       hit.  SKIP when the kernel runs through it to its
 #                       init instead: L1's QEMU before 9.1 never gives L2
 #                       the DR7 of a VMRUN (TCG's helper_vmrun stores it
-#                       without cpu_x86_update_dr7).  Software breakpoints
-#                       cannot be tried in L2 at all: TCG checks an INT3
-#                       against the INTn intercept, not the #BP one KVM
-#                       sets, so the guest takes its own #BP.
+#                       without cpu_x86_update_dr7).
 #   gdb-kernel-step     run 2: stepi under real KVM from the vmlinux's
 #                       entry (the 64-bit layout, registers, memory)
 #   gdb-kernel-init     run 2 continued reaches the L2 init
 #   gdb-kernel-threads  then Ctrl-C (SIGINT to gdb) stops it: both vCPUs
 #                       are listed, each in kernel code, with its
 #                       instructions readable; kill ends the run (exit 3)
+#   gdb-kernel-break    run 3: a software breakpoint at start_kernel, set
+#                       at the first instruction (the vmlinux is unpacked
+#                       on the host; its ELF segments translate the address
+#                       until the kernel maps it).  SKIP when instead the
+#                       kernel halts in its own early #BP handler, with the
+#                       exception frame's IP (start_kernel + 1) on its stack:
+#                       L1's TCG checks an INT3 against the INTn intercept,
+#                       not the #BP one KVM sets
 #
 #   tests/nested/gdb.sh          (make check-nested runs it after run.sh)
 #
@@ -34,7 +39,7 @@ cd "$NESTED_DIR/../.." || exit 2
 
 MINIVMM=${MINIVMM:-./minivmm}
 TIER_NAME=nested-gdb
-CASES="gdb-kernel-hbreak gdb-kernel-step gdb-kernel-init gdb-kernel-threads"
+CASES="gdb-kernel-hbreak gdb-kernel-step gdb-kernel-init gdb-kernel-threads gdb-kernel-break"
 
 gdb_prepare "$NESTED_DIR/prepare.sh" nested-gdb-prepare
 command -v gdb >/dev/null || gdb_skip_all "gdb is not installed (Debian package gdb)"
@@ -54,9 +59,10 @@ echo "NESTED: GDB-SYM start_kernel $(sym start_kernel)"
 exec 7<>/dev/ttyS1
 stty -F /dev/ttyS1 115200 raw -echo
 export XDG_CACHE_HOME=/tmp/cache
-for run in 1 2; do
+for run in 1 2 3; do
 	end=poweroff
 	[ "$run" = 2 ] && end=none # run 2 idles at init until gdb kills it
+	[ "$run" = 3 ] && end=none
 	echo "NESTED: GDB-READY $run"
 	# L2's console and minivmm's messages go to L1's, with a prefix.
 	{
@@ -139,6 +145,24 @@ if wait_ready 2; then
 else
 	echo "L1 ended before run 2" >"$work/gdb-2.out"
 fi
+# Run 3: a software breakpoint at start_kernel.
+cat >"$work/run3.gdb" <<EOF
+break *0x$start
+continue
+printf "stop3 pc=%lx\\n", \$pc
+find /g \$sp, +0x2000, 0x$start + 1
+kill
+EOF
+gdb_cmds 3 "$work/run3.gdb"
+if wait_ready 3; then
+	gdb -nx -q -batch -x "$work/cmds-3" >"$work/gdb-3.out" 2>&1 </dev/null &
+	gdb_pid=$!
+	# Hit (gdb kills the run and ends), or stopped after a while.
+	gdb_wait_for "$gdb_pid" "$work/gdb-3.out" '^stop3' 30
+	gdb_interrupt "$gdb_pid" 60
+else
+	echo "L1 ended before run 3" >"$work/gdb-3.out"
+fi
 wait "$l1pid"
 l1rc=$?
 l1pid=
@@ -179,5 +203,13 @@ if grep -q 'received signal SIGINT' "$work/gdb-2.out" &&
 	pass gdb-kernel-threads "Ctrl-C after init: vCPU 0 at 0x$cpu0, vCPU 1 at 0x$cpu1, both disassembled; kill: exit 3"
 else
 	fail gdb-kernel-threads "want SIGINT, two threads in the kernel, exit 3 (pcs '$cpu0' '$cpu1'): $(gdbout 2) [$(vmm 2)]"
+fi
+if grep -q "^Breakpoint 1, 0x0*$start " "$work/gdb-3.out" && grep -q "^stop3 pc=$start\$" "$work/gdb-3.out"; then
+	pass gdb-kernel-break "software breakpoint at start_kernel 0x$start, set before the kernel's page tables map it"
+elif grep -q 'received signal SIGINT' "$work/gdb-3.out" && grep -q '^0x[0-9a-f]*$' "$work/gdb-3.out" &&
+	! grep -q "^NESTED: L2-3 minivmm: gdb: vcpu" "$log"; then
+	skip gdb-kernel-break "no debug exit: the L2 kernel took the int3 at start_kernel itself (its stack holds the exception frame's IP 0x$start + 1, at $(grep -m1 '^0x[0-9a-f]*$' "$work/gdb-3.out")) and halted; L1's QEMU TCG checks INT3 against the INTn intercept, not the #BP intercept KVM sets"
+else
+	fail gdb-kernel-break "no stop at 0x$start and no early #BP (L2 init reached: $(grep -c 'NESTED: L2-3 MINIVMM-L2-INIT-REACHED' "$log")): $(gdbout 3) [$(grep -a "^NESTED: L2-3 minivmm: gdb" "$log" | tr '\n' ' ')]"
 fi
 closing

@@ -253,6 +253,9 @@ int kernel_boot_load_elf(struct vm *vm, const char *name,
 
 		if (n == sizeof(vm->boot.kernel_map) / sizeof(vm->boot.kernel_map[0]))
 			break;
+		/* The kernel map only (not the zero-based per-CPU section). */
+		if (!(info->segs[i].vaddr >> 63))
+			continue;
 		vm->boot.kernel_map[n].vaddr = info->segs[i].vaddr;
 		vm->boot.kernel_map[n].paddr = info->segs[i].paddr;
 		vm->boot.kernel_map[n].size = info->segs[i].memsz;
