@@ -48,7 +48,7 @@ TIER_NAME=nested # pass, fail, skip, closing: tests/nested/lib.sh
 #   nproc=N       Linux has N CPUs online
 #   mem           MemTotal is between 85 % and 100 % of -m
 #   e820          Linux's BIOS-e820 lines equal minivmm's E820 table
-#                 (`minivmm memmap ARGS -kernel ...`), both sorted and merged
+#                 (`minivmm memmap ARGS -kernel ...` in L1: on the CPU L2 gets)
 #   numa=N        N NUMA nodes in /sys/devices/system/node
 #   node=ID:CPUS  node ID has cpulist CPUS (e.g. node=1:2-3)
 #   console       boots with l2.mode=console; types a command on the serial
@@ -348,6 +348,12 @@ for i in "${!case_names[@]}"; do
 		[ "$mode" = discard ] && virtio_blocks_line "r$runs" after >>"$payload"
 	fi
 	run_of[i]=${run_id[$key]}
+	# The map minivmm gives on L1's CPU (its vendor decides QEMU's AMD
+	# hole), for the e820 check: `minivmm memmap` in L1, not here.
+	if [[ " ${case_expect[i]} " == *" e820 "* ]]; then
+		printf '/payload/bin/minivmm memmap %s -kernel /l2/bzImage 2>&1 | sed -n "/^E820:/,/^\$/p" | sed "s/^/NESTED: MEMMAP %s /"\n' \
+			"$args" "$i" >>"$payload"
+	fi
 done
 # A triple fault under real KVM (KVM_EXIT_SHUTDOWN; the PVM host reports it
 # differently): guests/triplefault.S in 32-bit protected mode, exit code 1.
@@ -489,9 +495,7 @@ check_case() {
 			;;
 		e820)
 			sed -n 's/^L2-E820: //p' "$out" | e820_norm >"$out.e820"
-			# shellcheck disable=SC2086 # ARGS are words
-			"$MINIVMM" memmap ${case_args[i]} -kernel "$L1_KERNEL_BZ" 2>/dev/null |
-				sed -n '/^E820:/,/^$/p' | e820_norm >"$out.want"
+			sed -n "s/^MEMMAP $i //p" "$work/out" | e820_norm >"$out.want"
 			if [ ! -s "$out.want" ]; then
 				why="minivmm memmap printed no E820 table"
 			elif ! cmp -s "$out.e820" "$out.want"; then
