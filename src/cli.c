@@ -691,6 +691,9 @@ void config_usage(FILE *out)
 "                                      the image is locked while minivmm runs\n"
 "  -device virtio-blk-pci|virtio-blk-device,drive=ID[,serial=S][,id=ID]\n"
 "  -device virtio-rng-pci|virtio-rng-device[,id=ID]\n"
+"  -device isa-debug-exit[,iobase=PORT][,iosize=1|2|4]\n"
+"                                      x86: a write of v ends the run with exit\n"
+"                                      status (v << 1) | 1 (default port 0x501)\n"
 "  -device virtconsole|virtio-console-pci|virtio-console-device[,id=ID]\n"
 "                                      NAME-pci: on PCI, NAME-device: on\n"
 "                                      virtio-mmio, virtconsole: the machine's\n"
@@ -717,7 +720,9 @@ void config_usage(FILE *out)
 "  0  the guest halted (bare machine) or powered off\n"
 "  1  the guest crashed: triple fault, KVM internal error, failed VM entry\n"
 "  2  usage, configuration or image error (nothing ran)\n"
-"  3  stopped by --timeout, --max-exits or a signal (SIGINT, SIGTERM, SIGHUP)\n"
-"  4  the guest asked for a reset\n",
+"  3  stopped by --timeout, --max-exits, a signal (SIGINT, SIGTERM, SIGHUP) or\n"
+"     gdb's kill\n"
+"  4  the guest asked for a reset\n"
+"  (v << 1) | 1  the guest wrote v to -device isa-debug-exit (as QEMU)\n",
 		arch_reg_names());
 }

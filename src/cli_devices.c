@@ -20,9 +20,12 @@
 #include "cli_internal.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "dev/debug_exit.h"
 #include "log.h"
 
 static const struct {
@@ -59,7 +62,11 @@ void config_device_help(FILE *out)
 	for (size_t i = 0; i < NR_DEVICE_NAMES; i++)
 		fprintf(out, "  %-22s %s\n", device_names[i].name,
 			device_names[i].help);
+	fprintf(out, "  %-22s %s\n", "isa-debug-exit",
+		"x86 ports: a write of v ends the run with exit status (v << 1) | 1: "
+		"[iobase=PORT (0x501)][,iosize=1|2|4 (2)][,id=ID]");
 }
+
 
 /*
  * cli_next_kv with QEMU's escape: ",," inside an item is one ','.  The
@@ -257,6 +264,41 @@ int cli_parse_drive(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+/* -device isa-debug-exit[,iobase=N][,iosize=N][,id=ID] */
+static int parse_debug_exit(struct vm_config *cfg, const char *arg, char *cursor)
+{
+	char *key, *value, *end;
+
+	if (cfg->debug_exit)
+		return err_set("-device %s: one isa-debug-exit only", arg);
+	cfg->debug_exit = true;
+	cfg->debug_exit_iobase = DEBUG_EXIT_DEFAULT_IOBASE;
+	cfg->debug_exit_iosize = DEBUG_EXIT_DEFAULT_IOSIZE;
+	while ((key = next_kv(&cursor, &value)) != NULL) {
+		unsigned long v;
+
+		if (!strcmp(key, "id") && value)
+			continue;
+		if (!value || (strcmp(key, "iobase") && strcmp(key, "iosize")))
+			return err_set("-device %s: unknown property '%s' (iobase=, iosize=, id=)",
+				       arg, key);
+		errno = 0;
+		v = strtoul(value, &end, 0);
+		if (end == value || *end || errno || v > 0xffff)
+			return err_set("-device %s: %s=%s is not a number up to 0xffff",
+				       arg, key, value);
+		if (!strcmp(key, "iobase"))
+			cfg->debug_exit_iobase = (uint16_t)v;
+		else if (v != 1 && v != 2 && v != 4)
+			return err_set("-device %s: iosize must be 1, 2 or 4", arg);
+		else
+			cfg->debug_exit_iosize = (uint16_t)v;
+	}
+	if ((uint32_t)cfg->debug_exit_iobase + cfg->debug_exit_iosize > 0x10000)
+		return err_set("-device %s: the ports go past 0xffff", arg);
+	return 0;
+}
+
 int cli_parse_device(struct vm_config *cfg, const char *arg,
 		     char drive_ids[][CLI_ID_MAX])
 {
@@ -277,6 +319,8 @@ int cli_parse_device(struct vm_config *cfg, const char *arg,
 		return err_set("-device %s: expected a device name first (see -device help)",
 			       arg);
 	name = key;
+	if (!strcmp(name, "isa-debug-exit"))
+		return parse_debug_exit(cfg, arg, cursor);
 	for (i = 0; i < NR_DEVICE_NAMES; i++)
 		if (!strcmp(name, device_names[i].name))
 			break;

@@ -312,6 +312,8 @@ static int finish_debugcons(struct vm_config *cfg)
 				    ai->bare_debugcon_mmio :
 				    0;
 
+	if (!ai->has_pio && cfg->debug_exit)
+		return err_set("-device isa-debug-exit: %s has no I/O ports", ai->name);
 	if (!ai->has_pio && cfg->nr_debugcon)
 		return err_set("--debugcon 0x%x: %s has no I/O ports; use --debugcon-mmio ADDR",
 			       cfg->debugcon[0], ai->name);

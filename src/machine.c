@@ -14,6 +14,7 @@
 #include "block/image.h"
 #include "chardev.h"
 #include "console.h"
+#include "dev/debug_exit.h"
 #include "dev/debugcon.h"
 #include "loader/flat.h"
 #include "log.h"
@@ -57,6 +58,11 @@ int machine_add_serial(struct vm *vm, const struct chardev_port *port,
 	return 0;
 }
 
+static void debug_exit_stop(void *opaque, int status)
+{
+	vm_request_exit(opaque, status);
+}
+
 int machine_add_debugcons(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -85,6 +91,17 @@ int machine_add_debugcons(struct vm *vm)
 		    debugcon_register_mmio(dc, &vm->mmio) < 0)
 			return err_set("--debugcon-mmio 0x%llx: %s",
 				       (unsigned long long)addr, err_msg());
+	}
+	if (cfg->debug_exit) {
+		struct debug_exit *de = debug_exit_create(cfg->debug_exit_iobase,
+							  cfg->debug_exit_iosize,
+							  debug_exit_stop, vm);
+
+		if (!de ||
+		    device_list_add(&vm->devices, "isa-debug-exit",
+				    &debug_exit_device_ops, de) < 0 ||
+		    debug_exit_register(de, &vm->pio) < 0)
+			return err_set("-device isa-debug-exit: %s", err_msg());
 	}
 	return 0;
 }

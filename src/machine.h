@@ -26,7 +26,10 @@ int machine_load(struct vm *vm);
 /* Arch hook of machine_load for machines other than bare. */
 int arch_machine_load(struct vm *vm);
 
-/* The --debugcon and --debugcon-mmio consoles (every machine has them). */
+/*
+ * The --debugcon and --debugcon-mmio consoles (every machine has them), and
+ * -device isa-debug-exit (machines with ports).
+ */
 int machine_add_debugcons(struct vm *vm);
 
 /*

@@ -49,6 +49,7 @@ enum vm_stop_reason {
 	VM_STOP_SIGNAL, /* SIGINT, SIGTERM, SIGHUP */
 	VM_STOP_ERROR, /* the monitor itself failed (an ioctl) */
 	VM_STOP_DEBUGGER, /* gdb asked to end the run (k) */
+	VM_STOP_GUEST_EXIT, /* the guest chose its exit status (isa-debug-exit) */
 };
 
 /* Process exit codes (README "Exit codes", --help). */
@@ -159,6 +160,7 @@ struct vm {
 	char reset_detail[256];
 	unsigned nr_resets;
 	_Atomic uint64_t nr_exits; /* for --max-exits */
+	int guest_exit_status; /* VM_STOP_GUEST_EXIT: the process exit status */
 
 	struct timespec start_time;
 	struct console *console; /* host side of the serial console, or NULL */
@@ -247,6 +249,13 @@ int vm_reset(struct vm *vm);
  */
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason,
 		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * The guest asked to end the process with exit status `status`
+ * (isa-debug-exit): a stop request whose run ends with that status and
+ * without the one-line report, as QEMU.  Any thread.
+ */
+void vm_request_exit(struct vm *vm, int status);
 
 int vm_exit_code(enum vm_stop_reason reason);
 const char *vm_stop_reason_name(enum vm_stop_reason reason);

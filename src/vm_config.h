@@ -207,6 +207,10 @@ struct vm_config {
 	char chardevs[CONFIG_MAX_CHARDEVS][32]; /* -chardev ids */
 	size_t nr_chardevs;
 
+	/* -device isa-debug-exit[,iobase=PORT][,iosize=1|2|4] (x86 ports). */
+	bool debug_exit;
+	uint16_t debug_exit_iobase, debug_exit_iosize;
+
 	/* Debugging. */
 	struct gdb_cfg gdb; /* -gdb, -s */
 	bool start_stopped; /* -S: the vCPUs wait for the debugger */

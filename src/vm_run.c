@@ -76,6 +76,23 @@ void vm_request_reset(struct vm *vm, const char *fmt, ...)
 	vm_wake_main(vm);
 }
 
+void vm_request_exit(struct vm *vm, int status)
+{
+	pthread_mutex_lock(&vm->stop_lock);
+	if (vm->stop_reason == VM_STOP_NONE)
+		vm->guest_exit_status = status;
+	pthread_mutex_unlock(&vm->stop_lock);
+	vm_request_stop(vm, VM_STOP_GUEST_EXIT, "isa-debug-exit: exit status %d",
+			status);
+}
+
+/* The process exit code of the run's end (the guest's own for isa-debug-exit). */
+static int vm_run_code(const struct vm *vm)
+{
+	return vm->stop_reason == VM_STOP_GUEST_EXIT ? vm->guest_exit_status :
+						       vm_exit_code(vm->stop_reason);
+}
+
 int vm_exit_code(enum vm_stop_reason reason)
 {
 	switch (reason) {
@@ -92,6 +109,7 @@ int vm_exit_code(enum vm_stop_reason reason)
 	case VM_STOP_CRASH:
 	case VM_STOP_ERROR:
 	case VM_STOP_NONE:
+	case VM_STOP_GUEST_EXIT: /* its status is the guest's: vm_run_code */
 		break;
 	}
 	return EXIT_GUEST_CRASH;
@@ -117,6 +135,8 @@ const char *vm_stop_reason_name(enum vm_stop_reason reason)
 		return "stopped";
 	case VM_STOP_ERROR:
 		return "error";
+	case VM_STOP_GUEST_EXIT:
+		return "exited";
 	}
 	return "?";
 }
@@ -208,7 +228,7 @@ static void vm_stop_vcpus(struct vm *vm)
 					  v->id);
 				fflush(NULL);
 				console_tty_restore();
-				_exit(vm_exit_code(vm->stop_reason));
+				_exit(vm_run_code(vm));
 			}
 		}
 	}
@@ -332,13 +352,18 @@ int vm_run(struct vm *vm)
 	vm_stop_vcpus(vm);
 	vm_loop_teardown(vm, &old);
 	fflush(stdout);
-	/* The one-line report of how the run ended, always printed. */
-	fprintf(stderr, "minivmm: %s: %s\n", vm_stop_reason_name(vm->stop_reason),
-		vm->stop_detail);
+	/*
+	 * The one-line report of how the run ended, always printed; but a
+	 * guest that picked its exit status (isa-debug-exit) ends as under
+	 * QEMU, with nothing on stderr (-v still says it).
+	 */
+	if (vm->stop_reason != VM_STOP_GUEST_EXIT || vm->opts.verbose)
+		fprintf(stderr, "minivmm: %s: %s\n",
+			vm_stop_reason_name(vm->stop_reason), vm->stop_detail);
 	if (vm->stop_reason == VM_STOP_CRASH && vm->nr_vcpus)
 		arch_vcpu_dump(&vm->vcpus[0], stderr);
 	if (vm->opts.stats)
 		vm_report_stats(vm, stderr);
-	gdb_stub_run_ended(vm, vm_exit_code(vm->stop_reason));
-	return vm_exit_code(vm->stop_reason);
+	gdb_stub_run_ended(vm, vm_run_code(vm));
+	return vm_run_code(vm);
 }

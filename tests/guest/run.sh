@@ -296,6 +296,25 @@ expect stringio     0 "rep outsb: many bytes per exit\nrep outsw: ok\nPASS strin
 	run "$G/stringio.bin"
 expect regs         0 "PASS regs\n" - -- run "${REGS[@]}" "$G/regs.bin"
 
+# isa-debug-exit: a write of v ends the run with status (v << 1) | 1 and,
+# as under QEMU, nothing on stderr (checked after each run).
+debug_exit() { # NAME V STATUS
+	expect "$1" "$3" "" - -- run -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		--reg "rax=$2" "$G/debugexit.bin"
+	if [ "$rc" = "$3" ] && [ -s "$ERR" ]; then
+		fail "$1-quiet" "stderr is not empty: $(oneline "$ERR")"
+	elif [ "$rc" = "$3" ]; then
+		pass "$1-quiet"
+	fi
+}
+debug_exit debug-exit-1 1 3
+debug_exit debug-exit-7f 0x7f 255
+debug_exit debug-exit-32bit 0x12345678 241
+expect debug-exit-absent 0 "" "io write at 0xf4 size=4 data=0x1 unclaimed" -- \
+	run --reg rax=1 "$G/debugexit.bin"
+expect debug-exit-v 3 "" "minivmm: exited: isa-debug-exit: exit status 3" -- \
+	run -v -device isa-debug-exit,iobase=0xf4,iosize=4 --reg rax=1 "$G/debugexit.bin"
+
 # Negative guests: the monitor must stop them and say why.
 expect runaway-timeout 3 "" timeout -- run --timeout 1 "$G/runaway.bin"
 expect triplefault  1 "" crashed -- run --mode protected "$G/triplefault.bin"
@@ -323,6 +342,10 @@ refuse bad-reg-name     - "unknown register 'xyz'" -- run --reg xyz=1 "$G/hello.
 refuse bad-mode         - "--mode bogus: expected real, protected or long" -- \
 	run --mode bogus "$G/hello.bin"
 refuse bad-debugcon     - "--debugcon 0x10000:" -- run --debugcon 0x10000 "$G/hello.bin"
+refuse debug-exit-iosize - "iosize must be 1, 2 or 4" -- run -device isa-debug-exit,iosize=3 "$G/debugexit.bin"
+refuse debug-exit-past   - "the ports go past 0xffff" -- run -device isa-debug-exit,iobase=0xfffe,iosize=4 "$G/debugexit.bin"
+refuse debug-exit-prop   - "unknown property 'port'" -- run -device isa-debug-exit,port=1 "$G/debugexit.bin"
+refuse debug-exit-twice  - "one isa-debug-exit only" -- run -device isa-debug-exit -device isa-debug-exit "$G/debugexit.bin"
 refuse mem-path-no-dir  kvm "--mem-path /nonexistent-dir/ram:" -- \
 	run --mem-path /nonexistent-dir/ram "$G/hello.bin"
 refuse long-over-tables kvm "overlaps the boot tables" -- \
