@@ -10,6 +10,8 @@ GUEST_LOAD_scenario3 := 0x1000
 GUEST_LOAD_longmode := 0x100000
 # Firmware probe: a 64 KiB -bios image, its last 64 KiB aliased at 0xf0000.
 GUEST_LOAD_fwprobe := 0xf0000
+# pc-testdev checks: a 64 KiB -bios image like fwprobe.
+GUEST_LOAD_testdev := 0xf0000
 # Linux boot protocol: a 1024-byte setup, then the kernel part at 0x100000.
 GUEST_LOAD_tinykernel := 0xffc00
 

@@ -65,6 +65,9 @@ void config_device_help(FILE *out)
 	fprintf(out, "  %-22s %s\n", "isa-debug-exit",
 		"x86 ports: a write of v ends the run with exit status (v << 1) | 1: "
 		"[iobase=PORT (0x501)][,iosize=1|2|4 (2)][,id=ID]");
+	fprintf(out, "  %-22s %s\n", "pc-testdev",
+		"pc machine: QEMU's test device for kvm-unit-tests (ports 0xe0-0xeb, "
+		"IRQ lines at 0x2000, 64 KiB at 0xff000000): [id=ID]");
 }
 
 
@@ -321,6 +324,16 @@ int cli_parse_device(struct vm_config *cfg, const char *arg,
 	name = key;
 	if (!strcmp(name, "isa-debug-exit"))
 		return parse_debug_exit(cfg, arg, cursor);
+	if (!strcmp(name, "pc-testdev")) {
+		while ((key = next_kv(&cursor, &value)) != NULL)
+			if (strcmp(key, "id") || !value)
+				return err_set("-device %s: unknown property '%s' (id= only)",
+					       arg, key);
+		if (cfg->pc_testdev)
+			return err_set("-device %s: one pc-testdev only", arg);
+		cfg->pc_testdev = true;
+		return 0;
+	}
 	for (i = 0; i < NR_DEVICE_NAMES; i++)
 		if (!strcmp(name, device_names[i].name))
 			break;

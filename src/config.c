@@ -312,6 +312,8 @@ static int finish_debugcons(struct vm_config *cfg)
 				    ai->bare_debugcon_mmio :
 				    0;
 
+	if (cfg->pc_testdev && cfg->machine != MACHINE_PC)
+		return err_set("-device pc-testdev: a device of the pc machine (-M pc)");
 	if (!ai->has_pio && cfg->debug_exit)
 		return err_set("-device isa-debug-exit: %s has no I/O ports", ai->name);
 	if (!ai->has_pio && cfg->nr_debugcon)
@@ -354,12 +356,17 @@ static int finish_debugcons(struct vm_config *cfg)
 			}
 		}
 	}
-	/* Port 0xe9 is always a debug console (as QEMU's -debugcon default). */
+	/*
+	 * Port 0xe9 is always a debug console (as QEMU's -debugcon default),
+	 * but for pc-testdev, whose byte-wise register is 0xe8-0xeb.
+	 */
 	bool has_default = false;
 	for (size_t i = 0; i < cfg->nr_debugcon; i++)
 		if (cfg->debugcon[i] == CONFIG_DEFAULT_DEBUGCON)
 			has_default = true;
-	if (!has_default) {
+	if (has_default && cfg->pc_testdev)
+		return err_set("--debugcon 0xe9: the port belongs to -device pc-testdev");
+	if (!has_default && !cfg->pc_testdev) {
 		if (cfg->nr_debugcon == CONFIG_MAX_DEBUGCON)
 			return err_set("--debugcon: too many debug consoles (at most %d)",
 				       CONFIG_MAX_DEBUGCON);

@@ -211,6 +211,9 @@ struct vm_config {
 	bool debug_exit;
 	uint16_t debug_exit_iobase, debug_exit_iosize;
 
+	/* -device pc-testdev (the pc machine). */
+	bool pc_testdev;
+
 	/* Debugging. */
 	struct gdb_cfg gdb; /* -gdb, -s */
 	bool start_stopped; /* -S: the vCPUs wait for the debugger */

@@ -314,6 +314,12 @@ expect debug-exit-absent 0 "" "io write at 0xf4 size=4 data=0x1 unclaimed" -- \
 	run --reg rax=1 "$G/debugexit.bin"
 expect debug-exit-v 3 "" "minivmm: exited: isa-debug-exit: exit status 3" -- \
 	run -v -device isa-debug-exit,iobase=0xf4,iosize=4 --reg rax=1 "$G/debugexit.bin"
+# pc-testdev, checked by a firmware of ours that reports through
+# isa-debug-exit (guests/testdev.S: 253 when every check passes, else the
+# failing check's number N as (N << 1) | 1; without the device, check 1).
+TESTDEV=(-M pc --bios "$G/testdev.bin" -device isa-debug-exit,iobase=0xf4,iosize=4)
+expect pc-testdev 253 "" - -- run "${TESTDEV[@]}" -device pc-testdev
+expect pc-testdev-absent 3 "" "io write at 0xe0 size=4" -- run "${TESTDEV[@]}"
 
 # Negative guests: the monitor must stop them and say why.
 expect runaway-timeout 3 "" timeout -- run --timeout 1 "$G/runaway.bin"
@@ -346,6 +352,9 @@ refuse debug-exit-iosize - "iosize must be 1, 2 or 4" -- run -device isa-debug-e
 refuse debug-exit-past   - "the ports go past 0xffff" -- run -device isa-debug-exit,iobase=0xfffe,iosize=4 "$G/debugexit.bin"
 refuse debug-exit-prop   - "unknown property 'port'" -- run -device isa-debug-exit,port=1 "$G/debugexit.bin"
 refuse debug-exit-twice  - "one isa-debug-exit only" -- run -device isa-debug-exit -device isa-debug-exit "$G/debugexit.bin"
+refuse pc-testdev-bare   - "a device of the pc machine" -- run -device pc-testdev "$G/hello.bin"
+refuse pc-testdev-e9     - "belongs to -device pc-testdev" -- run "${TESTDEV[@]}" -device pc-testdev --debugcon 0xe9
+refuse pc-testdev-prop   - "unknown property 'irq'" -- run "${TESTDEV[@]}" -device pc-testdev,irq=3
 refuse mem-path-no-dir  kvm "--mem-path /nonexistent-dir/ram:" -- \
 	run --mem-path /nonexistent-dir/ram "$G/hello.bin"
 refuse long-over-tables kvm "overlaps the boot tables" -- \

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "dev/fw_cfg.h"
 #include "dev/i8042.h"
 #include "dev/pci.h"
+#include "dev/pc_testdev.h"
 #include "dev/pci_host.h"
 #include "dev/post.h"
 #include "layout.h"
@@ -231,6 +233,54 @@ static int pc_create_acpi_pm(struct vm *vm)
 }
 
 /* COM1 and the host side of the console (-serial). */
+/* -device pc-testdev: its interrupt lines and page flushes reach the VM here. */
+static void testdev_set_irq(void *opaque, unsigned irq, bool level)
+{
+	/* Made at creation: the lookup does not change the table. */
+	struct irq_line *line = vm_irq_line(opaque, irq);
+
+	if (line)
+		irq_line_set(line, level);
+}
+
+static void testdev_flush_page(void *opaque, uint64_t gpa)
+{
+	struct vm *vm = opaque;
+	uint8_t *hva = gpa_to_hva(&vm->mem, gpa, 4096);
+
+	/*
+	 * Protecting the host page makes KVM drop its mapping (an MMU
+	 * notifier); the guest's next access maps it again.  As QEMU.
+	 */
+	if (!hva || ((uintptr_t)hva & 4095))
+		return;
+	if (mprotect(hva, 4096, PROT_NONE) == 0)
+		mprotect(hva, 4096, PROT_READ | PROT_WRITE);
+}
+
+static int pc_create_testdev(struct vm *vm)
+{
+	const struct pc_testdev_host host = {
+		.set_irq = testdev_set_irq,
+		.flush_page = testdev_flush_page,
+		.opaque = vm,
+	};
+	struct pc_testdev *t;
+
+	if (!vm->cfg->pc_testdev)
+		return 0;
+	for (unsigned i = 0; i < PC_TESTDEV_NR_IRQS; i++)
+		if (!vm_irq_line(vm, i))
+			return err_set("-device pc-testdev: %s", err_msg());
+	t = pc_testdev_create(&host);
+	if (!t ||
+	    device_list_add(&vm->devices, "pc-testdev", &pc_testdev_device_ops,
+			    t) < 0 ||
+	    pc_testdev_register(t, &vm->pio, &vm->mmio) < 0)
+		return err_set("-device pc-testdev: %s", err_msg());
+	return 0;
+}
+
 static int pc_create_serial(struct vm *vm)
 {
 	struct chardev_host host;
@@ -375,7 +425,8 @@ int arch_machine_create(struct vm *vm)
 			    &boot_marker_device_ops, marker) < 0 ||
 	    boot_marker_register(marker, &vm->pio, BOOT_MARKER_PORT) < 0)
 		goto out;
-	if (machine_add_debugcons(vm) < 0 || virtio_devices_create(vm) < 0)
+	if (machine_add_debugcons(vm) < 0 || pc_create_testdev(vm) < 0 ||
+	    virtio_devices_create(vm) < 0)
 		goto out;
 	r = 0;
 out:
