@@ -29,7 +29,7 @@
  */
 static bool host_cpu_is_amd(void)
 {
-	unsigned a, b, c, d;
+	unsigned a = 0, b = 0, c = 0, d = 0;
 
 	/* "AuthenticAMD": EBX "Auth", EDX "enti", ECX "cAMD". */
 	return __get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541 &&
