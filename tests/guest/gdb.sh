@@ -89,6 +89,20 @@ debug() {
 		>"$GDB_OUT" 2>&1 </dev/null
 }
 
+# session NAME FILE ARGS...: minivmm ARGS (start), gdb with FILE's commands
+# (debug), then minivmm's end (finish: rc); 1, with NAME a FAIL, when
+# minivmm did not open the socket.
+session() {
+	local name=$1 file=$2
+	shift 2
+	if ! start "$@"; then
+		fail "$name" "minivmm did not open $SOCK"
+		return 1
+	fi
+	debug "$file"
+	finish
+}
+
 # want NAME TEXT: gdb's output must contain TEXT (a fixed string).
 want() {
 	if ! grep -qF -- "$2" "$GDB_OUT"; then
@@ -124,9 +138,7 @@ ended() { # NAME CODE STDOUT
 	echo 'info registers cr0'
 	echo 'continue'
 } >"$WORK/step.gdb"
-if start -S --debugcon 0xf1 "$IMG"; then
-	debug "$WORK/step.gdb"
-	finish
+if session stepi "$WORK/step.gdb" -S --debugcon 0xf1 "$IMG"; then
 	# After the 9th step (the OUT): the LOOP, then back to incb.
 	seq_want="pc=${INSN[0]}"
 	for i in 1 2 3 4 5 6 7 8; do seq_want="$seq_want pc=${INSN[$i]}"; done
@@ -141,8 +153,6 @@ if start -S --debugcon 0xf1 "$IMG"; then
 		want stepi "exited normally" && ended stepi 0 "123"; then
 		pass stepi "10 IPs from 0 through an OUT; registers, memory; continue to HLT"
 	fi
-else
-	fail stepi "minivmm did not open $SOCK"
 fi
 
 # ---- a software breakpoint, and a register written from gdb ----
@@ -159,17 +169,13 @@ printf "hit pc=%x al=%x\n", \$pc, \$eax & 0xff
 delete
 continue
 EOF
-if start -S --debugcon 0xf1 "$IMG"; then
-	debug "$WORK/break.gdb"
-	finish
+if session breakpoint "$WORK/break.gdb" -S --debugcon 0xf1 "$IMG"; then
 	# 0xe6 is the guest's OUT: gdb never sees the breakpoint byte.
 	if want breakpoint "hit pc=$PRINT al=31" && want breakpoint "hit pc=$PRINT al=32" &&
 		want breakpoint "0x$PRINT:	0xe6" && want breakpoint "exited normally" &&
 		ended breakpoint 0 "Z23"; then
 		pass breakpoint "hit twice at the OUT; memory shows the guest's byte; \$al=Z is printed"
 	fi
-else
-	fail breakpoint "minivmm did not open $SOCK"
 fi
 
 # ---- a write watchpoint on the counter, a hardware breakpoint ----
@@ -188,9 +194,7 @@ printf "hbreak pc=%x\n", \$pc
 delete
 continue
 EOF
-if start -S --debugcon 0xf1 "$IMG"; then
-	debug "$WORK/watch.gdb"
-	finish
+if session watchpoint "$WORK/watch.gdb" -S --debugcon 0xf1 "$IMG"; then
 	# The watchpoint stops right after the incb: at the next instruction.
 	if want watchpoint "Old value = 0 '\\000'" && want watchpoint "New value = 1 '\\001'" &&
 		want watchpoint "New value = 2 '\\002'" && want watchpoint "watch pc=${INSN[5]}" &&
@@ -198,8 +202,6 @@ if start -S --debugcon 0xf1 "$IMG"; then
 		ended watchpoint 0 "123"; then
 		pass watchpoint "two writes of the counter seen; hbreak at the HLT"
 	fi
-else
-	fail watchpoint "minivmm did not open $SOCK"
 fi
 
 # ---- the target description follows the CPU mode ----
@@ -213,29 +215,21 @@ stepi
 printf "pc=%lx cs=%x cr0=%lx efer=%lx\n", $pc, $cs, $cr0, $efer
 kill
 EOF
-if start -S --mode protected "$G/pmode.bin"; then
-	debug "$WORK/mode.gdb"
-	finish
+if session mode-protected "$WORK/mode.gdb" -S --mode protected "$G/pmode.bin"; then
 	if want mode-protected '(currently "i386")' && want mode-protected "cr0=11 efer=0" &&
 		[ "$rc" = 3 ]; then
 		pass mode-protected "i386 registers, a step, cr0 and efer in 32-bit protected mode"
 	elif [ "$rc" != 3 ]; then
 		fail mode-protected "minivmm exited $rc after kill, want 3"
 	fi
-else
-	fail mode-protected "minivmm did not open $SOCK"
 fi
-if start -S --mode long -m 8M --load 0x100000 --entry 0x100000 "$G/longmode.bin"; then
-	debug "$WORK/mode.gdb"
-	finish
+if session mode-long "$WORK/mode.gdb" -S --mode long -m 8M --load 0x100000 --entry 0x100000 "$G/longmode.bin"; then
 	if want mode-long '(currently "i386:x86-64")' && want mode-long "efer=500" &&
 		want mode-long "=> 0x100000:" && [ "$rc" = 3 ]; then
 		pass mode-long "x86-64 registers, disassembly at 0x100000 through the page tables, a step"
 	elif [ "$rc" != 3 ]; then
 		fail mode-long "minivmm exited $rc after kill, want 3"
 	fi
-else
-	fail mode-long "minivmm did not open $SOCK"
 fi
 
 # ---- two vCPUs, two threads ----
@@ -247,9 +241,7 @@ thread 2
 printf "rip2=%x\n", $rip
 continue
 EOF
-if start -S -M pc -smp 2 -m 256M -kernel "$G/tinykernel.bin"; then
-	debug "$WORK/smp.gdb"
-	finish
+if session threads "$WORK/smp.gdb" -S -M pc -smp 2 -m 256M -kernel "$G/tinykernel.bin"; then
 	# The AP waits for its INIT/SIPI at the reset vector's IP.
 	if want threads "Thread 1 (vCPU 0)" && want threads "Thread 2 (vCPU 1)" &&
 		want threads "rip2=fff0" && want threads "exited with code 04" &&
@@ -258,34 +250,24 @@ if start -S -M pc -smp 2 -m 256M -kernel "$G/tinykernel.bin"; then
 	elif [ "$rc" != 4 ]; then
 		fail threads "minivmm exited $rc, want 4 (the test kernel resets)"
 	fi
-else
-	fail threads "minivmm did not open $SOCK"
 fi
 
 # ---- detach: the guest runs on ----
 printf 'set pagination off\ntarget remote TARGET\nstepi\ndetach\n' >"$WORK/detach.gdb"
-if start -S --debugcon 0xf1 "$IMG"; then
-	debug "$WORK/detach.gdb"
-	finish
+if session detach "$WORK/detach.gdb" -S --debugcon 0xf1 "$IMG"; then
 	if want detach "detached" && ended detach 0 "123"; then
 		pass detach "after a step and D the guest ran to its HLT"
 	fi
-else
-	fail detach "minivmm did not open $SOCK"
 fi
 
 # ---- kill: the run ends, exit code 3 ----
 printf 'set pagination off\ntarget remote TARGET\nkill\n' >"$WORK/kill.gdb"
-if start -S --debugcon 0xf1 "$IMG"; then
-	debug "$WORK/kill.gdb"
-	finish
+if session kill "$WORK/kill.gdb" -S --debugcon 0xf1 "$IMG"; then
 	if [ "$rc" = 3 ] && grep -q "gdb asked to end the run" "$ERR" && [ ! -s "$OUT" ]; then
 		pass kill "k: exit code 3, nothing ran"
 	else
 		fail kill "minivmm exited $rc with '$(tr '\n' '|' <"$ERR")', want 3"
 	fi
-else
-	fail kill "minivmm did not open $SOCK"
 fi
 
 # ---- Ctrl-C stops a guest that never stops on its own ----
