@@ -211,7 +211,6 @@ static uint64_t access_mem(struct gdb_stub *g, struct vcpu *v, uint64_t addr,
 	return done;
 }
 
-
 static void sw_remove_all(struct gdb_stub *g)
 {
 	size_t ilen;
@@ -373,14 +372,19 @@ static void release_guest(struct gdb_stub *g)
 	vcpu_resume_all(vm);
 }
 
-static void format_stop(struct gdb_stub *g, unsigned id,
+/* Signals of a stop reply: a debug event, an interrupt (Ctrl-C). */
+#define GDB_SIGTRAP 5
+#define GDB_SIGINT 2
+
+/* The stop reply for vCPU `id`: signal `sig`, and what `st` (if any) says. */
+static void format_stop(struct gdb_stub *g, unsigned id, int sig,
 			const struct gdb_stop *st)
 {
 	size_t len = 0;
 	char *s = g->last_stop;
 	size_t cap = sizeof(g->last_stop);
 
-	strbuf_appendf(s, cap, &len, "T%02xthread:%x;", st ? 5 : 2, id + 1);
+	strbuf_appendf(s, cap, &len, "T%02xthread:%x;", sig, id + 1);
 	if (!st)
 		return;
 	switch (st->kind) {
@@ -418,7 +422,7 @@ static void report_stop(struct gdb_stub *g)
 			break;
 		}
 	}
-	format_stop(g, id, st);
+	format_stop(g, id, st ? GDB_SIGTRAP : GDB_SIGINT, st);
 	for (unsigned i = 0; i < g->vm->nr_vcpus; i++)
 		atomic_store(&g->cpus[i].has_stop, false);
 	g->g_cpu = g->c_cpu = id;
@@ -602,12 +606,22 @@ static void cmd_read_regs(struct gdb_stub *g)
 	reply_hex(g, g->buf, (size_t)n);
 }
 
-static void cmd_write_regs(struct gdb_stub *g, const char *hex, size_t n)
+/* n hex digits of register values into g->buf: the byte count, or -1. */
+static long regs_from_hex(struct gdb_stub *g, const char *hex, size_t n)
 {
 	if (n % 2 || n / 2 > GDB_REGS_MAX || rsp_hex_decode(hex, n / 2, g->buf) < 0)
+		return -1;
+	return (long)(n / 2);
+}
+
+static void cmd_write_regs(struct gdb_stub *g, const char *hex, size_t n)
+{
+	long len = regs_from_hex(g, hex, n);
+
+	if (len < 0)
 		return reply_err(g, 22);
 	if (gdb_arch_write_regs(cpu(g, g->g_cpu), ensure_layout(g), g->buf,
-				n / 2) < 0) {
+				(size_t)len) < 0) {
 		log_warn("gdb: G: %s", err_msg());
 		return reply_err(g, 22);
 	}
@@ -631,16 +645,16 @@ static void cmd_read_reg(struct gdb_stub *g, const char *args)
 static void cmd_write_reg(struct gdb_stub *g, const char *args)
 {
 	uint64_t regno;
-	size_t n;
+	long len;
 
 	if (rsp_parse_hex(&args, &regno) < 0 || *args != '=' || regno > 0xffff)
 		return reply_err(g, 22);
 	args++;
-	n = strlen(args);
-	if (n % 2 || n / 2 > GDB_REGS_MAX || rsp_hex_decode(args, n / 2, g->buf) < 0)
+	len = regs_from_hex(g, args, strlen(args));
+	if (len < 0)
 		return reply_err(g, 22);
 	if (gdb_arch_write_reg(cpu(g, g->g_cpu), ensure_layout(g),
-			       (unsigned)regno, g->buf, n / 2) < 0)
+			       (unsigned)regno, g->buf, (size_t)len) < 0)
 		return reply_err(g, 22);
 	reply_str(g, "OK");
 }
@@ -1021,12 +1035,9 @@ static void attach(struct gdb_stub *g)
 {
 	g->layout = -1;
 	g->noack = false;
-	if (g->running && stop_all(g) == 0) {
-		format_stop(g, g->c_cpu, NULL);
-		/* gdb asks '?' first; "stopped by SIGTRAP" reads better. */
-		g->last_stop[1] = '0';
-		g->last_stop[2] = '5';
-	}
+	/* gdb asks '?' first; "stopped by SIGTRAP" reads better. */
+	if (g->running && stop_all(g) == 0)
+		format_stop(g, g->c_cpu, GDB_SIGTRAP, NULL);
 }
 
 static void on_packet(struct gdb_stub *g)
@@ -1240,9 +1251,7 @@ int gdb_stub_create(struct vm *vm)
 	g->watch_by_step = vm->pvm;
 	rsp_parser_init(&g->parser);
 	reply_str(g, "");
-	format_stop(g, 0, NULL);
-	g->last_stop[1] = '0';
-	g->last_stop[2] = '5';
+	format_stop(g, 0, GDB_SIGTRAP, NULL);
 	g->cpus = calloc(vm->nr_vcpus ? vm->nr_vcpus : 1, sizeof(*g->cpus));
 	g->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (!g->cpus || g->wake_fd < 0)

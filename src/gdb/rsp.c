@@ -35,16 +35,6 @@ static int hex_value(uint8_t c)
 	return -1;
 }
 
-void rsp_parser_init(struct rsp_parser *p)
-{
-	p->state = ST_IDLE;
-	p->sum = 0;
-	p->csum = 0;
-	p->overflow = false;
-	p->len = 0;
-	p->data[0] = '\0';
-}
-
 static void packet_start(struct rsp_parser *p)
 {
 	p->state = ST_DATA;
@@ -53,6 +43,12 @@ static void packet_start(struct rsp_parser *p)
 	p->overflow = false;
 	p->len = 0;
 	p->data[0] = '\0';
+}
+
+void rsp_parser_init(struct rsp_parser *p)
+{
+	packet_start(p);
+	p->state = ST_IDLE;
 }
 
 /* The second checksum digit has arrived: what the packet was. */
