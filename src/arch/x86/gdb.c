@@ -116,30 +116,64 @@ static const struct reg sys[] = {
 	{ "efer", 64, "int64", SRC_CR, CR_EFER },
 };
 
-/* A feature: some of a table (sse: the first 8 xmm in 32-bit layouts). */
+static const char xml_types[] =
+	"<flags id=\"i386_eflags\" size=\"4\">"
+	"<field name=\"CF\" start=\"0\" end=\"0\"/><field name=\"\" start=\"1\" end=\"1\"/>"
+	"<field name=\"PF\" start=\"2\" end=\"2\"/><field name=\"AF\" start=\"4\" end=\"4\"/>"
+	"<field name=\"ZF\" start=\"6\" end=\"6\"/><field name=\"SF\" start=\"7\" end=\"7\"/>"
+	"<field name=\"TF\" start=\"8\" end=\"8\"/><field name=\"IF\" start=\"9\" end=\"9\"/>"
+	"<field name=\"DF\" start=\"10\" end=\"10\"/><field name=\"OF\" start=\"11\" end=\"11\"/>"
+	"<field name=\"NT\" start=\"14\" end=\"14\"/><field name=\"RF\" start=\"16\" end=\"16\"/>"
+	"<field name=\"VM\" start=\"17\" end=\"17\"/><field name=\"AC\" start=\"18\" end=\"18\"/>"
+	"<field name=\"VIF\" start=\"19\" end=\"19\"/><field name=\"VIP\" start=\"20\" end=\"20\"/>"
+	"<field name=\"ID\" start=\"21\" end=\"21\"/></flags>";
+
+static const char xml_vec128[] =
+	"<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>"
+	"<vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>"
+	"<vector id=\"v16i8\" type=\"int8\" count=\"16\"/>"
+	"<vector id=\"v8i16\" type=\"int16\" count=\"8\"/>"
+	"<vector id=\"v4i32\" type=\"int32\" count=\"4\"/>"
+	"<vector id=\"v2i64\" type=\"int64\" count=\"2\"/>"
+	"<union id=\"vec128\"><field name=\"v4_float\" type=\"v4f\"/>"
+	"<field name=\"v2_double\" type=\"v2d\"/><field name=\"v16_int8\" type=\"v16i8\"/>"
+	"<field name=\"v8_int16\" type=\"v8i16\"/><field name=\"v4_int32\" type=\"v4i32\"/>"
+	"<field name=\"v2_int64\" type=\"v2i64\"/><field name=\"uint128\" type=\"uint128\"/>"
+	"</union>";
+
+/*
+ * A feature: some of a table (sse: the first 8 xmm in 32-bit layouts), the
+ * types its registers use, and the register group (NULL: gdb's default).
+ */
 struct feature {
-	const char *name;
+	const char *name; /* NULL: the registers continue the feature before */
+	const char *types;
+	const char *group;
 	const struct reg *regs;
 	unsigned n;
 	const struct reg *tail; /* then these (mxcsr after xmm0-7) */
 	unsigned ntail;
 };
 
-#define FEAT(name, t) { name, t, sizeof(t) / sizeof(t[0]), NULL, 0 }
+#define FEAT(name, types, group, t) \
+	{ name, types, group, t, sizeof(t) / sizeof(t[0]), NULL, 0 }
+#define CORE "org.gnu.gdb.i386.core"
+#define SSE "org.gnu.gdb.i386.sse"
+#define SYS "org.minivmm.x86.sys"
 
 static const struct feature feat32[] = {
-	FEAT("org.gnu.gdb.i386.core", i386_core),
-	FEAT(NULL, x87), /* continues the core feature */
-	{ "org.gnu.gdb.i386.sse", sse, 8, &sse[16], 1 },
-	FEAT("org.minivmm.x86.sys", sys),
+	FEAT(CORE, xml_types, NULL, i386_core),
+	FEAT(NULL, "", NULL, x87), /* continues the core feature */
+	{ SSE, xml_vec128, NULL, sse, 8, &sse[16], 1 },
+	FEAT(SYS, "", "system", sys),
 };
 
 static const struct feature feat64[] = {
-	FEAT("org.gnu.gdb.i386.core", amd64_core),
-	FEAT(NULL, x87),
-	FEAT("org.gnu.gdb.i386.sse", sse),
-	FEAT("org.gnu.gdb.i386.segments", segments),
-	FEAT("org.minivmm.x86.sys", sys),
+	FEAT(CORE, xml_types, NULL, amd64_core),
+	FEAT(NULL, "", NULL, x87),
+	FEAT(SSE, xml_vec128, NULL, sse),
+	FEAT("org.gnu.gdb.i386.segments", "", NULL, segments),
+	FEAT(SYS, "", "system", sys),
 };
 
 static const struct feature *layout_features(int layout, unsigned *n)
@@ -184,31 +218,6 @@ int gdb_arch_layout(struct vcpu *vcpu)
 
 /* ---- Target descriptions ---- */
 
-static const char xml_types[] =
-	"<flags id=\"i386_eflags\" size=\"4\">"
-	"<field name=\"CF\" start=\"0\" end=\"0\"/><field name=\"\" start=\"1\" end=\"1\"/>"
-	"<field name=\"PF\" start=\"2\" end=\"2\"/><field name=\"AF\" start=\"4\" end=\"4\"/>"
-	"<field name=\"ZF\" start=\"6\" end=\"6\"/><field name=\"SF\" start=\"7\" end=\"7\"/>"
-	"<field name=\"TF\" start=\"8\" end=\"8\"/><field name=\"IF\" start=\"9\" end=\"9\"/>"
-	"<field name=\"DF\" start=\"10\" end=\"10\"/><field name=\"OF\" start=\"11\" end=\"11\"/>"
-	"<field name=\"NT\" start=\"14\" end=\"14\"/><field name=\"RF\" start=\"16\" end=\"16\"/>"
-	"<field name=\"VM\" start=\"17\" end=\"17\"/><field name=\"AC\" start=\"18\" end=\"18\"/>"
-	"<field name=\"VIF\" start=\"19\" end=\"19\"/><field name=\"VIP\" start=\"20\" end=\"20\"/>"
-	"<field name=\"ID\" start=\"21\" end=\"21\"/></flags>";
-
-static const char xml_vec128[] =
-	"<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>"
-	"<vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>"
-	"<vector id=\"v16i8\" type=\"int8\" count=\"16\"/>"
-	"<vector id=\"v8i16\" type=\"int16\" count=\"8\"/>"
-	"<vector id=\"v4i32\" type=\"int32\" count=\"4\"/>"
-	"<vector id=\"v2i64\" type=\"int64\" count=\"2\"/>"
-	"<union id=\"vec128\"><field name=\"v4_float\" type=\"v4f\"/>"
-	"<field name=\"v2_double\" type=\"v2d\"/><field name=\"v16_int8\" type=\"v16i8\"/>"
-	"<field name=\"v8_int16\" type=\"v8i16\"/><field name=\"v4_int32\" type=\"v4i32\"/>"
-	"<field name=\"v2_int64\" type=\"v2i64\"/><field name=\"uint128\" type=\"uint128\"/>"
-	"</union>";
-
 static void xml_regs(char *buf, size_t cap, size_t *len, const struct reg *r,
 		     unsigned n, unsigned *regnum, const char *group)
 {
@@ -240,19 +249,11 @@ const char *gdb_arch_xml(int layout, const char *annex)
 		       "<target version=\"1.0\"><architecture>%s</architecture><osabi>none</osabi>",
 		       arch[layout]);
 	for (unsigned i = 0; i < nf; i++) {
-		bool sysf = !strcmp(f[i].name ? f[i].name : "", "org.minivmm.x86.sys");
-
-		if (f[i].name) {
-			if (i)
-				strbuf_appendf(buf, cap, &len, "</feature>");
-			strbuf_appendf(buf, cap, &len, "<feature name=\"%s\">%s",
-				       f[i].name,
-				       i == 0 ? xml_types :
-				       !strcmp(f[i].name, "org.gnu.gdb.i386.sse") ? xml_vec128 : "");
-		}
-		xml_regs(buf, cap, &len, f[i].regs, f[i].n, &regnum,
-			 sysf ? "system" : NULL);
-		xml_regs(buf, cap, &len, f[i].tail, f[i].ntail, &regnum, NULL);
+		if (f[i].name)
+			strbuf_appendf(buf, cap, &len, "%s<feature name=\"%s\">%s",
+				       i ? "</feature>" : "", f[i].name, f[i].types);
+		xml_regs(buf, cap, &len, f[i].regs, f[i].n, &regnum, f[i].group);
+		xml_regs(buf, cap, &len, f[i].tail, f[i].ntail, &regnum, f[i].group);
 	}
 	strbuf_appendf(buf, cap, &len, "</feature></target>");
 	return buf;
