@@ -133,17 +133,23 @@ void vcpu_kick(struct vcpu *vcpu)
  * Finish an operation the last exit left pending (api.rst: re-enter with
  * immediate_exit set to complete it without running the guest).
  */
+static int run_to_complete(struct vcpu *vcpu)
+{
+	int r;
+
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	r = ioctl(vcpu->fd, KVM_RUN, 0);
+	vcpu->pending_io = false;
+	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	return r; /* errno is KVM_RUN's */
+}
+
 static void complete_pending_io(struct vcpu *vcpu)
 {
-	if (!vcpu->pending_io)
-		return;
-	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	if (ioctl(vcpu->fd, KVM_RUN, 0) == 0)
+	if (vcpu->pending_io && run_to_complete(vcpu) == 0)
 		/* An exit after all (not expected): it is reported as such. */
 		log_warn("vcpu%u: KVM_RUN with immediate_exit ran the guest (exit %s)",
 			 vcpu->id, vcpu_exit_name(vcpu->run->exit_reason));
-	vcpu->pending_io = false;
-	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 }
 
 /*
@@ -291,13 +297,7 @@ static enum vcpu_exit_action vcpu_handle_exit(struct vcpu *vcpu,
  */
 static enum vcpu_exit_action vcpu_finish_step(struct vcpu *vcpu)
 {
-	int r;
-
-	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	r = ioctl(vcpu->fd, KVM_RUN, 0);
-	vcpu->pending_io = false;
-	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
-	if (r == 0) {
+	if (run_to_complete(vcpu) == 0) {
 		/* The debug exit (or, unexpectedly, another). */
 		vcpu->pending_io = exit_leaves_pending(vcpu->run->exit_reason);
 		return vcpu_handle_exit(vcpu, vcpu->run->exit_reason);
