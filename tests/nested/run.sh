@@ -388,6 +388,9 @@ write_payload() {
 		echo 'grep -q "^kvm_amd " /proc/modules && [ -c /dev/kvm ] && kvm=ok || kvm=missing'
 		echo 'echo "NESTED: kvm $kvm npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null)"'
 		echo "minivmm_dead=$dead"
+		# L1 has not been seen to wedge with a process in it that wakes
+		# every few seconds (bench/README.md, "L1 wedging").
+		echo '(while :; do sleep 2; done) </dev/null >/dev/null 2>&1 &'
 		# minivmm unpacks the bzImage on the first boot and keeps it here.
 		echo 'export XDG_CACHE_HOME=/tmp/cache'
 		for k in "${!steps[@]}"; do
