@@ -193,67 +193,7 @@ entry:
 	outb	%al, $0x64			/* i8042: pulse the reset line */
 	HALT
 
-/* puts: print the NUL-terminated string at %esi.  Clobbers %eax, %edx, %esi. */
-puts:
-	mov	$DEBUGCON_PORT, %dx
-1:	lodsb
-	test	%al, %al
-	jz	2f
-	outb	%al, %dx
-	jmp	1b
-2:	ret
-
-/* puthex64: print %edx:%eax as 0x and 16 hex digits.  Clobbers %eax, %ecx, %edx. */
-puthex64:
-	push	%eax
-	push	%edx
-	mov	$DEBUGCON_PORT, %dx
-	mov	$'0', %al
-	outb	%al, %dx
-	mov	$'x', %al
-	outb	%al, %dx
-	pop	%eax
-	call	puthex32
-	pop	%eax
-	/* fall through */
-/* puthex32: print %eax as 8 hex digits.  Clobbers %eax, %ecx, %edx. */
-puthex32:
-	push	%ebx
-	mov	%eax, %ebx
-	mov	$8, %ecx
-	mov	$DEBUGCON_PORT, %dx
-1:	rol	$4, %ebx
-	mov	%bl, %al
-	and	$0xf, %al
-	add	$'0', %al
-	cmp	$'9', %al
-	jbe	2f
-	add	$('a' - '9' - 1), %al
-2:	outb	%al, %dx
-	dec	%ecx
-	jnz	1b
-	pop	%ebx
-	ret
-
-/* putdec: print %eax in decimal.  Clobbers %eax, %ecx, %edx. */
-putdec:
-	push	%ebx
-	mov	$10, %ebx
-	xor	%ecx, %ecx
-1:	xor	%edx, %edx
-	div	%ebx
-	push	%edx
-	inc	%ecx
-	test	%eax, %eax
-	jnz	1b
-	mov	$DEBUGCON_PORT, %dx
-2:	pop	%eax
-	add	$'0', %al
-	outb	%al, %dx
-	dec	%ecx
-	jnz	2b
-	pop	%ebx
-	ret
+#include "print32.inc"
 
 	/* guests/flat.ld puts .data after .text and .rodata: the file's end. */
 	.section .data

@@ -72,7 +72,8 @@ struct boot_state {
 	uint64_t pml4_gpa;
 	uint16_t cs_sel, ds_sel; /* protected/long mode selectors */
 	uint64_t rsi; /* Linux: address of the zero page */
-	uint64_t rbx; /* PVH: address of struct hvm_start_info */
+	uint64_t rbx; /* PVH: struct hvm_start_info; multiboot: its info */
+	uint64_t rax; /* multiboot: the boot loader's magic */
 	uint64_t dtb_gpa; /* arm64: the device tree, x0 at entry (0: none) */
 	bool reset_vector; /* start as a PC after reset (F000:FFF0) */
 	/*

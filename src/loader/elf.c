@@ -6,27 +6,36 @@
 
 #include "log.h"
 
-/* Elf64_Ehdr field offsets (System V gABI, "ELF Header"). */
+/* ELF header and program header field offsets (System V gABI). */
+struct elf_layout {
+	unsigned ehdr_size, entry, phoff, phentsize, phnum, word;
+	unsigned phdr_size, ph_offset, ph_vaddr, ph_paddr, ph_filesz, ph_memsz,
+		ph_flags, ph_align;
+};
+
+static const struct elf_layout elf64_layout = {
+	.ehdr_size = 64, .entry = 24, .phoff = 32, .phentsize = 54,
+	.phnum = 56, .word = 8, .phdr_size = 56, .ph_offset = 8,
+	.ph_vaddr = 16, .ph_paddr = 24, .ph_filesz = 32, .ph_memsz = 40,
+	.ph_flags = 4, .ph_align = 48,
+};
+
+static const struct elf_layout elf32_layout = {
+	.ehdr_size = 52, .entry = 24, .phoff = 28, .phentsize = 42,
+	.phnum = 44, .word = 4, .phdr_size = 32, .ph_offset = 4,
+	.ph_vaddr = 8, .ph_paddr = 12, .ph_filesz = 16, .ph_memsz = 20,
+	.ph_flags = 24, .ph_align = 28,
+};
+
 #define EH_CLASS 4
 #define EH_DATA 5
 #define EH_VERSION_ID 6
 #define EH_TYPE 16
 #define EH_MACHINE 18
 #define EH_VERSION 20
-#define EH_ENTRY 24
-#define EH_PHOFF 32
-#define EH_PHENTSIZE 54
-#define EH_PHNUM 56
-
-/* Elf64_Phdr field offsets. */
 #define PH_TYPE 0
-#define PH_OFFSET 8
-#define PH_VADDR 16
-#define PH_PADDR 24
-#define PH_FILESZ 32
-#define PH_MEMSZ 40
-#define PH_ALIGN 48
 
+#define ELFCLASS32 1
 #define ELFCLASS64 2
 #define ELFDATA2LSB 1
 #define EV_CURRENT 1
@@ -109,18 +118,31 @@ static int walk_notes(const uint8_t *buf, uint64_t off, uint64_t size,
 int elf_parse(const uint8_t *buf, size_t len, const char *name,
 	      struct elf_info *info)
 {
-	uint64_t phoff, phentsize, phnum, type;
+	const struct elf_layout *l;
+	uint64_t phoff, phentsize, phnum, type, machine;
 	bool found = false;
 
 	memset(info, 0, sizeof(*info));
-	if (len < ELF_EHDR_SIZE)
+	if (len < ELF_EHDR_SIZE32)
 		return err_set("%s: %zu bytes, too short for an ELF header",
 			       name, len);
 	if (!elf_is_elf(buf, len))
 		return err_set("%s: no ELF magic", name);
-	if (buf[EH_CLASS] != ELFCLASS64)
-		return err_set("%s: ELF class %u, only 64-bit (2) is supported",
+	if (buf[EH_CLASS] == ELFCLASS64) {
+		l = &elf64_layout;
+		info->elf_class = 64;
+		machine = ELF_EM_X86_64;
+	} else if (buf[EH_CLASS] == ELFCLASS32) {
+		l = &elf32_layout;
+		info->elf_class = 32;
+		machine = ELF_EM_386;
+	} else {
+		return err_set("%s: ELF class %u, neither 32-bit (1) nor 64-bit (2)",
 			       name, buf[EH_CLASS]);
+	}
+	if (len < l->ehdr_size)
+		return err_set("%s: %zu bytes, too short for an ELF header",
+			       name, len);
 	if (buf[EH_DATA] != ELFDATA2LSB)
 		return err_set("%s: ELF data encoding %u, only little-endian (1) is supported",
 			       name, buf[EH_DATA]);
@@ -131,25 +153,26 @@ int elf_parse(const uint8_t *buf, size_t len, const char *name,
 	if (type != ET_EXEC && type != ET_DYN)
 		return err_set("%s: ELF type %llu is not an executable", name,
 			       (unsigned long long)type);
-	if (le_get(buf + EH_MACHINE, 2) != ELF_EM_X86_64)
-		return err_set("%s: ELF machine %llu, not x86-64 (%d)", name,
+	if (le_get(buf + EH_MACHINE, 2) != machine)
+		return err_set("%s: ELF machine %llu, not %s (%llu)", name,
 			       (unsigned long long)le_get(buf + EH_MACHINE, 2),
-			       ELF_EM_X86_64);
-	info->e_entry = le_get(buf + EH_ENTRY, 8);
+			       info->elf_class == 64 ? "x86-64" : "i386",
+			       (unsigned long long)machine);
+	info->e_entry = le_get(buf + l->entry, l->word);
 
-	phoff = le_get(buf + EH_PHOFF, 8);
-	phentsize = le_get(buf + EH_PHENTSIZE, 2);
-	phnum = le_get(buf + EH_PHNUM, 2);
+	phoff = le_get(buf + l->phoff, l->word);
+	phentsize = le_get(buf + l->phentsize, 2);
+	phnum = le_get(buf + l->phnum, 2);
 	if (phnum == 0)
 		return err_set("%s: no program headers", name);
 	if (phnum > ELF_MAX_PHDRS)
 		return err_set("%s: %llu program headers, at most %d are accepted",
 			       name, (unsigned long long)phnum, ELF_MAX_PHDRS);
-	if (phentsize != ELF_PHDR_SIZE)
-		return err_set("%s: program header size %llu, expected %d",
+	if (phentsize != l->phdr_size)
+		return err_set("%s: program header size %llu, expected %u",
 			       name, (unsigned long long)phentsize,
-			       ELF_PHDR_SIZE);
-	/* phnum <= 64 and phentsize == 56: the product cannot overflow. */
+			       l->phdr_size);
+	/* phnum <= 64 and phentsize <= 56: the product cannot overflow. */
 	if (!in_file(phoff, phnum * phentsize, len))
 		return err_set("%s: program headers at 0x%llx (%llu bytes) are outside the %zu-byte file",
 			       name, (unsigned long long)phoff,
@@ -159,12 +182,12 @@ int elf_parse(const uint8_t *buf, size_t len, const char *name,
 	for (uint64_t i = 0; i < phnum; i++) {
 		const uint8_t *ph = buf + phoff + i * phentsize;
 		uint64_t ptype = le_get(ph + PH_TYPE, 4);
-		uint64_t off = le_get(ph + PH_OFFSET, 8);
-		uint64_t vaddr = le_get(ph + PH_VADDR, 8);
-		uint64_t paddr = le_get(ph + PH_PADDR, 8);
-		uint64_t filesz = le_get(ph + PH_FILESZ, 8);
-		uint64_t memsz = le_get(ph + PH_MEMSZ, 8);
-		uint64_t palign = le_get(ph + PH_ALIGN, 8);
+		uint64_t off = le_get(ph + l->ph_offset, l->word);
+		uint64_t vaddr = le_get(ph + l->ph_vaddr, l->word);
+		uint64_t paddr = le_get(ph + l->ph_paddr, l->word);
+		uint64_t filesz = le_get(ph + l->ph_filesz, l->word);
+		uint64_t memsz = le_get(ph + l->ph_memsz, l->word);
+		uint64_t palign = le_get(ph + l->ph_align, l->word);
 
 		if (ptype == ELF_PT_NOTE) {
 			if (!in_file(off, filesz, len))
@@ -200,6 +223,7 @@ int elf_parse(const uint8_t *buf, size_t len, const char *name,
 			.paddr = paddr,
 			.filesz = filesz,
 			.memsz = memsz,
+			.flags = (uint32_t)le_get(ph + l->ph_flags, 4),
 		};
 		if (paddr < info->load_start)
 			info->load_start = paddr;

@@ -28,8 +28,9 @@ rc=-
 TIER_NAME=linuxboot FAIL_STDERR=$ERR
 . tests/verdict.sh
 
-# ready NAME KVM: may the case run?  KVM is "kvm" when it boots a guest or
-# reaches the loader (which runs after /dev/kvm is opened), "-" otherwise.
+# ready NAME KVM [KERNEL]: may the case run?  KVM is "kvm" when it boots a
+# guest or reaches the loader (which runs after /dev/kvm is opened), "-"
+# otherwise; KERNEL (default the test kernel) must have been built.
 ready() {
 	rc=-
 	: >"$ERR"
@@ -37,8 +38,8 @@ ready() {
 		skip "$1" "$kvm_missing"
 		return 1
 	fi
-	if [ ! -x "$MINIVMM" ] || [ ! -f "$KERNEL" ]; then
-		fail "$1" "$MINIVMM or $KERNEL is missing (run make first)"
+	if [ ! -x "$MINIVMM" ] || [ ! -f "${3:-$KERNEL}" ]; then
+		fail "$1" "$MINIVMM or ${3:-$KERNEL} is missing (run make first)"
 		return 1
 	fi
 }
@@ -70,10 +71,12 @@ patch() {
 
 # kernel_copy NAME [OFFSET BYTES...]...: a copy of the test kernel with
 # header fields changed; each change is "OFFSET:b0,b1,..." (hex bytes).
-kernel_copy() {
-	local f=$WORK/$1 c
-	shift
-	cp "$KERNEL" "$f" 2>/dev/null || return
+kernel_copy() { image_copy "$KERNEL" "$@"; }
+# image_copy SOURCE NAME [OFFSET BYTES...]...: the same for any file.
+image_copy() {
+	local f=$WORK/$2 c
+	cp "$1" "$f" 2>/dev/null || return
+	shift 2
 	for c in "$@"; do
 		# shellcheck disable=SC2046
 		patch "$f" "${c%%:*}" $(tr , ' ' <<<"${c#*:}")
@@ -502,9 +505,10 @@ refuse kernel-missing kvm "-kernel $WORK/no-such-kernel: No such file or directo
 	-m 64M -kernel "$WORK/no-such-kernel"
 refuse kernel-directory kvm "not a regular file" -- -m 64M -kernel "$WORK"
 refuse kernel-empty kvm "file is empty" -- -m 64M -kernel "$WORK/empty"
-refuse kernel-flat-image kvm "hello.bin: 35 bytes is too short for a Linux kernel" -- \
+refuse kernel-flat-image kvm "hello.bin: not a kernel minivmm boots" -- \
 	-m 64M -kernel "$G/hello.bin"
-refuse kernel-no-boot-flag kvm "not a Linux bzImage" -- -m 64M -kernel "$G/longmode.bin"
+refuse kernel-no-boot-flag kvm "not a kernel minivmm boots: no Linux boot header (\"HdrS\" at 0x202), no multiboot header in the first 8 KiB, not an ELF" -- \
+	-m 64M -kernel "$G/longmode.bin"
 refuse kernel-truncated kvm "600 bytes is too short for a Linux kernel" -- \
 	-m 64M -kernel "$WORK/truncated-600"
 refuse kernel-setup-only kvm "truncated: 1 setup sectors but only 1024 bytes" -- \
@@ -534,5 +538,122 @@ refuse append-without-kernel - "-initrd and -append need -kernel" -- \
 	-m 64M -append "$CMD"
 refuse kernel-with-bios - "-kernel boots Linux directly, without firmware: drop --bios" -- \
 	-m 64M -kernel "$KERNEL" --bios "$KERNEL"
+
+# ---------------------------------------------------------------------------
+# Multiboot v1 (guests/multiboot.S): the ELF32 kernel at 1 MiB entered
+# through its virtual e_entry made physical, and the a.out-kludge one at
+# 64 KiB.  Each checks its entry state and information structure and
+# prints the command line, loader name, memory map and modules; the memory
+# map must be the E820 table `minivmm memmap` gives the kernel, and the
+# layout after the kernel QEMU's (module list, strings, then page-aligned
+# modules).
+# ---------------------------------------------------------------------------
+MB_ELF=$G/multiboot.bin MB_AOUT=$G/multiboot-aout.bin
+printf 'first-module\n' >"$WORK/mod1"
+printf 'second-module\n' >"$WORK/mod,2"
+
+# mb_mmap_want SIZE: the "mmap:" lines for `minivmm memmap -m SIZE -kernel`.
+mb_mmap_want() {
+	local start end type
+	"$MINIVMM" memmap -M pc -m "$1" -kernel "$MB_ELF" 2>/dev/null |
+		sed -n '/^E820:/,/^$/s/^ *[0-9]*: 0x\([0-9a-f]*\)-0x\([0-9a-f]*\) *\([A-Z]*\).*/\1 \2 \3/p' |
+		while read -r start end type; do
+			case $type in
+			RAM) type=1 ;; RESERVED) type=2 ;; ACPI) type=3 ;; NVS) type=4 ;; *) type=5 ;;
+			esac
+			printf 'mmap: 0x%016x 0x%016x %d\n' $((0x$start)) $((0x$end - 0x$start + 1)) "$type"
+		done
+}
+
+# mb_boot NAME KERNEL SIZE MEM_UPPER "CMDLINE" "MODULE LINES" ARGS...: boot
+# it with -m SIZE and ARGS; every line of its report must be as given.
+mb_boot() {
+	local name=$1 k=$2 size=$3 upper=$4 cmdline=$5 mods=$6 n
+	shift 6
+	ready "$name" kvm "$k" || return
+	run -m "$size" -kernel "$k" -serial none "$@"
+	n=$(grep -c '^module: ' <<<"$mods")
+	{
+		printf '%s\n' "PASS entry" "PASS info" "PASS bss" "cmdline: $cmdline" "loader: minivmm" \
+			"mem_upper: $upper"
+		mb_mmap_want "$size"
+		echo "PASS mmap"
+		echo "modules: $n"
+		[ -n "$mods" ] && printf '%s\n' "$mods"
+		printf '%s\n' "PASS modules" DONE
+	} >"$WORK/want"
+	if [ "$rc" != 4 ]; then
+		fail "$name" "exit code $rc, want 4 (reset by the guest)"
+	elif ! diff -u "$WORK/want" "$OUT" >"$WORK/diff"; then
+		fail "$name" "report differs: $(grep '^[-+][^-+]' "$WORK/diff" | head -4 | paste -sd'|')"
+	else
+		pass "$name" "$(grep -c '^mmap: ' "$OUT") mmap records, $n module(s)"
+	fi
+}
+
+# The kernel ends at 0x201000 (its bss at 2 MiB): the module list and the
+# strings take the next page, the modules the pages after it.
+mb_boot multiboot-elf "$MB_ELF" 64M 64512 "$MB_ELF hello world" \
+"module: 00202000 0020200d $WORK/mod1 arg1 arg2
+module-text: first-module
+module: 00203000 0020300e $WORK/mod,2
+module-text: second-module" \
+	-initrd "$WORK/mod1 arg1 arg2,$WORK/mod,,2" -append "hello world"
+# QEMU's command line for an empty -append: the file name and a space.
+mb_boot multiboot-aout-low "$MB_AOUT" 64M 64512 "$MB_AOUT " ""
+# mem_upper runs to the end of RAM below 4 GiB (3 GiB of 4).
+mb_boot multiboot-4g "$MB_AOUT" 4G 3144704 "$MB_AOUT x" \
+"module: 00013000 0001300d $WORK/mod1
+module-text: first-module" \
+	-initrd "$WORK/mod1" -append x
+
+# mb_aout NAME HEADER LOAD LOAD_END BSS_END ENTRY [FLAGS]: a copy of the
+# a.out kernel with other header fields (FLAGS: the checksum follows).
+mb_aout() {
+	local name=$1 flags=${7:-0x00010003} v off=12 hex
+	hex() { printf '%02x,%02x,%02x,%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+	local changes=("4:$(hex "$flags")" "8:$(hex $(((-0x1badb002 - flags) & 0xffffffff)))")
+	for v in "$2" "$3" "$4" "$5" "$6"; do
+		changes+=("$off:$(hex "$v")")
+		off=$((off + 4))
+	done
+	image_copy "$MB_AOUT" "$name" "${changes[@]}"
+}
+# The good one: header 0x10000, load 0x10000-0x10540, bss to 0x11540, entry 0x10020.
+mb_aout mb-unknown-flag 0x10000 0x10000 0x10540 0x11540 0x10020 0x00010013
+mb_aout mb-header-below-load 0x10000 0x10004 0x10540 0x11540 0x10020
+mb_aout mb-load-end-past-file 0x10000 0x10000 0x10600 0x11600 0x10020
+mb_aout mb-bss-below-load-end 0x10000 0x10000 0x10540 0x10500 0x10020
+mb_aout mb-entry-outside 0x10000 0x10000 0x10540 0x11540 0x10600
+mb_aout mb-over-info-area 0x8000 0x8000 0x8540 0x9540 0x8020
+mb_aout mb-in-ebda 0x9f800 0x9f800 0x9fd40 0xa0d40 0x9f820
+mb_aout mb-above-ram 0x8000000 0x8000000 0x8000540 0x8001540 0x8000020
+image_copy "$MB_AOUT" mb-bad-checksum 8:00,00,00,00
+refuse multiboot-unknown-flag kvm "requires features 0x10 that no loader knows" -- \
+	-m 64M -kernel "$WORK/mb-unknown-flag"
+refuse multiboot-header-below-load kvm "header_addr 0x10000 does not fit load_addr 0x10004" -- \
+	-m 64M -kernel "$WORK/mb-header-below-load"
+refuse multiboot-load-end-past-file kvm "load_end_addr 0x10600 asks for 0x600 bytes; the file has 0x550" -- \
+	-m 64M -kernel "$WORK/mb-load-end-past-file"
+refuse multiboot-bss-below-load-end kvm "bss_end_addr 0x10500 is below the end of the loaded bytes 0x10540" -- \
+	-m 64M -kernel "$WORK/mb-bss-below-load-end"
+refuse multiboot-entry-outside kvm "entry_addr 0x10600 is outside the loaded bytes 0x10000-0x10540" -- \
+	-m 64M -kernel "$WORK/mb-entry-outside"
+refuse multiboot-over-info-area kvm "segment 0x8000-0x9540 overlaps the multiboot information at 0x9000-0x9580" -- \
+	-m 64M -kernel "$WORK/mb-over-info-area"
+refuse multiboot-in-ebda kvm "segment 0x9f800-0xa0d40 is not in RAM" -- \
+	-m 64M -kernel "$WORK/mb-in-ebda"
+refuse multiboot-above-ram kvm "segment 0x8000000-0x8001540 is not in RAM (see \`minivmm memmap\`); give more memory" -- \
+	-m 64M -kernel "$WORK/mb-above-ram"
+# A magic whose checksum does not match is no header (as QEMU): then the
+# file is not a kernel of any kind minivmm boots.
+refuse multiboot-bad-checksum kvm "-kernel $WORK/mb-bad-checksum: not a kernel minivmm boots" -- \
+	-m 64M -kernel "$WORK/mb-bad-checksum"
+refuse multiboot-module-missing kvm "-initrd $WORK/no-such-module: No such file or directory" -- \
+	-m 64M -kernel "$MB_ELF" -initrd "$WORK/mod1,$WORK/no-such-module args"
+refuse multiboot-module-no-name kvm "-initrd: module 2 has no file name" -- \
+	-m 64M -kernel "$MB_ELF" -initrd "$WORK/mod1, args"
+refuse multiboot-modules-no-room kvm "the command lines and 1 module(s) need 0x201000-0x4102000 after the kernel; that is not all RAM; give more memory" -- \
+	-m 64M -kernel "$MB_ELF" -initrd "$WORK/initrd-63m"
 
 closing

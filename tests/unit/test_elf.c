@@ -113,7 +113,9 @@ static void test_good(void **state)
 	assert_int_equal(info.pvh_entry, 0x1000850);
 	assert_true(info.has_pvh_entry);
 	assert_int_equal(info.e_entry, 0xffffffff81000000ull);
+	assert_int_equal(info.elf_class, 64);
 	assert_int_equal(info.nr_segs, 2);
+	assert_int_equal(info.segs[0].flags, 5);
 	assert_int_equal(info.segs[0].offset, 0x200);
 	assert_int_equal(info.segs[0].paddr, 0x1000000);
 	assert_int_equal(info.segs[0].filesz, 0x100);
@@ -165,11 +167,72 @@ static void test_bad_magic(void **state)
 	assert_false(elf_is_elf(img, sizeof(img)));
 }
 
-static void test_32bit_class(void **state)
+static void test_bad_class(void **state)
 {
 	(void)state;
+	img[4] = 3;
+	refused("ELF class 3, neither 32-bit (1) nor 64-bit (2)");
+	/* ELF32 must be i386, ELF64 x86-64. */
 	img[4] = 1;
-	refused("ELF class 1");
+	refused("ELF machine 62, not i386 (3)");
+	build_good();
+	put(18, 3, 2);
+	refused("ELF machine 3, not x86-64 (62)");
+}
+
+/* An i386 ELF32 (a multiboot kernel): one PT_LOAD with bss, p_flags R+X. */
+static void build_elf32(void)
+{
+	memset(img, 0, sizeof(img));
+	memcpy(img, "\177ELF", 4);
+	img[4] = 1; /* ELFCLASS32 */
+	img[5] = 1;
+	img[6] = 1;
+	put(16, 2, 2); /* ET_EXEC */
+	put(18, 3, 2); /* EM_386 */
+	put(20, 1, 4);
+	put(24, 0x40000c, 4); /* e_entry */
+	put(28, 52, 4); /* e_phoff */
+	put(40, 52, 2); /* e_ehsize */
+	put(42, 32, 2); /* e_phentsize */
+	put(44, 2, 2); /* phnum */
+	put(52, ELF_PT_LOAD, 4);
+	put(52 + 4, 0x100, 4); /* p_offset */
+	put(52 + 8, 0xc0400000, 4); /* p_vaddr */
+	put(52 + 12, 0x400000, 4); /* p_paddr */
+	put(52 + 16, 0x80, 4); /* p_filesz */
+	put(52 + 20, 0x2000, 4); /* p_memsz */
+	put(52 + 24, 5, 4); /* p_flags */
+	put(52 + 28, 0x1000, 4);
+	put(84, 0x6474e551, 4); /* PT_GNU_STACK: ignored */
+}
+
+static void test_elf32(void **state)
+{
+	(void)state;
+	build_elf32();
+	assert_int_equal(elf_parse(img, sizeof(img), NAME, &info), 0);
+	assert_int_equal(info.elf_class, 32);
+	assert_int_equal(info.e_entry, 0x40000c);
+	assert_false(info.has_pvh_entry);
+	assert_int_equal(info.nr_segs, 1);
+	assert_int_equal(info.segs[0].offset, 0x100);
+	assert_int_equal(info.segs[0].vaddr, 0xc0400000);
+	assert_int_equal(info.segs[0].paddr, 0x400000);
+	assert_int_equal(info.segs[0].filesz, 0x80);
+	assert_int_equal(info.segs[0].memsz, 0x2000);
+	assert_int_equal(info.segs[0].flags, 5);
+	assert_int_equal(info.load_start, 0x400000);
+	assert_int_equal(info.load_end, 0x402000);
+	/* A 32-bit program header size, file bounds on 32-bit fields. */
+	put(42, 56, 2);
+	refused("program header size 56, expected 32");
+	build_elf32();
+	put(52 + 4, 0x3c0, 4);
+	refused("outside the 1024-byte file");
+	build_elf32();
+	assert_int_equal(elf_parse(img, 51, NAME, &info), -1);
+	assert_err_contains("too short");
 }
 
 static void test_big_endian(void **state)
@@ -321,7 +384,7 @@ static void test_bad_pvh_note(void **state)
 static void test_refusal_then_success(void **state)
 {
 	(void)state;
-	img[4] = 1;
+	img[4] = 0;
 	refused("class");
 	build_good();
 	assert_int_equal(elf_parse(img, sizeof(img), NAME, &info), 0);
@@ -337,7 +400,8 @@ int main(void)
 		T(test_note_variants),
 		T(test_too_short),
 		T(test_bad_magic),
-		T(test_32bit_class),
+		T(test_bad_class),
+		T(test_elf32),
 		T(test_big_endian),
 		T(test_bad_version),
 		T(test_not_executable),

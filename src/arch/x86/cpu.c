@@ -189,12 +189,14 @@ int arch_flat_setup(struct vm *vm)
 int x86_write_boot_tables(struct vm *vm, uint64_t gpa, bool long_mode,
 			  const uint64_t gdt[4])
 {
-	uint64_t *pt = gpa_to_hva(&vm->mem, gpa, FLAT_TABLES_SIZE);
+	/* Without paging only the GDT is written. */
+	uint64_t size = long_mode ? FLAT_TABLES_SIZE : 4 * sizeof(gdt[0]);
+	uint64_t *pt = gpa_to_hva(&vm->mem, gpa, size);
 
 	if (!pt)
 		return err_set("boot tables at 0x%llx are not in RAM",
 			       (unsigned long long)gpa);
-	memset(pt, 0, FLAT_TABLES_SIZE);
+	memset(pt, 0, size);
 	memcpy(pt, gdt, 4 * sizeof(gdt[0]));
 	vm->boot.gdt_gpa = gpa + FLAT_TABLES_GDT_OFF;
 	vm->boot.pml4_gpa = gpa + FLAT_TABLES_PML4_OFF;
@@ -367,6 +369,7 @@ static int vcpu_boot_regs(struct vcpu *vcpu)
 		regs.rip = b->entry;
 		regs.rsi = b->rsi;
 		regs.rbx = b->rbx;
+		regs.rax = b->rax;
 	}
 
 	for (size_t i = 0; i < cfg->nr_regs && vcpu->id == 0; i++) {

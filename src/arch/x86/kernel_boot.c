@@ -17,9 +17,13 @@
 #include "acpi.h"
 #include "layout.h"
 #include "linux_boot.h"
+#include "byteorder.h"
+#include "loader/bzimage.h"
 #include "loader/elf.h"
+#include "loader/multiboot.h"
 #include "log.h"
 #include "mptable.h"
+#include "multiboot.h"
 #include "pvh.h"
 #include "vm.h"
 
@@ -140,9 +144,8 @@ out:
 	return r;
 }
 
-/* A whole regular file of 1 to max bytes, malloc'd; opt names the option. */
-static uint8_t *read_file(const char *opt, const char *path, uint64_t max,
-			  uint64_t *len)
+uint8_t *kernel_boot_read_file(const char *opt, const char *path, uint64_t max,
+			       uint64_t *len)
 {
 	struct stat st;
 	uint8_t *buf;
@@ -200,7 +203,7 @@ int kernel_boot_load_initrd(struct vm *vm, uint64_t addr_max, uint64_t low_end,
 	uint64_t size, top, addr;
 	uint8_t *data;
 
-	data = read_file("-initrd", path, low_end, &size);
+	data = kernel_boot_read_file("-initrd", path, low_end, &size);
 	if (!data)
 		return -1;
 	top = addr_max + 1;
@@ -284,17 +287,27 @@ int kernel_boot_cmdline(struct vm *vm, uint64_t kernel_max)
 
 int kernel_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
 {
+	struct multiboot_image mb;
 	uint64_t len;
 	uint8_t *image;
 	int r;
 
-	image = read_file("-kernel", vm->cfg->kernel, KERNEL_FILE_MAX, &len);
+	image = kernel_boot_read_file("-kernel", vm->cfg->kernel, KERNEL_FILE_MAX, &len);
 	if (!image)
 		return -1;
-	if (elf_is_elf(image, len)) /* vmlinux: its PVH entry */
+	/*
+	 * As QEMU: a Linux setup header first, then a multiboot header, then
+	 * an ELF's PVH note.
+	 */
+	if (len >= BZ_HEADER + 4 && le_get(image + BZ_HEADER, 4) == BZ_HDRS_MAGIC)
+		r = linux_boot_bzimage(vm, layout, image, len);
+	else if ((r = multiboot_parse(image, len, vm->cfg->kernel, &mb)) != 0)
+		r = r < 0 ? -1 : multiboot_boot_setup(vm, layout, image, len, &mb);
+	else if (elf_is_elf(image, len)) /* vmlinux: its PVH entry */
 		r = pvh_boot_setup(vm, layout, image, len);
 	else
-		r = linux_boot_bzimage(vm, layout, image, len);
+		r = err_set("-kernel %s: not a kernel minivmm boots: no Linux boot header (\"HdrS\" at 0x202), no multiboot header in the first 8 KiB, not an ELF",
+			    vm->cfg->kernel);
 	free(image);
 	return r;
 }

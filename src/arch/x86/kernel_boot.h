@@ -29,7 +29,7 @@
 struct vm;
 struct elf_info;
 
-/* Read -kernel and boot it by its own protocol (bzImage or PVH ELF). */
+/* Read -kernel and boot it by its own protocol (bzImage, multiboot or PVH ELF). */
 int kernel_boot_setup(struct vm *vm, const struct pc_memory_layout *layout);
 
 /*
@@ -81,6 +81,10 @@ int kernel_boot_load_initrd(struct vm *vm, uint64_t addr_max, uint64_t low_end,
  */
 int kernel_boot_load_elf(struct vm *vm, const char *name,
 			 const struct elf_info *info, const uint8_t *image);
+
+/* A whole regular file of 1 to max bytes, malloc'd; opt names the option. */
+uint8_t *kernel_boot_read_file(const char *opt, const char *path, uint64_t max,
+			       uint64_t *len);
 
 /* No limit of the kernel's own: only the room at LINUX_CMDLINE counts. */
 #define KERNEL_CMDLINE_ANY UINT64_MAX

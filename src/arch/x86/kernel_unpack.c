@@ -25,6 +25,8 @@ static int check_elf(struct kernel_unpacked *u)
 
 	if (elf_parse(u->elf, u->len, "vmlinux", &u->info) < 0)
 		return -1;
+	if (info->elf_class != 64)
+		return err_set("vmlinux: a 32-bit ELF, not an x86-64 kernel");
 	for (size_t i = 0; i < info->nr_segs; i++) {
 		const struct elf_segment *s = &info->segs[i];
 

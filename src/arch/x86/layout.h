@@ -209,6 +209,25 @@ static inline int pc_pci_intx_gsi(unsigned slot)
 #define LINUX_INITRD_ADDR_MAX_OLD 0x37ffffffull
 
 /* ------------------------------------------------------------------------
+ * A multiboot v1 kernel (-kernel with a multiboot header) finds its boot
+ * information where QEMU's multiboot option ROM puts it; minivmm fills it
+ * in directly, without firmware:
+ *
+ *   0x9000-0x94ff ........ memory map (the E820 table, 24-byte records)
+ *   0x9500 ............... multiboot information structure (88 bytes)
+ *   0x9560-0x957f ........ boot GDT (flat 32-bit code and data)
+ *   after the kernel, page aligned: the module list, the command lines and
+ *   the boot loader's name; then each module, page aligned
+ *
+ * The MP and ACPI tables are where a Linux kernel finds them (above).
+ * ------------------------------------------------------------------------ */
+#define MULTIBOOT_MMAP 0x9000ull
+#define MULTIBOOT_MMAP_END 0x9500ull
+#define MULTIBOOT_INFO 0x9500ull
+#define MULTIBOOT_GDT 0x9560ull
+#define MULTIBOOT_AREA_END 0x9580ull /* exclusive */
+
+/* ------------------------------------------------------------------------
  * ACPI (pc machine): the fixed hardware the ACPI tables describe, placed
  * where QEMU's i440fx machine has it once SeaBIOS has set its PIIX4 PM
  * base to 0x600 (ACPI 6.4 §4.8, "fixed hardware registers"):

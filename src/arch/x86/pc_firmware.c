@@ -198,8 +198,9 @@ int pc_memmap_print(const struct vm_config *cfg, FILE *out)
 	fputs(text, out);
 	free(text);
 	if (cfg->kernel) {
-		fprintf(out, "(-kernel: the E820 above is the table Linux finds in its zero page, with\n"
-			     " the low megabyte and the ACPI tables described; fw_cfg below keeps the machine's)\n");
+		fprintf(out, "(-kernel: the E820 above is the table Linux finds in its zero page (a multiboot\n"
+			     " kernel in its memory map), with the low megabyte and the ACPI tables described;\n"
+			     " fw_cfg below keeps the machine's)\n");
 		layout->e820 = machine_e820;
 	}
 	for (size_t i = 0; i < layout->nr_warnings; i++)

@@ -62,9 +62,9 @@ int x86_irqchip_set(struct vm *vm, const struct x86_irqchip_state *st);
 #define GDT_DATA 0x00cf93000000ffffull
 
 /*
- * Write a 4-entry GDT and (long_mode) identity page tables for 0-4 GiB with
- * 2 MiB pages into the FLAT_TABLES_SIZE bytes at gpa; records the GDT and
- * PML4 addresses in vm->boot.
+ * Write a 4-entry GDT at gpa and (long_mode) identity page tables for
+ * 0-4 GiB with 2 MiB pages, filling FLAT_TABLES_SIZE bytes (32 without
+ * long_mode); records the GDT and PML4 addresses in vm->boot.
  */
 int x86_write_boot_tables(struct vm *vm, uint64_t gpa, bool long_mode,
 			  const uint64_t gdt[4]);
