@@ -94,7 +94,14 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all run check check-unit check-guest check-asan check-nested bench \
 	guests clean format bench-nested arm64 check-arm64 bench-arm64 \
 	fuzz fuzz-link check-fuzz
-all: $(BIN) guests
+# The same binary under QEMU's name takes QEMU's command line (src/qemu_cli.h).
+QEMU_LINK := $(BUILD)/bin/qemu-system-$(patsubst arm64,aarch64,$(ARCH))
+
+all: $(BIN) guests $(QEMU_LINK)
+
+$(QEMU_LINK): $(BIN)
+	@mkdir -p $(dir $@)
+	ln -sf "$$(realpath --relative-to=$(dir $@) $(BIN))" $@
 
 $(BIN): $(MAIN_OBJS) $(BUILD)/libminivmm.a
 	@mkdir -p $(dir $@)

@@ -12,6 +12,9 @@
  *                       the a.out-kludge fields load it at 64 KiB, below
  *                       1 MiB, all but the file's last 16 bytes, with a
  *                       page of bss after them.
+ *   multiboot-low.bin   (guests/multiboot-low.S) the same at 32 KiB: its
+ *                       bss covers 0x9000, where the information goes
+ *                       unless the kernel is there.
  *
  *   minivmm run -M pc -m 64M -kernel build/guests/multiboot.bin \
  *     -initrd "FILE ARGS,FILE2" -append TEXT
@@ -36,7 +39,9 @@
 #define BSS_SIZE 0x1000
 
 #ifdef MB_AOUT
+#ifndef LOADBASE
 #define LOADBASE 0x10000
+#endif
 #define MB_FLAGS 0x00010003 /* page-aligned modules, memory info, a.out kludge */
 #define BSS_AT (LOADBASE + bss_data) /* the 4 bytes, then the bss */
 #define KERNEL_END (LOADBASE + load_end + BSS_SIZE)

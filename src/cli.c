@@ -625,6 +625,7 @@ void config_usage(FILE *out)
 "       minivmm dtb -o FILE [machine/memory options]\n"
 "                                      write the device tree the guest would get\n"
 "                                      (arm64; - for stdout)\n"
+"       minivmm qemu [QEMU options]     QEMU's command line (also as qemu-system-*)\n"
 "       minivmm --help | --version\n"
 "\n"
 "Machine and memory:\n"

@@ -24,4 +24,9 @@ void config_usage(FILE *out);
 /* The list -device help prints: the device names -device takes. */
 void config_device_help(FILE *out);
 
+/* Each -device name with its bus (PCI, ISA, virtio-bus, ...) and help. */
+void config_devices_each(FILE *out,
+			 void (*fn)(FILE *out, const char *name,
+				    const char *bus, const char *help));
+
 #endif

@@ -55,21 +55,40 @@ static const struct {
 };
 #define NR_DEVICE_NAMES (sizeof(device_names) / sizeof(device_names[0]))
 
+void config_devices_each(FILE *out,
+			 void (*fn)(FILE *out, const char *name,
+				    const char *bus, const char *help))
+{
+	for (size_t i = 0; i < NR_DEVICE_NAMES; i++) {
+		enum vdev_transport t = device_names[i].transport;
+
+		fn(out, device_names[i].name,
+		   t == VDEV_TRANSPORT_PCI  ? "PCI" :
+		   t == VDEV_TRANSPORT_MMIO ? "virtio-bus" :
+					      "virtio-serial-bus",
+		   device_names[i].help);
+	}
+	fn(out, "isa-debug-exit", "ISA",
+	   "x86 ports: a write of v ends the run with exit status (v << 1) | 1: "
+	   "[iobase=PORT (0x501)][,iosize=1|2|4 (2)][,id=ID]");
+	fn(out, "pc-testdev", "ISA",
+	   "pc machine: QEMU's test device for kvm-unit-tests (ports 0xe0-0xeb, "
+	   "IRQ lines at 0x2000, 64 KiB at 0xff000000): [id=ID]");
+}
+
+static void help_line(FILE *out, const char *name, const char *bus,
+		      const char *help)
+{
+	(void)bus;
+	fprintf(out, "  %-22s %s\n", name, help);
+}
+
 void config_device_help(FILE *out)
 {
 	fprintf(out, "Devices for -device (-pci names need a PCI bus: the pc machine; -device\n"
 		     "names are virtio-mmio: pc, arm64 virt and bare, which polls):\n");
-	for (size_t i = 0; i < NR_DEVICE_NAMES; i++)
-		fprintf(out, "  %-22s %s\n", device_names[i].name,
-			device_names[i].help);
-	fprintf(out, "  %-22s %s\n", "isa-debug-exit",
-		"x86 ports: a write of v ends the run with exit status (v << 1) | 1: "
-		"[iobase=PORT (0x501)][,iosize=1|2|4 (2)][,id=ID]");
-	fprintf(out, "  %-22s %s\n", "pc-testdev",
-		"pc machine: QEMU's test device for kvm-unit-tests (ports 0xe0-0xeb, "
-		"IRQ lines at 0x2000, 64 KiB at 0xff000000): [id=ID]");
+	config_devices_each(out, help_line);
 }
-
 
 /*
  * cli_next_kv with QEMU's escape: ",," inside an item is one ','.  The

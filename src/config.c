@@ -366,7 +366,8 @@ static int finish_debugcons(struct vm_config *cfg)
 			has_default = true;
 	if (has_default && cfg->pc_testdev)
 		return err_set("--debugcon 0xe9: the port belongs to -device pc-testdev");
-	if (!has_default && !cfg->pc_testdev) {
+	/* QEMU has no debug console unless -debugcon asks for one. */
+	if (!has_default && !cfg->pc_testdev && !cfg->qemu_mode) {
 		if (cfg->nr_debugcon == CONFIG_MAX_DEBUGCON)
 			return err_set("--debugcon: too many debug consoles (at most %d)",
 				       CONFIG_MAX_DEBUGCON);

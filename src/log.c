@@ -6,6 +6,7 @@
 #include <string.h>
 
 static enum log_level current_level = LOG_WARN;
+static const char *prefix = "minivmm";
 static _Thread_local char last_error[512];
 
 void log_set_level(enum log_level level)
@@ -29,7 +30,12 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	/* One fprintf per line so lines from several threads never interleave. */
-	fprintf(stderr, "minivmm: %s\n", line);
+	fprintf(stderr, "%s: %s\n", prefix, line);
+}
+
+void log_set_prefix(const char *p)
+{
+	prefix = p;
 }
 
 /*

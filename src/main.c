@@ -11,6 +11,7 @@
 #include "arch/arch.h"
 #include "cli.h"
 #include "log.h"
+#include "qemu_cli.h"
 #include "vm.h"
 #include "vm_report.h"
 
@@ -55,12 +56,59 @@ static int cmd_run(const struct vm_config *cfg)
 	return code;
 }
 
+/*
+ * QEMU's command line (minivmm qemu, qemu-system-*): translated to a run,
+ * and ended as QEMU ends: errors are one line with QEMU's program name and
+ * exit status 1; warnings are not printed.
+ */
+static int qemu_main(int argc, char **argv, int first)
+{
+	static struct qemu_cli q;
+	struct vm_config cfg;
+	int r = qemu_cli_translate(argc, argv, first, &q);
+
+	log_set_prefix(q.prog);
+	if (r < 0) {
+		log_error("%s", err_msg());
+		return 1;
+	}
+	switch (q.action) {
+	case QEMU_CLI_HELP:
+		qemu_cli_usage(&q, stdout);
+		return 0;
+	case QEMU_CLI_VERSION_INFO:
+		qemu_cli_version(stdout, MINIVMM_VERSION);
+		return 0;
+	case QEMU_CLI_DEVICE_HELP:
+		qemu_cli_device_help(stdout);
+		return 0;
+	case QEMU_CLI_RUN:
+		break;
+	}
+	config_init(&cfg);
+	if (config_parse(&cfg, q.argc, q.argv) < 0) {
+		log_error("%s", err_msg());
+		return 1;
+	}
+	qemu_cli_apply(&q, &cfg);
+	if (config_finish(&cfg) < 0) {
+		log_error("%s", err_msg());
+		return 1;
+	}
+	log_set_level(LOG_ERROR);
+	r = cmd_run(&cfg);
+	return r == EXIT_USAGE ? 1 : r;
+}
+
 int main(int argc, char **argv)
 {
 	struct vm_config cfg;
+	int first;
 
 	/* Guest console output appears line by line even through a pipe. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (qemu_cli_wanted(argc, argv, &first))
+		return qemu_main(argc, argv, first);
 	config_init(&cfg);
 	cfg.builtin_image = demo_image;
 	cfg.builtin_image_size = (uint64_t)(demo_image_end - demo_image);

@@ -329,6 +329,7 @@ static void vm_opts_from(struct vm_run_opts *o, const struct vm_config *cfg)
 	o->timeout = cfg->timeout;
 	o->reboot_restart = cfg->reboot_restart;
 	o->verbose = cfg->verbose;
+	o->qemu_mode = cfg->qemu_mode;
 }
 
 int vm_create(struct vm *vm, const struct vm_config *cfg)

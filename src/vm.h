@@ -99,6 +99,7 @@ struct vm_run_opts {
 	uint64_t max_exits; /* 0: no limit */
 	double timeout; /* seconds for the whole run, restarts included; 0: none */
 	bool reboot_restart; /* a guest reset starts the machine again */
+	bool qemu_mode; /* end as QEMU does (vm_config.h) */
 	int verbose;
 };
 
@@ -162,6 +163,7 @@ struct vm {
 	unsigned nr_resets;
 	_Atomic uint64_t nr_exits; /* for --max-exits */
 	int guest_exit_status; /* VM_STOP_GUEST_EXIT: the process exit status */
+	int stop_signal; /* VM_STOP_SIGNAL from a host signal: its number */
 
 	struct timespec start_time;
 	struct console *console; /* host side of the serial console, or NULL */

@@ -227,6 +227,13 @@ struct vm_config {
 	uint64_t max_exits; /* 0: no limit */
 	double timeout; /* seconds; 0: none */
 	int verbose;
+
+	/*
+	 * minivmm qemu / qemu-system-*: the run ends as QEMU's does (exit
+	 * statuses, nothing on stderr but errors, which carry qemu_prog).
+	 */
+	bool qemu_mode;
+	const char *qemu_prog;
 };
 
 #endif

@@ -265,6 +265,7 @@ static void on_signal(void *opaque, uint32_t events)
 	if (read(vm->signal_fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	name = sigabbrev_np((int)si.ssi_signo);
+	vm->stop_signal = (int)si.ssi_signo;
 	vm_request_stop(vm, VM_STOP_SIGNAL, "signal %s", name ? name : "?");
 }
 
@@ -325,6 +326,39 @@ static void vm_loop_teardown(struct vm *vm, const sigset_t *old)
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
+/*
+ * How a run on QEMU's command line ends: as QEMU's would.  Status 0 for a
+ * guest that powered off, reset (with -no-reboot) or was stopped by a
+ * signal ("terminating on signal N", QEMU's line, which harnesses read);
+ * the guest's own status through isa-debug-exit; 1 with the reason for a
+ * failure.  Nothing else reaches stderr.
+ */
+static int qemu_end(struct vm *vm)
+{
+	int code = 0;
+
+	switch (vm->stop_reason) {
+	case VM_STOP_GUEST_EXIT:
+		code = vm->guest_exit_status;
+		break;
+	case VM_STOP_SIGNAL:
+		if (vm->stop_signal)
+			log_error("terminating on signal %d", vm->stop_signal);
+		break;
+	case VM_STOP_CRASH:
+	case VM_STOP_ERROR:
+		log_error("%s", vm->stop_detail);
+		if (vm->stop_reason == VM_STOP_CRASH && vm->nr_vcpus)
+			arch_vcpu_dump(&vm->vcpus[0], stderr);
+		code = 1;
+		break;
+	default:
+		break;
+	}
+	gdb_stub_run_ended(vm, code);
+	return code;
+}
+
 int vm_run(struct vm *vm)
 {
 	sigset_t old;
@@ -352,6 +386,8 @@ int vm_run(struct vm *vm)
 	vm_stop_vcpus(vm);
 	vm_loop_teardown(vm, &old);
 	fflush(stdout);
+	if (vm->opts.qemu_mode)
+		return qemu_end(vm);
 	/*
 	 * The one-line report of how the run ended, always printed; but a
 	 * guest that picked its exit status (isa-debug-exit) ends as under

@@ -74,6 +74,7 @@ while [ $# -gt 0 ]; do
 		run_tier tests/guest/virtio.sh
 		run_tier tests/guest/fwprobe.sh
 		run_tier tests/guest/linuxboot.sh
+		run_tier tests/guest/qemu.sh
 		run_tier tests/guest/seabios.sh
 		run_tier tests/guest/gdb.sh
 		shift ;;

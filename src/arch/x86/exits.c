@@ -20,6 +20,12 @@ static enum vcpu_exit_action exit_hlt(struct vcpu *vcpu)
 
 static enum vcpu_exit_action exit_shutdown(struct vcpu *vcpu)
 {
+	/* QEMU's command line: a triple fault resets the machine, as on a PC. */
+	if (vcpu->vm->opts.qemu_mode) {
+		vm_request_reset(vcpu->vm, "vcpu%u: triple fault (KVM_EXIT_SHUTDOWN) at pc 0x%llx",
+				 vcpu->id, (unsigned long long)arch_vcpu_pc(vcpu));
+		return VCPU_EXIT_STOP;
+	}
 	vm_request_stop(vcpu->vm, VM_STOP_CRASH,
 			"vcpu%u: triple fault (KVM_EXIT_SHUTDOWN) at pc 0x%llx",
 			vcpu->id, (unsigned long long)arch_vcpu_pc(vcpu));

@@ -219,6 +219,9 @@ static inline int pc_pci_intx_gsi(unsigned slot)
  *   after the kernel, page aligned: the module list, the command lines and
  *   the boot loader's name; then each module, page aligned
  *
+ * A kernel or modules over 0x9000-0x957f (where QEMU's ROM would write
+ * over them) get the three on the page after the strings instead.
+ *
  * The MP and ACPI tables are where a Linux kernel finds them (above).
  * ------------------------------------------------------------------------ */
 #define MULTIBOOT_MMAP 0x9000ull

@@ -33,6 +33,14 @@ static bool in_ram(const struct e820_table *map, uint64_t addr, uint64_t size)
 	return false;
 }
 
+/*
+ * The information area, at MULTIBOOT_MMAP or moved after the kernel: the
+ * memory map, the information structure and the boot GDT (layout.h).
+ */
+#define MB_INFO_MBI (MULTIBOOT_INFO - MULTIBOOT_MMAP)
+#define MB_INFO_GDT (MULTIBOOT_GDT - MULTIBOOT_MMAP)
+#define MB_INFO_SIZE (MULTIBOOT_AREA_END - MULTIBOOT_MMAP)
+
 /* [addr, addr + size) overlaps the fixed area at 0x9000 (layout.h). */
 static bool over_info_area(uint64_t addr, uint64_t size)
 {
@@ -80,30 +88,53 @@ static int read_modules(struct vm *vm, uint64_t max, struct mb_after *a)
 	return 0;
 }
 
-/* The memory map at MULTIBOOT_MMAP: the E820 table in multiboot records. */
-static int write_mmap(struct vm *vm, const struct e820_table *map,
+/* The memory map at gpa: the E820 table in multiboot records. */
+static int write_mmap(struct vm *vm, uint64_t gpa, const struct e820_table *map,
 		      uint32_t *length)
 {
 	uint8_t rec[MB_MMAP_ENTRY_SIZE];
 
-	if (map->nr * MB_MMAP_ENTRY_SIZE > MULTIBOOT_MMAP_END - MULTIBOOT_MMAP)
+	if (map->nr * MB_MMAP_ENTRY_SIZE > MB_INFO_MBI)
 		return err_set("the E820 map has %zu entries; the multiboot memory map holds %llu",
-			       map->nr,
-			       (MULTIBOOT_MMAP_END - MULTIBOOT_MMAP) /
-				       MB_MMAP_ENTRY_SIZE);
+			       map->nr, MB_INFO_MBI / MB_MMAP_ENTRY_SIZE);
 	for (size_t i = 0; i < map->nr; i++) {
 		/* "size" counts the bytes after itself. */
 		le_put(rec, MB_MMAP_ENTRY_SIZE - 4, 4);
 		le_put(rec + 4, map->entries[i].addr, 8);
 		le_put(rec + 12, map->entries[i].size, 8);
 		le_put(rec + 20, map->entries[i].type, 4);
-		if (copy_to_guest(&vm->mem, MULTIBOOT_MMAP + i * sizeof(rec),
-				  rec, sizeof(rec)) < 0)
+		if (copy_to_guest(&vm->mem, gpa + i * sizeof(rec), rec,
+				  sizeof(rec)) < 0)
 			return err_set("multiboot memory map at 0x%llx is not RAM",
-				       (unsigned long long)MULTIBOOT_MMAP);
+				       (unsigned long long)gpa);
 	}
 	*length = (uint32_t)(map->nr * MB_MMAP_ENTRY_SIZE);
 	return 0;
+}
+
+/*
+ * Where the strings (from `strings`), the information area (*info: moved
+ * onto the page after the strings, or the fixed one) and the first module
+ * (*mod_at) go; returns the end of the last module, page aligned.
+ */
+static uint64_t layout_after(const struct mb_after *a, uint64_t strings,
+			     bool moved, uint64_t *info, uint64_t *mod_at)
+{
+	uint64_t end = strings + strlen(a->kernel_cmdline) + 1 +
+		       sizeof(MB_LOADER_NAME);
+
+	for (size_t i = 0; i < a->nr; i++)
+		end += strlen(a->specs[i].cmdline) + 1;
+	end = page_up(end);
+	*info = MULTIBOOT_MMAP;
+	if (moved) {
+		*info = end;
+		end = page_up(end + MB_INFO_SIZE);
+	}
+	*mod_at = end;
+	for (size_t i = 0; i < a->nr; i++)
+		end = page_up(end + a->size[i]); /* sizes < 4 GiB each: no wrap */
+	return end;
 }
 
 /* A string into guest memory at *at (then past its NUL); its address. */
@@ -130,7 +161,8 @@ int multiboot_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 	struct mb_after *a = calloc(1, sizeof(*a));
 	struct kernel_boot_tables tables;
 	uint8_t mbi[MBI_SIZE] = { 0 };
-	uint64_t base, strings, at, end, mod_at;
+	uint64_t base, strings, at, end, mod_at, info = MULTIBOOT_MMAP;
+	bool moved = false;
 	uint32_t mmap_len = 0, cmdline_addr, loader_addr;
 	int r = -1;
 
@@ -152,22 +184,19 @@ int multiboot_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 				s->paddr >= LINUX_KERNEL_ADDR ? "; give more memory" : "");
 			goto out;
 		}
-		if (over_info_area(s->paddr, s->memsz)) {
-			err_set("-kernel %s: segment 0x%llx-0x%llx overlaps the multiboot information at 0x%llx-0x%llx",
-				name, (unsigned long long)s->paddr,
-				(unsigned long long)(s->paddr + s->memsz),
-				(unsigned long long)MULTIBOOT_MMAP,
-				(unsigned long long)MULTIBOOT_AREA_END);
-			goto out;
-		}
+		if (over_info_area(s->paddr, s->memsz))
+			moved = true;
 	}
 	if (read_modules(vm, layout->below_4g, a) < 0)
 		goto out;
 
 	/*
 	 * After the kernel, as QEMU lays it out: the module list, the
-	 * command lines (the kernel's is "<-kernel file> <-append text>"),
-	 * the loader's name, then each module on a page of its own.
+	 * command lines (the modules', then the kernel's, which is
+	 * "<-kernel file> <-append text>"), the loader's name, then each
+	 * module on a page of its own.  A kernel that covers the fixed
+	 * information area (QEMU's option ROM would write over it) gets the
+	 * area on a page after the strings instead.
 	 */
 	a->kernel_cmdline = malloc(strlen(name) + strlen(cfg->append ? cfg->append : "") + 2);
 	if (!a->kernel_cmdline) {
@@ -177,26 +206,21 @@ int multiboot_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 	sprintf(a->kernel_cmdline, "%s %s", name, cfg->append ? cfg->append : "");
 	base = e->load_start + page_up(e->load_end - e->load_start);
 	strings = base + a->nr * MB_MOD_SIZE;
-	end = strings + strlen(a->kernel_cmdline) + 1 + sizeof(MB_LOADER_NAME);
-	for (size_t i = 0; i < a->nr; i++)
-		end += strlen(a->specs[i].cmdline) + 1;
-	end = page_up(end);
-	mod_at = end;
-	for (size_t i = 0; i < a->nr; i++)
-		end = page_up(end + a->size[i]); /* sizes < 4 GiB each: no wrap */
-	if (!in_ram(map, base, end - base) || over_info_area(base, end - base)) {
-		err_set("-kernel %s: the command lines and %zu module(s) need 0x%llx-0x%llx after the kernel; that is not all RAM%s",
+	end = layout_after(a, strings, false, &info, &mod_at);
+	if (moved || over_info_area(base, end - base)) {
+		moved = true;
+		end = layout_after(a, strings, true, &info, &mod_at);
+	}
+	if (!in_ram(map, base, end - base)) {
+		err_set("-kernel %s: the command lines and %zu module(s) need 0x%llx-0x%llx after the kernel; that is not all RAM; give more memory",
 			name, a->nr, (unsigned long long)base,
-			(unsigned long long)end,
-			over_info_area(base, end - base) ? " (it overlaps the multiboot information at 0x9000)" :
-							   "; give more memory");
+			(unsigned long long)end);
 		goto out;
 	}
 
 	if (kernel_boot_load_elf(vm, name, e, image) < 0)
 		goto out;
 	at = strings;
-	cmdline_addr = put_string(vm, &at, a->kernel_cmdline);
 	for (size_t i = 0; i < a->nr; i++) {
 		uint8_t mod[MB_MOD_SIZE] = { 0 };
 
@@ -210,8 +234,9 @@ int multiboot_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 			 (unsigned long long)(mod_at + a->size[i]));
 		mod_at = page_up(mod_at + a->size[i]);
 	}
+	cmdline_addr = put_string(vm, &at, a->kernel_cmdline);
 	loader_addr = put_string(vm, &at, MB_LOADER_NAME);
-	if (write_mmap(vm, map, &mmap_len) < 0)
+	if (write_mmap(vm, info, map, &mmap_len) < 0)
 		goto out;
 
 	le_put(mbi + MBI_FLAGS,
@@ -226,13 +251,18 @@ int multiboot_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 	le_put(mbi + MBI_MODS_COUNT, a->nr, 4);
 	le_put(mbi + MBI_MODS_ADDR, base, 4);
 	le_put(mbi + MBI_MMAP_LENGTH, mmap_len, 4);
-	le_put(mbi + MBI_MMAP_ADDR, MULTIBOOT_MMAP, 4);
+	le_put(mbi + MBI_MMAP_ADDR, info, 4);
 	le_put(mbi + MBI_BOOT_LOADER_NAME, loader_addr, 4);
-	if (copy_to_guest(&vm->mem, MULTIBOOT_INFO, mbi, sizeof(mbi)) < 0) {
+	if (copy_to_guest(&vm->mem, info + MB_INFO_MBI, mbi, sizeof(mbi)) < 0) {
 		err_set("multiboot information at 0x%llx is not RAM",
-			(unsigned long long)MULTIBOOT_INFO);
+			(unsigned long long)(info + MB_INFO_MBI));
 		goto out;
 	}
+	if (moved)
+		log_info("multiboot: the kernel covers 0x%llx-0x%llx; its information is at 0x%llx instead",
+			 (unsigned long long)MULTIBOOT_MMAP,
+			 (unsigned long long)MULTIBOOT_AREA_END,
+			 (unsigned long long)info);
 	if (mb->flags & MB_FLAG_VIDEO_MODE)
 		log_info("multiboot: -kernel %s asks for a video mode; it gets none (text mode, as with QEMU)",
 			 name);
@@ -242,18 +272,18 @@ int multiboot_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 	vm->boot.ds_sel = FLAT_SEL_DATA;
 	vm->boot.entry = mb->entry;
 	vm->boot.rax = MB_BOOT_MAGIC;
-	vm->boot.rbx = MULTIBOOT_INFO;
+	vm->boot.rbx = info + MB_INFO_MBI;
 	vm->boot.rsi = 0;
 	vm->boot.load_addr = e->load_start;
 	vm->boot.image_size = e->load_end - e->load_start;
-	vm->boot.tables_gpa = MULTIBOOT_GDT;
-	r = x86_write_boot_tables(vm, MULTIBOOT_GDT, false, gdt);
+	vm->boot.tables_gpa = info + MB_INFO_GDT;
+	r = x86_write_boot_tables(vm, info + MB_INFO_GDT, false, gdt);
 	if (r == 0)
 		log_info("multiboot boot: %s %zu segment(s) at 0x%llx-0x%llx, entry 0x%x, info at 0x%llx (%zu E820 entries, %zu module(s))",
 			 mb->aout_kludge ? "a.out kludge," : "ELF,", e->nr_segs,
 			 (unsigned long long)e->load_start,
 			 (unsigned long long)e->load_end, mb->entry,
-			 (unsigned long long)MULTIBOOT_INFO, map->nr, a->nr);
+			 (unsigned long long)(info + MB_INFO_MBI), map->nr, a->nr);
 out:
 	if (a)
 		after_free(a);
