@@ -125,14 +125,11 @@ static int push2(struct qemu_cli *q, const char *opt, const char *arg)
 	return push(q, opt) < 0 ? -1 : push(q, arg);
 }
 
-/* A malloc'd copy of s (lives as long as the process: q->argv's words). */
-static char *keep(const char *s)
+void qemu_cli_free(struct qemu_cli *q)
 {
-	char *d = strdup(s);
-
-	if (!d)
-		err_set("out of memory");
-	return d;
+	for (int i = 0; i < q->nr_owned; i++)
+		free(q->owned[i]);
+	q->nr_owned = 0;
 }
 
 /*
@@ -144,21 +141,26 @@ static int machine(struct qemu_cli *q, const char *opt, const char *arg,
 		   bool *have)
 {
 	size_t n = strlen(arg);
-	char *out = malloc(n + 16), *buf = keep(arg), *cursor = buf, *item;
+	char *out, *buf, *cursor, *item;
 	bool first = true;
 
+	if (q->nr_owned == (int)(sizeof(q->owned) / sizeof(q->owned[0])))
+		return err_set("-%s %s: too many -machine options", opt, arg);
+	out = malloc(n + 16);
+	buf = strdup(arg);
 	if (!out || !buf) {
 		free(out);
 		free(buf);
 		return err_set("out of memory");
 	}
+	q->owned[q->nr_owned++] = out;
+	cursor = buf;
 	out[0] = '\0';
 	while ((item = strsep(&cursor, ","))) {
 		if (!strncmp(item, "accel=", 6)) {
 			if (strcmp(item + 6, "kvm")) {
 				err_set("-%s %s: accelerator '%s': minivmm runs guests on KVM only",
 					opt, arg, item + 6);
-				free(out);
 				free(buf);
 				return -1;
 			}
@@ -168,7 +170,6 @@ static int machine(struct qemu_cli *q, const char *opt, const char *arg,
 			continue;
 		if (first && (strchr(item, '=') || !*item)) {
 			if (arch_info()->machine == MACHINE_VIRT) {
-				free(out);
 				free(buf);
 				return err_set("No machine specified, and there is no default (use -machine virt)");
 			}
@@ -183,10 +184,8 @@ static int machine(struct qemu_cli *q, const char *opt, const char *arg,
 	}
 	free(buf);
 	if (!*out) {
-		if (arch_info()->machine == MACHINE_VIRT) {
-			free(out);
+		if (arch_info()->machine == MACHINE_VIRT)
 			return err_set("No machine specified, and there is no default (use -machine virt)");
-		}
 		strcpy(out, "pc");
 	}
 	*have = true;

@@ -39,6 +39,8 @@ struct qemu_cli {
 	enum qemu_cli_action action;
 	int argc;
 	char *argv[QEMU_CLI_MAX_ARGS + 1]; /* "minivmm" "run" ...; NULL-ended */
+	char *owned[8]; /* argv words made here (qemu_cli_free) */
+	int nr_owned;
 	bool no_reboot; /* -no-reboot: a guest reset ends the run (status 0) */
 	bool nodefaults; /* -nodefaults: no serial port unless -serial */
 };
@@ -52,10 +54,11 @@ bool qemu_cli_wanted(int argc, char **argv, int *first);
 /*
  * Translate argv[first..argc) into q.  Returns 0, or -1 with err_msg() set
  * to one line naming the option (a missing -kernel file gets QEMU's
- * "could not load kernel" line).  Strings in q->argv that are not argv's
- * own are static or malloc'd for the life of the process.
+ * "could not load kernel" line).  Words in q->argv that are not argv's own
+ * are static or in q->owned, freed by qemu_cli_free().
  */
 int qemu_cli_translate(int argc, char **argv, int first, struct qemu_cli *q);
+void qemu_cli_free(struct qemu_cli *q);
 
 /* After config_parse(q->argv): what has no minivmm option of its own. */
 void qemu_cli_apply(const struct qemu_cli *q, struct vm_config *cfg);
