@@ -93,7 +93,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run check check-unit check-guest check-asan check-nested bench \
 	guests clean format bench-nested arm64 check-arm64 bench-arm64 \
-	fuzz fuzz-link check-fuzz
+	fuzz fuzz-link check-fuzz check-kut
 # The same binary under QEMU's name takes QEMU's command line (src/qemu_cli.h).
 QEMU_LINK := $(BUILD)/bin/qemu-system-$(patsubst arm64,aarch64,$(ARCH))
 
@@ -185,6 +185,10 @@ check-asan:
 
 check-fuzz:
 	tests/run.sh --fuzz
+
+# kvm-unit-tests, unchanged, under minivmm and QEMU (tests/kut/run.sh).
+check-kut: all
+	tests/kut/run.sh $(KUT_DIR)
 
 check-nested: all
 	tests/run.sh --nested
