@@ -372,12 +372,13 @@ void vcpu_run_loop(struct vcpu *vcpu)
 			break;
 		}
 		/*
-		 * A reset was asked for (by this exit's device access, or by
-		 * another vCPU): the guest must not run on past it (it would
-		 * execute what follows its reset write), so park until the
-		 * main thread has reset the machine.
+		 * A reset or an S3 suspend was asked for (by this exit's
+		 * device access, or by another vCPU): the guest must not run
+		 * on past it (it would execute what follows its write), so
+		 * park until the main thread has reset or woken the machine.
 		 */
-		if (action == VCPU_EXIT_PARK || atomic_load(&vm->reset_pending))
+		if (action == VCPU_EXIT_PARK || atomic_load(&vm->reset_pending) ||
+		    atomic_load(&vm->suspend_pending))
 			vcpu_park(vcpu, true);
 	}
 	pthread_mutex_lock(&vm->park_lock);

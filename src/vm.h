@@ -159,6 +159,10 @@ struct vm {
 	int event_fd; /* wakes the main thread after a stop or reset request */
 	_Atomic bool stopping;
 	_Atomic bool reset_pending; /* --reboot=restart: reset in place */
+	_Atomic bool suspend_pending; /* ACPI S3 asked for: vm_request_suspend */
+	bool suspended; /* in S3: vCPUs parked until the wake timer */
+	struct event_source *wake_timer;
+	unsigned nr_suspends;
 	char reset_detail[256];
 	unsigned nr_resets;
 	_Atomic uint64_t nr_exits; /* for --max-exits */
@@ -259,6 +263,13 @@ void vm_request_stop(struct vm *vm, enum vm_stop_reason reason,
  * without the one-line report, as QEMU.  Any thread.
  */
 void vm_request_exit(struct vm *vm, int status);
+
+/*
+ * ACPI S3 (any thread): the main thread parks the vCPUs with RAM kept, asks
+ * the machine when it wakes (arch_vm_suspend) and then resets the devices
+ * and vCPUs and resumes the guest as its firmware would (arch_vm_wake).
+ */
+void vm_request_suspend(struct vm *vm);
 
 int vm_exit_code(enum vm_stop_reason reason);
 const char *vm_stop_reason_name(enum vm_stop_reason reason);

@@ -202,6 +202,65 @@ static void vm_reset_in_place(struct vm *vm)
 		vcpu_resume_all(vm);
 }
 
+void vm_request_suspend(struct vm *vm)
+{
+	atomic_store(&vm->suspend_pending, true);
+	vm_wake_main(vm);
+}
+
+static void on_wake(void *opaque, uint32_t events)
+{
+	struct vm *vm = opaque;
+
+	(void)events;
+	event_loop_remove(vm->loop, vm->wake_timer);
+	vm->wake_timer = NULL;
+	device_list_reset(&vm->devices);
+	if (arch_vm_reset(vm) < 0) {
+		vm_request_stop(vm, VM_STOP_ERROR, "S3 wake: %s", err_msg());
+		return;
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		if (arch_vcpu_reset(&vm->vcpus[i]) < 0) {
+			vm_request_stop(vm, VM_STOP_ERROR, "S3 wake: %s", err_msg());
+			return;
+		}
+	}
+	if (arch_vm_wake(vm) < 0) {
+		vm_request_stop(vm, VM_STOP_ERROR, "S3 wake: %s", err_msg());
+		return;
+	}
+	vm->suspended = false;
+	log_info("woken from S3 by the RTC alarm (suspend %u)", vm->nr_suspends);
+	vcpu_resume_all(vm);
+}
+
+/* The main thread's side of an S3 request: park, then wait for the wake. */
+static void vm_suspend_in_place(struct vm *vm)
+{
+	int64_t ns = -1;
+
+	atomic_store(&vm->suspend_pending, false);
+	if (vm->suspended)
+		return;
+	if (vcpu_pause_all(vm) < 0 || arch_vm_suspend(vm, &ns) < 0) {
+		vm_request_stop(vm, VM_STOP_ERROR, "S3: %s", err_msg());
+		return;
+	}
+	vm->suspended = true;
+	vm->nr_suspends++;
+	if (ns < 0) {
+		log_info("suspended to RAM (ACPI S3); no wake source is armed");
+		return;
+	}
+	log_info("suspended to RAM (ACPI S3); the RTC alarm wakes it in %.3f s",
+		 (double)ns / 1e9);
+	vm->wake_timer = event_loop_add_timer(vm->loop, (uint64_t)ns, false,
+					      on_wake, vm);
+	if (!vm->wake_timer)
+		vm_request_stop(vm, VM_STOP_ERROR, "S3: %s", err_msg());
+}
+
 /* Kick every vCPU until its thread has left, bounded in time. */
 static void vm_stop_vcpus(struct vm *vm)
 {
@@ -251,6 +310,8 @@ static void on_request(void *opaque, uint32_t events)
 	}
 	if (atomic_load(&vm->reset_pending))
 		vm_reset_in_place(vm);
+	if (atomic_load(&vm->suspend_pending))
+		vm_suspend_in_place(vm);
 	if (atomic_load(&vm->stopping))
 		event_loop_quit(vm->loop);
 }
@@ -315,6 +376,8 @@ static int vm_loop_setup(struct vm *vm, sigset_t *old)
 static void vm_loop_teardown(struct vm *vm, const sigset_t *old)
 {
 	console_stop(vm->console);
+	event_loop_remove(vm->loop, vm->wake_timer);
+	vm->wake_timer = NULL;
 	for (size_t i = 0; i < sizeof(vm->run_sources) / sizeof(vm->run_sources[0]);
 	     i++) {
 		event_loop_remove(vm->loop, vm->run_sources[i]);

@@ -75,6 +75,16 @@ void arch_exits_register(struct vm *vm);
 
 /* Reset what the VM itself holds in the kernel (x86: PIC, IOAPIC, PIT). */
 int arch_vm_reset(struct vm *vm);
+
+/*
+ * ACPI S3, on the main thread with every vCPU parked.  arch_vm_suspend()
+ * says in *wake_ns when the machine wakes by itself (its RTC alarm), -1
+ * for never; arch_vm_wake(), after the devices, irqchip and vCPUs were
+ * reset, puts the boot vCPU where the guest resumes (its firmware's
+ * resume path, or the waking vector the OS left in the FACS).
+ */
+int arch_vm_suspend(struct vm *vm, int64_t *wake_ns);
+int arch_vm_wake(struct vm *vm);
 void arch_vcpu_destroy(struct vcpu *vcpu);
 
 /*

@@ -117,7 +117,7 @@ static void cnt_write(void *opaque, uint64_t offset, const uint8_t *data,
 		      uint32_t len)
 {
 	struct acpi_pm *pm = opaque;
-	bool off = false;
+	bool off = false, sleep = false;
 	uint16_t v;
 
 	pthread_mutex_lock(&pm->lock);
@@ -138,9 +138,12 @@ static void cnt_write(void *opaque, uint64_t offset, const uint8_t *data,
 		if (typ == pm->s5_type) {
 			off = true;
 			pm->poweroffs++;
+		} else if (typ == pm->s3_type && pm->suspend) {
+			sleep = true;
+			pm->suspends++;
 		} else {
-			log_debug("acpi-pm: sleep type %u requested; only S5 (%u) is supported",
-				  typ, pm->s5_type);
+			log_debug("acpi-pm: sleep type %u requested; only S5 (%u) and S3 (%u) are supported",
+				  typ, pm->s5_type, pm->s3_type);
 		}
 	}
 	pm->cnt = (uint16_t)((v & PM1_CNT_STORED) | ACPI_PM1_CNT_SCI_EN);
@@ -148,6 +151,36 @@ static void cnt_write(void *opaque, uint64_t offset, const uint8_t *data,
 	pthread_mutex_unlock(&pm->lock);
 	if (off && pm->poweroff)
 		pm->poweroff(pm->poweroff_ctx);
+	if (sleep)
+		pm->suspend(pm->suspend_ctx);
+}
+
+void acpi_pm_set_suspend(struct acpi_pm *pm, uint8_t s3_type,
+			 void (*suspend)(void *ctx), void *ctx)
+{
+	pthread_mutex_lock(&pm->lock);
+	pm->s3_type = s3_type & 7;
+	pm->suspend = suspend;
+	pm->suspend_ctx = ctx;
+	pthread_mutex_unlock(&pm->lock);
+}
+
+bool acpi_pm_rtc_wake_enabled(struct acpi_pm *pm)
+{
+	bool on;
+
+	pthread_mutex_lock(&pm->lock);
+	on = pm->en & ACPI_PM1_RTC;
+	pthread_mutex_unlock(&pm->lock);
+	return on;
+}
+
+void acpi_pm_woken(struct acpi_pm *pm, bool by_rtc)
+{
+	pthread_mutex_lock(&pm->lock);
+	pm->sts |= ACPI_PM1_WAK_STS | (by_rtc ? ACPI_PM1_RTC : 0);
+	update_sci(pm);
+	pthread_mutex_unlock(&pm->lock);
 }
 
 /* ---- PM timer at +0: read-only ---- */
@@ -205,6 +238,7 @@ struct acpi_pm *acpi_pm_create(uint8_t s5_type, void (*poweroff)(void *ctx),
 	}
 	pthread_mutex_init(&pm->lock, NULL);
 	pm->s5_type = s5_type & 7;
+	pm->s3_type = 0xff;
 	power_on_locked(pm);
 	pm->poweroff = poweroff;
 	pm->poweroff_ctx = ctx;

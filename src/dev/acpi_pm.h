@@ -11,8 +11,10 @@
  *
  * There is no SMI command port: ACPI mode is on from reset, so SCI_EN reads
  * 1 and cannot be cleared.  Writing SLP_EN with SLP_TYP equal to the S5
- * value given at creation calls the power-off callback; other sleep types
- * are ignored (the DSDT offers only \_S5).  acpi_pm_power_button() models
+ * value given at creation calls the power-off callback; with the S3 value
+ * given to acpi_pm_set_suspend(), the suspend callback (the machine stops
+ * its vCPUs, keeps RAM and wakes them later: acpi_pm_woken()); other sleep
+ * types are ignored.  acpi_pm_power_button() models
  * a press of the fixed power button: PWRBTN_STS is set and, when the OS
  * enabled it, the SCI is raised on the interrupt line given with
  * acpi_pm_set_irq() until the OS clears the status bit.
@@ -87,6 +89,10 @@ struct acpi_pm {
 
 	void (*poweroff)(void *ctx);
 	void *poweroff_ctx;
+	uint8_t s3_type; /* SLP_TYP of suspend to RAM; 0xff: not offered */
+	uint64_t suspends; /* S3 requests seen */
+	void (*suspend)(void *ctx);
+	void *suspend_ctx;
 	struct irq_line *sci; /* NULL: not wired */
 	/* Nanoseconds of a monotonic clock; tests inject their own. */
 	uint64_t (*now_ns)(void *ctx);
@@ -115,6 +121,21 @@ void acpi_pm_set_clock(struct acpi_pm *pm, uint64_t (*now_ns)(void *ctx),
 
 /* A press of the fixed-feature power button. */
 void acpi_pm_power_button(struct acpi_pm *pm);
+
+/*
+ * Offer S3: SLP_EN with SLP_TYP s3_type calls suspend(ctx) (from the vCPU
+ * thread that wrote it, after the lock is released).
+ */
+void acpi_pm_set_suspend(struct acpi_pm *pm, uint8_t s3_type,
+			 void (*suspend)(void *ctx), void *ctx);
+/* Whether the OS enabled the RTC alarm as a wake event (PM1_EN RTC_EN). */
+bool acpi_pm_rtc_wake_enabled(struct acpi_pm *pm);
+/*
+ * The machine woke from S3 (after its devices were reset): WAK_STS, and
+ * RTC_STS when the RTC alarm woke it, are set as the OS expects to find
+ * them (§4.8.3.1.1).
+ */
+void acpi_pm_woken(struct acpi_pm *pm, bool by_rtc);
 
 /*
  * Claim [base, base + 4) for the event block, [base + 4, base + 6) for the

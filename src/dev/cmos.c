@@ -547,3 +547,54 @@ int cmos_register(struct cmos *cmos, struct bus *io, uint64_t base)
 {
 	return bus_register(io, "cmos", base, 2, BUS_W1, &cmos_bus_ops, cmos);
 }
+
+/*
+ * The alarm as a wake source (S3): the guest second that next matches the
+ * alarm registers, each 0xc0-0xff a "don't care", the hours in the format
+ * register B gives them.  Looked for second by second over one day, the
+ * alarm's whole period.
+ */
+int64_t cmos_alarm_wait_ns(struct cmos *cmos)
+{
+	int64_t sec, nsec, ret = -1;
+	int want_s, want_m, want_h;
+	uint8_t hreg;
+
+	pthread_mutex_lock(&cmos->lock);
+	if (!(cmos->data[CMOS_REG_B] & CMOS_B_AIE) || !cmos_running(cmos))
+		goto out;
+	want_s = cmos_from_reg(cmos, cmos->data[CMOS_SECONDS_ALARM]);
+	want_m = cmos_from_reg(cmos, cmos->data[CMOS_MINUTES_ALARM]);
+	hreg = cmos->data[CMOS_HOURS_ALARM];
+	want_h = cmos_from_reg(cmos, (hreg & 0xc0) == 0xc0 ? hreg : hreg & 0x7f);
+	if (want_h >= 0 && !(cmos->data[CMOS_REG_B] & CMOS_B_24H)) {
+		want_h %= 12;
+		if (hreg & 0x80)
+			want_h += 12;
+	}
+	cmos_guest_time(cmos, &sec, &nsec);
+	for (int64_t t = sec + 1; t <= sec + 86400; t++) {
+		int64_t day = floor_mod(t, 86400);
+
+		if ((want_s < 0 || want_s == day % 60) &&
+		    (want_m < 0 || want_m == day / 60 % 60) &&
+		    (want_h < 0 || want_h == day / 3600)) {
+			ret = (t - sec) * NS_PER_SEC - nsec;
+			break;
+		}
+	}
+out:
+	pthread_mutex_unlock(&cmos->lock);
+	return ret;
+}
+
+void cmos_alarm_fired(struct cmos *cmos)
+{
+	pthread_mutex_lock(&cmos->lock);
+	cmos->data[CMOS_REG_C] |= CMOS_C_AF;
+	if (cmos->data[CMOS_REG_B] & CMOS_B_AIE) {
+		cmos->data[CMOS_REG_C] |= CMOS_C_IRQF;
+		cmos_set_irq_level(cmos, true);
+	}
+	pthread_mutex_unlock(&cmos->lock);
+}

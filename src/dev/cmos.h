@@ -41,8 +41,9 @@
  * clock.  (QEMU can also latch UIP from its update timer; without timers the
  * window rule is the whole story here.)
  *
- * Not modelled yet: update-ended, alarm and periodic interrupt flags
- * (register C stays 0) and the RTC interrupt (ISA IRQ 8).  The interrupt
+ * Not modelled yet: update-ended, periodic and (while the machine runs)
+ * alarm interrupt flags and the RTC interrupt (ISA IRQ 8); the alarm does
+ * wake a suspended machine (cmos_alarm_wait_ns below).  The interrupt
  * line given with cmos_set_irq() is where they will be raised; register B
  * writes already set it the way QEMU does when flags are pending, and its
  * level is always register C's IRQF bit.
@@ -203,5 +204,15 @@ extern const struct bus_ops cmos_bus_ops;
  */
 int64_t cmos_mktime_utc(int64_t year, int month, int day, int hour, int min,
 			int sec);
+
+/*
+ * The RTC alarm as the wake source of a suspended machine: nanoseconds of
+ * host time until the next second the alarm registers match (0xc0-0xff
+ * fields match any value), or -1 when AIE is clear or the clock is
+ * stopped.  cmos_alarm_fired() then sets AF (and IRQF with the line, as
+ * AIE asks) for the woken OS to find.
+ */
+int64_t cmos_alarm_wait_ns(struct cmos *cmos);
+void cmos_alarm_fired(struct cmos *cmos);
 
 #endif

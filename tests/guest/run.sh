@@ -320,6 +320,12 @@ expect debug-exit-v 3 "" "minivmm: exited: isa-debug-exit: exit status 3" -- \
 TESTDEV=(-M pc --bios "$G/testdev.bin" -device isa-debug-exit,iobase=0xf4,iosize=4)
 expect pc-testdev 253 "" - -- run "${TESTDEV[@]}" -device pc-testdev
 expect pc-testdev-absent 3 "" "io write at 0xe0 size=4" -- run "${TESTDEV[@]}"
+# ACPI S3 (guests/s3.S, as kvm-unit-tests' x86/s3.c): suspended by
+# PM1a_CNT, woken by the RTC alarm about a second later, resumed in real
+# mode at the FACS waking vector with nothing run in between: exit 65.
+expect acpi-s3 65 "PASS s3-resume\nPASS s3-wak-sts\n" \
+	"suspended to RAM (ACPI S3); the RTC alarm wakes it in && resumes in real mode at the FACS waking vector 0x1000" -- \
+	run -M pc -m 64M -kernel "$G/s3.bin" -device isa-debug-exit -v
 
 # Negative guests: the monitor must stop them and say why.
 expect runaway-timeout 3 "" timeout -- run --timeout 1 "$G/runaway.bin"

@@ -592,6 +592,7 @@ static void check_dsdt(unsigned ncpus)
 	static const uint8_t kbd_hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0c,
 					   0x41, 0xd0, 0x03, 0x03 };
 	static const uint8_t rtc_hid[] = { 0x0c, 0x41, 0xd0, 0x0b, 0x00 };
+	static const uint8_t s3[] = { 0x08, '\\', '_', 'S', '3', '_', 0x12 };
 	static const uint8_t s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12 };
 	char smp[8];
 	struct pc_memory_layout *l;
@@ -605,12 +606,22 @@ static void check_dsdt(unsigned ncpus)
 	d = table(&k, "DSDT");
 	len = le(d + 4, 4);
 	end = d + len;
-	/* Scope(\_SB) { ... } spans exactly up to Name(\_S5, ...). */
+	/* Scope(\_SB) { ... } spans exactly up to Name(\_S3, ...). */
 	p = d + ACPI_HEADER_SIZE;
 	assert_int_equal(p[0], 0x10);
 	n = pkglen(p + 1, &plen);
 	assert_memory_equal(p + 1 + n, "\\_SB_", 5);
 	p += 1 + plen;
+	/* Package(4) { 1, 1, 0, 0 }: S3's SLP_TYP 1 (OneOp), as QEMU. */
+	assert_memory_equal(p, s3, sizeof(s3));
+	n = pkglen(p + sizeof(s3), &plen);
+	assert_int_equal(p[sizeof(s3) + n], 4);
+	assert_int_equal(PC_ACPI_S3_SLP_TYP, 1);
+	assert_int_equal(p[sizeof(s3) + n + 1], 0x01);
+	assert_int_equal(p[sizeof(s3) + n + 2], 0x01);
+	assert_int_equal(p[sizeof(s3) + n + 3], 0x00);
+	assert_int_equal(p[sizeof(s3) + n + 4], 0x00);
+	p += sizeof(s3) + plen;
 	assert_memory_equal(p, s5, sizeof(s5));
 	/* Package(4) { 0, 0, 0, 0 }: SLP_TYPa = SLP_TYPb = 0, as QEMU. */
 	n = pkglen(p + sizeof(s5), &plen);
@@ -752,6 +763,7 @@ struct pm_ctx {
 	struct acpi_pm *pm;
 	struct irq_line sci_line; /* GSI 9, recorded by pm_sci */
 	int poweroffs;
+	int suspends;
 	int sci_calls;
 	bool sci;
 	uint64_t now;
@@ -760,6 +772,11 @@ struct pm_ctx {
 static void pm_poweroff(void *ctx)
 {
 	((struct pm_ctx *)ctx)->poweroffs++;
+}
+
+static void pm_suspend(void *ctx)
+{
+	((struct pm_ctx *)ctx)->suspends++;
 }
 
 static void pm_sci(struct irq_line *line, bool level)
@@ -860,6 +877,46 @@ static void test_pm_s5(void **state)
 	assert_int_equal(c->poweroffs, 1);
 	assert_int_equal(out(c, CNT + 1, 1, s5 >> 8), BUS_OK);
 	assert_int_equal(c->poweroffs, 2);
+}
+
+/*
+ * S3: without acpi_pm_set_suspend() the S3 type is just stored; with it,
+ * SLP_EN | S3 calls the suspend callback once per write.  RTC_EN is the
+ * wake enable; after the wake (and the reset that goes with it) WAK_STS
+ * and RTC_STS are set, and raise the SCI as RTC_EN asks.
+ */
+static void test_pm_s3(void **state)
+{
+	struct pm_ctx *c = *state;
+	uint16_t s3 = (uint16_t)(PC_ACPI_S3_SLP_TYP
+				 << ACPI_PM1_CNT_SLP_TYP_SHIFT) |
+		      ACPI_PM1_CNT_SLP_EN;
+
+	assert_int_equal(out(c, CNT, 2, s3), BUS_OK);
+	assert_int_equal(c->suspends + c->poweroffs, 0);
+	acpi_pm_set_suspend(c->pm, PC_ACPI_S3_SLP_TYP, pm_suspend, c);
+	assert_false(acpi_pm_rtc_wake_enabled(c->pm));
+	assert_int_equal(out(c, EN, 2, ACPI_PM1_RTC), BUS_OK);
+	assert_true(acpi_pm_rtc_wake_enabled(c->pm));
+	assert_int_equal(out(c, CNT, 2, s3), BUS_OK);
+	assert_int_equal(c->suspends, 1);
+	assert_int_equal(c->poweroffs, 0);
+	assert_int_equal(in(c, CNT, 2) & ACPI_PM1_CNT_SLP_EN, 0);
+	/* The S3 type without SLP_EN is only stored. */
+	assert_int_equal(out(c, CNT, 2, s3 & ~ACPI_PM1_CNT_SLP_EN), BUS_OK);
+	assert_int_equal(c->suspends, 1);
+	/* The wake: the device is reset first, then told. */
+	acpi_pm_device_ops.reset(c->pm);
+	assert_int_equal(out(c, EN, 2, ACPI_PM1_RTC), BUS_OK);
+	c->sci = false;
+	acpi_pm_woken(c->pm, true);
+	assert_int_equal(in(c, STS, 2), ACPI_PM1_WAK_STS | ACPI_PM1_RTC);
+	assert_true(c->sci);
+	assert_int_equal(out(c, STS, 2, ACPI_PM1_WAK_STS | ACPI_PM1_RTC), BUS_OK);
+	assert_int_equal(in(c, STS, 2), 0);
+	assert_false(c->sci);
+	acpi_pm_woken(c->pm, false);
+	assert_int_equal(in(c, STS, 2), ACPI_PM1_WAK_STS);
 }
 
 static void test_pm_other_writes(void **state)
@@ -1095,6 +1152,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		PM(test_pm_reset_state),
 		PM(test_pm_s5),
+		PM(test_pm_s3),
 		PM(test_pm_other_writes),
 		PM(test_pm_widths),
 		PM(test_pm_power_button),

@@ -319,6 +319,51 @@ static void test_uip_window(void **state)
 }
 
 /* Leaving divider reset restarts the clock half a second into a second. */
+/*
+ * The alarm as a wake source: T0 is 21:05:09 (BCD, 24-hour).  Every field
+ * "don't care": the next second.  A seconds alarm: later this minute or in
+ * the next.  An hours alarm: tomorrow when the hour has passed.  Nothing
+ * without AIE or while the clock is stopped.  Firing sets AF and IRQF.
+ */
+static void test_alarm_wake(void **state)
+{
+	struct ctx *c = *state;
+	const int64_t s = 1000000000;
+
+	wr(c, CMOS_SECONDS_ALARM, 0xc0);
+	wr(c, CMOS_MINUTES_ALARM, 0xff);
+	wr(c, CMOS_HOURS_ALARM, 0xc0);
+	assert_int_equal(cmos_alarm_wait_ns(c->cmos), -1); /* AIE clear */
+	wr(c, CMOS_REG_B, CMOS_B_24H | CMOS_B_AIE);
+	assert_int_equal(cmos_alarm_wait_ns(c->cmos), s);
+	advance(c, s / 4); /* a quarter into the second */
+	assert_int_equal(cmos_alarm_wait_ns(c->cmos), 3 * s / 4);
+	wr(c, CMOS_SECONDS_ALARM, 0x30); /* :30, BCD */
+	assert_int_equal(cmos_alarm_wait_ns(c->cmos), 21 * s - s / 4);
+	wr(c, CMOS_SECONDS_ALARM, 0x05); /* :05 is past: the next minute */
+	assert_int_equal(cmos_alarm_wait_ns(c->cmos), 56 * s - s / 4);
+	wr(c, CMOS_SECONDS_ALARM, 0x00);
+	wr(c, CMOS_MINUTES_ALARM, 0x00);
+	wr(c, CMOS_HOURS_ALARM, 0x21); /* 21:00:00 was 5:09 ago: tomorrow */
+	assert_int_equal(cmos_alarm_wait_ns(c->cmos), (86400 - 309) * s - s / 4);
+	wr(c, CMOS_HOURS_ALARM, 0x22); /* 22:00:00 */
+	assert_int_equal(cmos_alarm_wait_ns(c->cmos), (3600 - 309) * s - s / 4);
+	/* 12-hour form: 10 PM is 0x80 | 0x10. */
+	wr(c, CMOS_REG_B, CMOS_B_AIE);
+	wr(c, CMOS_HOURS_ALARM, 0x90);
+	assert_int_equal(cmos_alarm_wait_ns(c->cmos), (3600 - 309) * s - s / 4);
+	/* The clock stopped (SET): no alarm. */
+	wr(c, CMOS_REG_B, CMOS_B_SET | CMOS_B_24H | CMOS_B_AIE);
+	assert_int_equal(cmos_alarm_wait_ns(c->cmos), -1);
+	wr(c, CMOS_REG_B, CMOS_B_24H | CMOS_B_AIE);
+	c->irq_calls = 0;
+	cmos_alarm_fired(c->cmos);
+	assert_true(c->irq_level);
+	assert_int_equal(rd(c, CMOS_REG_C), CMOS_C_IRQF | CMOS_C_AF);
+	assert_false(c->irq_level); /* reading C clears it and the line */
+	assert_int_equal(rd(c, CMOS_REG_C), 0);
+}
+
 static void test_divider_reset(void **state)
 {
 	struct ctx *c = *state;
@@ -725,6 +770,7 @@ int main(void)
 		T(test_running_write),
 		T(test_12h_write),
 		T(test_uip_window),
+		T(test_alarm_wake),
 		T(test_divider_reset),
 		T(test_reg_b_c_d),
 		T(test_nmi_bit_and_index),

@@ -278,6 +278,20 @@ int arch_vm_reset(struct vm *vm)
 	return 0;
 }
 
+/* The virt machine has no ACPI sleep states: nothing ever asks for S3. */
+int arch_vm_suspend(struct vm *vm, int64_t *wake_ns)
+{
+	(void)vm;
+	*wake_ns = -1;
+	return err_set("the virt machine has no S3");
+}
+
+int arch_vm_wake(struct vm *vm)
+{
+	(void)vm;
+	return err_set("the virt machine has no S3");
+}
+
 /* Every exit arm64 meets is a generic one (MMIO, PSCI system events). */
 void arch_exits_register(struct vm *vm)
 {

@@ -6,7 +6,7 @@
  * room follow what QEMU 7.2 gives its "pc" machine (checked by dumping
  * QEMU's fw_cfg files): RSDP revision 0 with an RSDT only, FACS first in
  * the blob, blob padded to 128 KiB, loader file padded to 4 KiB, the same
- * MADT interrupt source override for the PIT and the SCI, \_S5 = 0.
+ * MADT interrupt source override for the PIT and the SCI, \_S3 = 1, \_S5 = 0.
  *
  * Where we differ from QEMU's pc machine, on purpose:
  *   - FADT revision 3 (QEMU's pc: revision 1) so it can carry the reset
@@ -294,15 +294,33 @@ static void dsdt_virtio_mmio(struct abuf *b, unsigned count)
 }
 
 /*
- * DSDT (§5.2.11.1).  \_S5 (§7.4.2) is a package of SLP_TYPa, SLP_TYPb and
- * two reserved values; the OS writes SLP_TYPa | SLP_EN to PM1a_CNT.
+ * A sleep state object (§7.4.2): a package of SLP_TYPa, SLP_TYPb and two
+ * reserved values; the OS writes SLP_TYPa | SLP_EN to PM1a_CNT.
+ */
+static void dsdt_sleep_state(struct abuf *b, const char *name, unsigned typ)
+{
+	size_t pkg;
+
+	abuf_int(b, AML_NAME, 1);
+	aml_name(b, name);
+	pkg = aml_package_open(b, 4);
+	aml_integer(b, typ);
+	aml_integer(b, typ);
+	aml_integer(b, 0);
+	aml_integer(b, 0);
+	aml_close(b, pkg);
+}
+
+/*
+ * DSDT (§5.2.11.1), with \_S3 (suspend to RAM) and \_S5 (soft off) at
+ * QEMU's values.
  */
 static size_t build_dsdt(struct builder *bd,
 			 const struct pc_memory_layout *layout)
 {
 	struct abuf *b = &bd->blob;
 	size_t start = table_begin(bd, "DSDT", 1);
-	size_t scope, pkg;
+	size_t scope;
 
 	scope = aml_scope_open(b, "\\_SB_");
 	dsdt_cpus(b, layout->nr_cpus);
@@ -311,14 +329,8 @@ static size_t build_dsdt(struct builder *bd,
 	dsdt_virtio_mmio(b, layout->nr_virtio_mmio);
 	aml_close(b, scope);
 
-	abuf_int(b, AML_NAME, 1);
-	aml_name(b, "\\_S5_");
-	pkg = aml_package_open(b, 4);
-	aml_integer(b, PC_ACPI_S5_SLP_TYP);
-	aml_integer(b, PC_ACPI_S5_SLP_TYP);
-	aml_integer(b, 0);
-	aml_integer(b, 0);
-	aml_close(b, pkg);
+	dsdt_sleep_state(b, "\\_S3_", PC_ACPI_S3_SLP_TYP);
+	dsdt_sleep_state(b, "\\_S5_", PC_ACPI_S5_SLP_TYP);
 
 	table_end(bd, "DSDT", start);
 	return start;

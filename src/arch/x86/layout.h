@@ -257,6 +257,7 @@ static inline int pc_pci_intx_gsi(unsigned slot)
 #define PC_ACPI_SCI_IRQ 9
 /* SLP_TYP of \_S5 in our DSDT; QEMU's PIIX4 and DSDT use 0 as well. */
 #define PC_ACPI_S5_SLP_TYP 0
+#define PC_ACPI_S3_SLP_TYP 1 /* QEMU's PIIX4: \_S3 = 1 */
 #define PC_ACPI_RESET_PORT 0xcf9
 #define PC_ACPI_RESET_VALUE 0x06 /* hard reset (SYS_RST) + RST_CPU */
 #define PC_LAPIC_ADDR 0xfee00000ull

@@ -225,6 +225,8 @@ static int pc_create_acpi_pm(struct vm *vm)
 	    device_list_add(&vm->devices, "acpi-pm", &acpi_pm_device_ops, pm) < 0 ||
 	    acpi_pm_register(pm, &vm->pio, PC_ACPI_PM_BASE) < 0)
 		return -1;
+	acpi_pm_set_suspend(pm, PC_ACPI_S3_SLP_TYP, pc_suspend_request, vm);
+	((struct x86_vm *)vm->arch)->pm = pm;
 	sci = vm_irq_line(vm, PC_ACPI_SCI_IRQ);
 	if (!sci)
 		return -1;
@@ -397,6 +399,7 @@ int arch_machine_create(struct vm *vm)
 	    pc_firmware_cmos(cmos, layout) < 0 ||
 	    cmos_register(cmos, &vm->pio, PC_CMOS_PORT) < 0)
 		goto out;
+	((struct x86_vm *)vm->arch)->cmos = cmos;
 
 	kbd = i8042_create(pc_reset_request, vm);
 	if (!kbd ||

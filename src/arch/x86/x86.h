@@ -10,6 +10,8 @@
 struct vm;
 struct vcpu;
 struct pc_memory_layout;
+struct acpi_pm;
+struct cmos;
 
 /* Everything KVM exposes of one vCPU's architectural state (cpu_state.c). */
 struct x86_vcpu_state {
@@ -42,7 +44,12 @@ struct x86_vm {
 	uint32_t nr_msr_index;
 	struct x86_irqchip_state irqchip_reset; /* as created (pc machine) */
 	struct pc_memory_layout *layout; /* the pc machine's, for reloads */
+	struct acpi_pm *pm; /* the pc machine's, for S3 (pc_sleep.c) */
+	struct cmos *cmos;
 };
+
+/* ACPI S3 on the pc machine (pc_sleep.c): the PM1a_CNT callback. */
+void pc_suspend_request(void *vm);
 
 /* Per-vCPU x86 state behind vcpu->arch. */
 struct x86_vcpu {
