@@ -59,6 +59,7 @@ static int parse_machine(struct vm_config *cfg, const char *arg)
 	cfg->ram_base_set = cfg->max_ram_below_4g_set = false;
 	cfg->ram_base = cfg->max_ram_below_4g = 0;
 	cfg->gic_version = 0;
+	cfg->no_pit = false;
 	if (!strcmp(type, "virt")) {
 		cfg->machine = MACHINE_VIRT;
 	} else if (!strcmp(type, "bare")) {
@@ -105,6 +106,11 @@ static int parse_machine(struct vm_config *cfg, const char *arg)
 				return err_set("-M %s: max-ram-below-4g: %s",
 					       arg, err_msg());
 			cfg->max_ram_below_4g_set = true;
+		} else if (cfg->machine == MACHINE_PC && !strcmp(key, "pit")) {
+			if (!strcmp(value, "on") || !strcmp(value, "off"))
+				cfg->no_pit = !strcmp(value, "off");
+			else
+				return err_set("-M %s: pit=on or pit=off", arg);
 		} else if (cfg->machine == MACHINE_VIRT &&
 			   !strcmp(key, "gic-version")) {
 			if (!strcmp(value, "2") || !strcmp(value, "3"))
@@ -633,7 +639,9 @@ void config_usage(FILE *out)
 "                                      controller: HLT (x86) or PSCI SYSTEM_OFF\n"
 "                                      (arm64) ends the run (default for flat\n"
 "                                      images)\n"
-"  -M pc[,max-ram-below-4g=SIZE]       PC machine (default with -kernel/--bios);\n"
+"  -M pc[,max-ram-below-4g=SIZE][,pit=on|off]\n"
+"                                      PC machine (default with -kernel/--bios);\n"
+"                                      pit=off: no i8254 timer\n"
 "  -M pc-i440fx-1.7                    the old 3.5 GiB RAM split\n"
 "  -M virt[,gic-version=2|3|host]      arm64: QEMU's virt board, GIC, PL011 UART\n"
 "                                      (default with -kernel on arm64)\n"

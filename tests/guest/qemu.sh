@@ -143,6 +143,18 @@ if ready qemu-kut-command-line kvm; then
 	fi
 fi
 
+# -machine pit=off (kvm-unit-tests' vmexit_ipi): the machine without its
+# in-kernel i8254 boots and runs the guest to its end.
+if ready qemu-pit-off kvm; then
+	qrun -nodefaults -no-reboot -machine pit=off -kernel "$G/multiboot.bin" -debugcon stdio
+	if [ "$rc" != 0 ] || ! grep -qx DONE "$OUT" || grep -q '^FAIL' "$OUT"; then
+		fail qemu-pit-off "exit $rc or the guest's report is incomplete"
+	else
+		stderr_is qemu-pit-off "" && pass qemu-pit-off "the multiboot guest ran without an i8254"
+	fi
+fi
+refuse qemu-pit-value "-M pc,pit=maybe: pit=on or pit=off" -- -machine pit=maybe -kernel "$G/multiboot.bin"
+
 # QEMU has no debug console unless -debugcon: the report goes nowhere.
 if ready qemu-no-default-debugcon kvm; then
 	qrun -nodefaults -no-reboot -kernel "$G/multiboot.bin"
@@ -209,8 +221,8 @@ refuse qemu-cpu-features "-cpu host,-x2apic: CPU features (-x2apic) cannot be ch
 refuse qemu-accel-tcg "-accel tcg: minivmm runs guests on KVM only" -- -accel tcg -kernel "$K"
 refuse qemu-machine-accel-tcg "-machine accel=tcg: accelerator 'tcg': minivmm runs guests on KVM only" -- \
 	-machine accel=tcg -kernel "$K"
-refuse qemu-machine-property "-M pc,pit=off: property 'pit' not found for machine pc" -- \
-	-machine pit=off -kernel "$K"
+refuse qemu-machine-property "-M pc,kernel-irqchip=split: property 'kernel-irqchip' not found for machine pc" -- \
+	-machine kernel-irqchip=split -kernel "$K"
 refuse qemu-display "-display gtk: minivmm has no display (-display none)" -- -display gtk -kernel "$K"
 refuse qemu-global "-global kvm-pit.lost_tick_policy=delay: a property minivmm does not model" -- \
 	-global kvm-pit.lost_tick_policy=delay -kernel "$K"

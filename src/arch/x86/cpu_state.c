@@ -221,7 +221,8 @@ int x86_irqchip_get(struct vm *vm, struct x86_irqchip_state *st)
 		if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &st->chip[i]) < 0)
 			return err_errno("KVM_GET_IRQCHIP %d", chips[i]);
 	}
-	if (ioctl(vm->vm_fd, KVM_GET_PIT2, &st->pit) < 0)
+	st->has_pit = !vm->cfg->no_pit;
+	if (st->has_pit && ioctl(vm->vm_fd, KVM_GET_PIT2, &st->pit) < 0)
 		return err_errno("KVM_GET_PIT2");
 	st->valid = true;
 	return 0;
@@ -232,7 +233,7 @@ int x86_irqchip_set(struct vm *vm, const struct x86_irqchip_state *st)
 	for (int i = 0; i < 3; i++)
 		if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &st->chip[i]) < 0)
 			return err_errno("KVM_SET_IRQCHIP %u", st->chip[i].chip_id);
-	if (ioctl(vm->vm_fd, KVM_SET_PIT2, &st->pit) < 0)
+	if (st->has_pit && ioctl(vm->vm_fd, KVM_SET_PIT2, &st->pit) < 0)
 		return err_errno("KVM_SET_PIT2");
 	return 0;
 }

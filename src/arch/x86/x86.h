@@ -34,6 +34,7 @@ struct x86_irqchip_state {
 	bool valid;
 	struct kvm_irqchip chip[3]; /* PIC master, PIC slave, IOAPIC */
 	struct kvm_pit_state2 pit;
+	bool has_pit; /* not with -M pc,pit=off */
 };
 
 /* Per-VM x86 state behind vm->arch. */
