@@ -256,6 +256,24 @@ static int parse_gdb(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+/*
+ * -cpu host|max[,FEATURES], QEMU's spelling: both models are the CPUID KVM
+ * supports on this host; FEATURES turn bits off or insist on them.
+ */
+static int parse_cpu(struct vm_config *cfg, const char *arg)
+{
+	size_t n = strcspn(arg, ",");
+
+	if (!((n == 4 && !strncmp(arg, "host", 4)) ||
+	      (n == 3 && !strncmp(arg, "max", 3))))
+		return err_set("-cpu %s: CPU model '%.*s' is not modelled; minivmm gives the guest the CPUID KVM supports on this host (-cpu host or -cpu max)",
+			       arg, (int)n, arg);
+	cfg->cpu_features = arg[n] ? arg + n + 1 : NULL;
+	if (cfg->cpu_features && arch_cpu_features_check(cfg->cpu_features) < 0)
+		return err_set("-cpu %s: %s", arg, err_msg());
+	return 0;
+}
+
 static int parse_timeout(struct vm_config *cfg, const char *arg)
 {
 	char *end;
@@ -337,6 +355,7 @@ enum {
 	OPT_DEVICE,
 	OPT_CHARDEV,
 	OPT_GDB,
+	OPT_CPU,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -374,6 +393,7 @@ static const struct option long_options[] = {
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "chardev", required_argument, NULL, OPT_CHARDEV },
 	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -444,6 +464,9 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 			break;
 		case OPT_GDB:
 			r = parse_gdb(cfg, arg);
+			break;
+		case OPT_CPU:
+			r = parse_cpu(cfg, arg);
 			break;
 		case OPT_MEM_PREALLOC:
 			cfg->mem_prealloc = true;
@@ -645,6 +668,8 @@ void config_usage(FILE *out)
 "  -M pc-i440fx-1.7                    the old 3.5 GiB RAM split\n"
 "  -M virt[,gic-version=2|3|host]      arm64: QEMU's virt board, GIC, PL011 UART\n"
 "                                      (default with -kernel on arm64)\n"
+"  -cpu host|max[,+FEAT|-FEAT]         the CPUID KVM supports (default), with\n"
+"                                      features cleared or insisted on\n"
 "  -m, --memory SIZE                   RAM size; bare number = MiB, K/M/G/T\n"
 "                                      suffixes (default 128M)\n"
 "  --mem-path PATH                     back RAM by a MAP_SHARED mapping of PATH (a\n"

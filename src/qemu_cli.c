@@ -21,7 +21,7 @@ enum qopt_kind {
 	Q_DROP, /* changes nothing here */
 	Q_MACHINE, /* -M/-machine: accel= taken out, a default type put in */
 	Q_ACCEL, /* -accel: kvm only */
-	Q_CPU, /* -cpu: host and max only */
+	Q_CPU, /* -cpu: minivmm's own -cpu (host or max, and features) */
 	Q_GLOBAL, /* -global: the properties known to change nothing */
 	Q_DEVICE, /* -device: help/? answered here */
 	Q_DISPLAY, /* -display none only */
@@ -192,20 +192,6 @@ static int machine(struct qemu_cli *q, const char *opt, const char *arg,
 	return push2(q, "-M", out);
 }
 
-static int cpu(const char *opt, const char *arg)
-{
-	size_t n = strcspn(arg, ",");
-
-	if ((n == 4 && !strncmp(arg, "host", 4)) || (n == 3 && !strncmp(arg, "max", 3))) {
-		if (arg[n])
-			return err_set("-%s %s: CPU features (%s) cannot be changed; minivmm gives the guest the CPUID KVM supports on this host",
-				       opt, arg, arg + n + 1);
-		return 0;
-	}
-	return err_set("-%s %s: CPU model '%.*s' is not modelled; minivmm gives the guest the CPUID KVM supports on this host (-cpu host or -cpu max)",
-		       opt, arg, (int)n, arg);
-}
-
 /* QEMU's message for a kernel it cannot open, before anything runs. */
 static int kernel_readable(const char *path)
 {
@@ -271,7 +257,7 @@ int qemu_cli_translate(int argc, char **argv, int first, struct qemu_cli *q)
 					    name, arg);
 			break;
 		case Q_CPU:
-			r = cpu(name, arg);
+			r = push2(q, "-cpu", arg);
 			break;
 		case Q_GLOBAL:
 			r = err_set("-%s %s: a property minivmm does not model",
@@ -358,9 +344,10 @@ void qemu_cli_usage(const struct qemu_cli *q, FILE *out)
 "minivmm's QEMU front end runs `minivmm run` with what these options mean\n"
 "(README, \"QEMU's command line\"); any other option is refused.\n"
 "\n"
-"-M|-machine [TYPE][,accel=kvm][,PROP=V]  %s (accel= must be kvm)\n"
+"-M|-machine [TYPE][,accel=kvm][,PROP=V]  %s (accel= must be kvm;\n"
+"                             pc: max-ram-below-4g=, pit=off)\n"
 "-accel kvm, -enable-kvm      the only accelerator\n"
-"-cpu host|max                the CPUID KVM supports on this host\n"
+"-cpu host|max[,+FEAT|-FEAT]  the CPUID KVM supports on this host\n"
 "-m [size=]SIZE               RAM\n"
 "-smp N                       vCPUs\n"
 "-kernel FILE, -initrd FILE, -append TEXT, -bios FILE\n"

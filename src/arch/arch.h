@@ -84,6 +84,13 @@ int arch_vm_reset(struct vm *vm);
  * resume path, or the waking vector the OS left in the FACS).
  */
 int arch_vm_suspend(struct vm *vm, int64_t *wake_ns);
+
+/*
+ * -cpu host|max[,FEATURES]: 0 when every item of the comma-separated
+ * FEATURES ("+NAME", "-NAME", "NAME=on|off") names a feature this
+ * architecture can change, else -1 with err_msg() naming the item.
+ */
+int arch_cpu_features_check(const char *list);
 int arch_vm_wake(struct vm *vm);
 void arch_vcpu_destroy(struct vcpu *vcpu);
 

@@ -216,8 +216,8 @@ refuse qemu-missing-kernel "could not load kernel '$WORK/none': No such file or 
 	-kernel "$WORK/none"
 refuse qemu-cpu-model "-cpu qemu64,+x2apic: CPU model 'qemu64' is not modelled; minivmm gives the guest the CPUID KVM supports on this host (-cpu host or -cpu max)" -- \
 	-cpu qemu64,+x2apic -kernel "$K"
-refuse qemu-cpu-features "-cpu host,-x2apic: CPU features (-x2apic) cannot be changed; minivmm gives the guest the CPUID KVM supports on this host" -- \
-	-cpu host,-x2apic -kernel "$K"
+refuse qemu-cpu-features "-cpu host,+foo: 'foo': not a CPU feature minivmm knows (QEMU's names: x2apic, tsc-deadline, pcid, ...)" -- \
+	-cpu host,+foo -kernel "$K"
 refuse qemu-accel-tcg "-accel tcg: minivmm runs guests on KVM only" -- -accel tcg -kernel "$K"
 refuse qemu-machine-accel-tcg "-machine accel=tcg: accelerator 'tcg': minivmm runs guests on KVM only" -- \
 	-machine accel=tcg -kernel "$K"

@@ -320,6 +320,18 @@ expect debug-exit-v 3 "" "minivmm: exited: isa-debug-exit: exit status 3" -- \
 TESTDEV=(-M pc --bios "$G/testdev.bin" -device isa-debug-exit,iobase=0xf4,iosize=4)
 expect pc-testdev 253 "" - -- run "${TESTDEV[@]}" -device pc-testdev
 expect pc-testdev-absent 3 "" "io write at 0xe0 size=4" -- run "${TESTDEV[@]}"
+# -cpu host|max[,FEATURES] (guests/cpuid.S reads CPUID leaf 1): the CPUID
+# KVM supports, the TSC deadline timer included (as QEMU's -cpu host);
+# -FEAT clears a bit, +FEAT one KVM cannot give is refused.
+expect cpu-host 0 "~x2apic=1 tsc-deadline=1" - -- run -cpu host "$G/cpuid.bin"
+expect cpu-minus-x2apic 0 "x2apic=0 tsc-deadline=1\n" - -- run -cpu host,-x2apic "$G/cpuid.bin"
+expect cpu-off-deadline 0 "x2apic=0 tsc-deadline=0\n" - -- run -cpu max,tsc-deadline=off,x2apic=off "$G/cpuid.bin"
+refuse cpu-model - "-cpu qemu64: CPU model 'qemu64' is not modelled" -- run -cpu qemu64 "$G/cpuid.bin"
+refuse cpu-unknown-feature - "-cpu host,+foo: 'foo': not a CPU feature minivmm knows" -- run -cpu host,+foo "$G/cpuid.bin"
+refuse cpu-feature-syntax - "-cpu host,x2apic: 'x2apic': a CPU feature is +NAME, -NAME, NAME=on or NAME=off" -- \
+	run -cpu host,x2apic "$G/cpuid.bin"
+refuse cpu-unsupported kvm "-cpu: +monitor: KVM on this host cannot give the guest monitor" -- \
+	run -cpu host,+monitor "$G/cpuid.bin"
 # ACPI S3 (guests/s3.S, as kvm-unit-tests' x86/s3.c): suspended by
 # PM1a_CNT, woken by the RTC alarm about a second later, resumed in real
 # mode at the FACS waking vector with nothing run in between: exit 65.

@@ -278,6 +278,12 @@ int arch_vm_reset(struct vm *vm)
 	return 0;
 }
 
+/* -cpu host|max only: the features of an arm64 vCPU are not changed. */
+int arch_cpu_features_check(const char *list)
+{
+	return err_set("'%s': CPU features cannot be changed on arm64", list);
+}
+
 /* The virt machine has no ACPI sleep states: nothing ever asks for S3. */
 int arch_vm_suspend(struct vm *vm, int64_t *wake_ns)
 {

@@ -49,6 +49,14 @@ struct x86_vm {
 	struct cmos *cmos;
 };
 
+/*
+ * The -cpu feature list on the CPUID template (cpu_features.c): bits
+ * cleared, bits asked for checked against what KVM supports; tsc_deadline
+ * (KVM_CAP_TSC_DEADLINE_TIMER) adds the deadline timer.  -1 with err_msg().
+ */
+int x86_cpu_features_apply(struct kvm_cpuid2 *c, bool tsc_deadline,
+			   const char *list);
+
 /* ACPI S3 on the pc machine (pc_sleep.c): the PM1a_CNT callback. */
 void pc_suspend_request(void *vm);
 
