@@ -17,6 +17,7 @@
 # whole run in any case.
 #
 # Report lines (all start with "NESTED: L2 NAME"):
+#   NESTED: L2 NAME start                before the VMM starts
 #   NESTED: L2 NAME | <stdout line>      the guest's console, CR removed
 #   NESTED: L2 NAME ! <stderr line>      the VMM's own messages
 #   NESTED: L2 NAME end exit=<code> ms=<wall> marker_ms=<wall to marker|->
@@ -69,6 +70,9 @@ while [ "$i" -le "$inputs" ]; do
 	i=$((i + 1))
 done
 
+# The host watches L1's console for silence: say that a boot begins, so
+# the longest quiet stretch is one L2 run.
+echo "NESTED: L2 $name start"
 t0=$(ms_now)
 {
 	# The VMM leads a session of its own (setsid execs it in place, and so

@@ -402,9 +402,10 @@ write_payload() {
 	} >"$payload"
 }
 
-# Every L2 boot prints within its own limit, so a console silent for longer
-# means L1 itself has wedged: --stall ends that run early for the retry.
-l1_args=(--timeout $((90 + runs * (L2_TIMEOUT + 15))) --stall $((L2_TIMEOUT + L2_GRACE + 60)))
+# Every L2 boot prints its start and, within its own limit, its end, so a
+# console silent for longer means L1 itself has wedged: --stall ends that
+# run early for the next L1 boot.
+l1_args=(--timeout $((90 + runs * (L2_TIMEOUT + 15))) --stall $((L2_TIMEOUT + L2_GRACE + 30)))
 [ "$runs" -gt 0 ] && l1_args+=(--qemu)
 # L1's disk: every L2 boot's disk images, on an ext4 file system (made
 # again from the stage for each L1 boot: the host reads a run's images
@@ -421,14 +422,16 @@ fi
 
 # Emulated SVM under TCG now and then wedges the whole L1 kernel (every L2
 # boot has its own limit, so a stuck VMM alone cannot cause this).  Then L1
-# is booted again, up to twice, for the steps that had not finished; each
-# retry is reported.  $work/out collects the output of the finished steps
-# (and, from the last boot, of the step it stopped in).
+# is booted again for the steps that had not finished, up to five L1 boots,
+# as long as each one finished a step; each retry is reported.  $work/out
+# collects the output of the finished steps (and, from the last boot, of
+# the step it stopped in).
 declare -A img_of=()
 step_done=() dead=
 : >"$work/out"
 t_all=$(date +%s)
-for attempt in 1 2 3; do
+MAX_L1_BOOTS=5
+for attempt in $(seq 1 $MAX_L1_BOOTS); do
 	write_payload
 	cp "$payload" "$work/payload.$attempt.sh"
 	disk_arg=()
@@ -445,7 +448,9 @@ for attempt in 1 2 3; do
 	l1rc=$?
 	t1=$(date +%s)
 	retry=0
-	[ "$l1rc" = 124 ] && [ "$attempt" -lt 3 ] && retry=1
+	[ "$l1rc" = 124 ] && [ "$attempt" -lt "$MAX_L1_BOOTS" ] && retry=1
+	# A boot that finished no step would only repeat itself.
+	grep -q '^STEP [0-9]* done$' "$work/out.$attempt" || retry=0
 	# The finished steps' lines go to $work/out (a step's lines come before
 	# its STEP line); the last boot's unfinished step's lines too.
 	awk -v keep_tail=$((1 - retry)) -v done="$work/done" '
