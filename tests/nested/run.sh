@@ -422,12 +422,12 @@ fi
 
 # Emulated SVM under TCG now and then wedges the whole L1 kernel (every L2
 # boot has its own limit, so a stuck VMM alone cannot cause this).  Then L1
-# is booted again for the steps that had not finished, up to five L1 boots,
-# as long as each one finished a step; each retry is reported.  $work/out
+# is booted again for the steps that had not finished, up to five L1 boots;
+# a step L1 wedged in three times is given up.  Each retry is reported.  $work/out
 # collects the output of the finished steps (and, from the last boot, of
 # the step it stopped in).
 declare -A img_of=()
-step_done=() dead=
+step_done=() wedged=() dead=
 : >"$work/out"
 t_all=$(date +%s)
 MAX_L1_BOOTS=5
@@ -449,8 +449,6 @@ for attempt in $(seq 1 $MAX_L1_BOOTS); do
 	t1=$(date +%s)
 	retry=0
 	[ "$l1rc" = 124 ] && [ "$attempt" -lt "$MAX_L1_BOOTS" ] && retry=1
-	# A boot that finished no step would only repeat itself.
-	grep -q '^STEP [0-9]* done$' "$work/out.$attempt" || retry=0
 	# The finished steps' lines go to $work/out (a step's lines come before
 	# its STEP line); the last boot's unfinished step's lines too.
 	awk -v keep_tail=$((1 - retry)) -v done="$work/done" '
@@ -462,6 +460,19 @@ for attempt in $(seq 1 $MAX_L1_BOOTS); do
 		[ -n "${step_run[k]}" ] && img_of[${step_run[k]}]=$work/l1disk.$attempt.img
 	done < <(cat "$work/done" 2>/dev/null)
 	rm -f "$work/done"
+	# The step L1 wedged in; one that has done so three times is given up
+	# (its cases fail: "never finished"), so every L1 boot gets further.
+	if [ "$retry" = 1 ]; then
+		for k in "${!steps[@]}"; do
+			[ -n "${step_done[k]:-}" ] && continue
+			wedged[k]=$((${wedged[k]:-0} + 1))
+			if [ "${wedged[k]}" -ge 3 ]; then
+				step_done[k]=1
+				echo "NOTE nested: step $k${step_run[k]:+ (L2 ${step_run[k]})} wedged L1 three times; given up"
+			fi
+			break
+		done
+	fi
 	# A first minivmm boot that failed stops the other minivmm boots in
 	# later L1 boots too.
 	[ -n "$first_minivmm_run" ] && grep -q "^L2 $first_minivmm_run end .*marker_ms=-$" "$work/out" && dead=1
