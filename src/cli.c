@@ -358,6 +358,8 @@ enum {
 	OPT_CPU,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_API_SOCK,
+	OPT_RESTORE,
 };
 
 static const struct option long_options[] = {
@@ -397,6 +399,8 @@ static const struct option long_options[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
+	{ "restore", required_argument, NULL, OPT_RESTORE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -421,6 +425,53 @@ static int parse_command(struct vm_config *cfg, const char *word)
 	return 0;
 }
 
+/*
+ * Whether an option describes the machine (and so cannot go with
+ * --restore, which takes the machine from the snapshot) rather than how
+ * this run is watched, bounded and connected.
+ */
+static bool shapes_machine(int opt)
+{
+	switch (opt) {
+	case 'v':
+	case 'h':
+	case 's':
+	case 'S':
+	case ':':
+	case '?':
+	case OPT_HELP:
+	case OPT_VERSION:
+	case OPT_TRACE:
+	case OPT_STATS:
+	case OPT_MAX_EXITS:
+	case OPT_TIMEOUT:
+	case OPT_SERIAL:
+	case OPT_REBOOT:
+	case OPT_GDB:
+	case OPT_KERNEL_CACHE:
+	case OPT_API_SOCK:
+	case OPT_RESTORE:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* "-NAME" of an option, for messages. */
+static const char *option_name(int opt)
+{
+	static char names[sizeof(long_options) / sizeof(long_options[0])][40];
+
+	for (size_t i = 0; long_options[i].name; i++) {
+		if (long_options[i].val == opt) {
+			snprintf(names[i], sizeof(names[i]), "-%s",
+				 long_options[i].name);
+			return names[i];
+		}
+	}
+	return "an option";
+}
+
 int config_parse(struct vm_config *cfg, int argc, char **argv)
 {
 	/* -device drive= names, resolved after the loop (cli_internal.h). */
@@ -440,7 +491,15 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 		const char *arg = optarg;
 		int r = 0;
 
+		if (!cfg->shaping_opt && shapes_machine(opt))
+			cfg->shaping_opt = option_name(opt);
 		switch (opt) {
+		case OPT_API_SOCK:
+			cfg->api_sock = arg;
+			break;
+		case OPT_RESTORE:
+			cfg->restore = arg;
+			break;
 		case 'M':
 			r = parse_machine(cfg, arg);
 			break;

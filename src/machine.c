@@ -206,5 +206,6 @@ int machine_create(struct vm *vm)
 	if ((vm->cfg->machine == MACHINE_BARE ? bare_create(vm) :
 						arch_machine_create(vm)) < 0)
 		return -1;
-	return machine_load(vm);
+	/* A restore's memory and state come from the snapshot instead. */
+	return vm->cfg->restore ? 0 : machine_load(vm);
 }

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "log.h"
 #include "qemu_cli.h"
+#include "snapshot/snapshot.h"
 #include "vm.h"
 #include "vm_report.h"
 
@@ -41,8 +42,9 @@ static int cmd_caps(void)
  * One VM for the whole run: with --reboot=restart a guest reset is done in
  * place (vm_reset) and --timeout bounds all the restarts together.
  */
-static int cmd_run(const struct vm_config *cfg)
+static int cmd_run(const struct vm_config *cfg, struct snapshot *snap)
 {
+	char mem_path[4200];
 	struct vm vm;
 	int code;
 
@@ -51,8 +53,60 @@ static int cmd_run(const struct vm_config *cfg)
 		vm_destroy(&vm);
 		return EXIT_USAGE;
 	}
+	if (snap) {
+		snprintf(mem_path, sizeof(mem_path), "%s/%s", cfg->restore,
+			 SNAPSHOT_MEMORY_NAME);
+		if (snapshot_restore(&vm, snap, mem_path) < 0) {
+			log_error("--restore %s: %s", cfg->restore, err_msg());
+			vm_destroy(&vm);
+			return EXIT_USAGE;
+		}
+	}
 	code = vm_run(&vm);
 	vm_destroy(&vm);
+	return code;
+}
+
+/*
+ * minivmm run --restore DIR [run options]: the machine is the snapshot's
+ * (its command line, parsed again), and this command line adds only how
+ * the run is watched and connected (shapes_machine() in cli.c).
+ */
+static int cmd_restore(const struct vm_config *given, int argc, char **argv)
+{
+	static struct snapshot snap;
+	static struct vm_config cfg;
+	char state_path[4200];
+	int code;
+
+	if (given->shaping_opt) {
+		log_error("--restore: the machine comes from the snapshot; %s cannot be given with it",
+			  given->shaping_opt);
+		return EXIT_USAGE;
+	}
+	snprintf(state_path, sizeof(state_path), "%s/%s", given->restore,
+		 SNAPSHOT_STATE_NAME);
+	if (snapshot_open(&snap, state_path) < 0) {
+		log_error("--restore: %s", err_msg());
+		return EXIT_USAGE;
+	}
+	config_init(&cfg);
+	if (config_parse(&cfg, snap.argc, snap.argv) < 0) {
+		log_error("--restore: the snapshot's command line: %s", err_msg());
+		snapshot_close(&snap);
+		return EXIT_USAGE;
+	}
+	/* Not the old run's API socket: only this command line's. */
+	cfg.api_sock = NULL;
+	if (config_parse(&cfg, argc, argv) < 0 || config_finish(&cfg) < 0) {
+		log_error("--restore: %s", err_msg());
+		snapshot_close(&snap);
+		return EXIT_USAGE;
+	}
+	cfg.argc = snap.argc;
+	cfg.argv = snap.argv;
+	code = cmd_run(&cfg, &snap);
+	snapshot_close(&snap);
 	return code;
 }
 
@@ -96,7 +150,9 @@ static int qemu_main(int argc, char **argv, int first)
 		return 1;
 	}
 	log_set_level(LOG_ERROR);
-	r = cmd_run(&cfg);
+	cfg.argc = q.argc;
+	cfg.argv = q.argv;
+	r = cmd_run(&cfg, NULL);
 	return r == EXIT_USAGE ? 1 : r;
 }
 
@@ -146,5 +202,9 @@ int main(int argc, char **argv)
 	case CMD_RUN:
 		break;
 	}
-	return cmd_run(&cfg);
+	if (cfg.restore)
+		return cmd_restore(&cfg, argc, argv);
+	cfg.argc = argc;
+	cfg.argv = argv;
+	return cmd_run(&cfg, NULL);
 }

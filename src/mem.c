@@ -180,6 +180,7 @@ struct mem_backend *mem_backend_create(struct guest_mem *mem, const char *name,
 	b->hva = hva;
 	b->fd = fd;
 	b->is_file = fd >= 0;
+	b->shared = b->is_file || (cfg && cfg->share);
 	return b;
 }
 
@@ -447,4 +448,95 @@ uint64_t mem_ram_size(const struct guest_mem *mem)
 		if (mem->regions[i].is_ram)
 			total += mem->regions[i].size;
 	return total;
+}
+
+/*
+ * The memory file of a snapshot: the backends one after the other, each
+ * at the sum of the sizes before it (all multiples of 4 KiB).  Pages of
+ * zeros are left as holes, so the file is as large as the guest's RAM but
+ * takes the space of the pages it ever wrote.
+ */
+uint64_t mem_file_size(const struct guest_mem *mem)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < mem->nr_backends; i++)
+		total += mem->backends[i].size;
+	return total;
+}
+
+static bool page_is_zero(const uint8_t *p)
+{
+	const uint64_t *q = (const uint64_t *)p;
+	uint64_t acc = 0;
+
+	for (size_t i = 0; i < PAGE_SIZE / 8; i++)
+		acc |= q[i];
+	return acc == 0;
+}
+
+static int write_all_at(int fd, const uint8_t *p, uint64_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, p, len > (1u << 30) ? (1u << 30) : len,
+				   (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return err_errno("cannot write guest memory");
+		p += n;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+int mem_save_fd(const struct guest_mem *mem, int fd)
+{
+	uint64_t base = 0;
+
+	if (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)mem_file_size(mem)) < 0)
+		return err_errno("cannot size the memory file");
+	for (size_t i = 0; i < mem->nr_backends; i++) {
+		const struct mem_backend *b = &mem->backends[i];
+		uint64_t run = 0; /* start of the current run of data pages */
+		bool in_run = false;
+
+		for (uint64_t off = 0; off <= b->size; off += PAGE_SIZE) {
+			bool data = off < b->size && !page_is_zero(b->hva + off);
+
+			if (data && !in_run) {
+				run = off;
+				in_run = true;
+			} else if (!data && in_run) {
+				if (write_all_at(fd, b->hva + run, off - run,
+						 base + run) < 0)
+					return -1;
+				in_run = false;
+			}
+		}
+		base += b->size;
+	}
+	return 0;
+}
+
+int mem_map_file_private(struct guest_mem *mem, int fd)
+{
+	uint64_t base = 0;
+
+	for (size_t i = 0; i < mem->nr_backends; i++) {
+		struct mem_backend *b = &mem->backends[i];
+
+		if (b->shared)
+			return err_set("%s: shared memory cannot be restored from a snapshot",
+				       b->name);
+		/* In place: KVM's memory slots keep their addresses. */
+		if (mmap(b->hva, b->size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd,
+			 (off_t)base) == MAP_FAILED)
+			return err_errno("%s: cannot map the memory file", b->name);
+		base += b->size;
+	}
+	return 0;
 }

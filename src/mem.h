@@ -41,6 +41,7 @@ struct mem_backend {
 	uint8_t *hva;
 	int fd; /* -1 for anonymous */
 	bool is_file;
+	bool shared; /* MAP_SHARED: a file, or share=on */
 };
 
 struct mem_region {
@@ -156,5 +157,17 @@ int gpa_to_iovec(const struct guest_mem *mem, uint64_t gpa, uint64_t len,
 
 /* Sum of the sizes of the RAM regions (not ROM). */
 uint64_t mem_ram_size(const struct guest_mem *mem);
+
+/*
+ * Snapshots: the memory file holds every backend in order, each at the sum
+ * of the sizes before it.  mem_save_fd() writes it (zero pages as holes);
+ * mem_map_file_private() maps it over the backends copy-on-write, in place
+ * (the memory slots keep their addresses), so the guest's writes never
+ * reach the file and restoring costs no copy.  Shared backends are
+ * refused.  -1 with err_msg().
+ */
+uint64_t mem_file_size(const struct guest_mem *mem);
+int mem_save_fd(const struct guest_mem *mem, int fd);
+int mem_map_file_private(struct guest_mem *mem, int fd);
 
 #endif

@@ -165,6 +165,7 @@ struct vm {
 	unsigned nr_suspends;
 	char reset_detail[256];
 	unsigned nr_resets;
+	unsigned nr_pauses, nr_resumes, nr_snapshots; /* the API's metrics */
 	_Atomic uint64_t nr_exits; /* for --max-exits */
 	int guest_exit_status; /* VM_STOP_GUEST_EXIT: the process exit status */
 	int stop_signal; /* VM_STOP_SIGNAL from a host signal: its number */

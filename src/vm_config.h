@@ -237,6 +237,21 @@ struct vm_config {
 	 */
 	bool qemu_mode;
 	const char *qemu_prog;
+
+	/*
+	 * The `minivmm run` command line this description came from (main,
+	 * the QEMU front end or the API sets it): a snapshot keeps it and a
+	 * restore builds the same machine from it.
+	 */
+	int argc;
+	char **argv;
+
+	/* Control plane (src/api, src/snapshot). */
+	const char *api_sock; /* --api-sock PATH beside a command line */
+	const char *restore; /* --restore DIR: the machine comes from DIR */
+	bool start_paused; /* the vCPUs wait for a resume (a restore not resumed) */
+	/* The first option that shapes the machine (--restore refuses them). */
+	const char *shaping_opt;
 };
 
 #endif

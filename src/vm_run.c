@@ -151,7 +151,9 @@ int vm_pause(struct vm *vm)
 		return err_set("the VM is not running");
 	if (vcpu_pause_all(vm) < 0)
 		return -1;
+	arch_vm_clock_stop(vm);
 	atomic_store(&vm->state, VM_PAUSED);
+	vm->nr_pauses++;
 	return 0;
 }
 
@@ -163,8 +165,10 @@ int vm_resume(struct vm *vm)
 		return 0;
 	if (state != VM_PAUSED)
 		return err_set("the VM is not paused");
+	arch_vm_clock_start(vm);
 	atomic_store(&vm->state, VM_RUNNING);
 	vcpu_resume_all(vm);
+	vm->nr_resumes++;
 	return 0;
 }
 
@@ -434,7 +438,17 @@ int vm_run(struct vm *vm)
 	if (vm->opts.verbose)
 		vm_report_setup(vm, stderr);
 
-	atomic_store(&vm->state, VM_RUNNING);
+	if (vm->cfg->start_paused) {
+		/* The vCPUs park before their first entry (vcpu_run_loop). */
+		pthread_mutex_lock(&vm->park_lock);
+		vm->pause_requested = true;
+		atomic_store(&vm->pause_flag, true);
+		pthread_mutex_unlock(&vm->park_lock);
+		atomic_store(&vm->state, VM_PAUSED);
+	} else {
+		arch_vm_clock_start(vm); /* a restored clock runs from its value */
+		atomic_store(&vm->state, VM_RUNNING);
+	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		if (vcpu_start(&vm->vcpus[i]) < 0) {
 			vm_request_stop(vm, VM_STOP_ERROR, "%s", err_msg());

@@ -14,6 +14,8 @@
 struct vm;
 struct vcpu;
 struct vm_config;
+struct state_writer;
+struct state_reader;
 
 /*
  * What this architecture offers the generic configuration code, so that
@@ -46,6 +48,28 @@ const struct arch_cap *arch_caps(size_t *count);
 
 /* The `type` argument of KVM_CREATE_VM for this configuration. */
 unsigned long arch_vm_type(const struct vm_config *cfg);
+
+/*
+ * Snapshots (src/snapshot/), on the main thread with every vCPU parked:
+ * the VM-wide state KVM keeps (x86: in-kernel PIC, IOAPIC, PIT, kvmclock;
+ * arm64: vGIC) and each vCPU's, to a state stream and back.  A load checks
+ * what it reads (state.h) and leaves the VM unusable on failure: the
+ * caller then ends without running it.  -1 with err_msg().
+ */
+int arch_snapshot_save_vm(struct vm *vm, struct state_writer *w);
+int arch_snapshot_load_vm(struct vm *vm, struct state_reader *r);
+int arch_snapshot_save_vcpu(struct vcpu *vcpu, struct state_writer *w);
+int arch_snapshot_load_vcpu(struct vcpu *vcpu, struct state_reader *r);
+/* The ELF e_machine of this architecture: a snapshot records it. */
+uint32_t arch_snapshot_machine(void);
+
+/*
+ * The guest's clock while the VM is paused (main thread, vCPUs parked):
+ * stop freezes it (x86: kvmclock; arm64: the virtual counter), start lets
+ * it run on from the same value, so the guest sees no time pass.
+ */
+void arch_vm_clock_stop(struct vm *vm);
+void arch_vm_clock_start(struct vm *vm);
 
 /* After KVM_CREATE_VM: per-VM setup (TSS, identity map, ...). */
 int arch_vm_init(struct vm *vm);

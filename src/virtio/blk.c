@@ -417,6 +417,17 @@ static void blk_reset(struct virtio_dev *dev)
 	pthread_mutex_unlock(&blk->lock);
 }
 
+/* A snapshot: let the requests in flight complete; keep taking new ones. */
+static void blk_drain(struct virtio_dev *dev)
+{
+	struct virtio_blk *blk = dev->priv;
+
+	pthread_mutex_lock(&blk->lock);
+	while (blk->in_flight)
+		pthread_cond_wait(&blk->idle, &blk->lock);
+	pthread_mutex_unlock(&blk->lock);
+}
+
 static void blk_destroy(struct virtio_dev *dev)
 {
 	struct virtio_blk *blk = dev->priv;
@@ -436,6 +447,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.activate = blk_activate,
 	.reset = blk_reset,
 	.queue_notify = blk_notify,
+	.drain = blk_drain,
 	.destroy = blk_destroy,
 };
 

@@ -242,6 +242,8 @@ int virtio_save(struct virtio_dev *dev, struct state_writer *w)
 {
 	int r = 0;
 
+	if (dev->ops->drain)
+		dev->ops->drain(dev);
 	pthread_mutex_lock(&dev->lock);
 	state_put_u8(w, dev->status);
 	state_put_u64(w, dev->guest_features);
@@ -300,6 +302,14 @@ int virtio_load(struct virtio_dev *dev, struct state_reader *r,
 		if (dev->ops->activate && dev->ops->activate(dev) < 0)
 			return state_reader_fail(r, "cannot start: %s", err_msg());
 		dev->activated = true;
+		/*
+		 * Requests the driver had posted when the snapshot was taken
+		 * may wait for a kick that came before it: look at every queue
+		 * once, as on a notification.
+		 */
+		for (unsigned i = 0; i < nr && dev->transport.kick_later; i++)
+			if (dev->vqs[i].ready)
+				dev->transport.kick_later(dev->transport.ctx, i);
 	}
 	return 0;
 }

@@ -103,6 +103,12 @@ struct virtio_dev_ops {
 	void (*reset)(struct virtio_dev *dev);
 	/* The driver kicked queue q (ready, device activated). */
 	void (*queue_notify)(struct virtio_dev *dev, unsigned q);
+	/*
+	 * Before a save (a snapshot of a paused VM): wait until no request is
+	 * in flight, so guest memory, the rings and the interrupts are final.
+	 * May be NULL (the model answers on the main thread).
+	 */
+	void (*drain)(struct virtio_dev *dev);
 	/* The model's own state, for snapshots (may be NULL: none). */
 	int (*save_state)(struct virtio_dev *dev, struct state_writer *w);
 	int (*load_state)(struct virtio_dev *dev, struct state_reader *r,

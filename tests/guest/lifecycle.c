@@ -31,6 +31,7 @@
 #include "cli.h"
 #include "config.h"
 #include "log.h"
+#include "snapshot/snapshot.h"
 #include "vm.h"
 
 static int passed, failed, skipped;
@@ -88,6 +89,7 @@ struct run {
 	struct vm_config cfg;
 	struct recorder rec;
 	char image[512], rcx[32]; /* the description points into these */
+	char *argv[8];
 	int efd;
 	int code;
 	pthread_t thread;
@@ -99,6 +101,22 @@ static void *run_main(void *arg)
 
 	r->code = vm_run(&r->vm);
 	return NULL;
+}
+
+/* The recorder on port 0x10 and the ioeventfd on 0x20 of r's VM. */
+static void run_attach(struct run *r, unsigned n)
+{
+	pthread_mutex_init(&r->rec.lock, NULL);
+	r->rec.cap = n + 16;
+	r->rec.values = calloc(r->rec.cap, sizeof(uint16_t));
+	if (bus_register(&r->vm.pio, "recorder", 0x10, 2, BUS_W2, &rec_ops,
+			 &r->rec) < 0 ||
+	    bus_register(&r->vm.pio, "port20", 0x20, 1, BUS_W1, &port20_ops,
+			 &r->rec) < 0 ||
+	    (r->efd = vm_ioeventfd(&r->vm, true, 0x20, 1, false, 0)) < 0) {
+		printf("setup: %s\n", err_msg());
+		exit(1);
+	}
 }
 
 /* A VM with the counting guest and count = n; NULL (reason printed). */
@@ -118,17 +136,11 @@ static struct run *run_new(const char *guests, unsigned n)
 		free(r);
 		return NULL;
 	}
-	pthread_mutex_init(&r->rec.lock, NULL);
-	r->rec.cap = n + 16;
-	r->rec.values = calloc(r->rec.cap, sizeof(uint16_t));
-	if (bus_register(&r->vm.pio, "recorder", 0x10, 2, BUS_W2, &rec_ops,
-			 &r->rec) < 0 ||
-	    bus_register(&r->vm.pio, "port20", 0x20, 1, BUS_W1, &port20_ops,
-			 &r->rec) < 0 ||
-	    (r->efd = vm_ioeventfd(&r->vm, true, 0x20, 1, false, 0)) < 0) {
-		printf("setup: %s\n", err_msg());
-		exit(1);
-	}
+	/* What a snapshot records (argv lives in r, as main's would). */
+	memcpy(r->argv, argv, sizeof(argv));
+	r->cfg.argc = 7;
+	r->cfg.argv = r->argv;
+	run_attach(r, n);
 	return r;
 }
 
@@ -305,6 +317,162 @@ static void test_reset_in_place(const char *guests)
 	run_free(r);
 }
 
+static const char *guests_dir;
+
+/* Whether a damaged copy of the state file is refused with `want` in the message. */
+static bool refused(const uint8_t *buf, size_t len, const char *want,
+		    char *why, size_t size)
+{
+	struct snapshot s;
+
+	if (snapshot_parse(&s, buf, len) == 0) {
+		snapshot_close(&s);
+		snprintf(why, size, "a damaged state file (%s) was taken", want);
+		return false;
+	}
+	if (!strstr(err_msg(), want)) {
+		snprintf(why, size, "refused with '%s', want '%s'", err_msg(), want);
+		return false;
+	}
+	return true;
+}
+
+static void test_snapshot_damage(const char *dir, const char *state,
+				 const char *mem)
+{
+	static struct snapshot snap;
+	struct run *r = calloc(1, sizeof(*r));
+	char why[900] = "";
+	uint8_t *buf = NULL;
+	long len = 0;
+	FILE *f = fopen(state, "rb");
+	bool ok = f != NULL;
+
+	if (ok && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 64) {
+		buf = malloc((size_t)len);
+		rewind(f);
+		ok = fread(buf, 1, (size_t)len, f) == (size_t)len;
+	} else {
+		ok = false;
+	}
+	if (f)
+		fclose(f);
+	if (!ok)
+		snprintf(why, sizeof(why), "cannot read %s", state);
+	if (ok) {
+		buf[len / 2] ^= 0x10;
+		ok = refused(buf, (size_t)len, "checksum", why, sizeof(why));
+		buf[len / 2] ^= 0x10;
+	}
+	if (ok)
+		ok = refused(buf, (size_t)len - 1, "truncated", why, sizeof(why));
+	if (ok) {
+		buf[12] ^= 0xff; /* the architecture */
+		ok = refused(buf, (size_t)len, "a snapshot of an unknown VM", why,
+			     sizeof(why));
+		buf[12] ^= 0xff;
+	}
+	if (ok) {
+		buf[8] = 2; /* the format version */
+		ok = refused(buf, (size_t)len, "format version 2", why, sizeof(why));
+		buf[8] = 1;
+	}
+	/* A memory file one page short. */
+	if (ok && (truncate(mem, 4096) < 0 || snapshot_parse(&snap, buf, (size_t)len) < 0))
+		snprintf(why, sizeof(why), "setup: %s", err_msg()), ok = false;
+	if (ok) {
+		config_init(&r->cfg);
+		r->cfg.restore = dir;
+		if (config_parse(&r->cfg, snap.argc, snap.argv) < 0 ||
+		    config_finish(&r->cfg) < 0 || vm_create(&r->vm, &r->cfg) < 0)
+			snprintf(why, sizeof(why), "setup: %s", err_msg()), ok = false;
+		else if (snapshot_restore(&r->vm, &snap, mem) == 0)
+			snprintf(why, sizeof(why), "a short memory file was taken"), ok = false;
+		else if (!strstr(err_msg(), "the snapshot needs"))
+			snprintf(why, sizeof(why), "refused with '%s'", err_msg()), ok = false;
+		vm_destroy(&r->vm);
+	}
+	verdict(ok, "snapshot-damaged", why);
+	snapshot_close(&snap);
+	free(r);
+	free(buf);
+	unlink(state);
+	unlink(mem);
+	rmdir(dir);
+}
+
+/*
+ * snapshot-restore: paused mid-count, snapshotted, the VM ended; a second
+ * VM built from the snapshot's command line and restored from its files
+ * counts on from the next value to the end, every value once.  The state
+ * file then damaged (one bit, truncated) and the memory file shortened:
+ * each refused with its reason.
+ */
+static void test_snapshot_restore(void)
+{
+	enum { N = 3000 };
+	static struct snapshot snap;
+	struct run *r = run_new(guests_dir, N), *r2 = NULL;
+	char dir[] = "/tmp/minivmm-snap-XXXXXX", state[600], mem[600];
+	char why[900] = "";
+	size_t c1 = 0;
+	bool ok;
+
+	if (!r || !mkdtemp(dir)) {
+		verdict(false, "snapshot-restore", "no VM or no temporary directory");
+		return;
+	}
+	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(mem, sizeof(mem), "%s/memory", dir);
+	run_start(r);
+	wait_count(r, 500);
+	ok = vm_pause(&r->vm) == 0;
+	c1 = atomic_load(&r->rec.count);
+	if (ok && snapshot_create(&r->vm, state, mem) < 0)
+		snprintf(why, sizeof(why), "snapshot_create: %s", err_msg()), ok = false;
+	vm_request_stop(&r->vm, VM_STOP_SIGNAL, "test");
+	pthread_join(r->thread, NULL);
+	if (ok && snapshot_open(&snap, state) < 0)
+		snprintf(why, sizeof(why), "snapshot_open: %s", err_msg()), ok = false;
+	if (ok) {
+		r2 = calloc(1, sizeof(*r2));
+		config_init(&r2->cfg);
+		if (config_parse(&r2->cfg, snap.argc, snap.argv) < 0 ||
+		    config_finish(&r2->cfg) < 0)
+			snprintf(why, sizeof(why), "argv: %s", err_msg()), ok = false;
+		r2->cfg.restore = dir;
+		if (ok && vm_create(&r2->vm, &r2->cfg) < 0)
+			snprintf(why, sizeof(why), "vm_create: %s", err_msg()), ok = false;
+		if (ok)
+			run_attach(r2, N);
+		if (ok && snapshot_restore(&r2->vm, &snap, mem) < 0)
+			snprintf(why, sizeof(why), "snapshot_restore: %s", err_msg()), ok = false;
+	}
+	if (ok) {
+		run_start(r2);
+		pthread_join(r2->thread, NULL);
+		if (r2->code != 0)
+			snprintf(why, sizeof(why), "restored run: exit code %d", r2->code), ok = false;
+	}
+	/* The first run recorded 0..c1-1; the restored one c1..N-1. */
+	if (ok && r2->rec.n != N - c1)
+		snprintf(why, sizeof(why), "restored run recorded %zu values, want %zu (paused at %zu)",
+			 r2->rec.n, N - c1, c1), ok = false;
+	for (size_t i = 0; ok && i < r2->rec.n; i++)
+		if (r2->rec.values[i] != (uint16_t)(c1 + i))
+			snprintf(why, sizeof(why), "restored value %zu is %u, want %zu", i,
+				 r2->rec.values[i], c1 + i), ok = false;
+	verdict(ok, "snapshot-restore", why);
+	snapshot_close(&snap);
+	if (r2) {
+		vm_destroy(&r2->vm);
+		free(r2->rec.values);
+		free(r2);
+	}
+	run_free(r);
+	test_snapshot_damage(dir, state, mem);
+}
+
 int main(int argc, char **argv)
 {
 	const char *guests = argc > 1 ? argv[1] : "build/guests";
@@ -322,6 +490,8 @@ int main(int argc, char **argv)
 		test_pause_holds(guests);
 		test_pause_cycles(guests);
 		test_reset_in_place(guests);
+		guests_dir = guests;
+		test_snapshot_restore();
 	}
 	printf("lifecycle: %d passed, %d failed, %d skipped\n", passed, failed,
 	       skipped);

@@ -47,6 +47,9 @@ struct x86_vm {
 	struct pc_memory_layout *layout; /* the pc machine's, for reloads */
 	struct acpi_pm *pm; /* the pc machine's, for S3 (pc_sleep.c) */
 	struct cmos *cmos;
+	/* kvmclock while paused (arch_vm_clock_stop), or as a snapshot had it. */
+	struct kvm_clock_data clock;
+	bool clock_stopped;
 };
 
 /*
