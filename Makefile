@@ -190,7 +190,7 @@ check-fuzz:
 check-kut: all
 	tests/kut/run.sh $(KUT_DIR)
 
-check-nested: all
+check-nested: all $(HOST_TEST_BINS)
 	tests/run.sh --nested
 
 bench: all

@@ -461,7 +461,12 @@ static bool shapes_machine(int opt)
 static const char *option_name(int opt)
 {
 	static char names[sizeof(long_options) / sizeof(long_options[0])][40];
+	static char letter[3];
 
+	if (opt > ' ' && opt < 127) { /* -M, -m, -o, ... as typed */
+		snprintf(letter, sizeof(letter), "-%c", opt);
+		return letter;
+	}
 	for (size_t i = 0; long_options[i].name; i++) {
 		if (long_options[i].val == opt) {
 			snprintf(names[i], sizeof(names[i]), "-%s",

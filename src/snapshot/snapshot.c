@@ -71,6 +71,19 @@ static const char *machine_name(uint32_t m)
 	}
 }
 
+void snapshot_header_fill(uint8_t *file, size_t len)
+{
+	uint64_t plen = len - SNAPSHOT_HEADER_SIZE;
+
+	memset(file, 0, SNAPSHOT_HEADER_SIZE);
+	memcpy(file, SNAPSHOT_MAGIC, 8);
+	put_le32(file + 8, SNAPSHOT_VERSION);
+	put_le32(file + 12, arch_snapshot_machine());
+	put_le32(file + 16, (uint32_t)plen);
+	put_le32(file + 20, (uint32_t)(plen >> 32));
+	put_le32(file + 24, snapshot_crc32(file + SNAPSHOT_HEADER_SIZE, (size_t)plen));
+}
+
 /* A length-prefixed part: u32 length, then what fn wrote. */
 static int put_part(struct state_writer *w, int (*fn)(void *, struct state_writer *),
 		    void *arg)
@@ -204,13 +217,7 @@ int snapshot_create(struct vm *vm, const char *state_path,
 	if (state_writer_error(&w) < 0)
 		goto out;
 
-	memcpy(w.buf, SNAPSHOT_MAGIC, 8);
-	put_le32(w.buf + 8, SNAPSHOT_VERSION);
-	put_le32(w.buf + 12, arch_snapshot_machine());
-	put_le32(w.buf + 16, (uint32_t)(w.len - SNAPSHOT_HEADER_SIZE));
-	put_le32(w.buf + 20, (uint32_t)((uint64_t)(w.len - SNAPSHOT_HEADER_SIZE) >> 32));
-	put_le32(w.buf + 24, snapshot_crc32(w.buf + SNAPSHOT_HEADER_SIZE,
-					    w.len - SNAPSHOT_HEADER_SIZE));
+	snapshot_header_fill(w.buf, w.len);
 
 	/* Memory first: a state file never names memory that is not there. */
 	if (write_file(mem_path, fill_memory, &vm->mem) < 0)
@@ -311,6 +318,9 @@ int snapshot_parse(struct snapshot *s, const void *data, size_t len)
 	if (parse_head(s) < 0) {
 		char why[256];
 
+		/* A value refused by state_reader_fail: its reason. */
+		if (s->r.failed)
+			state_reader_error(&s->r, "snapshot");
 		snprintf(why, sizeof(why), "%s", err_msg());
 		snapshot_close(s);
 		return err_set("%s", why);
@@ -353,15 +363,29 @@ int snapshot_open(struct snapshot *s, const char *state_path)
 	return 0;
 }
 
+/*
+ * A load failed: when the reader marked the stream wrong
+ * (state_reader_fail), its reason becomes err_msg(); otherwise err_msg()
+ * already says what failed.
+ */
+static int reader_failure(struct state_reader *r, const char *what)
+{
+	if (r->failed)
+		state_reader_error(r, what);
+	return -1;
+}
+
 /* The next length-prefixed part as a reader of its own. */
 static int get_part(struct state_reader *r, struct state_reader *part,
 		    const char *what)
 {
 	uint32_t n = state_get_u32(r);
 
-	if (n > state_remaining(r))
-		return state_reader_fail(r, "%s: %u bytes, %zu left", what, n,
-					 state_remaining(r));
+	if (n > state_remaining(r)) {
+		state_reader_fail(r, "%s: %u bytes, %zu left", what, n,
+				  state_remaining(r));
+		return state_reader_error(r, "snapshot");
+	}
 	state_reader_init(part, r->buf + r->pos, n);
 	r->pos += n;
 	return state_reader_error(r, what);
@@ -393,10 +417,11 @@ int snapshot_restore(struct vm *vm, struct snapshot *s, const char *mem_path)
 	if (ret < 0)
 		return -1;
 
-	if (get_part(r, &part, "machine state") < 0 ||
-	    arch_snapshot_load_vm(vm, &part) < 0 ||
-	    state_reader_done(&part, "machine state") < 0)
+	if (get_part(r, &part, "machine state") < 0)
 		return -1;
+	if (arch_snapshot_load_vm(vm, &part) < 0 ||
+	    state_reader_done(&part, "machine state") < 0)
+		return reader_failure(&part, "machine state");
 	nr_vcpus = state_get_u32(r);
 	if (state_reader_error(r, "snapshot") < 0)
 		return -1;
@@ -407,12 +432,15 @@ int snapshot_restore(struct vm *vm, struct snapshot *s, const char *mem_path)
 		if (get_part(r, &part, "vCPU state") < 0)
 			return -1;
 		if (arch_snapshot_load_vcpu(&vm->vcpus[i], &part) < 0 ||
-		    state_reader_done(&part, "vCPU state") < 0)
+		    state_reader_done(&part, "vCPU state") < 0) {
+			reader_failure(&part, "vCPU state");
 			return err_set("vcpu%u: %s", i, err_msg());
+		}
 	}
-	if (get_part(r, &part, "devices") < 0 ||
-	    device_list_load(&vm->devices, &part) < 0 ||
-	    state_reader_done(&part, "devices") < 0)
+	if (get_part(r, &part, "devices") < 0)
 		return -1;
+	if (device_list_load(&vm->devices, &part) < 0 ||
+	    state_reader_done(&part, "devices") < 0)
+		return reader_failure(&part, "devices");
 	return state_reader_done(r, "snapshot");
 }

@@ -65,6 +65,10 @@ void snapshot_close(struct snapshot *s);
 /* Put a VM built from s->argv (cfg->restore set) into the saved state. */
 int snapshot_restore(struct vm *vm, struct snapshot *s, const char *mem_path);
 
+/* The header of a whole file of len bytes (len >= SNAPSHOT_HEADER_SIZE):
+ * magic, version, this architecture, the payload's length and CRC. */
+void snapshot_header_fill(uint8_t *file, size_t len);
+
 /* CRC-32 (IEEE 802.3, as zlib's crc32), for the header. */
 uint32_t snapshot_crc32(const void *data, size_t len);
 

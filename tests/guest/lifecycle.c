@@ -15,10 +15,18 @@
  *   reset-in-place    vm_reset() while paused: the guest counts again from
  *                     0 in the same VM (same fd, same memory)
  *
- * Usage: lifecycle MINIVMM_GUESTS_DIR.  Prints PASS/FAIL/SKIP lines and
+ *   snapshot-restore  paused mid-count, snapshotted, restored into a new VM:
+ *                     it counts on from where it was, every value once
+ *   restore-cli       (with MINIVMM) `minivmm run --restore DIR` of that
+ *                     snapshot runs to the guest's HLT; -m beside it refused
+ *   snapshot-damaged  a flipped bit, a truncation, another architecture or
+ *                     version, a short memory file: each refused
+ *
+ * Usage: lifecycle MINIVMM_GUESTS_DIR [MINIVMM].  Prints PASS/FAIL/SKIP lines and
  * "lifecycle: N passed, N failed, N skipped"; exit 1 on any failure.
  */
 #include <errno.h>
+#include <sys/wait.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -319,6 +327,51 @@ static void test_reset_in_place(const char *guests)
 
 static const char *guests_dir;
 
+static const char *minivmm_bin;
+
+/* The status of `sh -c cmd`, with its stderr in err (at most size bytes). */
+static int shell(const char *cmd, char *err, size_t size)
+{
+	char full[2048];
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(full, sizeof(full), "%s 2>&1 >/dev/null </dev/null", cmd);
+	p = popen(full, "r");
+	if (!p)
+		return -1;
+	n = fread(err, 1, size - 1, p);
+	err[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * restore-cli: `minivmm run --restore DIR` runs the snapshot's guest on to
+ * its HLT (exit 0); a machine option beside --restore is refused (exit 2).
+ */
+static void test_restore_cli(const char *dir)
+{
+	char cmd[1024], err[1024], why[1200] = "";
+	int code;
+	bool ok;
+
+	snprintf(cmd, sizeof(cmd), "%s run --restore %s --timeout 60", minivmm_bin, dir);
+	code = shell(cmd, err, sizeof(err));
+	ok = code == 0 && strstr(err, "halted");
+	if (!ok)
+		snprintf(why, sizeof(why), "exit %d: %s", code, err);
+	if (ok) {
+		snprintf(cmd, sizeof(cmd), "%s run --restore %s -m 64", minivmm_bin, dir);
+		code = shell(cmd, err, sizeof(err));
+		ok = code == 2 && strstr(err, "-m cannot be given with it");
+		if (!ok)
+			snprintf(why, sizeof(why), "with -m: exit %d: %s", code, err);
+	}
+	verdict(ok, "restore-cli", why);
+}
+
 /* Whether a damaged copy of the state file is refused with `want` in the message. */
 static bool refused(const uint8_t *buf, size_t len, const char *want,
 		    char *why, size_t size)
@@ -470,6 +523,8 @@ static void test_snapshot_restore(void)
 		free(r2);
 	}
 	run_free(r);
+	if (minivmm_bin)
+		test_restore_cli(dir);
 	test_snapshot_damage(dir, state, mem);
 }
 
@@ -491,6 +546,7 @@ int main(int argc, char **argv)
 		test_pause_cycles(guests);
 		test_reset_in_place(guests);
 		guests_dir = guests;
+		minivmm_bin = argc > 2 ? argv[2] : NULL;
 		test_snapshot_restore();
 	}
 	printf("lifecycle: %d passed, %d failed, %d skipped\n", passed, failed,

@@ -378,6 +378,15 @@ if [ -z "$why_not" ] && [[ minivmm-triple-fault == *"$filter"* ]]; then
 	echo '/payload/bin/minivmm run --mode protected --timeout 20 /payload/triplefault.bin </dev/null >/dev/null 2>/tmp/tf.err; echo "NESTED: TRIPLE exit=$? $(grep -m 1 "^minivmm: crashed" /tmp/tf.err)"' >>"$stepf"
 	end_step
 fi
+# The VM lifecycle program (tests/guest/lifecycle.c: pause, resume, reset
+# in place, snapshot and restore of the counting guest) under real KVM.
+lifecycle=0
+LIFECYCLE=${LIFECYCLE:-build/tests/guest-lifecycle}
+if [ -z "$why_not" ] && [[ minivmm-lifecycle == *"$filter"* ]] && [ -x "$LIFECYCLE" ]; then
+	lifecycle=1 need_minivmm=1
+	echo '/payload/bin/lifecycle /payload /payload/bin/minivmm </dev/null 2>&1 | sed "s/^/NESTED: LIFECYCLE /"' >>"$stepf"
+	end_step
+fi
 
 # write_payload: the payload for the next L1 boot, the steps not yet done
 # ($step_done[K] set), after the first minivmm boot failed or not ($dead).
@@ -418,6 +427,10 @@ if [ "$need_minivmm" = 1 ]; then
 	# run-l1.sh takes files after the payload: minivmm's dlopen()ed libraries.
 	mapfile -t l1_files < <(minivmm_runtime_libs)
 	[ "$triple" = 1 ] && l1_files+=("${GUESTS:-build/guests}/triplefault.bin")
+	if [ "$lifecycle" = 1 ]; then
+		l1_args+=(--exe "$LIFECYCLE=/payload/bin/lifecycle")
+		l1_files+=("${GUESTS:-build/guests}/count.bin")
+	fi
 fi
 
 # Emulated SVM under TCG now and then wedges the whole L1 kernel (every L2
@@ -515,6 +528,21 @@ if [ "$triple" = 1 ]; then
 	else
 		fail minivmm-triple-fault "want exit 1 and a triple-fault line, got '${got:-nothing}'${l1_why:+ ($l1_why)}"
 	fi
+fi
+
+if [ "$lifecycle" = 1 ]; then
+	# Each of the program's PASS/FAIL lines as a case of its own.
+	got=$(sed -n 's/^LIFECYCLE //p' "$work/out")
+	if ! grep -q '^lifecycle: ' <<<"$got"; then
+		fail minivmm-lifecycle "the lifecycle program did not finish${l1_why:+ ($l1_why)}: ${got:-no output}"
+	fi
+	while read -r verdict name rest; do
+		case $verdict in
+		PASS) pass "minivmm-lifecycle-$name" "under nested KVM" ;;
+		FAIL) fail "minivmm-lifecycle-${name%:}" "$rest" ;;
+		SKIP) skip "minivmm-lifecycle-${name%:}" "$rest" ;;
+		esac
+	done <<<"$got"
 fi
 
 # check_case I: PASS/FAIL/SKIP line for case I.
