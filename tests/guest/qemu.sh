@@ -62,11 +62,13 @@ stderr_is() {
 	fi
 }
 
-# refuse NAME "LINE" -- ARGS: exit 1, nothing on stdout, stderr "qemu-system-x86_64: LINE".
+# refuse NAME "LINE" --|kvm ARGS: exit 1, nothing on stdout, stderr "qemu-system-x86_64: LINE"
+# (kvm: the refusal comes after /dev/kvm is opened, so it needs one).
 refuse() {
-	local name=$1 line=$2
+	local name=$1 line=$2 need=-
+	[ "$3" = kvm ] && need=kvm
 	shift 3
-	ready "$name" - || return
+	ready "$name" "$need" || return
 	qrun "$@"
 	if [ "$rc" != 1 ]; then
 		fail "$name" "exit code $rc, want 1"
@@ -233,7 +235,7 @@ refuse qemu-disk-positional "'disk.img': a disk image without -drive is not supp
 refuse qemu-missing-value "-kernel: requires an argument" -- -kernel
 refuse qemu-memory-slots "-m size=64M,slots=2: only a size (memory hotplug slots are not modelled)" -- \
 	-m size=64M,slots=2 -kernel "$K"
-refuse qemu-not-a-kernel "-kernel $G/hello.bin: not a kernel minivmm boots: no Linux boot header (\"HdrS\" at 0x202), no multiboot header in the first 8 KiB, not an ELF" -- \
+refuse qemu-not-a-kernel "-kernel $G/hello.bin: not a kernel minivmm boots: no Linux boot header (\"HdrS\" at 0x202), no multiboot header in the first 8 KiB, not an ELF" kvm \
 	-kernel "$G/hello.bin"
 
 closing
