@@ -76,6 +76,20 @@ HAVE_UNPACK_HEADERS := $(shell printf '$(HASH)include <lzma.h>\n$(HASH)include <
 endif
 SRCS := $(filter-out src/arch/x86/decompress_$(if $(HAVE_UNPACK_HEADERS),no,)libs.c,$(SRCS))
 endif
+# The control API (src/api) needs libjansson and libhttp-parser; without
+# them api_none.c answers every entry point with the reason.
+SRCS += $(wildcard src/api/*.c)
+ifeq ($(origin HAVE_API_LIBS),undefined)
+HAVE_API_LIBS := $(shell printf '$(HASH)include <jansson.h>\n$(HASH)include <http_parser.h>\nint main(void) { json_decref(json_object()); return http_parser_version() == 0; }\n' | \
+	$(CC) $(LDFLAGS) -x c - -o /dev/null -ljansson -lhttp_parser >/dev/null 2>&1 && echo 1)
+endif
+API_LIB_SRCS := $(addprefix src/api/,api.c http.c server.c vmm.c ctl.c)
+ifeq ($(HAVE_API_LIBS),1)
+SRCS := $(filter-out src/api/api_none.c,$(SRCS))
+LDLIBS := -ljansson -lhttp_parser $(LDLIBS)
+else
+SRCS := $(filter-out $(API_LIB_SRCS),$(SRCS))
+endif
 CORE_SRCS := $(filter-out src/main.c,$(SRCS))
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJS := $(BUILD)/src/main.o $(BUILD)/src/demo_image.o

@@ -8,6 +8,18 @@
 static enum log_level current_level = LOG_WARN;
 static const char *prefix = "minivmm";
 static _Thread_local char last_error[512];
+static FILE *output; /* NULL: stderr */
+static bool quiet;
+
+void log_set_output(FILE *out)
+{
+	output = out;
+}
+
+void log_set_quiet(bool q)
+{
+	quiet = q;
+}
 
 void log_set_level(enum log_level level)
 {
@@ -24,13 +36,15 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	char line[1024];
 	va_list ap;
 
-	if (level > current_level)
+	if (level > current_level || quiet)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	/* One fprintf per line so lines from several threads never interleave. */
-	fprintf(stderr, "%s: %s\n", prefix, line);
+	fprintf(output ? output : stderr, "%s: %s\n", prefix, line);
+	if (output)
+		fflush(output);
 }
 
 void log_set_prefix(const char *p)

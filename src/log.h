@@ -11,6 +11,8 @@
 #define MINIVMM_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
@@ -20,6 +22,9 @@ enum log_level log_get_level(void);
 
 /* The program name each line starts with (default "minivmm"). */
 void log_set_prefix(const char *prefix);
+/* Where the lines go (NULL: stderr, the default), and none at all. */
+void log_set_output(FILE *out);
+void log_set_quiet(bool quiet);
 
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

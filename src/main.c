@@ -6,8 +6,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "arch/arch.h"
 #include "cli.h"
 #include "log.h"
@@ -48,6 +50,8 @@ static int cmd_run(const struct vm_config *cfg, struct snapshot *snap)
 	struct vm vm;
 	int code;
 
+	struct api_server *api = NULL;
+
 	if (vm_create(&vm, cfg) < 0) {
 		log_error("%s", err_msg());
 		vm_destroy(&vm);
@@ -62,7 +66,16 @@ static int cmd_run(const struct vm_config *cfg, struct snapshot *snap)
 			return EXIT_USAGE;
 		}
 	}
+	if (cfg->api_sock) {
+		api = api_attach(&vm, cfg->api_sock);
+		if (!api) {
+			log_error("%s", err_msg());
+			vm_destroy(&vm);
+			return EXIT_USAGE;
+		}
+	}
 	code = vm_run(&vm);
+	api_detach(api);
 	vm_destroy(&vm);
 	return code;
 }
@@ -165,6 +178,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (qemu_cli_wanted(argc, argv, &first))
 		return qemu_main(argc, argv, first);
+	if (firecracker_wanted(argc, argv))
+		return firecracker_main(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return ctl_main(argc - 1, argv + 1);
 	config_init(&cfg);
 	cfg.builtin_image = demo_image;
 	cfg.builtin_image_size = (uint64_t)(demo_image_end - demo_image);

@@ -334,6 +334,12 @@ static void vm_opts_from(struct vm_run_opts *o, const struct vm_config *cfg)
 
 int vm_create(struct vm *vm, const struct vm_config *cfg)
 {
+	return vm_create_in(vm, cfg, NULL);
+}
+
+int vm_create_in(struct vm *vm, const struct vm_config *cfg,
+		 struct event_loop *loop)
+{
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
 	vm_opts_from(&vm->opts, cfg);
@@ -356,7 +362,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->event_fd < 0)
 		return err_errno("eventfd");
-	vm->loop = event_loop_create();
+	vm->loop_owned = !loop;
+	vm->loop = loop ? loop : event_loop_create();
 	if (!vm->loop)
 		return -1;
 	vm->kvm_fd = vm_open_kvm();
@@ -406,7 +413,8 @@ void vm_destroy(struct vm *vm)
 	device_list_destroy(&vm->devices);
 	while (vm->nr_ioeventfds)
 		vm_ioeventfd_remove(vm, vm->ioeventfds[0].fd);
-	event_loop_destroy(vm->loop); /* after the devices' sources went */
+	if (vm->loop_owned)
+		event_loop_destroy(vm->loop); /* after the devices' sources went */
 	vm->loop = NULL;
 	/* After the UART that writes to it (its input left the loop in vm_run). */
 	console_destroy(vm->console);

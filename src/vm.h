@@ -149,6 +149,7 @@ struct vm {
 	 * their back ends' fds at creation; vm_run adds its own sources.
 	 */
 	struct event_loop *loop;
+	bool loop_owned; /* created by vm_create (not the caller's) */
 	struct event_source *run_sources[3]; /* vm_run's: signals, requests, timeout */
 
 	/* How the run ends. */
@@ -188,6 +189,12 @@ void vm_caps_print(int kvm_fd, FILE *out);
 
 /* Build the whole VM for cfg (memory, devices, image, vCPUs). */
 int vm_create(struct vm *vm, const struct vm_config *cfg);
+/*
+ * The same on the caller's event loop (the API's, which serves requests
+ * before the VM exists and on through its run); vm_destroy leaves it.
+ */
+int vm_create_in(struct vm *vm, const struct vm_config *cfg,
+		 struct event_loop *loop);
 void vm_destroy(struct vm *vm);
 
 /* Run to the end; returns the process exit code. */

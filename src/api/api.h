@@ -67,10 +67,97 @@ struct api_backend {
 	int (*snapshot)(void *opaque, const char *state_path,
 			const char *mem_path);
 	int (*ctrl_alt_del)(void *opaque); /* PUT /actions SendCtrlAltDel (x86) */
+	/* PUT /actions Stop (minivmm's own action): end the run, or the
+	 * process before a start. */
+	int (*stop)(void *opaque);
 	void (*metrics)(void *opaque, struct api_metrics *m);
 };
 
 /* Whether this build has the API (its libraries were present). */
 bool api_available(void);
+
+/*
+ * The instance (api.c): the pre-boot description and the state rules, with
+ * no I/O of its own but the backend calls and the files the endpoints
+ * check.  `id` is --id (copied).  NULL with err_msg().
+ */
+struct api;
+struct api *api_create(const char *id, const struct api_backend *be);
+void api_destroy(struct api *a);
+/* The VM was started (or restored) by someone else: a `run --api-sock`. */
+void api_set_state(struct api *a, enum api_vm_state state);
+enum api_vm_state api_state(const struct api *a);
+
+/* What a request gets: an HTTP status and a JSON body (malloc'd) or NULL. */
+struct api_response {
+	int status;
+	char *body;
+};
+
+/*
+ * One request: method "GET", "PUT", "PATCH", ...; path without the query;
+ * body of len bytes (not NUL-terminated, NULL when there is none).  Always
+ * fills resp (free resp->body after).
+ */
+void api_handle(struct api *a, const char *method, const char *path,
+		const char *body, size_t len, struct api_response *resp);
+
+/*
+ * --config-file: Firecracker's JSON file (the sections GET /vm/config
+ * reports), applied through the same checks as the endpoints, then the VM
+ * started.  -1 with err_msg().
+ */
+int api_config_file(struct api *a, const char *path);
+
+/*
+ * The `minivmm run` command line InstanceStart builds from the
+ * description (NULL-terminated; free with api_argv_free).  -1 with err_msg()
+ * when it is incomplete (no boot source).
+ */
+int api_build_argv(const struct api *a, int *argc, char ***argv);
+void api_argv_free(char **argv);
+
+/* The metrics line (one JSON object, no newline; malloc'd). */
+char *api_metrics_line(struct api *a);
+
+/*
+ * The server (server.c): Firecracker's HTTP/1.1 over a Unix socket on the
+ * event loop.  The socket file appears only once it is listening, and a
+ * path that already exists is refused.  NULL with err_msg().
+ */
+struct api_server *api_server_create(struct event_loop *loop, const char *path,
+				     struct api *a, size_t max_payload);
+/* Closes every connection and removes the socket file. */
+void api_server_destroy(struct api_server *s);
+/* Whoever made the server keeps its own state here (vmm.c). */
+void api_server_set_owner(struct api_server *s, void *owner);
+void *api_server_owner(const struct api_server *s);
+
+/* Firecracker's default limit on a request body (--http-api-max-payload-size). */
+#define API_DEFAULT_MAX_PAYLOAD 51200u
+/* The request line and headers together, at most. */
+#define API_MAX_HEAD 8192u
+/* Connections served at once; more wait in the listen backlog. */
+#define API_MAX_CONNECTIONS 16
+
+/*
+ * The front ends (vmm.c, ctl.c), called from main():
+ *   firecracker_main   Firecracker's process: its flags, the API socket and
+ *                      config file; also when started as `firecracker`
+ *   api_attach         a `minivmm run --api-sock PATH`: the same API beside
+ *                      a VM built from a command line
+ *   ctl_main           `minivmm ctl SOCKET COMMAND`: the small client
+ * Each returns the process exit code.
+ */
+struct vm;
+int firecracker_main(int argc, char **argv);
+bool firecracker_wanted(int argc, char **argv);
+struct api_server *api_attach(struct vm *vm, const char *path);
+/* After the run: the server and its instance go (NULL is fine). */
+void api_detach(struct api_server *s);
+int ctl_main(int argc, char **argv);
+
+/* The Firecracker release whose API and flags minivmm follows. */
+#define API_FIRECRACKER_VERSION "1.10.1"
 
 #endif

@@ -99,6 +99,9 @@ void arch_exits_register(struct vm *vm);
 
 /* Reset what the VM itself holds in the kernel (x86: PIC, IOAPIC, PIT). */
 int arch_vm_reset(struct vm *vm);
+/* Press Ctrl+Alt+Del on the machine's keyboard (the API's SendCtrlAltDel);
+ * -1 with err_msg() where there is none. */
+int arch_ctrl_alt_del(struct vm *vm);
 
 /*
  * ACPI S3, on the main thread with every vCPU parked.  arch_vm_suspend()

@@ -30,6 +30,9 @@
 #define CMD_WRITE_AUX 0xd4
 #define CMD_PULSE_RESET 0xfe
 
+#define CB_KBD_INT 0x01 /* command byte: keyboard interrupt enabled */
+#define CB_XLATE 0x40 /* command byte: translate to scan code set 1 */
+
 #define KBD_ACK 0xfa
 #define KBD_RESEND 0xfe
 #define KBD_SET_LEDS 0xed
@@ -151,7 +154,7 @@ static bool controller_command(struct i8042 *k, uint8_t cmd)
 static void i8042_access(struct i8042 *k, bool cmd_port, bool write,
 			 uint8_t *data)
 {
-	bool reset = false;
+	bool reset = false, announce = false;
 	uint8_t v = data[0];
 
 	pthread_mutex_lock(&k->lock);
@@ -159,6 +162,12 @@ static void i8042_access(struct i8042 *k, bool cmd_port, bool write,
 		data[0] = cmd_port ? (uint8_t)(STATUS_SYS |
 					       (k->count ? STATUS_OBF : 0)) :
 				     queue_pop(k);
+		if (!cmd_port && k->keys_queued) {
+			/* The next byte of sent keys, announced in turn. */
+			k->keys_queued--;
+			announce = k->keys_queued && k->count &&
+				   (k->command_byte & CB_KBD_INT);
+		}
 	} else if (cmd_port) {
 		reset = controller_command(k, v);
 	} else if (k->pending) {
@@ -176,6 +185,38 @@ static void i8042_access(struct i8042 *k, bool cmd_port, bool write,
 	pthread_mutex_unlock(&k->lock);
 	if (reset && k->reset)
 		k->reset(k->reset_ctx);
+	if (announce && k->kbd_irq)
+		irq_line_pulse(k->kbd_irq);
+}
+
+int i8042_send_ctrl_alt_del(struct i8042 *k)
+{
+	/* Ctrl, Alt, Delete pressed, then released in the other order. */
+	static const uint8_t set1[] = { 0x1d, 0x38, 0xe0, 0x53,
+					0xe0, 0xd3, 0xb8, 0x9d };
+	static const uint8_t set2[] = { 0x14, 0x11, 0xe0, 0x71, 0xe0,
+					0xf0, 0x71, 0xf0, 0x11, 0xf0, 0x14 };
+	const uint8_t *codes;
+	size_t n;
+	bool announce;
+
+	pthread_mutex_lock(&k->lock);
+	if (k->command_byte & CB_XLATE)
+		codes = set1, n = sizeof(set1);
+	else
+		codes = set2, n = sizeof(set2);
+	if (k->count + n > I8042_QUEUE) {
+		pthread_mutex_unlock(&k->lock);
+		return err_set("the keyboard's queue is full (the guest is not reading it)");
+	}
+	announce = k->count == 0 && (k->command_byte & CB_KBD_INT);
+	for (size_t i = 0; i < n; i++)
+		queue_push(k, codes[i]);
+	k->keys_queued = k->count;
+	pthread_mutex_unlock(&k->lock);
+	if (announce && k->kbd_irq)
+		irq_line_pulse(k->kbd_irq);
+	return 0;
 }
 
 static void i8042_data_read(void *opaque, uint64_t offset, uint8_t *data,
@@ -269,6 +310,7 @@ static void power_on_locked(struct i8042 *k)
 	k->output_port = OUTPORT_RESET | OUTPORT_A20;
 	k->pending = 0;
 	k->kbd_pending = 0;
+	k->keys_queued = 0;
 }
 
 struct i8042 *i8042_create(void (*reset)(void *ctx), void *ctx)

@@ -30,6 +30,7 @@
 
 #include "bus.h"
 #include "device.h"
+#include "irq.h"
 
 #define I8042_DATA_PORT 0x60
 #define I8042_CMD_PORT 0x64
@@ -48,6 +49,8 @@ struct i8042 {
 	uint8_t port_a; /* 0x92 */
 	void (*reset)(void *ctx); /* the guest pulsed the reset line */
 	void *reset_ctx;
+	struct irq_line *kbd_irq; /* IRQ 1, for keys the host sends; or NULL */
+	unsigned keys_queued; /* bytes of sent keys still in the queue */
 };
 
 /*
@@ -57,6 +60,15 @@ struct i8042 {
 struct i8042 *i8042_create(void (*reset)(void *ctx), void *ctx);
 /* Claim 0x60, 0x64 and 0x92 on the port bus. */
 int i8042_register(struct i8042 *dev, struct bus *pio);
+
+/*
+ * Press and release Ctrl+Alt+Del on the keyboard (the API's
+ * SendCtrlAltDel): the scan codes go into the output queue, in set 1 when
+ * the command byte asks the controller to translate and in set 2
+ * otherwise, each byte announced on kbd_irq when the keyboard interrupt is
+ * enabled.  -1 with err_msg() when the queue has no room.
+ */
+int i8042_send_ctrl_alt_del(struct i8042 *dev);
 
 extern const struct device_ops i8042_device_ops;
 

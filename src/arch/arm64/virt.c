@@ -477,3 +477,9 @@ int arch_dtb_write(const struct vm_config *cfg, const char *path)
 		return err_errno("-o %s: close", path);
 	return 0;
 }
+
+int arch_ctrl_alt_del(struct vm *vm)
+{
+	(void)vm;
+	return err_set("SendCtrlAltDel: the virt machine has no keyboard (x86 only, as in Firecracker)");
+}

@@ -353,6 +353,15 @@ static int pc_pci_assign(struct vm *vm, const struct pc_memory_layout *layout)
 	return 0;
 }
 
+int arch_ctrl_alt_del(struct vm *vm)
+{
+	struct x86_vm *x = vm->arch;
+
+	if (!x->kbd)
+		return err_set("this machine has no keyboard controller (-M pc has)");
+	return i8042_send_ctrl_alt_del(x->kbd);
+}
+
 int arch_machine_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -404,7 +413,11 @@ int arch_machine_create(struct vm *vm)
 	((struct x86_vm *)vm->arch)->cmos = cmos;
 
 	kbd = i8042_create(pc_reset_request, vm);
-	if (!kbd ||
+	if (kbd) {
+		kbd->kbd_irq = vm_irq_line(vm, 1);
+		((struct x86_vm *)vm->arch)->kbd = kbd;
+	}
+	if (!kbd || !kbd->kbd_irq ||
 	    device_list_add(&vm->devices, "i8042", &i8042_device_ops, kbd) < 0 ||
 	    i8042_register(kbd, &vm->pio) < 0)
 		goto out;

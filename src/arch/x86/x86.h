@@ -12,6 +12,7 @@ struct vcpu;
 struct pc_memory_layout;
 struct acpi_pm;
 struct cmos;
+struct i8042;
 
 /* Everything KVM exposes of one vCPU's architectural state (cpu_state.c). */
 struct x86_vcpu_state {
@@ -47,6 +48,7 @@ struct x86_vm {
 	struct pc_memory_layout *layout; /* the pc machine's, for reloads */
 	struct acpi_pm *pm; /* the pc machine's, for S3 (pc_sleep.c) */
 	struct cmos *cmos;
+	struct i8042 *kbd; /* SendCtrlAltDel */
 	/* kvmclock while paused (arch_vm_clock_stop), or as a snapshot had it. */
 	struct kvm_clock_data clock;
 	bool clock_stopped;
