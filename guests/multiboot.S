@@ -54,6 +54,8 @@
 #define KERNEL_END (BSS + BSS_SIZE)
 #endif
 #define PHYS(label) (LOADBASE + (label))
+#define PRINT32_BASE LOADBASE
+#include "print32.inc"
 
 	.text
 	.code32
@@ -81,25 +83,6 @@ mbh:	/* the multiboot header: magic, flags, checksum */
 	/* header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr */
 	.long	PHYS(mbh), LOADBASE, PHYS(load_end), KERNEL_END, PHYS(entry)
 #endif
-
-/* SAY "text": print a string literal. */
-.macro SAY text
-	.pushsection .rodata
-.Lsay\@: .asciz "\text"
-	.popsection
-	mov	$PHYS(.Lsay\@), %esi
-	call	puts
-.endm
-
-/* EXPECT cond, name, why: PASS name if the flags say cond, else FAIL. */
-.macro EXPECT cond, name, why
-	j\cond	.Lpass\@
-	SAY	"FAIL \name: \why\n"
-	jmp	.Lend\@
-.Lpass\@:
-	SAY	"PASS \name\n"
-.Lend\@:
-.endm
 
 entry:
 	mov	%eax, %edi			/* the loader's magic */
@@ -242,7 +225,7 @@ entry:
 	outb	%al, $0x64			/* i8042: pulse the reset line */
 	HALT
 
-#include "print32.inc"
+	PRINT32_ROUTINES
 
 	/* guests/flat.ld puts .data after .text and .rodata: the file's end. */
 	.section .data

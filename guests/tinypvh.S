@@ -28,6 +28,8 @@
 #define BSS 0x200000
 #define BSS_SIZE 0x1000
 #define PVH_MAGIC 0x336ec578
+#define PRINT32_BASE BASE
+#include "print32.inc"
 
 	.text
 	.code32
@@ -60,25 +62,6 @@ note_end:
 bss_data:	/* the file has 0xff after the 4 bytes: none may be copied */
 	.long	0x44332211
 	.fill	16, 1, 0xff
-
-/* SAY "text": print a string literal. */
-.macro SAY text
-	.pushsection .rodata
-.Lsay\@: .asciz "\text"
-	.popsection
-	mov	$(BASE + .Lsay\@), %esi
-	call	puts
-.endm
-
-/* EXPECT cond, name, why: PASS name if the flags say cond, else FAIL. */
-.macro EXPECT cond, name, why
-	j\cond	.Lpass\@
-	SAY	"FAIL \name: \why\n"
-	jmp	.Lend\@
-.Lpass\@:
-	SAY	"PASS \name\n"
-.Lend\@:
-.endm
 
 entry:
 	mov	$(BSS + BSS_SIZE), %esp
@@ -193,7 +176,7 @@ entry:
 	outb	%al, $0x64			/* i8042: pulse the reset line */
 	HALT
 
-#include "print32.inc"
+	PRINT32_ROUTINES
 
 	/* guests/flat.ld puts .data after .text and .rodata: the file's end. */
 	.section .data

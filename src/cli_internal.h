@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the command-line files share among themselves (cli.c and
- * cli_memory.c); nothing outside them includes this.
+ * What the command-line files share among themselves (cli.c,
+ * cli_memory.c, cli_devices.c and qemu_cli.c); nothing outside them
+ * includes this.
  */
 #ifndef MINIVMM_CLI_INTERNAL_H
 #define MINIVMM_CLI_INTERNAL_H

@@ -9,6 +9,7 @@
 
 #include "arch/arch.h"
 #include "cli.h"
+#include "cli_internal.h"
 #include "console.h"
 #include "log.h"
 
@@ -141,7 +142,7 @@ static int machine(struct qemu_cli *q, const char *opt, const char *arg,
 		   bool *have)
 {
 	size_t n = strlen(arg);
-	char *out, *buf, *cursor, *item;
+	char *out, *buf, *cursor, *key, *value;
 	bool first = true;
 
 	if (q->nr_owned == (int)(sizeof(q->owned) / sizeof(q->owned[0])))
@@ -156,37 +157,40 @@ static int machine(struct qemu_cli *q, const char *opt, const char *arg,
 	q->owned[q->nr_owned++] = out;
 	cursor = buf;
 	out[0] = '\0';
-	while ((item = strsep(&cursor, ","))) {
-		if (!strncmp(item, "accel=", 6)) {
-			if (strcmp(item + 6, "kvm")) {
+	while ((key = cli_next_kv(&cursor, &value))) {
+		if (!strcmp(key, "accel") && value) {
+			if (strcmp(value, "kvm")) {
 				err_set("-%s %s: accelerator '%s': minivmm runs guests on KVM only",
-					opt, arg, item + 6);
+					opt, arg, value);
 				free(buf);
 				return -1;
 			}
 			continue;
 		}
-		if (!*item && cursor)
+		if (!*key && !value)
 			continue;
-		if (first && (strchr(item, '=') || !*item)) {
-			if (arch_info()->machine == MACHINE_VIRT) {
-				free(buf);
-				return err_set("No machine specified, and there is no default (use -machine virt)");
-			}
-			strcat(out, "pc");
-			if (*item)
-				strcat(out, ",");
+		/* Properties before any type: the default type goes first. */
+		if (first && value) {
+			if (arch_info()->machine == MACHINE_VIRT)
+				break; /* there is none: refused below */
+			strcat(out, "pc,");
 		} else if (!first) {
 			strcat(out, ",");
 		}
-		strcat(out, item);
+		strcat(out, key);
+		if (value) {
+			strcat(out, "=");
+			strcat(out, value);
+		}
 		first = false;
 	}
 	free(buf);
-	if (!*out) {
+	if (first) {
 		if (arch_info()->machine == MACHINE_VIRT)
 			return err_set("No machine specified, and there is no default (use -machine virt)");
 		strcpy(out, "pc");
+	} else if (n && arg[n - 1] == ',') {
+		strcat(out, ","); /* kept: cli_next_kv drops an empty last item */
 	}
 	*have = true;
 	return push2(q, "-M", out);
@@ -317,11 +321,9 @@ int qemu_cli_translate(int argc, char **argv, int first, struct qemu_cli *q)
 		if (r < 0)
 			return -1;
 	}
-	/* QEMU's x86 default machine is pc, kernel or not. */
-	if (!have_machine && arch_info()->machine != MACHINE_VIRT)
-		return push2(q, "-M", "pc");
+	/* No -machine is an empty one: QEMU's default (pc on x86), if any. */
 	if (!have_machine)
-		return err_set("No machine specified, and there is no default (use -machine virt)");
+		return machine(q, "machine", "", &have_machine);
 	return 0;
 }
 

@@ -172,16 +172,28 @@ int vm_resume(struct vm *vm)
 	return 0;
 }
 
-int vm_reset(struct vm *vm)
+/*
+ * The power-on sequence of vm_reset() and of the S3 wake: devices, the
+ * in-kernel irqchip and timer, then each vCPU; `reload` loads the images
+ * again in between (a wake keeps RAM as the guest left it).
+ */
+static int vm_reset_machine(struct vm *vm, bool reload)
 {
 	device_list_reset(&vm->devices);
 	if (arch_vm_reset(vm) < 0)
 		return -1;
-	if (machine_load(vm) < 0)
+	if (reload && machine_load(vm) < 0)
 		return -1;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (arch_vcpu_reset(&vm->vcpus[i]) < 0)
 			return -1;
+	return 0;
+}
+
+int vm_reset(struct vm *vm)
+{
+	if (vm_reset_machine(vm, true) < 0)
+		return -1;
 	vm->nr_resets++;
 	return 0;
 }
@@ -219,18 +231,7 @@ static void on_wake(void *opaque, uint32_t events)
 	(void)events;
 	event_loop_remove(vm->loop, vm->wake_timer);
 	vm->wake_timer = NULL;
-	device_list_reset(&vm->devices);
-	if (arch_vm_reset(vm) < 0) {
-		vm_request_stop(vm, VM_STOP_ERROR, "S3 wake: %s", err_msg());
-		return;
-	}
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		if (arch_vcpu_reset(&vm->vcpus[i]) < 0) {
-			vm_request_stop(vm, VM_STOP_ERROR, "S3 wake: %s", err_msg());
-			return;
-		}
-	}
-	if (arch_vm_wake(vm) < 0) {
+	if (vm_reset_machine(vm, false) < 0 || arch_vm_wake(vm) < 0) {
 		vm_request_stop(vm, VM_STOP_ERROR, "S3 wake: %s", err_msg());
 		return;
 	}

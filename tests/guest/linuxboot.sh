@@ -290,19 +290,28 @@ refuse() {
 	pass "$name"
 }
 
-# e820_from_memmap SIZE: the zero-page E820 derived from `minivmm memmap`
-# (same order; RAM at 0 split as kernel_boot_e820() documents).
-e820_from_memmap() {
-	local start end type size
-	"$MINIVMM" memmap -M pc -m "$1" 2>/dev/null |
+# memmap_e820 ARGS...: the E820 list of `minivmm memmap -M pc ARGS`, in its
+# order, one "START SIZE TYPE" line an entry: START and SIZE in decimal,
+# TYPE the E820 type number (1 RAM ... 5 UNUSABLE; "unknown" for others).
+memmap_e820() {
+	local start end type
+	"$MINIVMM" memmap -M pc "$@" 2>/dev/null |
 		sed -n '/^E820:/,/^$/s/^ *[0-9]*: 0x\([0-9a-f]*\)-0x\([0-9a-f]*\) *\([A-Z]*\).*/\1 \2 \3/p' |
 		while read -r start end type; do
 			case $type in
 			RAM) type=1 ;; RESERVED) type=2 ;; ACPI) type=3 ;;
 			NVS) type=4 ;; UNUSABLE) type=5 ;; *) type=unknown ;;
 			esac
-			start=$((0x$start))
-			size=$((0x$end - start + 1))
+			echo "$((0x$start)) $((0x$end - 0x$start + 1)) $type"
+		done
+}
+
+# e820_from_memmap SIZE: the zero-page E820 derived from `minivmm memmap`
+# (same order; RAM at 0 split as kernel_boot_e820() documents).
+e820_from_memmap() {
+	local start size type
+	memmap_e820 -m "$1" |
+		while read -r start size type; do
 			if [ "$type" = 1 ] && [ "$start" = 0 ] && [ "$size" -gt $((0x100000)) ]; then
 				echo "0x0 0x9fc00 0x1"
 				echo "0x9fc00 0x400 0x2"
@@ -555,14 +564,10 @@ printf 'second-module\n' >"$WORK/mod,2"
 
 # mb_mmap_want SIZE: the "mmap:" lines for `minivmm memmap -m SIZE -kernel`.
 mb_mmap_want() {
-	local start end type
-	"$MINIVMM" memmap -M pc -m "$1" -kernel "$MB_ELF" 2>/dev/null |
-		sed -n '/^E820:/,/^$/s/^ *[0-9]*: 0x\([0-9a-f]*\)-0x\([0-9a-f]*\) *\([A-Z]*\).*/\1 \2 \3/p' |
-		while read -r start end type; do
-			case $type in
-			RAM) type=1 ;; RESERVED) type=2 ;; ACPI) type=3 ;; NVS) type=4 ;; *) type=5 ;;
-			esac
-			printf 'mmap: 0x%016x 0x%016x %d\n' $((0x$start)) $((0x$end - 0x$start + 1)) "$type"
+	local start size type
+	memmap_e820 -m "$1" -kernel "$MB_ELF" |
+		while read -r start size type; do
+			printf 'mmap: 0x%016x 0x%016x %s\n' "$start" "$size" "$type"
 		done
 }
 

@@ -302,7 +302,7 @@ int kernel_boot_setup(struct vm *vm, const struct pc_memory_layout *layout)
 	if (len >= BZ_HEADER + 4 && le_get(image + BZ_HEADER, 4) == BZ_HDRS_MAGIC)
 		r = linux_boot_bzimage(vm, layout, image, len);
 	else if ((r = multiboot_parse(image, len, vm->cfg->kernel, &mb)) != 0)
-		r = r < 0 ? -1 : multiboot_boot_setup(vm, layout, image, len, &mb);
+		r = r < 0 ? -1 : multiboot_boot_setup(vm, layout, image, &mb);
 	else if (elf_is_elf(image, len)) /* vmlinux: its PVH entry */
 		r = pvh_boot_setup(vm, layout, image, len);
 	else

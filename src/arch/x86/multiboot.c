@@ -150,8 +150,7 @@ static uint32_t put_string(struct vm *vm, uint64_t *at, const char *s)
 }
 
 int multiboot_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
-			 const uint8_t *image, size_t len,
-			 const struct multiboot_image *mb)
+			 const uint8_t *image, const struct multiboot_image *mb)
 {
 	const struct vm_config *cfg = vm->cfg;
 	const char *name = cfg->kernel;
@@ -166,7 +165,6 @@ int multiboot_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
 	uint32_t mmap_len = 0, cmdline_addr, loader_addr;
 	int r = -1;
 
-	(void)len;
 	if (!map || !a) {
 		err_set("out of memory");
 		goto out;

@@ -44,15 +44,15 @@ struct multiboot_image;
 #define MB_LOADER_NAME "minivmm"
 
 /*
- * Load the multiboot kernel mb (parsed from image[0, len), the -kernel
- * file) and the -initrd modules, and set up the boot.  A kernel (or what
- * follows it) that covers the fixed information area at 0x9000 gets the
- * area on the page after its command lines instead.  Refuses (-1,
- * err_msg()) a segment, module or command line outside RAM (the E820 map
- * a kernel gets), and what multiboot_modules_parse() refuses.
+ * Load the multiboot kernel mb (parsed by multiboot_parse() from image,
+ * the -kernel file) and the -initrd modules, and set up the boot.  A
+ * kernel (or what follows it) that covers the fixed information area at
+ * 0x9000 gets the area on the page after its command lines instead.
+ * Refuses (-1, err_msg()) a segment, module or command line outside RAM
+ * (the E820 map a kernel gets), and what multiboot_modules_parse()
+ * refuses.
  */
 int multiboot_boot_setup(struct vm *vm, const struct pc_memory_layout *layout,
-			 const uint8_t *image, size_t len,
-			 const struct multiboot_image *mb);
+			 const uint8_t *image, const struct multiboot_image *mb);
 
 #endif
