@@ -161,6 +161,13 @@ $(BUILD)/tests/guest-%: tests/guest/%.c $(BUILD)/libminivmm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libminivmm.a $(LDLIBS)
 
+# The same for the arm64 tier (tests/arm64/*.c, run in its L1; `make arm64`).
+ARM64_TEST_BINS := $(patsubst tests/arm64/%.c,build-arm64/tests/arm64-%,$(wildcard tests/arm64/*.c))
+
+$(BUILD)/tests/arm64-%: tests/arm64/%.c $(BUILD)/libminivmm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libminivmm.a $(LDLIBS)
+
 # libFuzzer harnesses (tests/fuzz/*.c) against the core built by clang with
 # the fuzzer's coverage and ASan/UBSan, in build-fuzz/.  `make check` runs
 # each briefly when clang is present (tests/fuzz/run.sh).
@@ -222,7 +229,7 @@ ARM64_MAKE := $(MAKE) ARCH=arm64 CROSS_COMPILE=$(ARM64_CROSS) STATIC=1 \
 	BUILD=build-arm64 BIN=build-arm64/minivmm
 
 arm64:
-	$(ARM64_MAKE) all
+	$(ARM64_MAKE) all $(ARM64_TEST_BINS)
 
 check-arm64: arm64
 	tests/run.sh --arm64

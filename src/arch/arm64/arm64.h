@@ -23,6 +23,12 @@ struct arm64_vm {
 	struct kvm_vcpu_init target; /* KVM_ARM_PREFERRED_TARGET */
 	int gic_fd; /* the in-kernel GIC device, -1 on the bare machine */
 	unsigned gic_version; /* 2 or 3; 0 without a GIC */
+	/*
+	 * The virtual counter while paused (snapshot.c): its value at the
+	 * pause, written back at the resume.
+	 */
+	bool clock_stopped;
+	uint64_t clock_cnt;
 };
 
 /* Address bits the memory map of cfg needs (at least 32). */
