@@ -75,7 +75,7 @@ static int on_headers_complete(http_parser *p)
 			 "Request payload with size %llu is larger than the limit of %zu allowed by server.",
 			 (unsigned long long)p->content_length, s->max_payload);
 		s->refusal = s->refusal_buf;
-		return 1;
+		return -1; /* 1 would mean "no body" to the parser */
 	}
 	return 0;
 }

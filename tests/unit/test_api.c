@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The control API without a socket or a VM (api.h, http.h): the router and
+ * every endpoint's checks (good bodies, unknown, missing and mistyped
+ * fields, the pre-/post-boot rules, unsupported features), the command line
+ * InstanceStart builds, and the HTTP session (keep-alive, pipelined
+ * requests, oversized and malformed input).  A fake backend records what
+ * the VMM was asked.  Skipped in a build without the API's libraries.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "api/http.h"
+#include "log.h"
+
+struct fake {
+	int starts, pauses, resumes, snapshots, restores;
+	char argv[2048];
+	bool fail_start;
+	struct api_restore last_restore;
+};
+
+static int f_start(void *o, int argc, char **argv)
+{
+	struct fake *f = o;
+	size_t len = 0;
+
+	if (f->fail_start)
+		return err_set("no KVM here");
+	for (int i = 0; i < argc; i++)
+		len += (size_t)snprintf(f->argv + len, sizeof(f->argv) - len,
+					"%s%s", i ? " " : "", argv[i]);
+	f->starts++;
+	return 0;
+}
+
+static int f_pause(void *o)
+{
+	((struct fake *)o)->pauses++;
+	return 0;
+}
+
+static int f_resume(void *o)
+{
+	((struct fake *)o)->resumes++;
+	return 0;
+}
+
+static int f_snapshot(void *o, const char *s, const char *m)
+{
+	(void)s;
+	(void)m;
+	((struct fake *)o)->snapshots++;
+	return 0;
+}
+
+static int f_restore(void *o, const struct api_restore *r)
+{
+	struct fake *f = o;
+
+	f->restores++;
+	f->last_restore = *r;
+	return 0;
+}
+
+static struct fake fk;
+static char kernel[] = "/tmp/test_api_kernelXXXXXX";
+static char disk[] = "/tmp/test_api_diskXXXXXX";
+
+static struct api *new_api(void)
+{
+	struct api_backend be = {
+		.opaque = &fk, .start = f_start, .pause = f_pause,
+		.resume = f_resume, .snapshot = f_snapshot, .restore = f_restore,
+	};
+
+	memset(&fk, 0, sizeof(fk));
+	return api_create("t1", &be);
+}
+
+/* One request: its status, and whether its body contains `want`. */
+static int req(struct api *a, const char *method, const char *path,
+	       const char *body, const char *want)
+{
+	struct api_response r;
+	int status;
+
+	api_handle(a, method, path, body, body ? strlen(body) : 0, &r);
+	status = r.status;
+	if (want) {
+		if (!r.body || !strstr(r.body, want))
+			fail_msg("%s %s: body %s lacks %s", method, path,
+				 r.body ? r.body : "(none)", want);
+	}
+	free(r.body);
+	return status;
+}
+
+static char body_buf[8192];
+
+static const char *fmt(const char *f, const char *a1, const char *a2)
+{
+	snprintf(body_buf, sizeof(body_buf), f, a1, a2);
+	return body_buf;
+}
+
+static void configure(struct api *a)
+{
+	assert_int_equal(req(a, "PUT", "/machine-config",
+			     "{\"vcpu_count\":2,\"mem_size_mib\":256}", NULL), 204);
+	assert_int_equal(req(a, "PUT", "/boot-source",
+			     fmt("{\"kernel_image_path\":\"%s\",\"boot_args\":\"console=ttyS0\"}",
+				 kernel, NULL), NULL), 204);
+	assert_int_equal(req(a, "PUT", "/drives/rootfs",
+			     fmt("{\"drive_id\":\"rootfs\",\"path_on_host\":\"%s\",\"is_root_device\":true,\"is_read_only\":false}",
+				 disk, NULL), NULL), 204);
+}
+
+static void test_info_and_defaults(void **state)
+{
+	struct api *a = new_api();
+
+	(void)state;
+	assert_int_equal(req(a, "GET", "/", NULL, "\"state\":\"Not started\""), 200);
+	assert_int_equal(req(a, "GET", "/", NULL, "\"id\":\"t1\""), 200);
+	assert_int_equal(req(a, "GET", "/version", NULL, "firecracker_version"), 200);
+	assert_int_equal(req(a, "GET", "/machine-config", NULL,
+			     "\"vcpu_count\":1,\"mem_size_mib\":128"), 200);
+	assert_int_equal(req(a, "GET", "/nowhere", NULL, "Invalid request"), 400);
+	assert_int_equal(req(a, "DELETE", "/", NULL, "Invalid request"), 400);
+	api_destroy(a);
+}
+
+static void test_machine_config_checks(void **state)
+{
+	struct api *a = new_api();
+
+	(void)state;
+	assert_int_equal(req(a, "PUT", "/machine-config", "{\"vcpu_count\":2}",
+			     "missing field `mem_size_mib`"), 400);
+	assert_int_equal(req(a, "PUT", "/machine-config",
+			     "{\"vcpu_count\":\"2\",\"mem_size_mib\":1}",
+			     "must be an unsigned integer"), 400);
+	assert_int_equal(req(a, "PUT", "/machine-config",
+			     "{\"vcpu_count\":33,\"mem_size_mib\":1}", "1 to 32"), 400);
+	assert_int_equal(req(a, "PUT", "/machine-config",
+			     "{\"vcpu_count\":1,\"mem_size_mib\":1,\"x\":1}",
+			     "unknown field `x`"), 400);
+	assert_int_equal(req(a, "PUT", "/machine-config",
+			     "{\"vcpu_count\":1,\"mem_size_mib\":64,\"cpu_template\":\"T2\"}",
+			     "not supported"), 400);
+	assert_int_equal(req(a, "PUT", "/machine-config",
+			     "{\"vcpu_count\":1,\"mem_size_mib\":64,\"smt\":true}",
+			     "not supported"), 400);
+	assert_int_equal(req(a, "PUT", "/machine-config", "{\"vcpu_count\":1,",
+			     "deserializing"), 400);
+	assert_int_equal(req(a, "PUT", "/machine-config", "[1]",
+			     "must be a JSON object"), 400);
+	assert_int_equal(req(a, "PUT", "/machine-config", NULL, "needs a JSON body"), 400);
+	/* A failed update changes nothing; PATCH changes one field. */
+	assert_int_equal(req(a, "GET", "/machine-config", NULL, "\"vcpu_count\":1,"), 200);
+	assert_int_equal(req(a, "PATCH", "/machine-config", "{\"mem_size_mib\":300}", NULL), 204);
+	assert_int_equal(req(a, "GET", "/machine-config", NULL,
+			     "\"vcpu_count\":1,\"mem_size_mib\":300"), 200);
+	api_destroy(a);
+}
+
+static void test_drives_and_boot_source(void **state)
+{
+	struct api *a = new_api();
+
+	(void)state;
+	assert_int_equal(req(a, "PUT", "/boot-source",
+			     "{\"kernel_image_path\":\"/nonexistent/vmlinux\"}",
+			     "No such file"), 400);
+	assert_int_equal(req(a, "PUT", "/boot-source", "{}",
+			     "missing field `kernel_image_path`"), 400);
+	assert_int_equal(req(a, "PUT", "/drives/a",
+			     fmt("{\"drive_id\":\"b\",\"path_on_host\":\"%s\",\"is_root_device\":false}",
+				 disk, NULL), "does not match"), 400);
+	assert_int_equal(req(a, "PUT", "/drives/a",
+			     fmt("{\"drive_id\":\"a\",\"path_on_host\":\"%s\",\"is_root_device\":false,\"rate_limiter\":{}}",
+				 disk, NULL), "rate limiters"), 400);
+	assert_int_equal(req(a, "PUT", "/drives/a,b",
+			     fmt("{\"drive_id\":\"a,b\",\"path_on_host\":\"%s\",\"is_root_device\":false}",
+				 disk, NULL), "an id is"), 400);
+	configure(a);
+	assert_int_equal(req(a, "PUT", "/drives/second",
+			     fmt("{\"drive_id\":\"second\",\"path_on_host\":\"%s\",\"is_root_device\":true}",
+				 disk, NULL), "root block device already exists"), 400);
+	assert_int_equal(req(a, "PUT", "/network-interfaces/eth0",
+			     "{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\"}",
+			     "virtio-net"), 400);
+	assert_int_equal(req(a, "PUT", "/balloon", "{\"amount_mib\":1}", "not supported"), 400);
+	assert_int_equal(req(a, "PUT", "/entropy", "{}", NULL), 204);
+	assert_int_equal(req(a, "GET", "/vm/config", NULL, "\"drive_id\":\"rootfs\""), 200);
+	assert_int_equal(req(a, "GET", "/vm/config", NULL, "\"entropy\":{}"), 200);
+	api_destroy(a);
+}
+
+static void test_instance_start_and_state_rules(void **state)
+{
+	struct api *a = new_api();
+	char want[4096];
+
+	(void)state;
+	assert_int_equal(req(a, "PUT", "/actions", "{\"action_type\":\"InstanceStart\"}",
+			     "no boot source"), 400);
+	assert_int_equal(req(a, "PATCH", "/vm", "{\"state\":\"Paused\"}",
+			     "before starting"), 400);
+	configure(a);
+	fk.fail_start = true;
+	assert_int_equal(req(a, "PUT", "/actions", "{\"action_type\":\"InstanceStart\"}",
+			     "no KVM here"), 400);
+	assert_int_equal(req(a, "GET", "/", NULL, "Not started"), 200);
+	fk.fail_start = false;
+	assert_int_equal(req(a, "PUT", "/actions", "{\"action_type\":\"InstanceStart\"}", NULL), 204);
+	assert_int_equal(fk.starts, 1);
+	snprintf(want, sizeof(want),
+		 "minivmm run -M pc -smp 2 -m 256M -kernel %s -append console=ttyS0 root=/dev/vda rw -drive file=%s,if=none,id=rootfs,format=raw,cache=unsafe -device virtio-blk-device,drive=rootfs",
+		 kernel, disk);
+#if defined(__x86_64__)
+	assert_string_equal(fk.argv, want);
+#endif
+	assert_int_equal(req(a, "GET", "/", NULL, "\"state\":\"Running\""), 200);
+	/* Pre-boot only, now refused. */
+	assert_int_equal(req(a, "PUT", "/machine-config",
+			     "{\"vcpu_count\":1,\"mem_size_mib\":64}", "after starting"), 400);
+	assert_int_equal(req(a, "PUT", "/actions", "{\"action_type\":\"InstanceStart\"}",
+			     "after starting"), 400);
+	assert_int_equal(req(a, "PUT", "/snapshot/create",
+			     "{\"snapshot_path\":\"s\",\"mem_file_path\":\"m\"}", "paused first"), 400);
+	assert_int_equal(req(a, "PATCH", "/vm", "{\"state\":\"Frozen\"}", "expected Paused"), 400);
+	assert_int_equal(req(a, "PATCH", "/vm", "{\"state\":\"Paused\"}", NULL), 204);
+	assert_int_equal(req(a, "GET", "/", NULL, "\"state\":\"Paused\""), 200);
+	assert_int_equal(req(a, "PUT", "/snapshot/create",
+			     "{\"snapshot_type\":\"Diff\",\"snapshot_path\":\"s\",\"mem_file_path\":\"m\"}",
+			     "only Full"), 400);
+	assert_int_equal(req(a, "PUT", "/snapshot/create",
+			     "{\"snapshot_path\":\"s\",\"mem_file_path\":\"m\"}", NULL), 204);
+	assert_int_equal(req(a, "PATCH", "/vm", "{\"state\":\"Resumed\"}", NULL), 204);
+	assert_int_equal(fk.pauses, 1);
+	assert_int_equal(fk.resumes, 1);
+	assert_int_equal(fk.snapshots, 1);
+	api_destroy(a);
+}
+
+static void test_snapshot_load_rules(void **state)
+{
+	struct api *a = new_api();
+
+	(void)state;
+	assert_int_equal(req(a, "PUT", "/snapshot/load", "{\"snapshot_path\":\"s\"}",
+			     "exactly one of mem_backend"), 400);
+	assert_int_equal(req(a, "PUT", "/snapshot/load",
+			     "{\"snapshot_path\":\"s\",\"mem_backend\":{\"backend_type\":\"Uffd\",\"backend_path\":\"u\"}}",
+			     "only File"), 400);
+	assert_int_equal(req(a, "PUT", "/snapshot/load",
+			     "{\"snapshot_path\":\"s\",\"mem_file_path\":\"m\",\"network_overrides\":[{\"iface_id\":1}]}",
+			     "must be a string"), 400);
+	assert_int_equal(req(a, "PUT", "/snapshot/load",
+			     "{\"snapshot_path\":\"s\",\"mem_backend\":{\"backend_type\":\"File\",\"backend_path\":\"m\"},\"resume_vm\":true,\"vsock_override\":{\"uds_path\":\"v\"}}",
+			     NULL), 204);
+	assert_int_equal(fk.restores, 1);
+	assert_true(fk.last_restore.resume);
+	assert_int_equal(req(a, "GET", "/", NULL, "Running"), 200);
+	api_destroy(a);
+	/* Not after a boot resource was configured. */
+	a = new_api();
+	configure(a);
+	assert_int_equal(req(a, "PUT", "/snapshot/load",
+			     "{\"snapshot_path\":\"s\",\"mem_file_path\":\"m\"}",
+			     "not allowed after configuring"), 400);
+	api_destroy(a);
+}
+
+/* The HTTP session: whole exchanges as bytes. */
+static char *feed(struct api_session *s, const char *in, bool *keep)
+{
+	char *out;
+	size_t len;
+
+	*keep = api_session_feed(s, in, strlen(in), &out, &len);
+	out = realloc(out, len + 1);
+	out[len] = 0;
+	return out;
+}
+
+static void test_http_session(void **state)
+{
+	struct api *a = new_api();
+	struct api_session *s = api_session_create(a, 100);
+	char big[512], *out;
+	bool keep;
+
+	(void)state;
+	/* Two pipelined requests, then one split across two reads. */
+	out = feed(s, "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /version HTTP/1.1\r\n\r\n", &keep);
+	assert_true(keep);
+	assert_non_null(strstr(out, "HTTP/1.1 200 OK"));
+	assert_non_null(strstr(out, "firecracker_version"));
+	assert_non_null(strstr(strstr(out, "Not started"), "HTTP/1.1 200"));
+	free(out);
+	out = feed(s, "PUT /machine-config HTTP/1.1\r\nContent-Length: 34\r\n\r\n{\"vcpu_count\":2,", &keep);
+	assert_true(keep);
+	assert_string_equal(out, "");
+	free(out);
+	out = feed(s, "\"mem_size_mib\":64}", &keep);
+	assert_non_null(strstr(out, "HTTP/1.1 204 No Content\r\n"));
+	free(out);
+	/* A body over the limit: one 400, then the connection ends. */
+	snprintf(big, sizeof(big), "PUT /vm HTTP/1.1\r\nContent-Length: 101\r\n\r\n");
+	out = feed(s, big, &keep);
+	assert_false(keep);
+	assert_non_null(strstr(out, "HTTP/1.1 400"));
+	assert_non_null(strstr(out, "larger than the limit of 100"));
+	free(out);
+	api_session_destroy(s);
+	/* Not HTTP. */
+	s = api_session_create(a, 100);
+	out = feed(s, "\x01\x02garbage\r\n\r\n", &keep);
+	assert_false(keep);
+	assert_non_null(strstr(out, "malformed HTTP request"));
+	free(out);
+	api_session_destroy(s);
+	/* Headers over API_MAX_HEAD. */
+	s = api_session_create(a, 100);
+	{
+		size_t n = API_MAX_HEAD + 64;
+		char *h = malloc(n + 64);
+
+		strcpy(h, "GET / HTTP/1.1\r\nX: ");
+		memset(h + strlen(h), 'a', n);
+		h[19 + n] = 0;
+		out = feed(s, h, &keep);
+		free(h);
+	}
+	assert_false(keep);
+	assert_non_null(strstr(out, "headers are too long"));
+	free(out);
+	api_session_destroy(s);
+	api_destroy(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_info_and_defaults),
+		cmocka_unit_test(test_machine_config_checks),
+		cmocka_unit_test(test_drives_and_boot_source),
+		cmocka_unit_test(test_instance_start_and_state_rules),
+		cmocka_unit_test(test_snapshot_load_rules),
+		cmocka_unit_test(test_http_session),
+	};
+	int fd, r;
+
+	if (!api_available()) {
+		printf("SKIP test_api: minivmm was built without the API's libraries\n");
+		return 0;
+	}
+	fd = mkstemp(kernel);
+	close(fd);
+	fd = mkstemp(disk);
+	close(fd);
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(kernel);
+	unlink(disk);
+	return r;
+}
