@@ -58,7 +58,9 @@ static int passed, failed, skipped;
 static void verdict(bool ok, const char *name, const char *why)
 {
 	if (ok) {
-		printf("PASS arm64-lifecycle-%s\n", name);
+		/* On a pass, why says what was seen. */
+		printf("PASS arm64-lifecycle-%s%s%s%s\n", name, *why ? " (" : "",
+		       why, *why ? ")" : "");
 		passed++;
 	} else {
 		printf("FAIL arm64-lifecycle-%s: %s\n", name, why);
@@ -202,6 +204,8 @@ static bool report_ok(bool reported, const uint32_t *rep, char *why,
 			 (unsigned long long)freq);
 		return false;
 	}
+	snprintf(why, size, "state intact, largest counter step %.1f ms",
+		 (double)step * 1000.0 / (double)freq);
 	return true;
 }
 
@@ -228,6 +232,7 @@ static void test_pause_clock(void)
 {
 	struct run *r = run_new();
 	char why[300] = "";
+	size_t c1;
 	bool ok;
 
 	if (!r) {
@@ -237,9 +242,10 @@ static void test_pause_clock(void)
 	pthread_create(&r->thread, NULL, run_main, r);
 	wait_count(r, 500);
 	ok = vm_pause(&r->vm) == 0;
+	c1 = atomic_load(&r->rec.count);
 	if (!ok)
 		snprintf(why, sizeof(why), "vm_pause: %s", err_msg());
-	else if (atomic_load(&r->rec.count) >= N)
+	else if (c1 >= N)
 		snprintf(why, sizeof(why), "the guest finished before the pause"), ok = false;
 	usleep(PAUSE_MS * 1000);
 	if (vm_resume(&r->vm) < 0 && ok)
@@ -249,8 +255,15 @@ static void test_pause_clock(void)
 		snprintf(why, sizeof(why), "exit code %d, want 0", r->code), ok = false;
 	if (ok)
 		ok = values_ok(r->rec.values, r->rec.n, 0, why, sizeof(why));
-	if (ok)
-		ok = report_ok(r->rec.reported, r->rec.report, why, sizeof(why));
+	if (ok && report_ok(r->rec.reported, r->rec.report, why, sizeof(why))) {
+		char seen[200];
+
+		snprintf(seen, sizeof(seen), "paused at %zu for %d ms, 0..%d in order, %s",
+			 c1, PAUSE_MS, N - 1, why);
+		snprintf(why, sizeof(why), "%s", seen);
+	} else {
+		ok = false;
+	}
 	verdict(ok, "pause-clock", why);
 	run_free(r);
 }
@@ -330,7 +343,10 @@ static void test_restore_cli(const char *dir, size_t from)
 	if (ok)
 		ok = report_ok(reported, rep, why, sizeof(why));
 	if (ok) {
-		char err[512];
+		char err[512], seen[300];
+
+		snprintf(seen, sizeof(seen), "a new process: %zu..%d in order, %s; -m refused",
+			 from, N - 1, why);
 		size_t got;
 
 		snprintf(cmd, sizeof(cmd), "%s run --restore %s -m 64 2>&1 >/dev/null </dev/null",
@@ -343,6 +359,8 @@ static void test_restore_cli(const char *dir, size_t from)
 		ok = code == 2 && strstr(err, "-m cannot be given with it");
 		if (!ok)
 			snprintf(why, sizeof(why), "with -m: exit %d: %s", code, err);
+		else
+			snprintf(why, sizeof(why), "%s", seen);
 	}
 	verdict(ok, "restore-cli", why);
 }
@@ -500,6 +518,8 @@ static void test_snapshot_damaged(const char *dir, const char *state,
 	if (ok)
 		ok = restore_refused(buf, len, dir, mem, "the snapshot needs", why,
 				     sizeof(why));
+	if (ok)
+		snprintf(why, sizeof(why), "bit flip, truncation, architecture, version, register id, GIC record, short memory: each refused");
 	verdict(ok, "snapshot-damaged", why);
 	free(buf);
 }
@@ -562,8 +582,15 @@ static void test_snapshot_restore(void)
 	}
 	if (ok)
 		ok = values_ok(r2->rec.values, r2->rec.n, c1, why, sizeof(why));
-	if (ok)
-		ok = report_ok(r2->rec.reported, r2->rec.report, why, sizeof(why));
+	if (ok && report_ok(r2->rec.reported, r2->rec.report, why, sizeof(why))) {
+		char seen[300];
+
+		snprintf(seen, sizeof(seen), "paused at %zu, restored into a new VM: %zu..%d in order, %s",
+			 c1, c1, N - 1, why);
+		snprintf(why, sizeof(why), "%s", seen);
+	} else {
+		ok = false;
+	}
 	verdict(ok, "snapshot-restore", why);
 	snapshot_close(&snap);
 	if (r2) {
