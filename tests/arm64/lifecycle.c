@@ -16,6 +16,9 @@
  *                     ended; a new VM from the snapshot's command line,
  *                     restored, counts on from the next value to the end,
  *                     every value once, mask 0, no counter jump
+ *   snapshot-restore-smp2  the same with -smp 2: a second vCPU (PSCI never
+ *                     starts it) and its redistributor and CPU interface
+ *                     are saved and loaded too
  *   restore-cli       `minivmm run --restore DIR --trace mmio` of that
  *                     snapshot, in a new process: exit 0, its REC stores
  *                     (from the trace) continue exactly, mask 0, no jump;
@@ -100,7 +103,7 @@ struct run {
 	struct vm vm;
 	struct vm_config cfg;
 	struct recorder rec;
-	char image[512], reg[32];
+	char image[512], reg[32], smp[8];
 	char *argv[16];
 	int code;
 	pthread_t thread;
@@ -128,16 +131,17 @@ static int run_attach(struct run *r)
 }
 
 /* A VM running the counting guest to N; NULL (reason printed). */
-static struct run *run_new(void)
+static struct run *run_new(const char *smp)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	int argc;
 
 	snprintf(r->image, sizeof(r->image), "%s/count.bin", guests_dir);
 	snprintf(r->reg, sizeof(r->reg), "x2=%u", N);
+	snprintf(r->smp, sizeof(r->smp), "%s", smp);
 	{
 		char *argv[] = { "minivmm", "run", "-M", "virt", "-m", "64M",
-				 "-serial", "none", "--reg", r->reg,
+				 "-smp", r->smp, "-serial", "none", "--reg", r->reg,
 				 "--timeout", "60", r->image, NULL };
 
 		argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
@@ -230,7 +234,7 @@ static bool values_ok(const uint32_t *v, size_t n, size_t from, char *why,
 
 static void test_pause_clock(void)
 {
-	struct run *r = run_new();
+	struct run *r = run_new("1");
 	char why[300] = "";
 	size_t c1;
 	bool ok;
@@ -529,17 +533,20 @@ static void test_snapshot_damaged(const char *dir, const char *state,
  * ended; a second VM built from the snapshot's command line and restored
  * from its files counts on from the next value.
  */
-static void test_snapshot_restore(void)
+static void test_snapshot_restore(const char *smp)
 {
 	static struct snapshot snap;
-	struct run *r = run_new(), *r2 = NULL;
+	struct run *r = run_new(smp), *r2 = NULL;
+	/* -smp 1 is the case the others use; -smp 2 adds a vCPU PSCI never started. */
+	bool first = !strcmp(smp, "1");
+	const char *name = first ? "snapshot-restore" : "snapshot-restore-smp2";
 	char dir[] = "/tmp/minivmm-a64snap-XXXXXX", state[600], mem[600];
 	char why[900] = "";
 	size_t c1 = 0;
 	bool ok;
 
 	if (!r || !mkdtemp(dir)) {
-		verdict(false, "snapshot-restore", "no VM or no temporary directory");
+		verdict(false, name, "no VM or no temporary directory");
 		run_free(r);
 		return;
 	}
@@ -585,19 +592,21 @@ static void test_snapshot_restore(void)
 	if (ok && report_ok(r2->rec.reported, r2->rec.report, why, sizeof(why))) {
 		char seen[300];
 
-		snprintf(seen, sizeof(seen), "paused at %zu, restored into a new VM: %zu..%d in order, %s",
-			 c1, c1, N - 1, why);
+		snprintf(seen, sizeof(seen), "-smp %s, paused at %zu, restored into a new VM: %zu..%d in order, %s",
+			 smp, c1, c1, N - 1, why);
 		snprintf(why, sizeof(why), "%s", seen);
 	} else {
 		ok = false;
 	}
-	verdict(ok, "snapshot-restore", why);
+	verdict(ok, name, why);
 	snapshot_close(&snap);
 	if (r2) {
 		vm_destroy(&r2->vm);
 		free(r2);
 	}
 	run_free(r);
+	if (!first)
+		goto out;
 	if (minivmm_bin) {
 		if (access(state, R_OK) == 0)
 			test_restore_cli(dir, c1);
@@ -605,6 +614,7 @@ static void test_snapshot_restore(void)
 			verdict(false, "restore-cli", "no snapshot to restore");
 	}
 	test_snapshot_damaged(dir, state, mem);
+out:
 	unlink(state);
 	unlink(mem);
 	rmdir(dir);
@@ -626,7 +636,8 @@ int main(int argc, char **argv)
 		failed++;
 	} else {
 		test_pause_clock();
-		test_snapshot_restore();
+		test_snapshot_restore("1");
+		test_snapshot_restore("2");
 	}
 	printf("arm64-lifecycle: %d passed, %d failed, %d skipped\n", passed,
 	       failed, skipped);

@@ -125,7 +125,7 @@ flat arm64-unknown-option 2 '' "unknown option '--bogus'" -- run --bogus G/hello
 LIFECYCLE=${ARM64_LIFECYCLE:-build-arm64/tests/arm64-lifecycle}
 LIFECYCLE_TIMEOUT=240 # seconds the whole program may take in L1
 lc_names=()
-for n in pause-clock snapshot-restore restore-cli snapshot-damaged; do
+for n in pause-clock snapshot-restore snapshot-restore-smp2 restore-cli snapshot-damaged; do
 	wanted "arm64-lifecycle-$n" && lc_names+=("arm64-lifecycle-$n")
 done
 
