@@ -16,6 +16,9 @@
  *                     ended; a new VM from the snapshot's command line,
  *                     restored, counts on from the next value to the end,
  *                     every value once, mask 0, no counter jump
+ *   snapshot-restore-smp2  the same with -smp 2: a second vCPU (PSCI never
+ *                     starts it) and its redistributor and CPU interface
+ *                     are saved and loaded too
  *   restore-cli       `minivmm run --restore DIR --trace mmio` of that
  *                     snapshot, in a new process: exit 0, its REC stores
  *                     (from the trace) continue exactly, mask 0, no jump;
@@ -58,7 +61,9 @@ static int passed, failed, skipped;
 static void verdict(bool ok, const char *name, const char *why)
 {
 	if (ok) {
-		printf("PASS arm64-lifecycle-%s\n", name);
+		/* On a pass, why says what was seen. */
+		printf("PASS arm64-lifecycle-%s%s%s%s\n", name, *why ? " (" : "",
+		       why, *why ? ")" : "");
 		passed++;
 	} else {
 		printf("FAIL arm64-lifecycle-%s: %s\n", name, why);
@@ -98,7 +103,7 @@ struct run {
 	struct vm vm;
 	struct vm_config cfg;
 	struct recorder rec;
-	char image[512], reg[32];
+	char image[512], reg[32], smp[8];
 	char *argv[16];
 	int code;
 	pthread_t thread;
@@ -126,16 +131,17 @@ static int run_attach(struct run *r)
 }
 
 /* A VM running the counting guest to N; NULL (reason printed). */
-static struct run *run_new(void)
+static struct run *run_new(const char *smp)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	int argc;
 
 	snprintf(r->image, sizeof(r->image), "%s/count.bin", guests_dir);
 	snprintf(r->reg, sizeof(r->reg), "x2=%u", N);
+	snprintf(r->smp, sizeof(r->smp), "%s", smp);
 	{
 		char *argv[] = { "minivmm", "run", "-M", "virt", "-m", "64M",
-				 "-serial", "none", "--reg", r->reg,
+				 "-smp", r->smp, "-serial", "none", "--reg", r->reg,
 				 "--timeout", "60", r->image, NULL };
 
 		argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
@@ -202,6 +208,8 @@ static bool report_ok(bool reported, const uint32_t *rep, char *why,
 			 (unsigned long long)freq);
 		return false;
 	}
+	snprintf(why, size, "state intact, largest counter step %.1f ms",
+		 (double)step * 1000.0 / (double)freq);
 	return true;
 }
 
@@ -226,8 +234,9 @@ static bool values_ok(const uint32_t *v, size_t n, size_t from, char *why,
 
 static void test_pause_clock(void)
 {
-	struct run *r = run_new();
+	struct run *r = run_new("1");
 	char why[300] = "";
+	size_t c1;
 	bool ok;
 
 	if (!r) {
@@ -237,9 +246,10 @@ static void test_pause_clock(void)
 	pthread_create(&r->thread, NULL, run_main, r);
 	wait_count(r, 500);
 	ok = vm_pause(&r->vm) == 0;
+	c1 = atomic_load(&r->rec.count);
 	if (!ok)
 		snprintf(why, sizeof(why), "vm_pause: %s", err_msg());
-	else if (atomic_load(&r->rec.count) >= N)
+	else if (c1 >= N)
 		snprintf(why, sizeof(why), "the guest finished before the pause"), ok = false;
 	usleep(PAUSE_MS * 1000);
 	if (vm_resume(&r->vm) < 0 && ok)
@@ -249,8 +259,15 @@ static void test_pause_clock(void)
 		snprintf(why, sizeof(why), "exit code %d, want 0", r->code), ok = false;
 	if (ok)
 		ok = values_ok(r->rec.values, r->rec.n, 0, why, sizeof(why));
-	if (ok)
-		ok = report_ok(r->rec.reported, r->rec.report, why, sizeof(why));
+	if (ok && report_ok(r->rec.reported, r->rec.report, why, sizeof(why))) {
+		char seen[200];
+
+		snprintf(seen, sizeof(seen), "paused at %zu for %d ms, 0..%d in order, %s",
+			 c1, PAUSE_MS, N - 1, why);
+		snprintf(why, sizeof(why), "%s", seen);
+	} else {
+		ok = false;
+	}
 	verdict(ok, "pause-clock", why);
 	run_free(r);
 }
@@ -330,7 +347,10 @@ static void test_restore_cli(const char *dir, size_t from)
 	if (ok)
 		ok = report_ok(reported, rep, why, sizeof(why));
 	if (ok) {
-		char err[512];
+		char err[512], seen[300];
+
+		snprintf(seen, sizeof(seen), "a new process: %zu..%d in order, %s; -m refused",
+			 from, N - 1, why);
 		size_t got;
 
 		snprintf(cmd, sizeof(cmd), "%s run --restore %s -m 64 2>&1 >/dev/null </dev/null",
@@ -343,6 +363,8 @@ static void test_restore_cli(const char *dir, size_t from)
 		ok = code == 2 && strstr(err, "-m cannot be given with it");
 		if (!ok)
 			snprintf(why, sizeof(why), "with -m: exit %d: %s", code, err);
+		else
+			snprintf(why, sizeof(why), "%s", seen);
 	}
 	verdict(ok, "restore-cli", why);
 }
@@ -500,6 +522,8 @@ static void test_snapshot_damaged(const char *dir, const char *state,
 	if (ok)
 		ok = restore_refused(buf, len, dir, mem, "the snapshot needs", why,
 				     sizeof(why));
+	if (ok)
+		snprintf(why, sizeof(why), "bit flip, truncation, architecture, version, register id, GIC record, short memory: each refused");
 	verdict(ok, "snapshot-damaged", why);
 	free(buf);
 }
@@ -509,17 +533,20 @@ static void test_snapshot_damaged(const char *dir, const char *state,
  * ended; a second VM built from the snapshot's command line and restored
  * from its files counts on from the next value.
  */
-static void test_snapshot_restore(void)
+static void test_snapshot_restore(const char *smp)
 {
 	static struct snapshot snap;
-	struct run *r = run_new(), *r2 = NULL;
+	struct run *r = run_new(smp), *r2 = NULL;
+	/* -smp 1 is the case the others use; -smp 2 adds a vCPU PSCI never started. */
+	bool first = !strcmp(smp, "1");
+	const char *name = first ? "snapshot-restore" : "snapshot-restore-smp2";
 	char dir[] = "/tmp/minivmm-a64snap-XXXXXX", state[600], mem[600];
 	char why[900] = "";
 	size_t c1 = 0;
 	bool ok;
 
 	if (!r || !mkdtemp(dir)) {
-		verdict(false, "snapshot-restore", "no VM or no temporary directory");
+		verdict(false, name, "no VM or no temporary directory");
 		run_free(r);
 		return;
 	}
@@ -562,15 +589,24 @@ static void test_snapshot_restore(void)
 	}
 	if (ok)
 		ok = values_ok(r2->rec.values, r2->rec.n, c1, why, sizeof(why));
-	if (ok)
-		ok = report_ok(r2->rec.reported, r2->rec.report, why, sizeof(why));
-	verdict(ok, "snapshot-restore", why);
+	if (ok && report_ok(r2->rec.reported, r2->rec.report, why, sizeof(why))) {
+		char seen[300];
+
+		snprintf(seen, sizeof(seen), "-smp %s, paused at %zu, restored into a new VM: %zu..%d in order, %s",
+			 smp, c1, c1, N - 1, why);
+		snprintf(why, sizeof(why), "%s", seen);
+	} else {
+		ok = false;
+	}
+	verdict(ok, name, why);
 	snapshot_close(&snap);
 	if (r2) {
 		vm_destroy(&r2->vm);
 		free(r2);
 	}
 	run_free(r);
+	if (!first)
+		goto out;
 	if (minivmm_bin) {
 		if (access(state, R_OK) == 0)
 			test_restore_cli(dir, c1);
@@ -578,6 +614,7 @@ static void test_snapshot_restore(void)
 			verdict(false, "restore-cli", "no snapshot to restore");
 	}
 	test_snapshot_damaged(dir, state, mem);
+out:
 	unlink(state);
 	unlink(mem);
 	rmdir(dir);
@@ -599,7 +636,8 @@ int main(int argc, char **argv)
 		failed++;
 	} else {
 		test_pause_clock();
-		test_snapshot_restore();
+		test_snapshot_restore("1");
+		test_snapshot_restore("2");
 	}
 	printf("arm64-lifecycle: %d passed, %d failed, %d skipped\n", passed,
 	       failed, skipped);

@@ -118,6 +118,17 @@ flat arm64-empty-image 2 '' 'image is empty' -- run "${CON[@]}" /payload/empty.b
 flat arm64-bad-kernel 2 '' minivmm: -- run -m 256M -kernel /payload/zeros.bin -append console=ttyAMA0
 flat arm64-unknown-option 2 '' "unknown option '--bogus'" -- run --bogus G/hello.bin
 
+# Snapshots (tests/arm64/lifecycle.c, one program in L1 through the C API;
+# guests/arm64/count.S on the virt machine): pause with a frozen counter,
+# snapshot and restore into a new VM, `run --restore` in a new process,
+# damaged snapshots refused.
+LIFECYCLE=${ARM64_LIFECYCLE:-build-arm64/tests/arm64-lifecycle}
+LIFECYCLE_TIMEOUT=240 # seconds the whole program may take in L1
+lc_names=()
+for n in pause-clock snapshot-restore snapshot-restore-smp2 restore-cli snapshot-damaged; do
+	wanted "arm64-lifecycle-$n" && lc_names+=("arm64-lifecycle-$n")
+done
+
 # The device tree, inspected on the host.
 dtb arm64-dtb -m 256M -smp 2 -append "console=ttyAMA0 arm64-dtb-check"
 dtb arm64-dtb-gicv2 -M virt,gic-version=2 -m 256M -smp 2 -append "console=ttyAMA0 arm64-dtb-check"
@@ -297,6 +308,18 @@ if [ -z "$why_not" ]; then
 		runs=$((runs + 1))
 	done
 fi
+# The lifecycle program prints its own PASS/FAIL lines (prefixed LC).
+lc_why=
+if [ ${#lc_names[@]} -gt 0 ] && [ -z "$why_not" ]; then
+	if [ ! -f "$LIFECYCLE" ]; then
+		lc_why="no $LIFECYCLE (make arm64)"
+	elif readelf -l "$LIFECYCLE" 2>/dev/null | grep -q INTERP; then
+		lc_why="$LIFECYCLE is dynamically linked"
+	else
+		printf 'timeout %s /payload/bin/arm64-lifecycle /payload/guests /payload/bin/minivmm 2>&1 | sed "s/^/NESTED: LC /"\n' \
+			"$LIFECYCLE_TIMEOUT" >>"$payload"
+	fi
+fi
 l2_runs=0
 # Cases with the same VMM, ARGS and guest mode share one boot (l2_run[i]:
 # the name of the case whose boot it is); l2_skip[i]: why case i is skipped.
@@ -368,7 +391,9 @@ echo 'exit 0' >>"$payload"
 
 # --stall: every run prints within its own limit, so a longer silence
 # means L1 itself is stuck.
-l1_args=(--timeout $((90 + runs * (FLAT_TIMEOUT + 2) + l2_runs * (L2_TIMEOUT + GRACE + 5)))
+lc_time=0
+[ ${#lc_names[@]} -gt 0 ] && lc_time=$LIFECYCLE_TIMEOUT
+l1_args=(--timeout $((90 + runs * (FLAT_TIMEOUT + 2) + l2_runs * (L2_TIMEOUT + GRACE + 5) + lc_time))
 	--stall $((L2_TIMEOUT + GRACE + 60)) --log "$work/console.log")
 [ "${ARM64_QEMU:-1}" = 1 ] && [ -z "$qemu_why" ] && l1_args+=(--qemu)
 # L1's disk: every L2 boot's disk images, on an ext4 file system.
@@ -379,6 +404,8 @@ fi
 files=()
 if [ -z "$why_not" ]; then
 	l1_args+=(--exe "$MINIVMM=/payload/bin/minivmm")
+	[ ${#lc_names[@]} -gt 0 ] && [ -z "$lc_why" ] &&
+		l1_args+=(--exe "$LIFECYCLE=/payload/bin/arm64-lifecycle")
 	for g in "$GUESTS"/*.bin; do
 		[ -f "$g" ] && files+=("$g=/payload/guests/$(basename "$g")")
 	done
@@ -536,6 +563,22 @@ check_l2() {
 }
 for i in "${!l2_names[@]}"; do
 	check_l2 "${l2_names[i]}" "${l2_vmm[i]}" "${l2_expect[i]}" "${l2_run[i]}" "${l2_skip[i]}"
+done
+
+# The lifecycle cases: the program's own verdict lines.
+for name in "${lc_names[@]}"; do
+	line=$(grep -m1 -E "^LC (PASS|FAIL) $name( |:|\$)" "$work/out")
+	if [ -n "$why_not" ] || [ -n "$lc_why" ]; then
+		fail "$name" "${why_not:-$lc_why}"
+	elif [[ $line == "LC PASS $name"* ]]; then
+		detail=${line#"LC PASS $name"}
+		detail=${detail# (}
+		pass "$name" "${detail%)}"
+	elif [ -n "$line" ]; then
+		fail "$name" "${line#"LC FAIL $name: "}"
+	else
+		fail "$name" "never ran${l1_why:+ ($l1_why)}$(grep '^LC ' "$work/out" | grep -v '^LC PASS' | tail -n 1 | sed 's/^LC /: /')"
+	fi
 done
 
 # --- the GICv2 fallback: a second L1 whose GIC is a v2 -------------------------------

@@ -451,6 +451,9 @@ int arch_snapshot_load_vm(struct vm *vm, struct state_reader *r)
 	if (gic != av->gic_version)
 		return state_reader_fail(r, "a GICv%u in the snapshot, a GICv%u here (0: none)",
 					 gic, av->gic_version);
+	/* A save never writes one (it refuses a GICv2 machine). */
+	if (gic != 0 && gic != 3)
+		return state_reader_fail(r, "GIC version %u", gic);
 	if (gic == 3 && gic_load(vm, r) < 0)
 		return -1;
 	has_clock = state_get_bool(r);
@@ -598,11 +601,15 @@ int arch_snapshot_load_vcpu(struct vcpu *vcpu, struct state_reader *r)
 
 		if (r->failed)
 			goto out;
-		if (i >= n || id != ids[i]) {
-			state_reader_fail(r, "the snapshot's registers differ from this host's (%u saved, %u here; #%u is 0x%llx, here %s0x%llx)",
+		if (i >= n) {
+			state_reader_fail(r, "the snapshot's registers differ from this host's (%u saved, %u here; #%u is 0x%llx)",
+					  saved, n, i, (unsigned long long)id);
+			goto out;
+		}
+		if (id != ids[i]) {
+			state_reader_fail(r, "the snapshot's registers differ from this host's (%u saved, %u here; #%u is 0x%llx, here 0x%llx)",
 					  saved, n, i, (unsigned long long)id,
-					  i < n ? "" : "none, last ",
-					  (unsigned long long)ids[i < n ? i : n - 1]);
+					  (unsigned long long)ids[i]);
 			goto out;
 		}
 		state_get_bytes(r, skip, reg_bytes(id));
