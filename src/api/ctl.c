@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <http_parser.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,19 +121,26 @@ static int request(const char *sock, const char *method, const char *path,
 	return 0;
 }
 
+/* A string field of an answer's JSON body, or NULL (free with json_decref). */
+static const char *body_field(const struct reply *r, const char *name,
+			      json_t **doc)
+{
+	*doc = r->body ? json_loadb(r->body, r->len, 0, NULL) : NULL;
+	return json_string_value(json_object_get(*doc, name));
+}
+
 /* The fault message of a 400's body, for the one error line. */
 static void print_fault(const char *what, const struct reply *r)
 {
-	const char *m = r->body ? strstr(r->body, "\"fault_message\":\"") : NULL;
+	json_t *doc;
+	const char *m = body_field(r, "fault_message", &doc);
 
-	if (m) {
-		m += strlen("\"fault_message\":\"");
-		fprintf(stderr, "minivmm ctl: %s: %.*s\n", what,
-			(int)(strcspn(m, "\"")), m);
-	} else {
+	if (m)
+		fprintf(stderr, "minivmm ctl: %s: %s\n", what, m);
+	else
 		fprintf(stderr, "minivmm ctl: %s: HTTP status %d\n", what,
 			r->status);
-	}
+	json_decref(doc);
 }
 
 static int simple(const char *sock, const char *method, const char *path,
@@ -154,22 +162,22 @@ static int simple(const char *sock, const char *method, const char *path,
 	return code;
 }
 
-/* "state" of GET /'s answer: our own server's compact JSON. */
+/* "state" of GET /'s answer. */
 static int get_state(const char *sock, char *state, size_t size)
 {
 	struct reply r;
+	json_t *doc;
 	const char *s;
 
 	if (request(sock, "GET", "/", NULL, &r) < 0)
 		return -1;
-	s = r.body ? strstr(r.body, "\"state\":\"") : NULL;
-	if (r.status != 200 || !s) {
-		free(r.body);
-		return err_set("%s: GET / gave no state", sock);
-	}
-	s += strlen("\"state\":\"");
-	snprintf(state, size, "%.*s", (int)strcspn(s, "\""), s);
+	s = body_field(&r, "state", &doc);
+	if (r.status == 200 && s)
+		snprintf(state, size, "%s", s);
+	json_decref(doc);
 	free(r.body);
+	if (r.status != 200 || !s)
+		return err_set("%s: GET / gave no state", sock);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -222,43 +223,26 @@ static void backend_init(struct api_backend *be, struct vmm *m)
 /* ---- Firecracker's process ---- */
 
 /* A body for an endpoint, built from flags: answered like a request. */
-static int apply(struct api *a, const char *method, const char *path,
-		 const char *body, const char *flag)
+/*
+ * A body for an endpoint, built from flags (jansson: its strings are
+ * escaped there), answered like a request.  Takes the reference to body.
+ */
+static int apply(struct api *a, const char *path, json_t *body,
+		 const char *flag)
 {
 	struct api_response resp;
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	int r = 0;
 
-	api_handle(a, method, path, body, strlen(body), &resp);
+	json_decref(body);
+	if (!text)
+		return err_set("out of memory");
+	api_handle(a, "PUT", path, text, strlen(text), &resp);
 	if (resp.status >= 300)
 		r = err_set("%s: %s", flag, resp.body ? resp.body : "refused");
 	free(resp.body);
+	free(text);
 	return r;
-}
-
-/* A JSON string's contents: our flags' values in a body. */
-static char *json_quoted(const char *s)
-{
-	size_t n = strlen(s);
-	char *out = malloc(n * 6 + 3), *p = out;
-
-	if (!out)
-		return NULL;
-	*p++ = '"';
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			*p++ = '\\';
-			*p++ = (char)c;
-		} else if (c < 0x20) {
-			p += sprintf(p, "\\u%04x", c);
-		} else {
-			*p++ = (char)c;
-		}
-	}
-	*p++ = '"';
-	*p = 0;
-	return out;
 }
 
 static bool id_valid(const char *id)
@@ -449,37 +433,23 @@ int firecracker_main(int argc, char **argv)
 		goto out;
 	}
 	if (log_path || level) {
-		char *p = log_path ? json_quoted(log_path) : NULL,
-		     *l = level ? json_quoted(level) : NULL, *body = NULL;
+		json_t *body = json_object();
 
-		if (asprintf(&body, "{%s%s%s%s%s}", p ? "\"log_path\":" : "",
-			     p ? p : "", p && l ? "," : "",
-			     l ? "\"level\":" : "", l ? l : "") < 0)
-			body = NULL;
-		c = body ? apply(m.api, "PUT", "/logger", body,
-				 log_path ? "--log-path" : "--level") :
-			   err_set("out of memory");
-		free(p);
-		free(l);
-		free(body);
-		if (c < 0) {
+		if (log_path)
+			json_object_set_new(body, "log_path", json_string(log_path));
+		if (level)
+			json_object_set_new(body, "level", json_string(level));
+		if (apply(m.api, "/logger", body,
+			  log_path ? "--log-path" : "--level") < 0) {
 			log_error("%s", err_msg());
 			goto out;
 		}
 	}
-	if (metrics) {
-		char *p = json_quoted(metrics), *body = NULL;
-
-		if (!p || asprintf(&body, "{\"metrics_path\":%s}", p) < 0)
-			body = NULL;
-		c = body ? apply(m.api, "PUT", "/metrics", body, "--metrics-path") :
-			   err_set("out of memory");
-		free(p);
-		free(body);
-		if (c < 0) {
-			log_error("%s", err_msg());
-			goto out;
-		}
+	if (metrics &&
+	    apply(m.api, "/metrics", json_pack("{s:s}", "metrics_path", metrics),
+		  "--metrics-path") < 0) {
+		log_error("%s", err_msg());
+		goto out;
 	}
 
 	/* Until the VM runs, a signal ends the process cleanly (socket removed). */
