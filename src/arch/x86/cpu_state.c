@@ -10,6 +10,10 @@
  * registers, FPU/XSAVE, XCRs, special registers (they carry APIC_BASE and
  * EFER), MSRs, the MP state, the local APIC (after APIC_BASE), pending
  * events, debug registers — the order QEMU's kvm_arch_put_registers uses.
+ * The TSC-deadline MSR is written once more after the local APIC: KVM
+ * drops a write of it while the APIC timer is not in TSC-deadline mode,
+ * which on a fresh vCPU (a restore) it is not until KVM_SET_LAPIC, and a
+ * guest whose next timer was armed that way would then wait forever.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -126,6 +130,29 @@ static int msrs_write(struct vcpu *vcpu, const struct kvm_msrs *m)
 	return 0;
 }
 
+#define MSR_IA32_TSC_DEADLINE 0x6e0
+
+/* The TSC-deadline MSR again, now that the APIC timer mode is set. */
+static void tsc_deadline_write(struct vcpu *vcpu, const struct kvm_msrs *m)
+{
+	struct kvm_msrs *one;
+
+	for (uint32_t i = 0; i < m->nmsrs; i++) {
+		if (m->entries[i].index != MSR_IA32_TSC_DEADLINE)
+			continue;
+		one = msrs_alloc(1);
+		if (one) {
+			one->nmsrs = 1;
+			one->entries[0] = m->entries[i];
+		}
+		if (!one || ioctl(vcpu->fd, KVM_SET_MSRS, one) != 1)
+			log_warn("vcpu%u: the TSC-deadline timer was not restored",
+				 vcpu->id);
+		free(one);
+		return;
+	}
+}
+
 void x86_vcpu_state_free(struct x86_vcpu_state *st)
 {
 	free(st->msrs);
@@ -191,6 +218,8 @@ int x86_vcpu_state_set(struct vcpu *vcpu, const struct x86_vcpu_state *st)
 		return err_errno("vcpu%u: KVM_SET_MP_STATE", vcpu->id);
 	if (st->has_lapic && ioctl(vcpu->fd, KVM_SET_LAPIC, &st->lapic) < 0)
 		return err_errno("vcpu%u: KVM_SET_LAPIC", vcpu->id);
+	if (st->has_lapic && st->msrs)
+		tsc_deadline_write(vcpu, st->msrs);
 	/* GET marks what it filled; NMI pending and SIPI are taken too. */
 	events.flags |= KVM_VCPUEVENT_VALID_NMI_PENDING |
 			KVM_VCPUEVENT_VALID_SIPI_VECTOR;
