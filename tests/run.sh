@@ -4,10 +4,11 @@
 #   tests/run.sh --unit DIR     every cmocka binary in DIR (built from tests/unit)
 #   tests/run.sh --fuzz         tests/fuzz/run.sh: each libFuzzer harness briefly
 #   tests/run.sh --guest        tests/guest/run.sh: our guests on host KVM
-#   tests/run.sh --nested       tests/nested/run.sh and gdb.sh: Linux under real KVM (slow)
-#   tests/run.sh --arm64        tests/arm64/run.sh and gdb.sh: the arm64 monitor
-#                               under real arm64 KVM (QEMU aarch64 in software;
-#                               slow), and the gdb stub there
+#   tests/run.sh --nested       tests/nested/run.sh, gdb.sh and api.sh: Linux under
+#                               real KVM (slow), the gdb stub and the API there
+#   tests/run.sh --arm64        tests/arm64/run.sh, gdb.sh and api.sh --arm64: the
+#                               arm64 monitor under real arm64 KVM (QEMU aarch64 in
+#                               software; slow), the gdb stub and the API there
 #
 # Each tier prints its own lines; this script adds up their totals.  A tier
 # that cannot run here says SKIP with the reason and is not counted as passed.
@@ -82,10 +83,12 @@ while [ $# -gt 0 ]; do
 	--nested)
 		run_tier tests/nested/run.sh
 		run_tier tests/nested/gdb.sh
+		run_tier tests/nested/api.sh
 		shift ;;
 	--arm64)
 		run_tier tests/arm64/run.sh
 		run_tier tests/arm64/gdb.sh
+		run_tier tests/nested/api.sh --arm64
 		shift ;;
 	*) echo "tests/run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
