@@ -61,6 +61,7 @@ struct api {
 	char *log_path, *metrics_path;
 	int log_level; /* -1: not set */
 	FILE *metrics;
+	bool metrics_failing; /* the last periodic write failed (logged) */
 	struct timespec start;
 };
 
@@ -666,6 +667,19 @@ static void flush_metrics(struct api *a, struct api_response *resp)
 	}
 	free(line);
 	answer(resp, 204, NULL);
+}
+
+void api_metrics_periodic(struct api *a)
+{
+	struct api_response resp = { 0 };
+
+	if (!a->metrics)
+		return;
+	flush_metrics(a, &resp);
+	if (resp.status != 204 && !a->metrics_failing)
+		log_warn("metrics: %s", resp.body ? resp.body : "write failed");
+	a->metrics_failing = resp.status != 204;
+	free(resp.body);
 }
 
 static void put_actions(struct api *a, json_t *b, struct api_response *resp)

@@ -117,6 +117,14 @@ int api_config_file(struct api *a, const char *path);
 int api_build_argv(const struct api *a, int *argc, char ***argv);
 void api_argv_free(char **argv);
 
+/*
+ * The periodic metrics line: written (and flushed) when metrics were
+ * configured, nothing otherwise.  The VMM calls it every
+ * API_METRICS_PERIOD_S seconds, as Firecracker writes its metrics once a
+ * minute; a write that fails is logged (once until one succeeds again).
+ */
+#define API_METRICS_PERIOD_S 60
+void api_metrics_periodic(struct api *a);
 /* The metrics line (one JSON object, no newline; malloc'd). */
 char *api_metrics_line(struct api *a);
 

@@ -45,6 +45,7 @@ struct vmm {
 	bool started, stop_asked;
 	int signal_fd;
 	int signo;
+	struct event_source *metrics_src; /* the periodic metrics line */
 };
 
 /* ---- Backend calls ---- */
@@ -259,6 +260,23 @@ static bool id_valid(const char *id)
 	return true;
 }
 
+static void on_metrics_timer(void *opaque, uint32_t events)
+{
+	struct vmm *m = opaque;
+
+	(void)events;
+	api_metrics_periodic(m->api);
+}
+
+/* The periodic metrics line on m->loop (it serves the VM too, once built). */
+static int metrics_timer_start(struct vmm *m)
+{
+	m->metrics_src = event_loop_add_timer(m->loop,
+					      API_METRICS_PERIOD_S * 1000000000ull,
+					      true, on_metrics_timer, m);
+	return m->metrics_src ? 0 : -1;
+}
+
 static void on_signal(void *opaque, uint32_t events)
 {
 	struct vmm *m = opaque;
@@ -428,7 +446,7 @@ int firecracker_main(int argc, char **argv)
 	m.signal_fd = -1;
 	m.loop = event_loop_create();
 	m.api = m.loop ? api_create(id, &be) : NULL;
-	if (!m.api) {
+	if (!m.api || metrics_timer_start(&m) < 0) {
 		log_error("%s", err_msg());
 		goto out;
 	}
@@ -519,6 +537,8 @@ out:
 	if (m.have_snap)
 		snapshot_close(&m.snap);
 	api_argv_free(m.argv);
+	if (m.loop)
+		event_loop_remove(m.loop, m.metrics_src);
 	api_destroy(m.api);
 	if (m.loop)
 		event_loop_destroy(m.loop);
@@ -546,7 +566,8 @@ struct api_server *api_attach(struct vm *vm, const char *path)
 	at->m.started = true;
 	backend_init(&be, &at->m);
 	at->m.api = api_create(NULL, &be);
-	if (!at->m.api) {
+	if (!at->m.api || metrics_timer_start(&at->m) < 0) {
+		api_destroy(at->m.api);
 		free(at);
 		return NULL;
 	}
@@ -555,6 +576,7 @@ struct api_server *api_attach(struct vm *vm, const char *path)
 	at->srv = api_server_create(vm->loop, path, at->m.api,
 				    API_DEFAULT_MAX_PAYLOAD);
 	if (!at->srv) {
+		event_loop_remove(at->m.loop, at->m.metrics_src);
 		api_destroy(at->m.api);
 		free(at);
 		return NULL;
@@ -571,6 +593,7 @@ void api_detach(struct api_server *srv)
 		return;
 	at = api_server_owner(srv);
 	api_server_destroy(srv);
+	event_loop_remove(at->m.loop, at->m.metrics_src);
 	api_destroy(at->m.api);
 	free(at);
 }

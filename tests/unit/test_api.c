@@ -295,6 +295,34 @@ static char *feed(struct api_session *s, const char *in, bool *keep)
 	return out;
 }
 
+/* The periodic line: nothing without metrics, one JSON line each call with. */
+static void test_metrics_periodic(void **state)
+{
+	char path[] = "/tmp/test_api_metricsXXXXXX", buf[4096];
+	struct api *a = new_api();
+	int fd = mkstemp(path);
+	ssize_t n;
+	int lines = 0;
+
+	(void)state;
+	assert_true(fd >= 0);
+	api_metrics_periodic(a); /* not configured: no effect */
+	assert_int_equal(req(a, "PUT", "/metrics",
+			     fmt("{\"metrics_path\":\"%s\"}", path, NULL), NULL), 204);
+	api_metrics_periodic(a);
+	api_metrics_periodic(a);
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = 0;
+	for (char *p = buf; (p = strstr(p, "{\"utc_timestamp_ms\":")); p++)
+		lines++;
+	assert_int_equal(lines, 2);
+	assert_non_null(strstr(buf, "\"snapshots_created\":0}}\n"));
+	api_destroy(a);
+	close(fd);
+	unlink(path);
+}
+
 static void test_http_session(void **state)
 {
 	struct api *a = new_api();
@@ -359,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_drives_and_boot_source),
 		cmocka_unit_test(test_instance_start_and_state_rules),
 		cmocka_unit_test(test_snapshot_load_rules),
+		cmocka_unit_test(test_metrics_periodic),
 		cmocka_unit_test(test_http_session),
 	};
 	int fd, r;
