@@ -10,6 +10,7 @@ static const char *prefix = "minivmm";
 static _Thread_local char last_error[512];
 static FILE *output; /* NULL: stderr */
 static bool quiet;
+static bool show_level, show_origin;
 
 void log_set_output(FILE *out)
 {
@@ -31,9 +32,17 @@ enum log_level log_get_level(void)
 	return current_level;
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
+void log_set_show(bool level, bool origin)
 {
-	char line[1024];
+	show_level = level;
+	show_origin = origin;
+}
+
+void log_msg_at(enum log_level level, const char *file, int lineno,
+		const char *fmt, ...)
+{
+	static const char *const names[] = { "Error", "Warn", "Info", "Debug" };
+	char line[1024], lv[16] = "", origin[128] = "";
 	va_list ap;
 
 	if (level > current_level || quiet)
@@ -41,8 +50,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	if (show_level)
+		snprintf(lv, sizeof(lv), "[%s] ", names[level]);
+	if (show_origin)
+		snprintf(origin, sizeof(origin), "[%s:%d] ", file, lineno);
 	/* One fprintf per line so lines from several threads never interleave. */
-	fprintf(output ? output : stderr, "%s: %s\n", prefix, line);
+	fprintf(output ? output : stderr, "%s: %s%s%s\n", prefix, lv, origin,
+		line);
 	if (output)
 		fflush(output);
 }

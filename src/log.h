@@ -26,9 +26,18 @@ void log_set_prefix(const char *prefix);
 void log_set_output(FILE *out);
 void log_set_quiet(bool quiet);
 
-void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/*
+ * What each line shows besides the message (Firecracker's logger options
+ * show_level and show_log_origin): "minivmm: [Warn] [src/vm.c:120] text".
+ * Both off by default.
+ */
+void log_set_show(bool level, bool origin);
 
+/* A line from file:line (the macros below fill them in). */
+void log_msg_at(enum log_level level, const char *file, int line,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#define log_msg(level, ...) log_msg_at(level, __FILE__, __LINE__, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

@@ -570,6 +570,9 @@ static void put_logger(struct api *a, json_t *b, struct api_response *resp)
 		log_set_quiet(lv == 5);
 		a->log_level = lv;
 	}
+	if (json_object_get(b, "show_level") || json_object_get(b, "show_log_origin"))
+		log_set_show(get_bool(b, "show_level", false),
+			     get_bool(b, "show_log_origin", false));
 	answer(resp, 204, NULL);
 }
 
@@ -1257,6 +1260,8 @@ int api_config_file(struct api *a, const char *path)
 	int r = -1;
 
 	j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j && jerr.line < 0) /* not read at all: jansson's text says why */
+		return err_set("--config-file %s: %s", path, jerr.text);
 	if (!j)
 		return err_set("--config-file %s: %s at line %d column %d", path,
 			       jerr.text, jerr.line, jerr.column);

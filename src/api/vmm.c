@@ -307,8 +307,9 @@ static void firecracker_usage(FILE *out)
 enum {
 	FC_API_SOCK = 256, FC_ID, FC_CONFIG, FC_NO_API, FC_BOOT_TIMER,
 	FC_NO_SECCOMP, FC_SECCOMP, FC_LEVEL, FC_LOG_PATH, FC_METRICS,
-	FC_IGNORED_VALUE, FC_IGNORED_FLAG, FC_MAX_PAYLOAD, FC_VERSION,
-	FC_SNAP_VERSION, FC_DESCRIBE, FC_HELP, FC_REFUSED,
+	FC_IGNORED_VALUE, FC_MAX_PAYLOAD, FC_VERSION,
+	FC_SNAP_VERSION, FC_DESCRIBE, FC_HELP, FC_REFUSED, FC_SHOW_LEVEL,
+	FC_SHOW_ORIGIN,
 };
 
 int firecracker_main(int argc, char **argv)
@@ -324,8 +325,8 @@ int firecracker_main(int argc, char **argv)
 		{ "level", required_argument, NULL, FC_LEVEL },
 		{ "log-path", required_argument, NULL, FC_LOG_PATH },
 		{ "metrics-path", required_argument, NULL, FC_METRICS },
-		{ "show-level", no_argument, NULL, FC_IGNORED_FLAG },
-		{ "show-log-origin", no_argument, NULL, FC_IGNORED_FLAG },
+		{ "show-level", no_argument, NULL, FC_SHOW_LEVEL },
+		{ "show-log-origin", no_argument, NULL, FC_SHOW_ORIGIN },
 		{ "start-time-us", required_argument, NULL, FC_IGNORED_VALUE },
 		{ "start-time-cpu-us", required_argument, NULL, FC_IGNORED_VALUE },
 		{ "parent-cpu-time-us", required_argument, NULL, FC_IGNORED_VALUE },
@@ -344,7 +345,7 @@ int firecracker_main(int argc, char **argv)
 		   *config = NULL, *log_path = NULL, *level = NULL,
 		   *metrics = NULL;
 	size_t max_payload = API_DEFAULT_MAX_PAYLOAD;
-	bool no_api = false;
+	bool no_api = false, show_level = false, show_origin = false;
 	struct api_server *srv = NULL;
 	struct api_backend be;
 	sigset_t sigs, old;
@@ -376,7 +377,6 @@ int firecracker_main(int argc, char **argv)
 			break;
 		case FC_BOOT_TIMER: /* the pc machine's boot marker is always on */
 		case FC_NO_SECCOMP:
-		case FC_IGNORED_FLAG:
 		case FC_IGNORED_VALUE:
 			break;
 		case FC_SECCOMP:
@@ -389,6 +389,12 @@ int firecracker_main(int argc, char **argv)
 			break;
 		case FC_LEVEL:
 			level = optarg;
+			break;
+		case FC_SHOW_LEVEL:
+			show_level = true;
+			break;
+		case FC_SHOW_ORIGIN:
+			show_origin = true;
 			break;
 		case FC_LOG_PATH:
 			log_path = optarg;
@@ -450,13 +456,17 @@ int firecracker_main(int argc, char **argv)
 		log_error("%s", err_msg());
 		goto out;
 	}
-	if (log_path || level) {
+	if (log_path || level || show_level || show_origin) {
 		json_t *body = json_object();
 
 		if (log_path)
 			json_object_set_new(body, "log_path", json_string(log_path));
 		if (level)
 			json_object_set_new(body, "level", json_string(level));
+		if (show_level)
+			json_object_set_new(body, "show_level", json_true());
+		if (show_origin)
+			json_object_set_new(body, "show_log_origin", json_true());
 		if (apply(m.api, "/logger", body,
 			  log_path ? "--log-path" : "--level") < 0) {
 			log_error("%s", err_msg());

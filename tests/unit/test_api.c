@@ -323,6 +323,34 @@ static void test_metrics_periodic(void **state)
 	unlink(path);
 }
 
+/* PUT /logger's show_level and show_log_origin shape every line after. */
+static void test_logger_show(void **state)
+{
+	char path[] = "/tmp/test_api_logXXXXXX", buf[1024];
+	struct api *a = new_api();
+	int fd = mkstemp(path);
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(req(a, "PUT", "/logger",
+			     fmt("{\"log_path\":\"%s\",\"level\":\"Warning\",\"show_level\":true,\"show_log_origin\":true}",
+				 path, NULL), NULL), 204);
+	log_warn("shown with level and origin");
+	assert_int_equal(req(a, "PUT", "/logger", "{\"show_level\":false,\"show_log_origin\":false}", NULL), 204);
+	log_warn("plain");
+	log_set_output(NULL);
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = 0;
+	assert_non_null(strstr(buf, ": [Warn] [tests/unit/test_api.c:"));
+	assert_non_null(strstr(buf, "] shown with level and origin\n"));
+	assert_non_null(strstr(buf, ": plain\n"));
+	api_destroy(a);
+	close(fd);
+	unlink(path);
+}
+
 static void test_http_session(void **state)
 {
 	struct api *a = new_api();
@@ -388,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_instance_start_and_state_rules),
 		cmocka_unit_test(test_snapshot_load_rules),
 		cmocka_unit_test(test_metrics_periodic),
+		cmocka_unit_test(test_logger_show),
 		cmocka_unit_test(test_http_session),
 	};
 	int fd, r;
