@@ -78,6 +78,7 @@ while [ $# -gt 0 ]; do
 		run_tier tests/guest/qemu.sh
 		run_tier tests/guest/seabios.sh
 		run_tier tests/guest/gdb.sh
+		run_tier tests/guest/api.sh
 		shift ;;
 	--fuzz) run_tier tests/fuzz/run.sh; shift ;;
 	--nested)

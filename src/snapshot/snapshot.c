@@ -226,6 +226,7 @@ int snapshot_create(struct vm *vm, const char *state_path,
 	out.len = w.len;
 	if (write_file(state_path, fill_state, &out) < 0)
 		goto out;
+	vm->nr_snapshots++; /* the API's snapshots_created */
 	r = 0;
 out:
 	state_writer_free(&w);

@@ -32,6 +32,10 @@
 #   *-restore-disk   the token written before the snapshot reads back from
 #                    the disk after the restore
 #   *-config-file    process 3 reaches the L2 init and exits 0
+#   l1-api-*         (x86) the host tier's API cases, tests/guest/api.sh, run
+#                    in L1 (bash and curl copied in): the pc-machine guest
+#                    paused, snapshotted and restored by both ways, and
+#                    firecracker-go-sdk's request sequence, under real KVM
 #
 #   tests/nested/api.sh           (make check-nested runs it after gdb.sh)
 #   tests/nested/api.sh --arm64   (make check-arm64 runs it after gdb.sh)
@@ -186,15 +190,30 @@ timeout 240 $M --no-api --config-file /tmp/vm.json </dev/null >/tmp/out3 2>/tmp/
 say "EXIT-3 $?"
 grep -aq MINIVMM-L2-INIT-REACHED /tmp/out3 && say "MARKER-3"
 sed 's/^/NESTED: ERR-3 /' /tmp/err3 | tail -n 5
+
+# ---- the host tier's API cases (tests/guest/api.sh), under this real KVM ----
+if [ -x /payload/bin/bash ] && [ -d /payload/repo ]; then
+	(cd /payload/repo && PATH=/payload/bin:$PATH TMPDIR=/tmp MINIVMM=/payload/bin/minivmm \
+		bash tests/guest/api.sh 2>&1) | sed 's/^/NESTED: HOST /'
+fi
 exit 0
 EOF
 } >"$work/payload.sh"
 
-libs=()
-[ "$P" = api-nested ] && mapfile -t libs < <(minivmm_runtime_libs)
+libs=() host=() host_files=()
+if [ "$P" = api-nested ]; then
+	mapfile -t libs < <(minivmm_runtime_libs)
+	# tests/guest/api.sh needs bash and curl in L1.
+	if command -v curl >/dev/null && [ -f build/guests/serialcount.bin ]; then
+		host=(--exe "$(command -v bash)=/payload/bin/bash" --exe "$(command -v curl)=/payload/bin/curl")
+		host_files=(tests/guest/api.sh=/payload/repo/tests/guest/api.sh
+			tests/verdict.sh=/payload/repo/tests/verdict.sh
+			build/guests/serialcount.bin=/payload/repo/build/guests/serialcount.bin)
+	fi
+fi
 "$TIER_DIR/run-l1.sh" --timeout 1500 --stall 400 \
-	--exe "$MINIVMM=/payload/bin/minivmm" "$work/payload.sh" \
-	"$IMAGES/disk.img=/payload/disk.img" "${libs[@]}" \
+	--exe "$MINIVMM=/payload/bin/minivmm" "${host[@]}" "$work/payload.sh" \
+	"$IMAGES/disk.img=/payload/disk.img" "${libs[@]}" "${host_files[@]}" \
 	>"$work/out" 2>"$work/err"
 l1rc=$?
 tr -d '\r' <"$work/out" >"$work/o" && mv "$work/o" "$work/out"
@@ -258,5 +277,23 @@ if [ "$(line EXIT-3)" = 0 ] && grep -q '^MARKER-3' "$work/out"; then
 	pass "$P-config-file" "--no-api --config-file: L2 init reached, exit 0"
 else
 	fail "$P-config-file" "$(why "exit '$(line EXIT-3)', marker $(grep -c '^MARKER-3' "$work/out")")"
+fi
+# The host tier's API cases, run in L1: "l1-" before their names.
+if [ "$P" = api-nested ]; then
+	if [ ${#host[@]} = 0 ]; then
+		skip l1-api "tests/guest/api.sh in L1 needs curl (Debian package curl) and build/guests/serialcount.bin"
+	elif ! grep -q '^HOST api: ' "$work/out"; then
+		fail l1-api "tests/guest/api.sh did not finish in L1: $(grep '^HOST' "$work/out" | tail -n 3 | tr '\n' ' ')"
+	fi
+	while read -r verdict name rest; do
+		case $verdict in
+		PASS)
+			rest=${rest#(}
+			pass "l1-$name" "under nested KVM${rest:+; ${rest%)}}"
+			;;
+		FAIL) fail "l1-${name%:}" "$rest" ;;
+		SKIP) skip "l1-${name%:}" "$rest" ;;
+		esac
+	done < <(sed -n 's/^HOST \(PASS\|FAIL\|SKIP\) /\1 /p' "$work/out")
 fi
 closing
