@@ -105,7 +105,7 @@ GUEST_LOAD_DEFAULT := $(if $(filter arm64,$(ARCH_DIR)),0x40000000,0)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run check check-unit check-guest check-asan check-nested bench \
+.PHONY: all run check check-unit check-guest check-asan check-nested bench bench-api \
 	guests clean format bench-nested arm64 check-arm64 bench-arm64 \
 	fuzz fuzz-link check-fuzz check-kut
 # The same binary under QEMU's name takes QEMU's command line (src/qemu_cli.h).
@@ -220,6 +220,11 @@ bench: all
 # Linux boot to init under nested KVM: minivmm vs QEMU -M pc vs -M microvm.
 bench-nested: all
 	bench/nested.sh
+
+# The control API: round trip, InstanceStart to init, snapshot creation and
+# restore latency at 128 MiB and 1 GiB (bench/api.sh; nested for the VM rows).
+bench-api: all
+	bench/api.sh
 
 # The arm64 monitor and guests, cross-built from here (the nested arm64
 # tier in tests/arm64 and bench/arm64.sh run them under arm64 KVM).

@@ -8,6 +8,8 @@
 #               measured against (bench/raw_kvm.c)
 #   spawn_time  runs contenders interleaved, reports median wall time from
 #               fork to exit and peak RSS (bench/spawn_time.c)
+#   api_client  times API requests with its own clock (bench/api.sh;
+#               bench/api_client.c)
 #
 # The benchmark guests (guests/bench_*.S) are ordinary guests: `make all`
 # builds them.
@@ -17,7 +19,7 @@ CC ?= gcc
 OPT ?= -O2 -g
 WARN ?= -Wall -Wextra -Wshadow
 
-BENCH_TOOLS := $(BUILD)/bench/raw_kvm $(BUILD)/bench/spawn_time
+BENCH_TOOLS := $(BUILD)/bench/raw_kvm $(BUILD)/bench/spawn_time $(BUILD)/bench/api_client
 BENCH_GUESTS := $(patsubst guests/%.S,$(BUILD)/guests/%.bin,\
 	$(wildcard guests/bench_*.S))
 

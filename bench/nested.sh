@@ -24,6 +24,8 @@
 #
 #   bench/nested.sh            the benchmark (~2 minutes), then the
 #                              virtio-blk rows (~2 more; BENCH_NESTED_DISK=0
+#                              leaves them out), then the API rows of
+#                              bench/api.sh (~3 more; BENCH_NESTED_API=0
 #                              leaves them out)
 #   bench/nested.sh --disk     only the virtio-blk rows: fio in L2 on a raw
 #                              image in L1 (tests/nested/bench-blk.sh),
@@ -483,4 +485,7 @@ fi
 	[ -z "$retried" ] || echo "note: $retried"
 } | tee "$RESULT"
 [ "${BENCH_NESTED_DISK:-1}" = 1 ] && disk_bench
+# The control API's rows (bench/api.sh: restore latency, snapshot
+# creation, round trip, InstanceStart to init); BENCH_NESTED_API=0 skips.
+[ "${BENCH_NESTED_API:-1}" = 1 ] && bench/api.sh
 exit 0
