@@ -44,12 +44,34 @@
 
 #define PORT_A_A20 0x02 /* the only bit port 0x92 keeps */
 
+static void queue_put(struct i8042 *k, uint8_t b, bool from_kbd)
+{
+	unsigned at = (k->head + k->count) % I8042_QUEUE;
+
+	if (k->count == I8042_QUEUE)
+		return; /* a guest that never reads loses the newest replies */
+	k->queue[at] = b;
+	k->from_kbd[at] = from_kbd;
+	k->count++;
+}
+
+/* A byte the controller answers (polled by the guest). */
 static void queue_push(struct i8042 *k, uint8_t b)
 {
-	if (k->count == I8042_QUEUE)
-		return; /* a guest that never reads loses the oldest replies */
-	k->queue[(k->head + k->count) % I8042_QUEUE] = b;
-	k->count++;
+	queue_put(k, b, false);
+}
+
+/* A byte from the keyboard (announced on IRQ 1 when it is at the head). */
+static void kbd_push(struct i8042 *k, uint8_t b)
+{
+	queue_put(k, b, true);
+}
+
+/* Is the byte at the head the keyboard's, with its interrupt enabled? */
+static bool head_announced(const struct i8042 *k)
+{
+	return k->count && k->from_kbd[k->head] &&
+	       (k->command_byte & CB_KBD_INT);
 }
 
 static uint8_t queue_pop(struct i8042 *k)
@@ -69,35 +91,35 @@ static void keyboard_write(struct i8042 *k, uint8_t b)
 {
 	if (k->kbd_pending) {
 		k->kbd_pending = 0; /* LEDs, typematic rate, scan set: accept */
-		queue_push(k, KBD_ACK);
+		kbd_push(k, KBD_ACK);
 		return;
 	}
 	switch (b) {
 	case 0xff: /* reset: ACK, then Basic Assurance Test passed */
-		queue_push(k, KBD_ACK);
-		queue_push(k, 0xaa);
+		kbd_push(k, KBD_ACK);
+		kbd_push(k, 0xaa);
 		break;
 	case 0xf2: /* identify: MF2 keyboard */
-		queue_push(k, KBD_ACK);
-		queue_push(k, 0xab);
-		queue_push(k, 0x83);
+		kbd_push(k, KBD_ACK);
+		kbd_push(k, 0xab);
+		kbd_push(k, 0x83);
 		break;
 	case KBD_SET_LEDS:
 	case KBD_TYPEMATIC:
 	case KBD_SCAN_SET:
 		k->kbd_pending = b;
-		queue_push(k, KBD_ACK);
+		kbd_push(k, KBD_ACK);
 		break;
 	case 0xee: /* echo */
-		queue_push(k, 0xee);
+		kbd_push(k, 0xee);
 		break;
 	case 0xf4: /* enable scanning */
 	case 0xf5: /* disable scanning */
 	case 0xf6: /* set defaults */
-		queue_push(k, KBD_ACK);
+		kbd_push(k, KBD_ACK);
 		break;
 	default:
-		queue_push(k, KBD_RESEND);
+		kbd_push(k, KBD_RESEND);
 	}
 }
 
@@ -162,12 +184,8 @@ static void i8042_access(struct i8042 *k, bool cmd_port, bool write,
 		data[0] = cmd_port ? (uint8_t)(STATUS_SYS |
 					       (k->count ? STATUS_OBF : 0)) :
 				     queue_pop(k);
-		if (!cmd_port && k->keys_queued) {
-			/* The next byte of sent keys, announced in turn. */
-			k->keys_queued--;
-			announce = k->keys_queued && k->count &&
-				   (k->command_byte & CB_KBD_INT);
-		}
+		/* The next keyboard byte, announced in turn. */
+		announce = !cmd_port && head_announced(k);
 	} else if (cmd_port) {
 		reset = controller_command(k, v);
 	} else if (k->pending) {
@@ -180,13 +198,22 @@ static void i8042_access(struct i8042 *k, bool cmd_port, bool write,
 			reset = output_port_write(k, v);
 		/* CMD_WRITE_AUX: there is no mouse; the byte is dropped. */
 	} else {
+		bool was_empty = !k->count;
+
 		keyboard_write(k, v);
+		announce = was_empty && head_announced(k);
 	}
+	/*
+	 * The edge goes out under the lock: a vCPU that takes it and reads
+	 * the byte (which needs the lock) cannot pulse the next one while the
+	 * line is still high from this one, which would merge the two edges
+	 * and leave the rest of the queue unannounced.
+	 */
+	if (announce && k->kbd_irq)
+		irq_line_pulse(k->kbd_irq);
 	pthread_mutex_unlock(&k->lock);
 	if (reset && k->reset)
 		k->reset(k->reset_ctx);
-	if (announce && k->kbd_irq)
-		irq_line_pulse(k->kbd_irq);
 }
 
 int i8042_send_ctrl_alt_del(struct i8042 *k)
@@ -209,13 +236,13 @@ int i8042_send_ctrl_alt_del(struct i8042 *k)
 		pthread_mutex_unlock(&k->lock);
 		return err_set("the keyboard's queue is full (the guest is not reading it)");
 	}
-	announce = k->count == 0 && (k->command_byte & CB_KBD_INT);
+	announce = k->count == 0;
 	for (size_t i = 0; i < n; i++)
-		queue_push(k, codes[i]);
-	k->keys_queued = k->count;
-	pthread_mutex_unlock(&k->lock);
+		kbd_push(k, codes[i]);
+	announce = announce && head_announced(k);
 	if (announce && k->kbd_irq)
-		irq_line_pulse(k->kbd_irq);
+		irq_line_pulse(k->kbd_irq); /* under the lock: see i8042_access */
+	pthread_mutex_unlock(&k->lock);
 	return 0;
 }
 
@@ -310,7 +337,6 @@ static void power_on_locked(struct i8042 *k)
 	k->output_port = OUTPORT_RESET | OUTPORT_A20;
 	k->pending = 0;
 	k->kbd_pending = 0;
-	k->keys_queued = 0;
 }
 
 struct i8042 *i8042_create(void (*reset)(void *ctx), void *ctx)
@@ -340,9 +366,11 @@ static void i8042_reset(void *dev)
 }
 
 /*
- * Version 1: the output queue (u8 count, then the bytes oldest first);
+ * Version 2: the output queue (u8 count, then the bytes oldest first);
  * u8 command byte, output port, pending controller command, pending
- * keyboard command, port 0x92.
+ * keyboard command, port 0x92; u16 which queued bytes are the keyboard's
+ * (bit i: the i-th oldest).  Version 1 lacks the u16: every byte is then
+ * taken as the controller's.
  */
 static int i8042_save(void *dev, struct state_writer *w)
 {
@@ -357,6 +385,14 @@ static int i8042_save(void *dev, struct state_writer *w)
 	state_put_u8(w, k->pending);
 	state_put_u8(w, k->kbd_pending);
 	state_put_u8(w, k->port_a);
+	{
+		uint16_t mask = 0;
+
+		for (unsigned i = 0; i < k->count; i++)
+			if (k->from_kbd[(k->head + i) % I8042_QUEUE])
+				mask |= (uint16_t)(1u << i);
+		state_put_u16(w, mask);
+	}
 	pthread_mutex_unlock(&k->lock);
 	return 0;
 }
@@ -379,8 +415,8 @@ static int i8042_load(void *dev, struct state_reader *r, uint32_t version)
 	struct i8042 *k = dev;
 	uint8_t queue[I8042_QUEUE], cb, outport, pending, kbd_pending, port_a;
 	unsigned count;
+	uint16_t kbd_mask = 0;
 
-	(void)version;
 	count = state_get_u8(r);
 	if (count > I8042_QUEUE)
 		return state_reader_fail(r, "queue of %u bytes, at most %d fit",
@@ -391,8 +427,13 @@ static int i8042_load(void *dev, struct state_reader *r, uint32_t version)
 	pending = state_get_u8(r);
 	kbd_pending = state_get_u8(r);
 	port_a = state_get_u8(r);
+	if (version >= 2)
+		kbd_mask = state_get_u16(r);
 	if (state_reader_error(r, "i8042") < 0)
 		return -1;
+	if (kbd_mask >> count)
+		return state_reader_fail(r, "keyboard bytes 0x%04x beyond a queue of %u",
+					 kbd_mask, count);
 	if (!pending_valid(pending))
 		return state_reader_fail(r, "0x%02x is no command waiting for data",
 					 pending);
@@ -404,6 +445,8 @@ static int i8042_load(void *dev, struct state_reader *r, uint32_t version)
 
 	pthread_mutex_lock(&k->lock);
 	memcpy(k->queue, queue, count);
+	for (unsigned i = 0; i < I8042_QUEUE; i++)
+		k->from_kbd[i] = i < count && (kbd_mask >> i & 1);
 	k->head = 0;
 	k->count = count;
 	k->command_byte = cb;
@@ -427,7 +470,7 @@ static void i8042_destroy(void *dev)
 
 const struct device_ops i8042_device_ops = {
 	.type = "i8042",
-	.version = 1,
+	.version = 2,
 	.reset = i8042_reset,
 	.save = i8042_save,
 	.load = i8042_load,

@@ -41,6 +41,7 @@
 struct i8042 {
 	pthread_mutex_t lock;
 	uint8_t queue[I8042_QUEUE]; /* bytes waiting for the guest at 0x60 */
+	bool from_kbd[I8042_QUEUE]; /* the byte is the keyboard's, not the controller's */
 	unsigned head, count;
 	uint8_t command_byte;
 	uint8_t output_port;
@@ -49,8 +50,14 @@ struct i8042 {
 	uint8_t port_a; /* 0x92 */
 	void (*reset)(void *ctx); /* the guest pulsed the reset line */
 	void *reset_ctx;
-	struct irq_line *kbd_irq; /* IRQ 1, for keys the host sends; or NULL */
-	unsigned keys_queued; /* bytes of sent keys still in the queue */
+	/*
+	 * IRQ 1 (or NULL): each byte from the keyboard (its answers to the
+	 * guest's commands, keys the host sends) is announced on it when it
+	 * reaches the head of the queue and the command byte enables the
+	 * keyboard interrupt, as on a PC; the controller's own answers are
+	 * polled.
+	 */
+	struct irq_line *kbd_irq;
 };
 
 /*
@@ -65,8 +72,8 @@ int i8042_register(struct i8042 *dev, struct bus *pio);
  * Press and release Ctrl+Alt+Del on the keyboard (the API's
  * SendCtrlAltDel): the scan codes go into the output queue, in set 1 when
  * the command byte asks the controller to translate and in set 2
- * otherwise, each byte announced on kbd_irq when the keyboard interrupt is
- * enabled.  -1 with err_msg() when the queue has no room.
+ * otherwise, announced on kbd_irq as every keyboard byte is.  -1 with
+ * err_msg() when the queue has no room.
  */
 int i8042_send_ctrl_alt_del(struct i8042 *dev);
 

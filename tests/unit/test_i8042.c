@@ -19,6 +19,7 @@
 #include "dev/i8042.h"
 #include "device.h"
 #include "log.h"
+#include "irq.h"
 #include "state.h"
 #include "unit.h"
 
@@ -125,7 +126,7 @@ static void busy_state(struct ctx *c)
 
 /* Queued bytes: count, then the command byte, ... (i8042_save). */
 enum { QUEUED = 4, AT_CB = 1 + QUEUED, AT_PENDING = AT_CB + 2,
-       AT_KBD_PENDING, AT_PORT_A, SAVED_LEN };
+       AT_KBD_PENDING, AT_PORT_A, AT_KBD_MASK, SAVED_LEN = AT_KBD_MASK + 2 };
 
 static void same_behaviour(struct ctx *a, struct ctx *b)
 {
@@ -172,6 +173,65 @@ static void test_save_load_same_behaviour(void **state)
 	ctx_free(b);
 }
 
+/* IRQ 1: a recorder of the pulses. */
+static unsigned pulses;
+
+static void on_irq(struct irq_line *line, bool level)
+{
+	(void)line;
+	if (level)
+		pulses++;
+}
+
+/*
+ * Every keyboard byte is announced on IRQ 1 as it reaches the head of the
+ * queue (Linux's atkbd waits for its answers there); the controller's own
+ * answers are not; nothing when the command byte disables the interrupt.
+ */
+static void test_keyboard_interrupts(void **state)
+{
+	struct ctx *a = *state, *b = ctx_new();
+	struct irq_line line, line_b;
+	struct state_writer w;
+
+	irq_line_init(&line, 1, on_irq, NULL);
+	irq_line_init(&line_b, 1, on_irq, NULL);
+	a->kbd->kbd_irq = &line;
+	b->kbd->kbd_irq = &line_b;
+	pulses = 0;
+	outb(a, DATA, 0xf2); /* identify: FA AB 83 */
+	assert_int_equal(pulses, 1);
+	assert_int_equal(inb(a, DATA), 0xfa);
+	assert_int_equal(inb(a, DATA), 0xab);
+	assert_int_equal(inb(a, DATA), 0x83);
+	assert_int_equal(pulses, 3);
+	outb(a, CMD, 0x20); /* the controller's answer: polled */
+	assert_int_equal(inb(a, DATA), 0x45);
+	assert_int_equal(pulses, 3);
+	outb(a, CMD, 0x60);
+	outb(a, DATA, 0x44); /* keyboard interrupt off */
+	outb(a, DATA, 0xf4);
+	assert_int_equal(inb(a, DATA), 0xfa);
+	assert_int_equal(pulses, 3);
+	outb(a, CMD, 0x60);
+	outb(a, DATA, 0x45);
+	assert_int_equal(i8042_send_ctrl_alt_del(a->kbd), 0);
+	assert_int_equal(pulses, 4);
+	assert_int_equal(inb(a, DATA), 0x1d); /* set 1: translation is on */
+	assert_int_equal(pulses, 5);
+	/* Saved with 7 keyboard bytes queued, loaded: b announces them. */
+	save(a, &w);
+	assert_int_equal(load(b, w.buf, w.len), 0);
+	state_writer_free(&w);
+	pulses = 0;
+	for (int i = 0; i < 7; i++)
+		inb(b, DATA);
+	assert_int_equal(pulses, 6); /* the 6 after the head; the head was announced in a */
+	assert_int_equal(inb(b, CMD) & STATUS_OBF, 0);
+	a->kbd->kbd_irq = NULL;
+	ctx_free(b);
+}
+
 static void test_load_truncated_or_out_of_range(void **state)
 {
 	struct ctx *a = *state, *b = ctx_new();
@@ -194,6 +254,9 @@ static void test_load_truncated_or_out_of_range(void **state)
 	w.buf[AT_PORT_A] = 0x01;
 	assert_int_equal(load(b, w.buf, w.len), -1);
 	w.buf[AT_PORT_A] = 0x00;
+	w.buf[AT_KBD_MASK + 1] = 0x80; /* a keyboard byte past the queue */
+	assert_int_equal(load(b, w.buf, w.len), -1);
+	w.buf[AT_KBD_MASK + 1] = 0x00;
 	/* Nothing of the refused streams was taken. */
 	assert_int_equal(inb(b, CMD) & STATUS_OBF, 0);
 	assert_int_equal(inb(b, PORT_A_PORT), 0x02);
@@ -234,6 +297,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_firmware_replies),
 		T(test_save_load_same_behaviour),
+		T(test_keyboard_interrupts),
 		T(test_load_truncated_or_out_of_range),
 		T(test_reset_is_power_on),
 	};
