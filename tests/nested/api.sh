@@ -12,8 +12,8 @@
 #              snapshot/create, Stop.
 #   process 2  firecracker --api-sock (the same binary under the name
 #              `firecracker`): snapshot/load with resume_vm.  Typed on its
-#              console: the token read back with the page cache dropped,
-#              then poweroff.
+#              console: the token read back with the page cache dropped;
+#              then SendCtrlAltDel (x86), or poweroff.
 #   process 3  minivmm --no-api --config-file: Firecracker's config file
 #              boots the same kernel and disk to the L2 init and powers off.
 #
@@ -31,6 +31,10 @@
 #                    runs, the guest powers off and the process exits 0
 #   *-restore-disk   the token written before the snapshot reads back from
 #                    the disk after the restore
+#   *-ctrl-alt-del   x86: PUT /actions SendCtrlAltDel to the restored guest
+#                    (ctrl-alt-del=1 typed first): Linux reboots and the
+#                    process ends with 0, as Firecracker's does; arm64: the
+#                    action is refused with 400, as Firecracker's on aarch64
 #   *-config-file    process 3 reaches the L2 init and exits 0
 #   l1-api-*         (x86) the host tier's API cases, tests/guest/api.sh, run
 #                    in L1 (bash and curl copied in): the pc-machine guest
@@ -60,7 +64,7 @@ else
 fi
 . tests/gdblib.sh # gdb_prepare, gdb_skip_all: the tier's prepare step
 
-CASES="$P-boot $P-pause-resume $P-snapshot $P-restore $P-restore-disk $P-config-file"
+CASES="$P-boot $P-pause-resume $P-snapshot $P-restore $P-restore-disk $P-ctrl-alt-del $P-config-file"
 
 gdb_prepare "$TIER_DIR/prepare.sh" "$P-prepare"
 [ -x "$MINIVMM" ] || { fail "$P" "no $MINIVMM (run make)"; closing; }
@@ -164,7 +168,22 @@ if wait_for /tmp/out2 'L2-COUNT [0-9]' 60; then
 	sleep 2
 	echo 'echo 3 >/proc/sys/vm/drop_caches; echo L2-API-READBACK $(cat /mnt/from-l2.txt)' >&4
 	wait_for /tmp/out2 'L2-API-READBACK api-' 60
-	echo 'poweroff -f' >&4
+	if [ "$CONSOLE" = ttyS0 ]; then
+		# Ctrl-Alt-Del through the i8042: with ctrl-alt-del=1 Linux
+		# reboots at once (its init, a shell script, would ignore the
+		# SIGINT it gets otherwise); the reboot ends the process with 0.
+		echo 'echo 1 >/proc/sys/kernel/ctrl-alt-del; echo L2-CAD-$((40 + 2))' >&4
+		wait_for /tmp/out2 'L2-CAD-42' 30
+		ctl put /actions '{"action_type":"SendCtrlAltDel"}'
+		say "CAD-RC $rc"
+		i=0
+		while kill -0 $P2 2>/dev/null && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
+		kill -0 $P2 2>/dev/null && say "CAD-NO-EXIT"
+	else
+		ctl put /actions '{"action_type":"SendCtrlAltDel"}'
+		say "CAD-RC $rc"
+	fi
+	kill -0 $P2 2>/dev/null && echo 'poweroff -f' >&4
 fi
 i=0
 while kill -0 $P2 2>/dev/null && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
@@ -262,7 +281,7 @@ read -r -a c2 <<<"$(line COUNTS-2)"
 if [ "$(ctl_rc put /snapshot/load)" = 0 ] && [ "$(line STATUS-2)" = Running ] &&
 	[ -n "$last1" ] && [ "${c2[0]:-x}" = $((last1 + 1)) ] && consecutive "${c2[@]}" &&
 	[ "$(line EXIT-2)" = 0 ]; then
-	pass "$P-restore" "count ${last1} before, ${c2[0]}..${c2[-1]} after; powered off, exit 0"
+	pass "$P-restore" "count ${last1} before, ${c2[0]}..${c2[-1]} after; the process ended with 0"
 else
 	fail "$P-restore" "$(why "status '$(line STATUS-2)', last count before '$last1', after: ${c2[*]:-none}; exit '$(line EXIT-2)'")"
 fi
@@ -271,6 +290,19 @@ if [ -n "$token" ] && [ "$(line L2-API-READBACK)" = "$token" ]; then
 	pass "$P-restore-disk" "read back $token"
 else
 	fail "$P-restore-disk" "$(why "wrote '$token', read back '$(line L2-API-READBACK)'")"
+fi
+
+cad=$(line CAD-RC)
+if [ "$P" = arm64-api ]; then
+	if [ "$cad" = 1 ] && grep -q '^CTL put /actions rc=1 .*x86 only' "$work/out"; then
+		pass "$P-ctrl-alt-del" "refused: $(grep '^CTL put /actions rc=1' "$work/out" | head -n 1 | cut -d' ' -f5- | cut -c1-80)"
+	else
+		fail "$P-ctrl-alt-del" "$(why "SendCtrlAltDel answered rc '$cad'")"
+	fi
+elif [ "$cad" = 0 ] && ! grep -q '^CAD-NO-EXIT' "$work/out" && [ "$(line EXIT-2)" = 0 ]; then
+	pass "$P-ctrl-alt-del" "204; Linux rebooted; exit 0"
+else
+	fail "$P-ctrl-alt-del" "$(why "SendCtrlAltDel rc '$cad', $(grep -c '^CAD-NO-EXIT' "$work/out") no-exit, exit '$(line EXIT-2)'")"
 fi
 
 if [ "$(line EXIT-3)" = 0 ] && grep -q '^MARKER-3' "$work/out"; then

@@ -481,5 +481,5 @@ int arch_dtb_write(const struct vm_config *cfg, const char *path)
 int arch_ctrl_alt_del(struct vm *vm)
 {
 	(void)vm;
-	return err_set("SendCtrlAltDel: the virt machine has no keyboard (x86 only, as in Firecracker)");
+	return err_set("the virt machine has no keyboard (x86 only, as in Firecracker)");
 }
