@@ -1,0 +1,803 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-net (virtio 1.2, 5.1) through the virtio-mmio registers and a
+ * driver of our own, with a datagram socketpair standing in for the tap
+ * (one frame per read and per write, as a tap gives them): configuration
+ * space, feature and offload negotiation, receive with and without merged
+ * buffers, frames too long for the guest's buffers, no receive buffers
+ * (the back end's fd is not watched then), transmit gather, broken
+ * chains, the link, and save/load.  The last test opens a real tap when
+ * the host lets it (/dev/net/tun and CAP_NET_ADMIN) and skips otherwise.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bus.h"
+#include "byteorder.h"
+#include "event_loop.h"
+#include "irq.h"
+#include "log.h"
+#include "mem.h"
+#include "net/tap.h"
+#include "unit.h"
+#include "vdriver.h"
+#include "virtio/mmio.h"
+#include "virtio/net.h"
+#include "virtio/virtio.h"
+
+#define RAM_SIZE 0x100000ull
+#define BASE 0xfe800000ull
+#define RX_DESC 0x1000ull
+#define RX_AVAIL 0x2000ull
+#define RX_USED 0x3000ull
+#define TX_DESC 0x4000ull
+#define TX_AVAIL 0x5000ull
+#define TX_USED 0x6000ull
+#define BUF 0x10000ull
+#define QSIZE 16
+#define ALL_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN | TUN_F_UFO)
+
+static const uint8_t test_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
+struct fx {
+	struct guest_mem mem;
+	struct mem_backend *ram;
+	struct bus mmio;
+	struct irq_line irq;
+	int edges;
+	struct event_loop *loop;
+	int sv[2]; /* sv[0]: the device's "tap", sv[1]: the host side */
+	uint32_t offload; /* the last TUNSETOFFLOAD */
+	int offload_calls;
+	bool closed;
+	struct virtio_mmio *m;
+	struct virtio_dev *dev;
+	struct vdrv rx, tx;
+};
+
+static void on_irq(struct irq_line *line, bool level)
+{
+	struct fx *f = line->ctx;
+
+	if (level)
+		f->edges++;
+}
+
+static int fake_offload(void *ctx, uint32_t flags)
+{
+	struct fx *f = ctx;
+
+	f->offload = flags;
+	f->offload_calls++;
+	return 0;
+}
+
+static void fake_close(void *ctx)
+{
+	struct fx *f = ctx;
+
+	close(f->sv[0]);
+	f->closed = true;
+}
+
+static uint32_t rd(struct fx *f, uint64_t off)
+{
+	uint8_t d[4];
+
+	bus_read(&f->mmio, BASE + off, d, 4);
+	return (uint32_t)bus_data_get(d, 4);
+}
+
+static void wr(struct fx *f, uint64_t off, uint32_t v)
+{
+	uint8_t d[4];
+
+	bus_data_put(d, 4, v);
+	bus_write(&f->mmio, BASE + off, d, 4);
+}
+
+static uint8_t *ram(struct fx *f, uint64_t gpa)
+{
+	return f->ram->hva + gpa;
+}
+
+static struct fx *fx_new(uint32_t offloads)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct virtio_net_backend be;
+
+	assert_non_null(f);
+	mem_init(&f->mem);
+	f->ram = mem_backend_create(&f->mem, "ram", RAM_SIZE, NULL);
+	assert_int_equal(mem_add_region(&f->mem, "ram", f->ram, 0, 0, RAM_SIZE,
+					false, true), 0);
+	bus_init(&f->mmio, "mmio", 0);
+	irq_line_init(&f->irq, 16, on_irq, f);
+	f->loop = event_loop_create();
+	assert_non_null(f->loop);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, f->sv), 0);
+	be = (struct virtio_net_backend){ .fd = f->sv[0], .offloads = offloads,
+					  .set_offload = fake_offload,
+					  .close = fake_close, .ctx = f,
+					  .describe = "socketpair" };
+	f->dev = virtio_net_create("virtio-net0", &f->mem, f->loop, &be,
+				   test_mac, 1500);
+	assert_non_null(f->dev);
+	f->m = virtio_mmio_create(f->dev, &f->irq);
+	assert_non_null(f->m);
+	assert_int_equal(virtio_mmio_register(f->m, &f->mmio, BASE), 0);
+	return f;
+}
+
+static void fx_free(struct fx *f)
+{
+	virtio_mmio_device_ops.destroy(f->m);
+	assert_true(f->closed); /* the device closed its back end */
+	close(f->sv[1]);
+	event_loop_destroy(f->loop);
+	bus_destroy(&f->mmio);
+	mem_destroy(&f->mem);
+	free(f);
+}
+
+static uint64_t device_features(struct fx *f)
+{
+	uint64_t v;
+
+	wr(f, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	v = rd(f, VIRTIO_MMIO_DEVICE_FEATURES);
+	wr(f, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	return v | (uint64_t)rd(f, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
+}
+
+static void setup_queue(struct fx *f, unsigned q, uint64_t desc,
+			uint64_t avail, uint64_t used)
+{
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, q);
+	wr(f, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+	wr(f, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
+	wr(f, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail);
+	wr(f, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)used);
+	wr(f, VIRTIO_MMIO_QUEUE_READY, 1);
+}
+
+/* Bring-up (3.1.1) accepting `features` (VERSION_1 added). */
+static void bring_up(struct fx *f, uint64_t features)
+{
+	features |= 1ull << VIRTIO_F_VERSION_1;
+	wr(f, VIRTIO_MMIO_STATUS, 3);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> 32));
+	wr(f, VIRTIO_MMIO_STATUS, 0x0b);
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), 0x0b);
+	setup_queue(f, VIRTIO_NET_RXQ, RX_DESC, RX_AVAIL, RX_USED);
+	setup_queue(f, VIRTIO_NET_TXQ, TX_DESC, TX_AVAIL, TX_USED);
+	vdrv_init(&f->rx, f->ram->hva, QSIZE, RX_DESC, RX_AVAIL, RX_USED);
+	vdrv_init(&f->tx, f->ram->hva, QSIZE, TX_DESC, TX_AVAIL, TX_USED);
+	wr(f, VIRTIO_MMIO_STATUS, 0x0f);
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), 0x0f);
+}
+
+/* Let the event loop run what is ready (the back end's fd). */
+static int pump(struct fx *f)
+{
+	int n = 0, r;
+
+	while ((r = event_loop_run_once(f->loop, 0)) > 0)
+		n += r;
+	assert_true(r >= 0);
+	return n;
+}
+
+/* A frame from the host: header (flags, gso_type) then len bytes of pattern. */
+static void host_send(struct fx *f, size_t len, uint8_t flags, uint8_t gso,
+		      uint8_t seed)
+{
+	uint8_t frame[VIRTIO_NET_HDR_LEN + 4096];
+
+	assert_true(len <= 4096);
+	memset(frame, 0, VIRTIO_NET_HDR_LEN);
+	frame[0] = flags;
+	frame[1] = gso;
+	frame[10] = 0xee; /* num_buffers: the device's to set */
+	for (size_t i = 0; i < len; i++)
+		frame[VIRTIO_NET_HDR_LEN + i] = (uint8_t)(seed + i);
+	assert_int_equal(send(f->sv[1], frame, VIRTIO_NET_HDR_LEN + len, 0),
+			 (ssize_t)(VIRTIO_NET_HDR_LEN + len));
+}
+
+static void post_rx(struct fx *f, uint64_t gpa, uint32_t len)
+{
+	struct vbuf b = { gpa, len, true };
+
+	vdrv_add_chain(&f->rx, &b, 1);
+}
+
+static void kick(struct fx *f, unsigned q)
+{
+	wr(f, VIRTIO_MMIO_QUEUE_NOTIFY, q);
+}
+
+static bool needs_reset(struct fx *f)
+{
+	return rd(f, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET;
+}
+
+static struct virtio_net_stats stats(struct fx *f)
+{
+	struct virtio_net_stats s;
+
+	virtio_net_get_stats(f->dev, &s);
+	return s;
+}
+
+static void check_payload(const uint8_t *p, size_t len, uint8_t seed)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != (uint8_t)(seed + i))
+			fail_msg("payload byte %zu: 0x%02x, expected 0x%02x", i,
+				 p[i], (uint8_t)(seed + i));
+}
+
+static void test_config_space(void **state)
+{
+	struct fx *f = fx_new(ALL_OFFLOADS);
+	uint8_t c[VIRTIO_NET_CONFIG_SIZE];
+
+	(void)state;
+	assert_int_equal(rd(f, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_NET);
+	for (unsigned i = 0; i < sizeof(c); i++)
+		bus_read(&f->mmio, BASE + VIRTIO_MMIO_CONFIG + i, c + i, 1);
+	assert_memory_equal(c, test_mac, 6);
+	assert_int_equal(le_get(c + 6, 2), VIRTIO_NET_S_LINK_UP);
+	assert_int_equal(le_get(c + 8, 2), 1); /* max_virtqueue_pairs */
+	assert_int_equal(le_get(c + 10, 2), 1500);
+	/* The driver cannot change the MAC (read-only in 1.x). */
+	for (unsigned i = 0; i < 6; i++) {
+		uint8_t z = 0;
+
+		bus_write(&f->mmio, BASE + VIRTIO_MMIO_CONFIG + i, &z, 1);
+	}
+	bus_read(&f->mmio, BASE + VIRTIO_MMIO_CONFIG, c, 1);
+	assert_int_equal(c[0], 0x52);
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 0);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_NUM_MAX), VIRTIO_NET_QUEUE_SIZE);
+	wr(f, VIRTIO_MMIO_QUEUE_SEL, 2);
+	assert_int_equal(rd(f, VIRTIO_MMIO_QUEUE_NUM_MAX), 0); /* no ctrl queue */
+	fx_free(f);
+}
+
+static void test_features_follow_offloads(void **state)
+{
+	const uint64_t base = (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_MTU) |
+			      (1ull << VIRTIO_NET_F_STATUS) |
+			      (1ull << VIRTIO_NET_F_MRG_RXBUF);
+	const uint64_t offl = (1ull << VIRTIO_NET_F_CSUM) |
+			      (1ull << VIRTIO_NET_F_GUEST_CSUM) |
+			      (0xffull << VIRTIO_NET_F_GUEST_TSO4); /* bits 7..14 */
+	struct fx *f = fx_new(ALL_OFFLOADS);
+	uint64_t feat = device_features(f);
+
+	(void)state;
+	assert_true((feat & base) == base);
+	assert_true((feat & offl) == offl);
+	assert_false(feat & (1ull << 17)); /* no CTRL_VQ */
+	fx_free(f);
+
+	/* A back end with no offloads: no checksum or segmentation features. */
+	f = fx_new(0);
+	feat = device_features(f);
+	assert_true((feat & base) == base);
+	assert_false(feat & offl);
+	fx_free(f);
+
+	/* Only TSO4 (and the checksum): no TSO6, ECN or UFO either way. */
+	f = fx_new(TUN_F_CSUM | TUN_F_TSO4);
+	feat = device_features(f);
+	assert_true(feat & (1ull << VIRTIO_NET_F_GUEST_TSO4));
+	assert_true(feat & (1ull << VIRTIO_NET_F_HOST_TSO4));
+	assert_false(feat & (1ull << VIRTIO_NET_F_GUEST_TSO6));
+	assert_false(feat & (1ull << VIRTIO_NET_F_HOST_TSO6));
+	assert_false(feat & (1ull << VIRTIO_NET_F_GUEST_ECN));
+	assert_false(feat & (1ull << VIRTIO_NET_F_HOST_UFO));
+	fx_free(f);
+}
+
+static void test_offload_negotiation(void **state)
+{
+	struct fx *f = fx_new(ALL_OFFLOADS);
+
+	(void)state;
+	bring_up(f, (1ull << VIRTIO_NET_F_GUEST_CSUM) |
+			    (1ull << VIRTIO_NET_F_GUEST_TSO4) |
+			    (1ull << VIRTIO_NET_F_GUEST_ECN));
+	assert_int_equal(f->offload, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN);
+	/* A reset takes every offload back. */
+	wr(f, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(f->offload, 0);
+
+	/* TSO without the partial checksum means nothing (5.1.3.1). */
+	bring_up(f, (1ull << VIRTIO_NET_F_GUEST_TSO4) |
+			    (1ull << VIRTIO_NET_F_GUEST_TSO6));
+	assert_int_equal(f->offload, 0);
+	wr(f, VIRTIO_MMIO_STATUS, 0);
+
+	bring_up(f, (1ull << VIRTIO_NET_F_GUEST_CSUM) |
+			    (1ull << VIRTIO_NET_F_GUEST_TSO6) |
+			    (1ull << VIRTIO_NET_F_GUEST_UFO));
+	assert_int_equal(f->offload, TUN_F_CSUM | TUN_F_TSO6 | TUN_F_UFO);
+	fx_free(f);
+
+	/* A feature that was not offered is refused at FEATURES_OK. */
+	f = fx_new(0);
+	wr(f, VIRTIO_MMIO_STATUS, 3);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES, 1u << VIRTIO_NET_F_GUEST_TSO4);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	wr(f, VIRTIO_MMIO_STATUS, 0x0b);
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), 0x03);
+	fx_free(f);
+}
+
+static void test_rx_one_chain(void **state)
+{
+	struct fx *f = fx_new(ALL_OFFLOADS);
+	uint8_t *b = ram(f, BUF);
+
+	(void)state;
+	bring_up(f, 0);
+	post_rx(f, BUF, 2048);
+	kick(f, VIRTIO_NET_RXQ);
+	host_send(f, 100, 0, 0, 7);
+	pump(f);
+	assert_int_equal(vdrv_used_idx(&f->rx), 1);
+	assert_int_equal(vdrv_used_len(&f->rx, 0), VIRTIO_NET_HDR_LEN + 100);
+	assert_int_equal(le_get(b + 10, 2), 1); /* num_buffers without MRG_RXBUF */
+	check_payload(b + VIRTIO_NET_HDR_LEN, 100, 7);
+	assert_true(f->edges >= 1);
+	assert_int_equal(stats(f).rx_frames, 1);
+	assert_int_equal(stats(f).rx_bytes, 100);
+	fx_free(f);
+}
+
+static void test_rx_mergeable(void **state)
+{
+	struct fx *f = fx_new(ALL_OFFLOADS);
+
+	(void)state;
+	bring_up(f, 1ull << VIRTIO_NET_F_MRG_RXBUF);
+	post_rx(f, BUF, 64);
+	post_rx(f, BUF + 0x1000, 64);
+	post_rx(f, BUF + 0x2000, 64);
+	post_rx(f, BUF + 0x3000, 64);
+	kick(f, VIRTIO_NET_RXQ);
+	/* 12 + 150 = 162 bytes: 64 + 64 + 34, three buffers. */
+	host_send(f, 150, 0, 0, 3);
+	pump(f);
+	assert_int_equal(vdrv_used_idx(&f->rx), 3);
+	assert_int_equal(vdrv_used_id(&f->rx, 0), 0);
+	assert_int_equal(vdrv_used_len(&f->rx, 0), 64);
+	assert_int_equal(vdrv_used_id(&f->rx, 1), 1);
+	assert_int_equal(vdrv_used_len(&f->rx, 1), 64);
+	assert_int_equal(vdrv_used_id(&f->rx, 2), 2);
+	assert_int_equal(vdrv_used_len(&f->rx, 2), 34);
+	assert_int_equal(le_get(ram(f, BUF + 10), 2), 3); /* num_buffers */
+	check_payload(ram(f, BUF + VIRTIO_NET_HDR_LEN), 52, 3);
+	check_payload(ram(f, BUF + 0x1000), 64, 3 + 52);
+	check_payload(ram(f, BUF + 0x2000), 34, 3 + 116);
+
+	/* A small frame takes one buffer: num_buffers 1. */
+	host_send(f, 20, 0, 0, 9);
+	pump(f);
+	assert_int_equal(vdrv_used_idx(&f->rx), 4);
+	assert_int_equal(vdrv_used_len(&f->rx, 3), 32);
+	assert_int_equal(le_get(ram(f, BUF + 0x3000 + 10), 2), 1);
+
+	/*
+	 * Too few buffers for the next frame: nothing is used, the frame waits
+	 * for more buffers and then arrives whole.
+	 */
+	post_rx(f, BUF + 0x4000, 64);
+	kick(f, VIRTIO_NET_RXQ);
+	host_send(f, 100, 0, 0, 5);
+	pump(f);
+	assert_int_equal(vdrv_used_idx(&f->rx), 4);
+	assert_false(virtio_net_rx_polling(f->dev));
+	post_rx(f, BUF + 0x5000, 64);
+	kick(f, VIRTIO_NET_RXQ);
+	assert_int_equal(vdrv_used_idx(&f->rx), 6);
+	assert_int_equal(le_get(ram(f, BUF + 0x4000 + 10), 2), 2);
+	check_payload(ram(f, BUF + 0x5000), 48, 5 + 52);
+	assert_int_equal(stats(f).rx_frames, 3);
+	assert_int_equal(stats(f).rx_dropped, 0);
+	fx_free(f);
+}
+
+static void test_rx_too_long_dropped(void **state)
+{
+	struct fx *f = fx_new(ALL_OFFLOADS);
+	uint8_t *b = ram(f, BUF);
+
+	(void)state;
+	bring_up(f, 0);
+	memset(b, 0xcc, 0x1000);
+	post_rx(f, BUF, 100);
+	kick(f, VIRTIO_NET_RXQ);
+	host_send(f, 200, 0, 0, 1); /* 212 bytes for a 100-byte buffer */
+	pump(f);
+	assert_int_equal(vdrv_used_idx(&f->rx), 0);
+	assert_int_equal(stats(f).rx_dropped, 1);
+	assert_int_equal(stats(f).rx_too_long, 1);
+	for (unsigned i = 0; i < 0x1000; i++)
+		assert_int_equal(b[i], 0xcc); /* not a byte written */
+	/* The buffer is still the guest's: the next frame that fits uses it. */
+	host_send(f, 50, 0, 0, 2);
+	pump(f);
+	assert_int_equal(vdrv_used_idx(&f->rx), 1);
+	assert_int_equal(vdrv_used_len(&f->rx, 0), 62);
+	assert_int_equal(b[62], 0xcc);
+
+	/* Longer than the MTU without segmentation: dropped, however big the buffers. */
+	post_rx(f, BUF + 0x2000, 4096);
+	f->dev->vqs[0].size = QSIZE; /* (unchanged) */
+	fx_free(f);
+
+	f = fx_new(ALL_OFFLOADS);
+	bring_up(f, (1ull << VIRTIO_NET_F_MTU) | (1ull << VIRTIO_NET_F_MRG_RXBUF));
+	for (int i = 0; i < 4; i++)
+		post_rx(f, BUF + 0x1000u * i, 4096);
+	kick(f, VIRTIO_NET_RXQ);
+	host_send(f, 1500 + 14 + 4 + 1, 0, 0, 1);
+	host_send(f, 1500 + 14 + 4, 0, 0, 1);
+	/* A GSO frame the guest did not negotiate (GUEST_TSO4): dropped. */
+	host_send(f, 100, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 1);
+	pump(f);
+	assert_int_equal(vdrv_used_idx(&f->rx), 1);
+	assert_int_equal(vdrv_used_len(&f->rx, 0), VIRTIO_NET_HDR_LEN + 1518);
+	assert_int_equal(stats(f).rx_too_long, 2);
+	fx_free(f);
+}
+
+static void test_rx_mergeable_ring_too_small(void **state)
+{
+	struct fx *f = fx_new(ALL_OFFLOADS);
+
+	(void)state;
+	bring_up(f, 1ull << VIRTIO_NET_F_MRG_RXBUF);
+	/* The whole ring (16 x 32 bytes) cannot hold 12 + 1000 bytes. */
+	for (int i = 0; i < QSIZE; i++)
+		post_rx(f, BUF + 0x100u * i, 32);
+	memset(ram(f, BUF + 0x100u * QSIZE), 0xcc, 0x100);
+	kick(f, VIRTIO_NET_RXQ);
+	host_send(f, 1000, 0, 0, 1);
+	host_send(f, 40, 0, 0, 4);
+	pump(f);
+	assert_int_equal(stats(f).rx_too_long, 1);
+	/* The next frame still gets the ring's first buffers. */
+	assert_int_equal(vdrv_used_idx(&f->rx), 2);
+	assert_int_equal(vdrv_used_id(&f->rx, 0), 0);
+	assert_int_equal(le_get(ram(f, BUF + 10), 2), 2);
+	assert_int_equal(*ram(f, BUF + 0x100u * QSIZE), 0xcc);
+	fx_free(f);
+}
+
+static void test_rx_no_buffers_not_polled(void **state)
+{
+	struct fx *f = fx_new(ALL_OFFLOADS);
+
+	(void)state;
+	bring_up(f, 0);
+	host_send(f, 60, 0, 0, 1);
+	pump(f); /* one look: no buffers, so no more watching */
+	assert_false(virtio_net_rx_polling(f->dev));
+	host_send(f, 60, 0, 0, 2);
+	/* Frames wait in the back end, and the loop has nothing to call. */
+	assert_int_equal(event_loop_run_once(f->loop, 0), 0);
+	assert_int_equal(event_loop_run_once(f->loop, 0), 0);
+	assert_int_equal(vdrv_used_idx(&f->rx), 0);
+	/* The guest posts buffers and kicks: the frames arrive. */
+	post_rx(f, BUF, 2048);
+	post_rx(f, BUF + 0x1000, 2048);
+	kick(f, VIRTIO_NET_RXQ);
+	pump(f);
+	assert_int_equal(vdrv_used_idx(&f->rx), 2);
+	check_payload(ram(f, BUF + VIRTIO_NET_HDR_LEN), 60, 1);
+	check_payload(ram(f, BUF + 0x1000 + VIRTIO_NET_HDR_LEN), 60, 2);
+	assert_true(virtio_net_rx_polling(f->dev)); /* buffers left: watching */
+	fx_free(f);
+}
+
+static void test_tx_gather(void **state)
+{
+	struct fx *f = fx_new(ALL_OFFLOADS);
+	struct vbuf b[4] = {
+		{ BUF, 6, false }, /* the header, split */
+		{ BUF + 0x100, 6, false },
+		{ BUF + 0x200, 50, false },
+		{ BUF + 0x300, 30, false },
+	};
+	uint8_t got[256];
+	ssize_t n;
+
+	(void)state;
+	bring_up(f, 1ull << VIRTIO_NET_F_CSUM);
+	memset(ram(f, BUF), 0, 6);
+	*ram(f, BUF) = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	memset(ram(f, BUF + 0x100), 0, 6);
+	memset(ram(f, BUF + 0x200), 0xaa, 50);
+	memset(ram(f, BUF + 0x300), 0xbb, 30);
+	vdrv_add_chain(&f->tx, b, 4);
+	kick(f, VIRTIO_NET_TXQ);
+	n = recv(f->sv[1], got, sizeof(got), 0);
+	assert_int_equal(n, 92);
+	assert_int_equal(got[0], VIRTIO_NET_HDR_F_NEEDS_CSUM); /* passed through */
+	assert_int_equal(got[12], 0xaa);
+	assert_int_equal(got[61], 0xaa);
+	assert_int_equal(got[62], 0xbb);
+	assert_int_equal(got[91], 0xbb);
+	assert_int_equal(vdrv_used_idx(&f->tx), 1);
+	assert_int_equal(vdrv_used_len(&f->tx, 0), 0);
+	assert_int_equal(stats(f).tx_frames, 1);
+	assert_int_equal(stats(f).tx_bytes, 80);
+
+	/* Shorter than a header: used, not sent, counted. */
+	vdrv_add_chain(&f->tx, b, 1);
+	kick(f, VIRTIO_NET_TXQ);
+	assert_int_equal(vdrv_used_idx(&f->tx), 2);
+	assert_int_equal(recv(f->sv[1], got, sizeof(got), 0), -1);
+	assert_int_equal(stats(f).tx_dropped, 1);
+	assert_false(needs_reset(f));
+	fx_free(f);
+}
+
+static void test_tx_batch_bounded(void **state)
+{
+	struct fx *f = fx_new(ALL_OFFLOADS);
+	struct vbuf b = { BUF, 20, false };
+	uint8_t got[64];
+	int frames = 0;
+
+	(void)state;
+	bring_up(f, 0);
+	memset(ram(f, BUF), 0, 20);
+	/* A full ring: one kick sends at most the queue's worth. */
+	for (int i = 0; i < QSIZE; i++)
+		vdrv_add_chain(&f->tx, &b, 1);
+	kick(f, VIRTIO_NET_TXQ);
+	while (recv(f->sv[1], got, sizeof(got), 0) == 20)
+		frames++;
+	assert_int_equal(frames, QSIZE);
+	assert_int_equal(vdrv_used_idx(&f->tx), QSIZE);
+	fx_free(f);
+}
+
+static void test_broken_chains(void **state)
+{
+	struct fx *f = fx_new(ALL_OFFLOADS);
+
+	(void)state;
+	bring_up(f, 0);
+	/* A transmit chain whose next descriptor is outside the table. */
+	vdrv_put_desc(ram(f, TX_DESC), 0, BUF, 12, VIRTQ_DESC_F_NEXT, 99);
+	vdrv_publish(&f->tx, 0);
+	unit_stderr_begin();
+	kick(f, VIRTIO_NET_TXQ);
+	free(unit_stderr_end());
+	assert_true(needs_reset(f));
+	assert_int_equal(vdrv_used_idx(&f->tx), 0);
+	fx_free(f);
+
+	/* A receive buffer outside RAM. */
+	f = fx_new(ALL_OFFLOADS);
+	bring_up(f, 0);
+	post_rx(f, RAM_SIZE - 16, 4096);
+	host_send(f, 60, 0, 0, 1);
+	unit_stderr_begin();
+	pump(f);
+	free(unit_stderr_end());
+	assert_true(needs_reset(f));
+	assert_false(virtio_net_rx_polling(f->dev));
+	assert_int_equal(vdrv_used_idx(&f->rx), 0);
+	/* The driver resets and starts again: the device works. */
+	wr(f, VIRTIO_MMIO_STATUS, 0);
+	bring_up(f, 0);
+	post_rx(f, BUF, 2048);
+	kick(f, VIRTIO_NET_RXQ);
+	host_send(f, 60, 0, 0, 1);
+	pump(f);
+	assert_int_equal(vdrv_used_idx(&f->rx), 1);
+	fx_free(f);
+}
+
+static void test_link(void **state)
+{
+	struct fx *f = fx_new(ALL_OFFLOADS);
+	struct vbuf b = { BUF, 20, false };
+	uint8_t got[64];
+	int edges;
+
+	(void)state;
+	bring_up(f, 1ull << VIRTIO_NET_F_STATUS);
+	edges = f->edges;
+	virtio_net_set_link(f->dev, false);
+	assert_int_equal(rd(f, VIRTIO_MMIO_CONFIG + 4) >> 16, 0); /* status */
+	assert_true(rd(f, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_ISR_CONFIG);
+	assert_true(f->edges > edges);
+	/* Link down: transmit is dropped, receive too. */
+	memset(ram(f, BUF), 0, 20);
+	vdrv_add_chain(&f->tx, &b, 1);
+	kick(f, VIRTIO_NET_TXQ);
+	assert_int_equal(recv(f->sv[1], got, sizeof(got), 0), -1);
+	assert_int_equal(stats(f).tx_dropped, 1);
+	post_rx(f, BUF + 0x1000, 2048);
+	kick(f, VIRTIO_NET_RXQ);
+	host_send(f, 60, 0, 0, 1);
+	pump(f);
+	assert_int_equal(vdrv_used_idx(&f->rx), 0);
+	virtio_net_set_link(f->dev, true);
+	assert_int_equal(rd(f, VIRTIO_MMIO_CONFIG + 4) >> 16, VIRTIO_NET_S_LINK_UP);
+	host_send(f, 60, 0, 0, 1);
+	pump(f);
+	assert_int_equal(vdrv_used_idx(&f->rx), 1);
+	fx_free(f);
+}
+
+static void test_save_load(void **state)
+{
+	static const uint8_t other_mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
+	struct fx *a = fx_new(ALL_OFFLOADS), *b;
+	struct virtio_net_backend be;
+	struct state_writer w;
+	uint8_t c[VIRTIO_NET_CONFIG_SIZE];
+
+	(void)state;
+	bring_up(a, (1ull << VIRTIO_NET_F_MRG_RXBUF) |
+			    (1ull << VIRTIO_NET_F_GUEST_CSUM) |
+			    (1ull << VIRTIO_NET_F_GUEST_TSO4));
+	virtio_net_set_link(a->dev, false);
+	unit_state_save(&virtio_mmio_device_ops, a->m, &w);
+
+	/* b: made with another MAC, as a different command line would. */
+	b = calloc(1, sizeof(*b));
+	assert_non_null(b);
+	mem_init(&b->mem);
+	b->ram = mem_backend_create(&b->mem, "ram", RAM_SIZE, NULL);
+	assert_int_equal(mem_add_region(&b->mem, "ram", b->ram, 0, 0, RAM_SIZE,
+					false, true), 0);
+	bus_init(&b->mmio, "mmio", 0);
+	irq_line_init(&b->irq, 16, on_irq, b);
+	b->loop = event_loop_create();
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, b->sv), 0);
+	be = (struct virtio_net_backend){ .fd = b->sv[0], .offloads = ALL_OFFLOADS,
+					  .set_offload = fake_offload,
+					  .close = fake_close, .ctx = b,
+					  .describe = "socketpair" };
+	b->dev = virtio_net_create("virtio-net0", &b->mem, b->loop, &be,
+				   other_mac, 9000);
+	b->m = virtio_mmio_create(b->dev, &b->irq);
+	assert_int_equal(virtio_mmio_register(b->m, &b->mmio, BASE), 0);
+	memcpy(b->ram->hva, a->ram->hva, RAM_SIZE);
+	assert_int_equal(unit_state_load(&virtio_mmio_device_ops, b->m, w.buf,
+					 w.len), 0);
+	assert_int_equal(rd(b, VIRTIO_MMIO_STATUS), 0x0f);
+	for (unsigned i = 0; i < sizeof(c); i++)
+		bus_read(&b->mmio, BASE + VIRTIO_MMIO_CONFIG + i, c + i, 1);
+	assert_memory_equal(c, test_mac, 6); /* the saved MAC */
+	assert_int_equal(le_get(c + 6, 2), 0); /* link down */
+	assert_int_equal(le_get(c + 10, 2), 1500);
+	/* The restored device is active with the negotiated offloads. */
+	assert_int_equal(b->offload, TUN_F_CSUM | TUN_F_TSO4);
+	assert_true(virtio_net_rx_polling(b->dev));
+
+	/* Every truncation is refused. */
+	for (size_t len = 0; len < w.len; len++) {
+		struct fx *t = fx_new(ALL_OFFLOADS);
+
+		assert_int_equal(unit_state_load(&virtio_mmio_device_ops, t->m,
+						 w.buf, len), -1);
+		fx_free(t);
+	}
+	/* A multicast MAC in the stream is refused. */
+	{
+		struct fx *t = fx_new(ALL_OFFLOADS);
+		size_t mac_at = w.len - 9; /* mac[6], mtu, link at the end */
+
+		assert_memory_equal(w.buf + mac_at, test_mac, 6);
+		struct state_reader r;
+
+		w.buf[mac_at] |= 1;
+		state_reader_init(&r, w.buf, w.len);
+		assert_int_equal(virtio_mmio_device_ops.load(t->m, &r, 1), -1);
+		assert_str_contains(r.why, "multicast");
+		fx_free(t);
+	}
+	state_writer_free(&w);
+	fx_free(a);
+	fx_free(b);
+}
+
+/* The real tap back end, when this host lets us make one. */
+static void test_real_tap(void **state)
+{
+	char name[16];
+	struct net_tap *tap;
+	int pipefd[2];
+
+	(void)state;
+	if (access("/dev/net/tun", R_OK | W_OK) < 0) {
+		print_message("SKIP: no /dev/net/tun here\n");
+		skip();
+	}
+	snprintf(name, sizeof(name), "mvmt%d", (int)getpid() % 100000);
+	tap = net_tap_open(name);
+	if (!tap && strstr(err_msg(), "CAP_NET_ADMIN")) {
+		print_message("SKIP: %s\n", err_msg());
+		skip();
+	}
+	assert_non_null(tap);
+	assert_string_equal(tap->ifname, name);
+	assert_true(tap->offloads & TUN_F_CSUM);
+	assert_true(fcntl(tap->fd, F_GETFL) & O_NONBLOCK);
+	assert_int_equal(net_tap_set_vnet_hdr_len(tap, VIRTIO_NET_HDR_LEN), 0);
+	assert_int_equal(net_tap_set_offload(tap, tap->offloads), 0);
+	assert_int_equal(net_tap_set_offload(tap, 0), 0);
+	assert_true(net_tap_mtu(tap, 0) >= 68);
+	/* Nothing to read from a tap that is down: EAGAIN, not a block. */
+	{
+		char buf[64];
+
+		assert_int_equal(read(tap->fd, buf, sizeof(buf)), -1);
+		assert_int_equal(errno, EAGAIN);
+	}
+	net_tap_close(tap);
+
+	/* fd=N must be a tap. */
+	assert_int_equal(pipe(pipefd), 0);
+	assert_null(net_tap_from_fd(pipefd[0]));
+	assert_err_contains("not a tap");
+	close(pipefd[0]);
+	close(pipefd[1]);
+	assert_null(net_tap_from_fd(1000));
+	assert_err_contains("not an open file descriptor");
+	/* A name too long for an interface. */
+	assert_null(net_tap_open("a-name-longer-than-ifnamsiz"));
+	assert_err_contains("1 to 15 characters");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_space),
+		cmocka_unit_test(test_features_follow_offloads),
+		cmocka_unit_test(test_offload_negotiation),
+		cmocka_unit_test(test_rx_one_chain),
+		cmocka_unit_test(test_rx_mergeable),
+		cmocka_unit_test(test_rx_too_long_dropped),
+		cmocka_unit_test(test_rx_mergeable_ring_too_small),
+		cmocka_unit_test(test_rx_no_buffers_not_polled),
+		cmocka_unit_test(test_tx_gather),
+		cmocka_unit_test(test_tx_batch_bounded),
+		cmocka_unit_test(test_broken_chains),
+		cmocka_unit_test(test_link),
+		cmocka_unit_test(test_save_load),
+		cmocka_unit_test(test_real_tap),
+	};
+
+	log_set_level(LOG_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
