@@ -257,6 +257,8 @@ static enum deliver deliver(struct virtio_net *net, bool *pushed)
 		drop_too_long(net);
 		return DROPPED;
 	}
+	if (!vq->ready)
+		return NO_BUFFERS; /* the driver has not set the queue up (yet) */
 	if (!net->mergeable) {
 		struct vq_chain *c = net->rx_first;
 
@@ -285,7 +287,7 @@ static enum deliver deliver(struct virtio_net *net, bool *pushed)
 		struct vq_chain *c = n ? net->rx_more : net->rx_first;
 		size_t piece;
 
-		if (n == vq->size) {
+		if (n == vq->size || n == VIRTIO_NET_QUEUE_SIZE) {
 			/* The whole ring cannot hold it. */
 			for (unsigned k = 0; k < n; k++)
 				vq_unpop(vq);

@@ -522,6 +522,31 @@ static void test_rx_no_buffers_not_polled(void **state)
 	fx_free(f);
 }
 
+static void test_rx_queue_not_set_up(void **state)
+{
+	struct fx *f = fx_new(ALL_OFFLOADS);
+	uint64_t features = (1ull << VIRTIO_F_VERSION_1) |
+			    (1ull << VIRTIO_NET_F_MRG_RXBUF);
+
+	(void)state;
+	/* A driver that sets up only the transmit queue. */
+	wr(f, VIRTIO_MMIO_STATUS, 3);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(f, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> 32));
+	wr(f, VIRTIO_MMIO_STATUS, 0x0b);
+	setup_queue(f, VIRTIO_NET_TXQ, TX_DESC, TX_AVAIL, TX_USED);
+	wr(f, VIRTIO_MMIO_STATUS, 0x0f);
+	host_send(f, 60, 0, 0, 1);
+	pump(f);
+	/* The frame waits: no buffers is not "too long". */
+	assert_int_equal(stats(f).rx_dropped, 0);
+	assert_false(virtio_net_rx_polling(f->dev));
+	assert_false(needs_reset(f));
+	fx_free(f);
+}
+
 static void test_tx_gather(void **state)
 {
 	struct fx *f = fx_new(ALL_OFFLOADS);
@@ -790,6 +815,7 @@ int main(void)
 		cmocka_unit_test(test_rx_too_long_dropped),
 		cmocka_unit_test(test_rx_mergeable_ring_too_small),
 		cmocka_unit_test(test_rx_no_buffers_not_polled),
+		cmocka_unit_test(test_rx_queue_not_set_up),
 		cmocka_unit_test(test_tx_gather),
 		cmocka_unit_test(test_tx_batch_bounded),
 		cmocka_unit_test(test_broken_chains),
