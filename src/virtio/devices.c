@@ -11,6 +11,7 @@
 #include "log.h"
 #include "machine.h"
 #include "net/tap.h"
+#include "net/vhost_net.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
 #include "virtio/mmio.h"
@@ -58,26 +59,35 @@ static struct virtio_dev *make_net(struct vm *vm, const struct vdev_cfg *v,
 {
 	const struct netdev_cfg *n = &vm->cfg->netdevs[v->netdev];
 	struct virtio_net_backend be;
+	struct vhost_net *vhost = NULL;
 	struct net_tap *tap;
 	unsigned mtu;
 
-	if (n->vhostforce) {
-		err_set("-netdev %s: vhostforce=on, but this minivmm moves frames in user space only (vhost=off)",
-			n->id);
-		return NULL;
+	/*
+	 * vhost=on: the kernel's vhost-net if this host has it, else minivmm
+	 * itself, saying so; vhostforce=on: vhost-net or nothing.
+	 */
+	if (n->vhost) {
+		vhost = vhost_net_open();
+		if (!vhost && n->vhostforce) {
+			err_set("-netdev %s: vhostforce=on: %s", n->id, err_msg());
+			return NULL;
+		}
+		if (!vhost)
+			log_warn("-netdev %s: vhost=on: %s; frames go through minivmm",
+				 n->id, err_msg());
 	}
-	if (n->vhost)
-		log_warn("-netdev %s: vhost=on: vhost-net is not supported; frames go through minivmm",
-			 n->id);
 	tap = n->fd >= 0 ? net_tap_from_fd(n->fd) : net_tap_open(n->ifname);
 	if (!tap) {
 		err_set("-netdev %s: %s", n->id, err_msg());
+		vhost_net_close(vhost);
 		return NULL;
 	}
 	/* The virtio 1.x header (with num_buffers) passes through unchanged. */
 	if (net_tap_set_vnet_hdr_len(tap, VIRTIO_NET_HDR_LEN) < 0) {
 		err_set("-netdev %s: %s", n->id, err_msg());
 		net_tap_close(tap);
+		vhost_net_close(vhost);
 		return NULL;
 	}
 	mtu = net_tap_mtu(tap, VIRTIO_NET_DEFAULT_MTU);
@@ -86,10 +96,11 @@ static struct virtio_dev *make_net(struct vm *vm, const struct vdev_cfg *v,
 	be = (struct virtio_net_backend){ .fd = tap->fd, .offloads = tap->offloads,
 					  .set_offload = tap_offload,
 					  .close = tap_close, .ctx = tap,
-					  .describe = tap->ifname };
-	log_info("%s: tap %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u, offloads 0x%x",
+					  .describe = tap->ifname, .vhost = vhost };
+	log_info("%s: tap %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u, offloads 0x%x%s",
 		 name, tap->ifname, v->mac[0], v->mac[1], v->mac[2], v->mac[3],
-		 v->mac[4], v->mac[5], mtu, tap->offloads);
+		 v->mac[4], v->mac[5], mtu, tap->offloads,
+		 vhost ? ", vhost-net" : "");
 	return virtio_net_create(name, &vm->mem, vm->loop, &be, v->mac, mtu);
 }
 
@@ -251,6 +262,8 @@ void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
 				fprintf(out, "; netdev %s: tap fd %d", n->id, n->fd);
 			else
 				fprintf(out, "; netdev %s: tap %s", n->id, n->ifname);
+			if (n->vhost)
+				fprintf(out, ", vhost=on%s", n->vhostforce ? " (forced)" : "");
 			fprintf(out, ", MAC %02x:%02x:%02x:%02x:%02x:%02x", m[0],
 				m[1], m[2], m[3], m[4], m[5]);
 		}

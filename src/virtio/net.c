@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@
 #include "event_loop.h"
 #include "iov.h"
 #include "log.h"
+#include "net/vhost_net.h"
 #include "state.h"
 #include "virtio/virtio.h"
 
@@ -42,6 +44,20 @@
 #define VLAN_HLEN 4
 #define MIN_MTU 68
 #define MAX_MTU 65535
+/* What vhost-net must do itself of what the driver negotiated. */
+#define VHOST_RING_FEATURES                                               \
+	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_EVENT_IDX) |    \
+	 (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_NET_F_MRG_RXBUF))
+
+struct virtio_net;
+
+/* One queue's eventfd the kernel writes to interrupt the driver. */
+struct vhost_call {
+	struct virtio_net *net;
+	unsigned q;
+	int fd;
+	struct event_source *src;
+};
 
 struct virtio_net {
 	struct virtio_dev vdev;
@@ -72,6 +88,12 @@ struct virtio_net {
 	bool tx_warned;
 
 	struct virtio_net_stats stats; /* rx_* under rx_lock, tx_* under tx_lock */
+
+	/* vhost-net (be.vhost): under rx_lock and tx_lock, both. */
+	bool vhost_running; /* the kernel has the rings */
+	bool vhost_off; /* after a snapshot: user space for the rest of the run */
+	int kick_fd[VIRTIO_NET_QUEUES];
+	struct vhost_call call[VIRTIO_NET_QUEUES];
 };
 
 static bool has(const struct virtio_net *net, unsigned bit)
@@ -492,10 +514,99 @@ static void tx_process(struct virtio_net *net)
 		dev->transport.kick_later(dev->transport.ctx, VIRTIO_NET_TXQ);
 }
 
+/* ---- vhost-net ---- */
+
+/* The kernel asks for the driver's interrupt: the transport's, as ours. */
+static void on_vhost_call(void *opaque, uint32_t events)
+{
+	struct vhost_call *c = opaque;
+	struct virtio_dev *dev = &c->net->vdev;
+	uint64_t count;
+
+	(void)events;
+	if (read(c->fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_warn("%s: vhost call eventfd: %s", dev->name, strerror(errno));
+	if (dev->transport.notify_queue)
+		dev->transport.notify_queue(dev->transport.ctx, c->q);
+}
+
+/*
+ * Our view of the rings after the kernel had them: its next avail index,
+ * and the used index it wrote into guest memory (both locks held).
+ */
+static void vhost_stop_queues(struct virtio_net *net, unsigned started)
+{
+	struct virtio_dev *dev = &net->vdev;
+
+	for (unsigned q = 0; q < started; q++) {
+		struct virtqueue *vq = &dev->vqs[q];
+		uint16_t last;
+
+		if (vhost_net_stop_queue(net->be.vhost, q, &last) < 0) {
+			log_warn("%s: %s", dev->name, err_msg());
+			continue;
+		}
+		if (!vq->ready)
+			continue;
+		vq->last_avail = last;
+		vq->used_idx = (uint16_t)le_get((const uint8_t *)vq->used + 2, 2);
+		vq->signalled_valid = false;
+	}
+	net->vhost_running = false;
+}
+
+static void vhost_stop(struct virtio_net *net)
+{
+	vhost_stop_queues(net, VIRTIO_NET_QUEUES);
+}
+
+/* Hand both rings and the tap to the kernel (both locks held). */
+static int vhost_start(struct virtio_net *net)
+{
+	struct virtio_dev *dev = &net->vdev;
+	uint64_t want = dev->guest_features & VHOST_RING_FEATURES;
+	uint64_t can = vhost_net_supported(net->be.vhost, want);
+	unsigned q;
+
+	if (can != want)
+		return err_set("the kernel's vhost-net lacks features 0x%llx the driver took",
+			       (unsigned long long)(want & ~can));
+	for (q = 0; q < VIRTIO_NET_QUEUES; q++)
+		if (!dev->vqs[q].ready)
+			return err_set("queue %u is not set up", q);
+	if (vhost_net_start_device(net->be.vhost, dev->mem, want) < 0)
+		return -1;
+	for (q = 0; q < VIRTIO_NET_QUEUES; q++) {
+		if (vhost_net_start_queue(net->be.vhost, q, &dev->vqs[q],
+					  net->kick_fd[q], net->call[q].fd,
+					  net->be.fd) < 0) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", err_msg());
+			/* The rings stay ours where the kernel never had them. */
+			vhost_stop_queues(net, q);
+			return err_set("%s", why);
+		}
+	}
+	net->vhost_running = true;
+	return 0;
+}
+
 static void net_notify(struct virtio_dev *dev, unsigned q)
 {
 	struct virtio_net *net = dev->priv;
+	uint64_t one = 1;
+	bool vhost;
 
+	pthread_mutex_lock(&net->rx_lock);
+	vhost = net->vhost_running;
+	/* The kernel waits on our eventfd, not on the transport's. */
+	if (vhost && q < VIRTIO_NET_QUEUES &&
+	    write(net->kick_fd[q], &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("%s: vhost kick eventfd: %s", dev->name, strerror(errno));
+	pthread_mutex_unlock(&net->rx_lock);
+	if (vhost)
+		return;
 	if (q == VIRTIO_NET_RXQ)
 		rx_process(net, false); /* buffers for a waiting frame, or the fd again */
 	else if (q == VIRTIO_NET_TXQ)
@@ -519,11 +630,15 @@ static int net_activate(struct virtio_dev *dev)
 	}
 	pthread_mutex_lock(&net->tx_lock);
 	net->active = true;
+	if (net->be.vhost && !net->vhost_off && vhost_start(net) < 0)
+		log_warn("%s: vhost-net: %s; frames go through minivmm", dev->name,
+			 err_msg());
 	pthread_mutex_unlock(&net->tx_lock);
 	net->rx_len = 0;
 	net->rx_warned = false;
 	/* Frames may be waiting: the loop looks (and stops if there are no buffers). */
-	set_polling(net, true);
+	if (!net->vhost_running)
+		set_polling(net, true);
 	pthread_mutex_unlock(&net->rx_lock);
 	return 0;
 }
@@ -534,6 +649,8 @@ static void net_reset(struct virtio_dev *dev)
 
 	pthread_mutex_lock(&net->rx_lock);
 	pthread_mutex_lock(&net->tx_lock);
+	if (net->vhost_running)
+		vhost_stop(net);
 	net->active = false;
 	pthread_mutex_unlock(&net->tx_lock);
 	net->rx_len = 0;
@@ -543,6 +660,41 @@ static void net_reset(struct virtio_dev *dev)
 	if (net->be.set_offload && net->be.set_offload(net->be.ctx, 0) < 0)
 		log_warn("%s: %s", dev->name, err_msg());
 	pthread_mutex_unlock(&net->rx_lock);
+}
+
+/*
+ * Before a snapshot: take the rings back from the kernel, so the queue
+ * indexes saved are what guest memory shows.  There is no hook for the
+ * resume after it, so the device goes on in user space for the rest of
+ * this run (a restore starts vhost-net again).
+ */
+static void net_drain(struct virtio_dev *dev)
+{
+	struct virtio_net *net = dev->priv;
+
+	pthread_mutex_lock(&net->rx_lock);
+	pthread_mutex_lock(&net->tx_lock);
+	if (net->vhost_running) {
+		vhost_stop(net);
+		net->vhost_off = true;
+		log_info("%s: vhost-net stopped for the snapshot; frames go through minivmm from here",
+			 dev->name);
+		if (net->active)
+			set_polling(net, true);
+	}
+	pthread_mutex_unlock(&net->tx_lock);
+	pthread_mutex_unlock(&net->rx_lock);
+}
+
+bool virtio_net_vhost_running(struct virtio_dev *dev)
+{
+	struct virtio_net *net = dev->priv;
+	bool on;
+
+	pthread_mutex_lock(&net->rx_lock);
+	on = net->vhost_running;
+	pthread_mutex_unlock(&net->rx_lock);
+	return on;
 }
 
 /* Model state: the MAC, the MTU and the link (the back end is the command line's). */
@@ -600,6 +752,15 @@ static void net_free(struct virtio_net *net)
 			 (unsigned long long)s->tx_dropped);
 	if (net->src)
 		event_loop_remove(net->loop, net->src);
+	for (unsigned q = 0; q < VIRTIO_NET_QUEUES; q++) {
+		if (net->call[q].src)
+			event_loop_remove(net->loop, net->call[q].src);
+		if (net->call[q].fd >= 0)
+			close(net->call[q].fd);
+		if (net->kick_fd[q] >= 0)
+			close(net->kick_fd[q]);
+	}
+	vhost_net_close(net->be.vhost);
 	if (net->be.close)
 		net->be.close(net->be.ctx);
 	pthread_mutex_destroy(&net->rx_lock);
@@ -637,6 +798,7 @@ static const struct virtio_dev_ops net_ops = {
 	.activate = net_activate,
 	.reset = net_reset,
 	.queue_notify = net_notify,
+	.drain = net_drain,
 	.save_state = net_save_state,
 	.load_state = net_load_state,
 	.destroy = net_destroy,
@@ -653,6 +815,7 @@ struct virtio_dev *virtio_net_create(const char *name,
 	if (mtu < MIN_MTU || mtu > MAX_MTU || (mac[0] & 1)) {
 		err_set("%s: %s", name, mac[0] & 1 ? "a multicast MAC address" :
 						     "an MTU outside 68..65535");
+		vhost_net_close(be->vhost);
 		if (be->close)
 			be->close(be->ctx);
 		return NULL;
@@ -669,12 +832,18 @@ struct virtio_dev *virtio_net_create(const char *name,
 			free(net->rx_more);
 			free(net);
 		}
+		vhost_net_close(be->vhost);
 		if (be->close)
 			be->close(be->ctx);
 		return NULL;
 	}
 	net->be = *be;
 	net->loop = loop;
+	for (unsigned q = 0; q < VIRTIO_NET_QUEUES; q++) {
+		net->kick_fd[q] = net->call[q].fd = -1;
+		net->call[q].net = net;
+		net->call[q].q = q;
+	}
 	memcpy(net->mac, mac, 6);
 	net->mtu = mtu;
 	atomic_store(&net->link_up, true);
@@ -696,6 +865,26 @@ struct virtio_dev *virtio_net_create(const char *name,
 			err_set("%s: %s", name, err_msg());
 			virtio_dev_destroy(&net->vdev);
 			return NULL;
+		}
+	}
+	/* vhost-net: a kick eventfd per queue for the kernel, a call eventfd back. */
+	for (unsigned q = 0; be->vhost && q < VIRTIO_NET_QUEUES; q++) {
+		net->kick_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		net->call[q].fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (net->kick_fd[q] < 0 || net->call[q].fd < 0) {
+			err_errno("%s: eventfd", name);
+			virtio_dev_destroy(&net->vdev);
+			return NULL;
+		}
+		if (loop) {
+			net->call[q].src = event_loop_add_fd(loop, net->call[q].fd,
+							     EPOLLIN, on_vhost_call,
+							     &net->call[q]);
+			if (!net->call[q].src) {
+				err_set("%s: %s", name, err_msg());
+				virtio_dev_destroy(&net->vdev);
+				return NULL;
+			}
 		}
 	}
 	return &net->vdev;

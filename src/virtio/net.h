@@ -27,6 +27,16 @@
  * and frame) straight from guest memory into one writev.  Each round is
  * bounded: at most one queue's worth of chains, the rest on the next
  * round (kick_later, or the level-triggered fd).
+ *
+ * With vhost-net (be.vhost) the kernel moves the frames: at DRIVER_OK it
+ * gets the memory table, both rings (their next avail index), a kick
+ * eventfd per queue (which the device writes on each of the guest's
+ * kicks) and a call eventfd per queue (which the event loop turns into
+ * the transport's interrupt, so the ISR bit and MSI-X stay the
+ * transport's), and the tap.  When the kernel cannot (features it lacks,
+ * a queue not set up) the device says so once and works in user space.
+ * A reset takes the rings back; so does a snapshot, after which the
+ * device goes on in user space.
  */
 #ifndef MINIVMM_VIRTIO_NET_H
 #define MINIVMM_VIRTIO_NET_H
@@ -36,6 +46,7 @@
 
 struct event_loop;
 struct guest_mem;
+struct vhost_net;
 struct virtio_dev;
 
 /* Feature bits (5.1.3). */
@@ -85,6 +96,11 @@ struct virtio_net_backend {
 	void (*close)(void *ctx);
 	void *ctx;
 	const char *describe; /* "tap tap0", for messages */
+	/*
+	 * vhost-net (src/net/vhost_net.h), or NULL: at DRIVER_OK the kernel
+	 * gets both rings and the fd; the device owns it from here.
+	 */
+	struct vhost_net *vhost;
 };
 
 struct virtio_net_stats {
@@ -110,6 +126,8 @@ struct virtio_dev *virtio_net_create(const char *name,
 /* The link as the guest sees it (config status, a config interrupt). */
 void virtio_net_set_link(struct virtio_dev *dev, bool up);
 void virtio_net_get_stats(struct virtio_dev *dev, struct virtio_net_stats *s);
+/* Whether vhost-net has the rings now. */
+bool virtio_net_vhost_running(struct virtio_dev *dev);
 /* Whether the back end's fd is being watched (tests). */
 bool virtio_net_rx_polling(struct virtio_dev *dev);
 

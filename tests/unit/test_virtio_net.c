@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/vhost.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include "log.h"
 #include "mem.h"
 #include "net/tap.h"
+#include "net/vhost_net.h"
 #include "unit.h"
 #include "vdriver.h"
 #include "virtio/mmio.h"
@@ -113,7 +115,91 @@ static uint8_t *ram(struct fx *f, uint64_t gpa)
 	return f->ram->hva + gpa;
 }
 
-static struct fx *fx_new(uint32_t offloads)
+/* A /dev/vhost-net of our own: it records the ioctls (fake_vhost_ioctl). */
+static struct {
+	uint64_t features; /* what VHOST_GET_FEATURES says */
+	uint64_t set_features;
+	unsigned long fail; /* this request fails with EINVAL ... */
+	int fail_index; /* ... on this queue (-1: any) */
+	unsigned calls;
+	unsigned nregions;
+	struct vhost_memory_region regions[8];
+	unsigned num[2], base[2], get_base[2];
+	struct vhost_vring_addr addr[2];
+	int kick[2], call[2], backend[2];
+	bool owner;
+} fk;
+
+static int fake_vhost_ioctl(int fd, unsigned long req, void *arg)
+{
+	struct vhost_vring_state *st = arg;
+	struct vhost_vring_file *file = arg;
+	struct vhost_vring_addr *addr = arg;
+	struct vhost_memory *mem = arg;
+
+	(void)fd;
+	fk.calls++;
+	if (req == fk.fail &&
+	    (fk.fail_index < 0 || ((struct vhost_vring_file *)arg)->index ==
+					  (unsigned)fk.fail_index)) {
+		errno = EINVAL;
+		return -1;
+	}
+	switch (req) {
+	case VHOST_SET_OWNER:
+		fk.owner = true;
+		return 0;
+	case VHOST_GET_FEATURES:
+		*(uint64_t *)arg = fk.features;
+		return 0;
+	case VHOST_SET_FEATURES:
+		fk.set_features = *(uint64_t *)arg;
+		return 0;
+	case VHOST_SET_MEM_TABLE:
+		assert_true(mem->nregions <= 8);
+		fk.nregions = mem->nregions;
+		memcpy(fk.regions, mem->regions, mem->nregions * sizeof(mem->regions[0]));
+		return 0;
+	}
+	/* Per queue: index 0 or 1 only. */
+	assert_true(st->index < 2);
+	switch (req) {
+	case VHOST_SET_VRING_NUM:
+		fk.num[st->index] = st->num;
+		return 0;
+	case VHOST_SET_VRING_BASE:
+		fk.base[st->index] = st->num;
+		return 0;
+	case VHOST_GET_VRING_BASE:
+		st->num = fk.get_base[st->index];
+		return 0;
+	case VHOST_SET_VRING_ADDR:
+		fk.addr[addr->index] = *addr;
+		return 0;
+	case VHOST_SET_VRING_KICK:
+		fk.kick[file->index] = file->fd;
+		return 0;
+	case VHOST_SET_VRING_CALL:
+		fk.call[file->index] = file->fd;
+		return 0;
+	case VHOST_NET_SET_BACKEND:
+		fk.backend[file->index] = file->fd;
+		return 0;
+	}
+	fail_msg("unexpected vhost ioctl 0x%lx", req);
+	return -1;
+}
+
+static void fake_vhost_reset(uint64_t features)
+{
+	memset(&fk, 0, sizeof(fk));
+	fk.features = features;
+	fk.fail_index = -1;
+	fk.kick[0] = fk.kick[1] = fk.call[0] = fk.call[1] = -2;
+	fk.backend[0] = fk.backend[1] = -2;
+}
+
+static struct fx *fx_new_with(uint32_t offloads, bool vhost)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct virtio_net_backend be;
@@ -132,6 +218,13 @@ static struct fx *fx_new(uint32_t offloads)
 					  .set_offload = fake_offload,
 					  .close = fake_close, .ctx = f,
 					  .describe = "socketpair" };
+	if (vhost) {
+		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		be.vhost = vhost_net_open_with(fd, fake_vhost_ioctl);
+		assert_non_null(be.vhost);
+		assert_true(fk.owner);
+	}
 	f->dev = virtio_net_create("virtio-net0", &f->mem, f->loop, &be,
 				   test_mac, 1500);
 	assert_non_null(f->dev);
@@ -139,6 +232,11 @@ static struct fx *fx_new(uint32_t offloads)
 	assert_non_null(f->m);
 	assert_int_equal(virtio_mmio_register(f->m, &f->mmio, BASE), 0);
 	return f;
+}
+
+static struct fx *fx_new(uint32_t offloads)
+{
+	return fx_new_with(offloads, false);
 }
 
 static void fx_free(struct fx *f)
@@ -756,6 +854,154 @@ static void test_save_load(void **state)
 	fx_free(b);
 }
 
+#define ALL_VHOST ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_EVENT_IDX) | \
+		   (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_NET_F_MRG_RXBUF))
+
+static void test_vhost_start_kick_call_reset(void **state)
+{
+	struct fx *f;
+	uint64_t count;
+	uint8_t got[64];
+	struct vbuf b = { BUF, 20, false };
+
+	(void)state;
+	fake_vhost_reset(ALL_VHOST);
+	f = fx_new_with(ALL_OFFLOADS, true);
+	bring_up(f, (1ull << VIRTIO_NET_F_MRG_RXBUF) | (1ull << VIRTIO_F_EVENT_IDX) |
+			    (1ull << VIRTIO_NET_F_GUEST_CSUM));
+	assert_true(virtio_net_vhost_running(f->dev));
+	/* The ring features the driver took; the offloads still go to the tap. */
+	assert_int_equal(fk.set_features, (1ull << VIRTIO_F_VERSION_1) |
+						  (1ull << VIRTIO_F_EVENT_IDX) |
+						  (1ull << VIRTIO_NET_F_MRG_RXBUF));
+	assert_int_equal(f->offload, TUN_F_CSUM);
+	assert_int_equal(fk.nregions, 1);
+	assert_int_equal(fk.regions[0].guest_phys_addr, 0);
+	assert_int_equal(fk.regions[0].memory_size, RAM_SIZE);
+	assert_true(fk.regions[0].userspace_addr == (uint64_t)(uintptr_t)f->ram->hva);
+	for (int q = 0; q < 2; q++) {
+		uint64_t desc = q ? TX_DESC : RX_DESC, used = q ? TX_USED : RX_USED;
+
+		assert_int_equal(fk.num[q], QSIZE);
+		assert_int_equal(fk.base[q], 0);
+		assert_true(fk.addr[q].desc_user_addr == (uint64_t)(uintptr_t)ram(f, desc));
+		assert_true(fk.addr[q].used_user_addr == (uint64_t)(uintptr_t)ram(f, used));
+		assert_true(fk.kick[q] >= 0);
+		assert_true(fk.call[q] >= 0);
+		assert_int_equal(fk.backend[q], f->sv[0]);
+	}
+	assert_true(fk.kick[0] != fk.kick[1] && fk.call[0] != fk.call[1]);
+	/* The tap is the kernel's: minivmm does not watch it. */
+	assert_false(virtio_net_rx_polling(f->dev));
+
+	/* A guest kick reaches the kernel's kick eventfd; minivmm sends nothing. */
+	memset(ram(f, BUF), 0, 20);
+	vdrv_add_chain(&f->tx, &b, 1);
+	kick(f, VIRTIO_NET_TXQ);
+	assert_int_equal(read(fk.kick[1], &count, sizeof(count)), 8);
+	assert_int_equal(count, 1);
+	assert_int_equal(recv(f->sv[1], got, sizeof(got), 0), -1);
+	assert_int_equal(vdrv_used_idx(&f->tx), 0);
+
+	/* The kernel's call becomes the transport's interrupt (ISR bit too). */
+	wr(f, VIRTIO_MMIO_INTERRUPT_ACK, rd(f, VIRTIO_MMIO_INTERRUPT_STATUS));
+	count = 1;
+	assert_int_equal(write(fk.call[0], &count, sizeof(count)), 8);
+	f->edges = 0;
+	assert_true(pump(f) >= 1);
+	assert_int_equal(f->edges, 1);
+	assert_true(rd(f, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_ISR_QUEUE);
+	assert_int_equal(pump(f), 0); /* the call's count was taken */
+
+	/* A reset takes the rings back: no backend. */
+	wr(f, VIRTIO_MMIO_STATUS, 0);
+	assert_false(virtio_net_vhost_running(f->dev));
+	assert_int_equal(fk.backend[0], -1);
+	assert_int_equal(fk.backend[1], -1);
+	assert_int_equal(f->offload, 0);
+	fx_free(f);
+}
+
+static void test_vhost_falls_back_to_user_space(void **state)
+{
+	struct fx *f;
+
+	(void)state;
+	/* The kernel cannot do merged buffers; the driver took them. */
+	fake_vhost_reset(ALL_VHOST & ~(1ull << VIRTIO_NET_F_MRG_RXBUF));
+	f = fx_new_with(ALL_OFFLOADS, true);
+	unit_stderr_begin();
+	bring_up(f, 1ull << VIRTIO_NET_F_MRG_RXBUF);
+	free(unit_stderr_end());
+	assert_false(virtio_net_vhost_running(f->dev));
+	assert_int_equal(fk.backend[0], -2); /* never started */
+	post_rx(f, BUF, 2048);
+	kick(f, VIRTIO_NET_RXQ);
+	host_send(f, 60, 0, 0, 1);
+	pump(f);
+	assert_int_equal(vdrv_used_idx(&f->rx), 1); /* minivmm delivered it */
+	fx_free(f);
+
+	/* The kernel refuses the second queue: it gives the first one back. */
+	fake_vhost_reset(ALL_VHOST);
+	fk.fail = VHOST_SET_VRING_KICK;
+	fk.fail_index = 1;
+	f = fx_new_with(ALL_OFFLOADS, true);
+	unit_stderr_begin();
+	bring_up(f, 0);
+	free(unit_stderr_end());
+	assert_false(virtio_net_vhost_running(f->dev));
+	assert_int_equal(fk.backend[0], -1);
+	assert_int_equal(fk.backend[1], -2);
+	post_rx(f, BUF, 2048);
+	kick(f, VIRTIO_NET_RXQ);
+	host_send(f, 60, 0, 0, 1);
+	pump(f);
+	assert_int_equal(vdrv_used_idx(&f->rx), 1);
+	fx_free(f);
+}
+
+static void test_vhost_snapshot_takes_rings_back(void **state)
+{
+	struct state_writer w;
+	struct fx *f;
+
+	(void)state;
+	fake_vhost_reset(ALL_VHOST);
+	f = fx_new_with(ALL_OFFLOADS, true);
+	bring_up(f, 0);
+	assert_true(virtio_net_vhost_running(f->dev));
+	/* The kernel took 3 receive buffers and used 2 of them. */
+	fk.get_base[0] = 3;
+	le_put(ram(f, RX_USED + 2), 2, 2);
+	unit_stderr_begin();
+	unit_state_save(&virtio_mmio_device_ops, f->m, &w);
+	free(unit_stderr_end());
+	assert_false(virtio_net_vhost_running(f->dev));
+	assert_int_equal(fk.backend[0], -1);
+	assert_int_equal(f->dev->vqs[0].last_avail, 3);
+	assert_int_equal(f->dev->vqs[0].used_idx, 2);
+	/* The rest of this run is minivmm's: the tap is watched again. */
+	assert_true(virtio_net_rx_polling(f->dev));
+	state_writer_free(&w);
+	fx_free(f);
+}
+
+static void test_vhost_open_here(void **state)
+{
+	struct vhost_net *v;
+
+	(void)state;
+	if (access(VHOST_NET_DEV, F_OK) == 0) {
+		print_message("SKIP: this host has " VHOST_NET_DEV "\n");
+		skip();
+	}
+	v = vhost_net_open();
+	assert_null(v);
+	assert_err_contains("cannot open /dev/vhost-net");
+	assert_err_contains("no vhost-net here");
+}
+
 /* The real tap back end, when this host lets us make one. */
 static void test_real_tap(void **state)
 {
@@ -821,6 +1067,10 @@ int main(void)
 		cmocka_unit_test(test_broken_chains),
 		cmocka_unit_test(test_link),
 		cmocka_unit_test(test_save_load),
+		cmocka_unit_test(test_vhost_start_kick_call_reset),
+		cmocka_unit_test(test_vhost_falls_back_to_user_space),
+		cmocka_unit_test(test_vhost_snapshot_takes_rings_back),
+		cmocka_unit_test(test_vhost_open_here),
 		cmocka_unit_test(test_real_tap),
 	};
 
