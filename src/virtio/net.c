@@ -92,7 +92,9 @@ struct virtio_net {
 	/* vhost-net (be.vhost): under rx_lock and tx_lock, both. */
 	bool vhost_running; /* the kernel has the rings */
 	bool vhost_off; /* after a snapshot: user space for the rest of the run */
-	int kick_fd[VIRTIO_NET_QUEUES];
+	int kick_fd[VIRTIO_NET_QUEUES]; /* ours, when the transport has none */
+	int vhost_kick[VIRTIO_NET_QUEUES]; /* what the kernel waits on */
+	bool kick_taken[VIRTIO_NET_QUEUES]; /* it is the transport's ioeventfd */
 	struct vhost_call call[VIRTIO_NET_QUEUES];
 };
 
@@ -542,6 +544,11 @@ static void vhost_stop_queues(struct virtio_net *net, unsigned started)
 		struct virtqueue *vq = &dev->vqs[q];
 		uint16_t last;
 
+		if (net->kick_taken[q]) {
+			/* The transport reads its ioeventfd again. */
+			dev->transport.queue_kick_fd(dev->transport.ctx, q, true);
+			net->kick_taken[q] = false;
+		}
 		if (vhost_net_stop_queue(net->be.vhost, q, &last) < 0) {
 			log_warn("%s: %s", dev->name, err_msg());
 			continue;
@@ -577,13 +584,27 @@ static int vhost_start(struct virtio_net *net)
 	if (vhost_net_start_device(net->be.vhost, dev->mem, want) < 0)
 		return -1;
 	for (q = 0; q < VIRTIO_NET_QUEUES; q++) {
+		/*
+		 * The kernel waits on the transport's ioeventfd when there is
+		 * one (a kick then never reaches minivmm), else on ours.
+		 */
+		int kick = dev->transport.queue_kick_fd ?
+				   dev->transport.queue_kick_fd(dev->transport.ctx, q,
+								false) :
+				   -1;
+
+		net->kick_taken[q] = kick >= 0;
+		net->vhost_kick[q] = kick >= 0 ? kick : net->kick_fd[q];
 		if (vhost_net_start_queue(net->be.vhost, q, &dev->vqs[q],
-					  net->kick_fd[q], net->call[q].fd,
+					  net->vhost_kick[q], net->call[q].fd,
 					  net->be.fd) < 0) {
 			char why[256];
 
 			snprintf(why, sizeof(why), "%s", err_msg());
 			/* The rings stay ours where the kernel never had them. */
+			if (net->kick_taken[q])
+				dev->transport.queue_kick_fd(dev->transport.ctx, q, true);
+			net->kick_taken[q] = false;
 			vhost_stop_queues(net, q);
 			return err_set("%s", why);
 		}
@@ -600,9 +621,9 @@ static void net_notify(struct virtio_dev *dev, unsigned q)
 
 	pthread_mutex_lock(&net->rx_lock);
 	vhost = net->vhost_running;
-	/* The kernel waits on our eventfd, not on the transport's. */
+	/* A kick that came as an exit (or a kick_later): to the kernel's eventfd. */
 	if (vhost && q < VIRTIO_NET_QUEUES &&
-	    write(net->kick_fd[q], &one, sizeof(one)) < 0 && errno != EAGAIN)
+	    write(net->vhost_kick[q], &one, sizeof(one)) < 0 && errno != EAGAIN)
 		log_warn("%s: vhost kick eventfd: %s", dev->name, strerror(errno));
 	pthread_mutex_unlock(&net->rx_lock);
 	if (vhost)

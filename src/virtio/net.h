@@ -30,8 +30,9 @@
  *
  * With vhost-net (be.vhost) the kernel moves the frames: at DRIVER_OK it
  * gets the memory table, both rings (their next avail index), a kick
- * eventfd per queue (which the device writes on each of the guest's
- * kicks) and a call eventfd per queue (which the event loop turns into
+ * eventfd per queue (the transport's ioeventfd, which the transport then
+ * stops reading, or where there is none one the device writes on each
+ * kick) and a call eventfd per queue (which the event loop turns into
  * the transport's interrupt, so the ISR bit and MSI-X stay the
  * transport's), and the tap.  When the kernel cannot (features it lacks,
  * a queue not set up) the device says so once and works in user space.

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -922,6 +923,49 @@ static void test_vhost_start_kick_call_reset(void **state)
 	fx_free(f);
 }
 
+/* A transport with ioeventfds of its own (KVM's, in a VM). */
+static int transport_kick[2] = { -1, -1 };
+static int transport_watch[2];
+
+static int fake_queue_kick_fd(void *ctx, unsigned q, bool watch)
+{
+	(void)ctx;
+	assert_true(q < 2);
+	transport_watch[q] = watch;
+	return transport_kick[q];
+}
+
+static void test_vhost_takes_the_transports_ioeventfd(void **state)
+{
+	struct fx *f;
+	uint64_t count;
+
+	(void)state;
+	fake_vhost_reset(ALL_VHOST);
+	f = fx_new_with(ALL_OFFLOADS, true);
+	for (int q = 0; q < 2; q++) {
+		transport_kick[q] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		transport_watch[q] = -1;
+	}
+	f->dev->transport.queue_kick_fd = fake_queue_kick_fd;
+	bring_up(f, 0);
+	assert_true(virtio_net_vhost_running(f->dev));
+	for (int q = 0; q < 2; q++) {
+		assert_int_equal(fk.kick[q], transport_kick[q]);
+		assert_int_equal(transport_watch[q], 0); /* the kernel reads it now */
+	}
+	/* A kick that still comes as an exit lands on the same eventfd. */
+	kick(f, VIRTIO_NET_RXQ);
+	assert_int_equal(read(transport_kick[0], &count, sizeof(count)), 8);
+	/* A reset gives the eventfds back to the transport. */
+	wr(f, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(transport_watch[0], 1);
+	assert_int_equal(transport_watch[1], 1);
+	fx_free(f);
+	for (int q = 0; q < 2; q++)
+		close(transport_kick[q]);
+}
+
 static void test_vhost_falls_back_to_user_space(void **state)
 {
 	struct fx *f;
@@ -1068,6 +1112,7 @@ int main(void)
 		cmocka_unit_test(test_link),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_vhost_start_kick_call_reset),
+		cmocka_unit_test(test_vhost_takes_the_transports_ioeventfd),
 		cmocka_unit_test(test_vhost_falls_back_to_user_space),
 		cmocka_unit_test(test_vhost_snapshot_takes_rings_back),
 		cmocka_unit_test(test_vhost_open_here),
