@@ -349,7 +349,10 @@ static enum deliver deliver(struct virtio_net *net, bool *pushed)
 	return DELIVERED;
 }
 
-/* Read the next frame into rx_buf: 1 got one, 0 none for now, -1 error. */
+/*
+ * Read the next frame into rx_buf: 1 got one, 2 read one and dropped it
+ * (counted), 0 none for now, -1 error.
+ */
 static int rx_read(struct virtio_net *net)
 {
 	ssize_t r;
@@ -387,7 +390,8 @@ static void rx_process(struct virtio_net *net, bool fired)
 	pthread_mutex_lock(&net->rx_lock);
 	if (fired)
 		net->polling = false;
-	if (!net->active) {
+	/* With vhost-net the tap is the kernel's (a callback from before it). */
+	if (!net->active || net->vhost_running) {
 		pthread_mutex_unlock(&net->rx_lock);
 		return;
 	}
