@@ -22,7 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -1094,6 +1099,145 @@ static void test_real_tap(void **state)
 	assert_err_contains("1 to 15 characters");
 }
 
+static int real_offload(void *ctx, uint32_t flags)
+{
+	return net_tap_set_offload(ctx, flags);
+}
+
+static void real_close(void *ctx)
+{
+	net_tap_close(ctx);
+}
+
+#define TEST_ETHERTYPE 0x88b5 /* IEEE local experimental */
+
+/*
+ * Frames both ways through a real tap: the host's side is a packet socket
+ * on the interface (what it sends the tap hands to the device; what the
+ * guest sends comes out of the interface to it).
+ */
+static void test_real_tap_frames(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct virtio_net_backend be;
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	struct ifreq ifr;
+	struct net_tap *tap;
+	uint8_t eth[60], got[2048];
+	char name[16];
+	int ps, found = 0;
+
+	(void)state;
+	assert_non_null(f);
+	if (access("/dev/net/tun", R_OK | W_OK) < 0) {
+		free(f);
+		print_message("SKIP: no /dev/net/tun here\n");
+		skip();
+	}
+	snprintf(name, sizeof(name), "mvmf%d", (int)getpid() % 100000);
+	tap = net_tap_open(name);
+	if (!tap) {
+		free(f);
+		print_message("SKIP: %s\n", err_msg());
+		skip();
+	}
+	assert_int_equal(net_tap_set_vnet_hdr_len(tap, VIRTIO_NET_HDR_LEN), 0);
+	/* The interface up, and a packet socket on it. */
+	ps = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+	assert_true(ps >= 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	assert_int_equal(ioctl(ps, SIOCGIFFLAGS, &ifr), 0);
+	ifr.ifr_flags |= IFF_UP;
+	assert_int_equal(ioctl(ps, SIOCSIFFLAGS, &ifr), 0);
+	sll.sll_ifindex = (int)if_nametoindex(name);
+	sll.sll_protocol = htons(ETH_P_ALL);
+	assert_int_equal(bind(ps, (struct sockaddr *)&sll, sizeof(sll)), 0);
+
+	mem_init(&f->mem);
+	f->ram = mem_backend_create(&f->mem, "ram", RAM_SIZE, NULL);
+	assert_int_equal(mem_add_region(&f->mem, "ram", f->ram, 0, 0, RAM_SIZE,
+					false, true), 0);
+	bus_init(&f->mmio, "mmio", 0);
+	irq_line_init(&f->irq, 16, on_irq, f);
+	f->loop = event_loop_create();
+	f->sv[0] = f->sv[1] = -1;
+	be = (struct virtio_net_backend){ .fd = tap->fd, .offloads = tap->offloads,
+					  .set_offload = real_offload,
+					  .close = real_close, .ctx = tap,
+					  .describe = tap->ifname };
+	f->dev = virtio_net_create("virtio-net0", &f->mem, f->loop, &be,
+				   test_mac, net_tap_mtu(tap, 1500));
+	assert_non_null(f->dev);
+	f->m = virtio_mmio_create(f->dev, &f->irq);
+	assert_int_equal(virtio_mmio_register(f->m, &f->mmio, BASE), 0);
+	/* The kernel takes the offloads the driver negotiated. */
+	bring_up(f, (1ull << VIRTIO_NET_F_MRG_RXBUF) | (1ull << VIRTIO_NET_F_CSUM) |
+			    (1ull << VIRTIO_NET_F_GUEST_CSUM) |
+			    (1ull << VIRTIO_NET_F_GUEST_TSO4));
+	assert_false(needs_reset(f));
+	for (int i = 0; i < 8; i++)
+		post_rx(f, BUF + 0x1000u * i, 2048);
+	kick(f, VIRTIO_NET_RXQ);
+
+	/* Host to guest: a frame sent on the interface reaches the ring. */
+	memset(eth, 0, sizeof(eth));
+	memcpy(eth, test_mac, 6);
+	memcpy(eth + 6, "\x02\x00\x00\x00\x00\x01", 6);
+	eth[12] = TEST_ETHERTYPE >> 8;
+	eth[13] = TEST_ETHERTYPE & 0xff;
+	memcpy(eth + 14, "to-the-guest", 12);
+	assert_int_equal(send(ps, eth, sizeof(eth), 0), (ssize_t)sizeof(eth));
+	for (int tries = 0; tries < 200 && !found; tries++) {
+		pump(f);
+		for (uint16_t i = 0; i < vdrv_used_idx(&f->rx); i++) {
+			uint8_t *b = ram(f, BUF + 0x1000u * vdrv_used_id(&f->rx, i));
+
+			if (vdrv_used_len(&f->rx, i) == VIRTIO_NET_HDR_LEN + sizeof(eth) &&
+			    !memcmp(b + VIRTIO_NET_HDR_LEN, eth, sizeof(eth))) {
+				assert_int_equal(le_get(b + 10, 2), 1); /* num_buffers */
+				found = 1;
+			}
+		}
+		if (!found)
+			usleep(5000);
+	}
+	assert_true(found);
+
+	/* Guest to host: a transmit chain comes out of the interface. */
+	{
+		struct vbuf b[2] = { { BUF + 0x10000, VIRTIO_NET_HDR_LEN, false },
+				     { BUF + 0x10100, sizeof(eth), false } };
+
+		memset(ram(f, BUF + 0x10000), 0, VIRTIO_NET_HDR_LEN);
+		memcpy(eth, "\x02\x00\x00\x00\x00\x01", 6);
+		memcpy(eth + 6, test_mac, 6);
+		memcpy(eth + 14, "to-the-host!", 12);
+		memcpy(ram(f, BUF + 0x10100), eth, sizeof(eth));
+		vdrv_add_chain(&f->tx, b, 2);
+		kick(f, VIRTIO_NET_TXQ);
+		assert_int_equal(vdrv_used_idx(&f->tx), 1);
+		found = 0;
+		for (int tries = 0; tries < 200 && !found; tries++) {
+			ssize_t n = recv(ps, got, sizeof(got), 0);
+
+			if (n == (ssize_t)sizeof(eth) && !memcmp(got, eth, sizeof(eth)))
+				found = 1;
+			else if (n < 0)
+				usleep(5000);
+		}
+		assert_true(found);
+		assert_int_equal(stats(f).tx_frames, 1);
+	}
+	close(ps);
+	virtio_mmio_device_ops.destroy(f->m); /* closes the tap: it goes away */
+	event_loop_destroy(f->loop);
+	bus_destroy(&f->mmio);
+	mem_destroy(&f->mem);
+	free(f);
+	assert_int_equal(if_nametoindex(name), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1117,6 +1261,7 @@ int main(void)
 		cmocka_unit_test(test_vhost_snapshot_takes_rings_back),
 		cmocka_unit_test(test_vhost_open_here),
 		cmocka_unit_test(test_real_tap),
+		cmocka_unit_test(test_real_tap_frames),
 	};
 
 	log_set_level(LOG_ERROR);
