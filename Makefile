@@ -60,7 +60,7 @@ endif
 ifeq ($(STATIC),1)
 LDFLAGS += -static
 endif
-SRCS := $(wildcard src/*.c src/loader/*.c src/dev/*.c src/virtio/*.c src/block/*.c src/gdb/*.c src/snapshot/*.c \
+SRCS := $(wildcard src/*.c src/loader/*.c src/dev/*.c src/virtio/*.c src/net/*.c src/block/*.c src/gdb/*.c src/snapshot/*.c \
 	src/arch/$(ARCH_DIR)/*.c)
 # Host-side bzImage unpacking compiles against the liblzma, zlib and
 # libzstd headers (the libraries themselves are opened at run time); a

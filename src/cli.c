@@ -354,6 +354,8 @@ enum {
 	OPT_DRIVE,
 	OPT_DEVICE,
 	OPT_CHARDEV,
+	OPT_NETDEV,
+	OPT_NIC,
 	OPT_GDB,
 	OPT_CPU,
 	OPT_HELP,
@@ -394,6 +396,8 @@ static const struct option long_options[] = {
 	{ "drive", required_argument, NULL, OPT_DRIVE },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "chardev", required_argument, NULL, OPT_CHARDEV },
+	{ "netdev", required_argument, NULL, OPT_NETDEV },
+	{ "nic", required_argument, NULL, OPT_NIC },
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -666,6 +670,12 @@ int config_parse(struct vm_config *cfg, int argc, char **argv)
 		case OPT_CHARDEV:
 			r = cli_parse_chardev(cfg, arg);
 			break;
+		case OPT_NETDEV:
+			r = cli_parse_netdev(cfg, arg);
+			break;
+		case OPT_NIC:
+			r = cli_parse_nic(cfg, arg);
+			break;
 		case OPT_SERIAL:
 			if (console_parse(arg, &cfg->serial) < 0)
 				return err_set("-serial %s: %s", arg, err_msg());
@@ -798,6 +808,17 @@ void config_usage(FILE *out)
 "                                      NAME-pci: on PCI, NAME-device: on\n"
 "                                      virtio-mmio, virtconsole: the machine's\n"
 "                                      own; -device help lists them\n"
+"\n"
+"Networking (README \"Networking\"; a tap made beforehand, no scripts run):\n"
+"  -netdev tap,id=ID,ifname=NAME|fd=N[,script=no][,downscript=no]\n"
+"                                      the tap NAME (created if missing, which\n"
+"                                      needs CAP_NET_ADMIN) or an open tap fd\n"
+"  -device virtio-net-pci|virtio-net-device,netdev=ID[,mac=MAC][,id=ID]\n"
+"                                      a virtio network card on that tap; MACs\n"
+"                                      default to 52:54:00:12:34:56, 57, ...\n"
+"  -nic tap,ifname=NAME|fd=N[,model=virtio-net-pci|virtio-net-device][,mac=MAC]\n"
+"                                      both at once (the machine's transport by\n"
+"                                      default); -nic none: nothing\n"
 "\n"
 "Debugging (README \"Debugging with gdb\"):\n"
 "  -gdb tcp:[HOST]:PORT|unix:PATH|/dev/TTY\n"

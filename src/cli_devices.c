@@ -8,6 +8,11 @@
  *   -device virtio-blk-pci|virtio-blk-device,drive=ID[,serial=S][,id=ID]
  *   -device virtio-rng-pci|virtio-rng-device[,id=ID]
  *   -device virtconsole|virtio-console-pci|virtio-console-device[,id=ID]
+ *   -device virtio-net-pci|virtio-net-device,netdev=ID[,mac=MAC][,id=ID]
+ *   -netdev tap,id=ID,ifname=NAME|fd=N[,script=no][,downscript=no]
+ *           [,vhost=on|off][,vhostforce=on|off]
+ *   -nic none | tap,ifname=NAME|fd=N[,model=virtio-net-pci|virtio-net-device]
+ *        [,mac=MAC][,id=ID][, the -netdev tap properties]
  *   -device help
  *
  * As in QEMU, ",," inside a value is a comma.  -drive if=virtio (our
@@ -52,6 +57,10 @@ static const struct {
 	  "QEMU's spelling: the virtio console on virtio-mmio; a virtconsole after it is its port" },
 	{ "virtio-console-device", VDEV_CONSOLE, VDEV_TRANSPORT_MMIO,
 	  "virtio console on virtio-mmio: [id=ID]" },
+	{ "virtio-net-pci", VDEV_NET, VDEV_TRANSPORT_PCI,
+	  "virtio network card on PCI: netdev=ID[,mac=MAC][,id=ID]" },
+	{ "virtio-net-device", VDEV_NET, VDEV_TRANSPORT_MMIO,
+	  "virtio network card on virtio-mmio: netdev=ID[,mac=MAC][,id=ID]" },
 };
 #define NR_DEVICE_NAMES (sizeof(device_names) / sizeof(device_names[0]))
 
@@ -149,6 +158,29 @@ static int copy_id(const char *opt, const char *arg, const char *value,
 bad:
 	return err_set("%s %s: id=%s: an id starts with a letter and has only letters, digits, '-', '.' and '_'",
 		       opt, arg, value);
+}
+
+/* QEMU's MAC spelling: six pairs of hex digits separated by ':' (or '-'). */
+static int parse_mac(const char *opt, const char *arg, const char *value,
+		     uint8_t mac[6])
+{
+	const char *p = value;
+
+	for (int i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+		    (i < 5 && p[2] != ':' && p[2] != '-') || (i == 5 && p[2]))
+			return err_set("%s %s: mac=%s: expected six hex pairs, as 52:54:00:12:34:56",
+				       opt, arg, value);
+		mac[i] = (uint8_t)strtoul((char[3]){ p[0], p[1], 0 }, NULL, 16);
+		p += 3;
+	}
+	if (mac[0] & 1)
+		return err_set("%s %s: mac=%s is a multicast address (the first byte is odd)",
+			       opt, arg, value);
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return err_set("%s %s: mac=%s: the all-zero address is not a card's",
+			       opt, arg, value);
+	return 0;
 }
 
 static int copy_serial(const char *opt, const char *arg, const char *value,
@@ -388,7 +420,7 @@ int cli_parse_device(struct vm_config *cfg, const char *arg,
 	}
 	v->console_port |= port;
 	while ((key = next_kv(&cursor, &value))) {
-		bool blk = v->kind == VDEV_BLK;
+		bool blk = v->kind == VDEV_BLK, net = v->kind == VDEV_NET;
 
 		if (!value)
 			return err_set("-device %s: '%s' needs a value (%s=...)",
@@ -415,16 +447,192 @@ int cli_parse_device(struct vm_config *cfg, const char *arg,
 		} else if (blk && !strcmp(key, "serial")) {
 			if (copy_serial("-device", arg, value, v->serial) < 0)
 				return -1;
+		} else if (net && !strcmp(key, "netdev")) {
+			/* The back end's id, resolved as a drive's is. */
+			if (!*value || strlen(value) >= CLI_ID_MAX)
+				return err_set("-device %s: netdev=%s: no such netdev",
+					       arg, value);
+			snprintf(drive_ids[v - cfg->vdevs], CLI_ID_MAX, "%s",
+				 value);
+		} else if (net && !strcmp(key, "mac")) {
+			if (parse_mac("-device", arg, value, v->mac) < 0)
+				return -1;
+			v->mac_set = true;
 		} else {
 			return err_set("-device %s: property '%s' not found for %s (%s)",
 				       arg, key, name,
 				       blk ? "drive, serial, id" :
+				       net ? "netdev, mac, id" :
 				       port ? "chardev, id" : "id");
 		}
 	}
 	if (v->kind == VDEV_BLK && !drive_ids[v - cfg->vdevs][0])
 		return err_set("-device %s: drive= is required (the id of an if=none -drive)",
 			       arg);
+	if (v->kind == VDEV_NET && !drive_ids[v - cfg->vdevs][0])
+		return err_set("-device %s: netdev= is required (the id of a -netdev tap)",
+			       arg);
+	return 0;
+}
+
+/* -netdev and -nic: a tap's properties; 1 taken, 0 not one, -1 refused. */
+static int tap_property(const char *opt, const char *arg, const char *key,
+			const char *value, struct netdev_cfg *n)
+{
+	char *end;
+	long fd;
+	int on;
+
+	if (!strcmp(key, "ifname")) {
+		if (!*value || strlen(value) >= sizeof(n->ifname))
+			return err_set("%s %s: ifname=%s: an interface name has 1 to %zu characters",
+				       opt, arg, value, sizeof(n->ifname) - 1);
+		snprintf(n->ifname, sizeof(n->ifname), "%s", value);
+	} else if (!strcmp(key, "fd")) {
+		errno = 0;
+		fd = strtol(value, &end, 10);
+		if (!*value || *end || errno || fd < 0 || fd > 0x7fffffff)
+			return err_set("%s %s: fd=%s is not a file descriptor number",
+				       opt, arg, value);
+		n->fd = (int)fd;
+	} else if (!strcmp(key, "script") || !strcmp(key, "downscript")) {
+		if (strcmp(value, "no"))
+			return err_set("%s %s: %s=%s: minivmm runs no scripts (%s=no, and set the tap up beforehand)",
+				       opt, arg, key, value, key);
+	} else if (!strcmp(key, "vhost") || !strcmp(key, "vhostforce")) {
+		on = parse_bool(value);
+		if (on < 0)
+			return err_set("%s %s: %s=%s: expected on or off", opt, arg,
+				       key, value);
+		if (!strcmp(key, "vhost"))
+			n->vhost = on;
+		else
+			n->vhostforce = on;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* A netdev's last checks, and its place in cfg. */
+static int add_netdev(struct vm_config *cfg, const char *opt, const char *arg,
+		      struct netdev_cfg *n)
+{
+	if (n->ifname[0] && n->fd >= 0)
+		return err_set("%s %s: ifname= and fd= are two ways to name the tap; give one",
+			       opt, arg);
+	if (!n->ifname[0] && n->fd < 0)
+		return err_set("%s %s: needs ifname=NAME or fd=N (minivmm runs no scripts: make the tap first, ip tuntap add NAME mode tap)",
+			       opt, arg);
+	if (n->vhostforce)
+		n->vhost = true;
+	for (size_t k = 0; k < cfg->nr_netdevs; k++)
+		if (!strcmp(cfg->netdevs[k].id, n->id))
+			return err_set("%s %s: duplicate id '%s' (another -netdev or -nic has it)",
+				       opt, arg, n->id);
+	if (cfg->nr_netdevs == CONFIG_MAX_NETDEVS)
+		return err_set("%s %s: too many network back ends (at most %d)",
+			       opt, arg, CONFIG_MAX_NETDEVS);
+	cfg->netdevs[cfg->nr_netdevs++] = *n;
+	return 0;
+}
+
+/* "tap", first item of -netdev and -nic; the QEMU back ends we lack said so. */
+static int tap_type(const char *opt, const char *arg, const char *key,
+		    const char *value)
+{
+	if (!key || value)
+		return err_set("%s %s: expected a back end type first (tap)", opt, arg);
+	if (strcmp(key, "tap"))
+		return err_set("%s %s: the %s back end is not supported (only tap)",
+			       opt, arg, key);
+	return 0;
+}
+
+int cli_parse_netdev(struct vm_config *cfg, const char *arg)
+{
+	char buf[512], *cursor = buf, *key, *value;
+	struct netdev_cfg n = { .fd = -1 };
+	int r;
+
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+		return err_set("-netdev %s: too long", arg);
+	key = next_kv(&cursor, &value);
+	if (tap_type("-netdev", arg, key, value) < 0)
+		return -1;
+	while ((key = next_kv(&cursor, &value))) {
+		if (!value)
+			return err_set("-netdev %s: '%s' needs a value (%s=...)",
+				       arg, key, key);
+		if (!strcmp(key, "id")) {
+			if (copy_id("-netdev", arg, value, n.id, sizeof(n.id)) < 0)
+				return -1;
+			continue;
+		}
+		r = tap_property("-netdev", arg, key, value, &n);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return err_set("-netdev %s: unknown property '%s' (id, ifname, fd, script, downscript, vhost, vhostforce)",
+				       arg, key);
+	}
+	if (!n.id[0])
+		return err_set("-netdev %s: needs an id= for -device ...,netdev=ID",
+			       arg);
+	return add_netdev(cfg, "-netdev", arg, &n);
+}
+
+int cli_parse_nic(struct vm_config *cfg, const char *arg)
+{
+	char buf[512], *cursor = buf, *key, *value;
+	struct netdev_cfg n = { .fd = -1 };
+	struct vdev_cfg v = { .kind = VDEV_NET, .drive = -1,
+			      .transport = VDEV_TRANSPORT_DEFAULT };
+	int r;
+
+	if (!strcmp(arg, "none"))
+		return 0;
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+		return err_set("-nic %s: too long", arg);
+	key = next_kv(&cursor, &value);
+	if (tap_type("-nic", arg, key, value) < 0)
+		return -1;
+	while ((key = next_kv(&cursor, &value))) {
+		if (!value)
+			return err_set("-nic %s: '%s' needs a value (%s=...)", arg,
+				       key, key);
+		if (!strcmp(key, "id")) {
+			if (copy_id("-nic", arg, value, n.id, sizeof(n.id)) < 0)
+				return -1;
+		} else if (!strcmp(key, "mac")) {
+			if (parse_mac("-nic", arg, value, v.mac) < 0)
+				return -1;
+			v.mac_set = true;
+		} else if (!strcmp(key, "model")) {
+			if (!strcmp(value, "virtio-net-pci") || !strcmp(value, "virtio"))
+				v.transport = VDEV_TRANSPORT_PCI;
+			else if (!strcmp(value, "virtio-net-device"))
+				v.transport = VDEV_TRANSPORT_MMIO;
+			else
+				return err_set("-nic %s: model=%s: expected virtio-net-pci or virtio-net-device",
+					       arg, value);
+		} else if ((r = tap_property("-nic", arg, key, value, &n)) <= 0) {
+			if (r < 0)
+				return -1;
+			return err_set("-nic %s: unknown property '%s' (model, mac, id, ifname, fd, script, downscript, vhost, vhostforce)",
+				       arg, key);
+		}
+	}
+	/* QEMU's -nic names its back end after the card, or makes one up. */
+	if (!n.id[0])
+		snprintf(n.id, sizeof(n.id), "__nic%zu", cfg->nr_netdevs);
+	if (cfg->nr_vdevs == CONFIG_MAX_VDEVS)
+		return err_set("-nic %s: too many devices (at most %d)", arg,
+			       CONFIG_MAX_VDEVS);
+	if (add_netdev(cfg, "-nic", arg, &n) < 0)
+		return -1;
+	v.netdev = (int)cfg->nr_netdevs - 1;
+	cfg->vdevs[cfg->nr_vdevs++] = v;
 	return 0;
 }
 
@@ -470,6 +678,17 @@ int cli_resolve_devices(struct vm_config *cfg, char drive_ids[][CLI_ID_MAX])
 		/* Empty for -drive if=virtio's own devices (drive already set). */
 		if (!drive_ids[i][0])
 			continue;
+		if (v->kind == VDEV_NET) {
+			v->netdev = -1;
+			for (size_t j = 0; j < cfg->nr_netdevs; j++)
+				if (!strcmp(cfg->netdevs[j].id, drive_ids[i]))
+					v->netdev = (int)j;
+			if (v->netdev < 0)
+				return err_set("-device %s,netdev=%s: no -netdev with id '%s'",
+					       config_vdev_name(v->kind, v->transport),
+					       drive_ids[i], drive_ids[i]);
+			continue;
+		}
 		v->drive = -1;
 		for (size_t j = 0; j < cfg->nr_drives; j++) {
 			if (!strcmp(cfg->drives[j].id, drive_ids[i])) {

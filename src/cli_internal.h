@@ -35,6 +35,9 @@ int cli_parse_device(struct vm_config *cfg, const char *arg,
 		     char drive_ids[][CLI_ID_MAX]);
 /* -chardev stdio,id=ID[,signal=on|off]: an id a virtconsole may name. */
 int cli_parse_chardev(struct vm_config *cfg, const char *arg);
+/* -netdev tap,... and -nic tap,...|none (a netdev, and its card). */
+int cli_parse_netdev(struct vm_config *cfg, const char *arg);
+int cli_parse_nic(struct vm_config *cfg, const char *arg);
 int cli_resolve_devices(struct vm_config *cfg, char drive_ids[][CLI_ID_MAX]);
 
 #endif

@@ -68,9 +68,11 @@ const char *config_vdev_name(enum vdev_kind kind,
 			       "virtio-rng-device" },
 		[VDEV_CONSOLE] = { "virtconsole", "virtio-console-pci",
 				   "virtio-console-device" },
+		[VDEV_NET] = { "virtio-net", "virtio-net-pci",
+			       "virtio-net-device" },
 	};
 
-	if ((unsigned)kind > VDEV_CONSOLE ||
+	if ((unsigned)kind > VDEV_NET ||
 	    (unsigned)transport > VDEV_TRANSPORT_MMIO)
 		return "?";
 	return names[kind][transport];
@@ -376,6 +378,65 @@ static int finish_debugcons(struct vm_config *cfg)
 	return 0;
 }
 
+/* Unique -netdev ids; each a tap by name or by fd. */
+static int finish_netdevs(const struct vm_config *cfg, int *used_by)
+{
+	for (size_t i = 0; i < cfg->nr_netdevs; i++) {
+		const struct netdev_cfg *n = &cfg->netdevs[i];
+
+		used_by[i] = -1;
+		if (!n->id[0] || (!n->ifname[0] && n->fd < 0))
+			return err_set("-netdev tap: needs an id= and ifname= or fd=");
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(cfg->netdevs[j].id, n->id))
+				return err_set("-netdev tap,id=%s: duplicate id '%s' (another -netdev or -nic has it)",
+					       n->id, n->id);
+	}
+	return 0;
+}
+
+static bool mac_taken(const struct vm_config *cfg, const uint8_t mac[6])
+{
+	for (size_t i = 0; i < cfg->nr_vdevs; i++)
+		if (cfg->vdevs[i].kind == VDEV_NET && cfg->vdevs[i].mac_set &&
+		    !memcmp(cfg->vdevs[i].mac, mac, 6))
+			return true;
+	return false;
+}
+
+/*
+ * A NIC: its netdev used by it alone, and a MAC.  Without mac= it gets
+ * QEMU's default, 52:54:00:12:34:56 for the first such NIC and one more
+ * for each next, skipping addresses another NIC has.
+ */
+static int finish_nic(struct vm_config *cfg, size_t i, int *used_by)
+{
+	struct vdev_cfg *v = &cfg->vdevs[i];
+	const char *name = config_vdev_name(v->kind, v->transport);
+
+	if (v->netdev < 0 || (size_t)v->netdev >= cfg->nr_netdevs)
+		return err_set("-device %s: netdev= names no -netdev", name);
+	if (used_by[v->netdev] >= 0)
+		return err_set("-device %s,netdev=%s: netdev '%s' is already used by another NIC",
+			       name, cfg->netdevs[v->netdev].id,
+			       cfg->netdevs[v->netdev].id);
+	used_by[v->netdev] = (int)i;
+	if (v->mac_set)
+		return 0;
+	for (uint32_t n = 0; n < 256; n++) {
+		uint32_t low = 0x123456 + n;
+		uint8_t mac[6] = { 0x52, 0x54, 0x00, (uint8_t)(low >> 16),
+				   (uint8_t)(low >> 8), (uint8_t)low };
+
+		if (!mac_taken(cfg, mac)) {
+			memcpy(v->mac, mac, 6);
+			v->mac_set = true;
+			return 0;
+		}
+	}
+	return err_set("-device %s: no default MAC address left; give mac=", name);
+}
+
 /*
  * Disks and virtio devices: unique ids, every virtio-blk on a drive of its
  * own, the machine's transport for DEFAULT, and only the transports the
@@ -388,11 +449,14 @@ static int finish_devices(struct vm_config *cfg)
 	/* Every machine has virtio-mmio slots (bare: polled, no interrupts). */
 	bool has_mmio = true;
 	unsigned nr_mmio = 0;
-	int used_by[CONFIG_MAX_DRIVES];
+	int used_by[CONFIG_MAX_DRIVES], net_used_by[CONFIG_MAX_NETDEVS];
 
-	if (cfg->nr_drives > CONFIG_MAX_DRIVES || cfg->nr_vdevs > CONFIG_MAX_VDEVS)
-		return err_set("too many drives or devices (at most %d and %d)",
-			       CONFIG_MAX_DRIVES, CONFIG_MAX_VDEVS);
+	if (cfg->nr_drives > CONFIG_MAX_DRIVES || cfg->nr_vdevs > CONFIG_MAX_VDEVS ||
+	    cfg->nr_netdevs > CONFIG_MAX_NETDEVS)
+		return err_set("too many drives, devices or netdevs (at most %d, %d and %d)",
+			       CONFIG_MAX_DRIVES, CONFIG_MAX_VDEVS, CONFIG_MAX_NETDEVS);
+	if (finish_netdevs(cfg, net_used_by) < 0)
+		return -1;
 	for (size_t i = 0; i < cfg->nr_drives; i++) {
 		const struct drive_cfg *d = &cfg->drives[i];
 
@@ -412,7 +476,7 @@ static int finish_devices(struct vm_config *cfg)
 		const char *name = config_vdev_name(v->kind, v->transport);
 		const char *want;
 
-		if ((unsigned)v->kind > VDEV_CONSOLE ||
+		if ((unsigned)v->kind > VDEV_NET ||
 		    (unsigned)v->transport > VDEV_TRANSPORT_MMIO)
 			return err_set("-device: unknown device kind %u", v->kind);
 		if (v->id[0])
@@ -420,6 +484,8 @@ static int finish_devices(struct vm_config *cfg)
 				if (!strcmp(cfg->vdevs[j].id, v->id))
 					return err_set("-device %s,id=%s: duplicate id '%s' (another -device has it)",
 						       name, v->id, v->id);
+		if (v->kind == VDEV_NET && finish_nic(cfg, i, net_used_by) < 0)
+			return -1;
 		if (v->kind != VDEV_BLK) {
 			if (v->drive != -1 || v->serial[0])
 				return err_set("-device %s: drive= and serial= are virtio-blk properties",

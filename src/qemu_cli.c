@@ -69,7 +69,8 @@ static const struct qopt qopts[] = {
 	{ "nographic", false, Q_DROP, NULL },
 	{ "vga", true, Q_NONE_ONLY, NULL },
 	{ "net", true, Q_NONE_ONLY, NULL },
-	{ "nic", true, Q_NONE_ONLY, NULL },
+	{ "nic", true, Q_PASS, NULL }, /* tap or none */
+	{ "netdev", true, Q_PASS, NULL },
 	{ "debugcon", true, Q_DEBUGCON, NULL },
 	{ "name", true, Q_DROP, NULL },
 	{ "no-user-config", false, Q_DROP, NULL },
@@ -356,8 +357,9 @@ void qemu_cli_usage(const struct qemu_cli *q, FILE *out)
 "-serial stdio|file:PATH|null|none, -chardev, -debugcon stdio\n"
 "-device NAME[,...]           -device help lists them\n"
 "-drive, -object, -numa, -boot, -s, -S, -gdb\n"
+"-netdev tap,..., -nic tap,...|none  a virtio NIC on a tap (no scripts run)\n"
 "-global kvm-pit.lost_tick_policy=discard\n"
-"-display none, -nographic, -vga none, -net none, -nic none, -name NAME,\n"
+"-display none, -nographic, -vga none, -net none, -name NAME,\n"
 "-nodefaults, -no-user-config, -no-hpet, -no-reboot\n"
 "-h|-help, -version\n",
 		q->usage_name, arch_info()->machines);

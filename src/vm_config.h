@@ -47,6 +47,7 @@ enum command {
 #define CONFIG_MAX_CPUS 64
 #define CONFIG_MAX_DRIVES 16
 #define CONFIG_MAX_VDEVS 32
+#define CONFIG_MAX_NETDEVS 8
 #define CONFIG_SERIAL_MAX 20 /* virtio-blk serial: 20 bytes (VIRTIO_BLK_ID_BYTES) */
 
 /* Default RAM when -m is not given: 128 MiB, as QEMU. */
@@ -105,7 +106,7 @@ struct drive_cfg {
 };
 
 /* -device NAME,...: the virtio devices (and the ones -drive if=virtio adds). */
-enum vdev_kind { VDEV_BLK, VDEV_RNG, VDEV_CONSOLE };
+enum vdev_kind { VDEV_BLK, VDEV_RNG, VDEV_CONSOLE, VDEV_NET };
 /*
  * -pci names are PCI, -device names virtio-mmio; DEFAULT (virtconsole,
  * -drive if=virtio) is the machine's own, and config_finish() replaces it:
@@ -124,6 +125,22 @@ struct vdev_cfg {
 	char id[32]; /* "" when not given */
 	/* VDEV_CONSOLE from -device virtio-serial-*: its virtconsole port came. */
 	bool console_port;
+	/* VDEV_NET: its -netdev (index into netdevs[]) and MAC address. */
+	int netdev;
+	uint8_t mac[6];
+	bool mac_set; /* mac= given; else config_finish() picks QEMU's next */
+};
+
+/*
+ * -netdev tap,id=ID,ifname=NAME|fd=N[,vhost=on|off][,vhostforce=on|off]
+ * (and the back end a -nic makes): a tap, opened by name or inherited.
+ */
+struct netdev_cfg {
+	char id[32];
+	char ifname[16]; /* IFNAMSIZ; "" with fd */
+	int fd; /* an inherited tap; -1: open ifname */
+	bool vhost; /* vhost=on: the kernel's vhost-net moves the frames */
+	bool vhostforce; /* vhostforce=on: no vhost-net is an error */
 };
 
 /*
@@ -207,6 +224,8 @@ struct vm_config {
 	size_t nr_drives;
 	struct vdev_cfg vdevs[CONFIG_MAX_VDEVS]; /* -device, -drive if=virtio */
 	size_t nr_vdevs;
+	struct netdev_cfg netdevs[CONFIG_MAX_NETDEVS]; /* -netdev, -nic */
+	size_t nr_netdevs;
 	char chardevs[CONFIG_MAX_CHARDEVS][32]; /* -chardev ids */
 	size_t nr_chardevs;
 

@@ -10,9 +10,12 @@
 #include "device.h"
 #include "log.h"
 #include "machine.h"
+#include "net/tap.h"
+#include "net/vhost_net.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
 #include "virtio/mmio.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
 #include "vm.h"
 
@@ -34,8 +37,71 @@ static const char *kind_name(enum vdev_kind kind)
 		return "virtio-rng";
 	case VDEV_CONSOLE:
 		return "virtio-console";
+	case VDEV_NET:
+		return "virtio-net";
 	}
 	return "virtio";
+}
+
+static int tap_offload(void *ctx, uint32_t flags)
+{
+	return net_tap_set_offload(ctx, flags);
+}
+
+static void tap_close(void *ctx)
+{
+	net_tap_close(ctx);
+}
+
+/* A virtio-net card on its -netdev's tap. */
+static struct virtio_dev *make_net(struct vm *vm, const struct vdev_cfg *v,
+				   const char *name)
+{
+	const struct netdev_cfg *n = &vm->cfg->netdevs[v->netdev];
+	struct virtio_net_backend be;
+	struct vhost_net *vhost = NULL;
+	struct net_tap *tap;
+	unsigned mtu;
+
+	/*
+	 * vhost=on: the kernel's vhost-net if this host has it, else minivmm
+	 * itself, saying so; vhostforce=on: vhost-net or nothing.
+	 */
+	if (n->vhost) {
+		vhost = vhost_net_open();
+		if (!vhost && n->vhostforce) {
+			err_set("-netdev %s: vhostforce=on: %s", n->id, err_msg());
+			return NULL;
+		}
+		if (!vhost)
+			log_warn("-netdev %s: vhost=on: %s; frames go through minivmm",
+				 n->id, err_msg());
+	}
+	tap = n->fd >= 0 ? net_tap_from_fd(n->fd) : net_tap_open(n->ifname);
+	if (!tap) {
+		err_set("-netdev %s: %s", n->id, err_msg());
+		vhost_net_close(vhost);
+		return NULL;
+	}
+	/* The virtio 1.x header (with num_buffers) passes through unchanged. */
+	if (net_tap_set_vnet_hdr_len(tap, VIRTIO_NET_HDR_LEN) < 0) {
+		err_set("-netdev %s: %s", n->id, err_msg());
+		net_tap_close(tap);
+		vhost_net_close(vhost);
+		return NULL;
+	}
+	mtu = net_tap_mtu(tap, VIRTIO_NET_DEFAULT_MTU);
+	if (mtu < 68 || mtu > 65535)
+		mtu = VIRTIO_NET_DEFAULT_MTU;
+	be = (struct virtio_net_backend){ .fd = tap->fd, .offloads = tap->offloads,
+					  .set_offload = tap_offload,
+					  .close = tap_close, .ctx = tap,
+					  .describe = tap->ifname, .vhost = vhost };
+	log_info("%s: tap %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u, offloads 0x%x%s",
+		 name, tap->ifname, v->mac[0], v->mac[1], v->mac[2], v->mac[3],
+		 v->mac[4], v->mac[5], mtu, tap->offloads,
+		 vhost ? ", vhost-net" : "");
+	return virtio_net_create(name, &vm->mem, vm->loop, &be, v->mac, mtu);
 }
 
 /* The model of one vdev; NULL with err_msg(). */
@@ -56,6 +122,8 @@ static struct virtio_dev *make_model(struct vm *vm, const struct vdev_cfg *v,
 		return virtio_rng_create(name, &vm->mem);
 	case VDEV_CONSOLE:
 		return virtio_console_create(name, &vm->mem);
+	case VDEV_NET:
+		return make_net(vm, v, name);
 	}
 	err_set("%s: unknown kind of virtio device", name);
 	return NULL;
@@ -123,6 +191,8 @@ static unsigned kind_queues(enum vdev_kind kind)
 		return VIRTIO_RNG_QUEUES;
 	case VDEV_CONSOLE:
 		return VIRTIO_CONSOLE_QUEUES;
+	case VDEV_NET:
+		return VIRTIO_NET_QUEUES;
 	}
 	return 0;
 }
@@ -147,7 +217,7 @@ static const char *cache_name(enum drive_cache c)
 
 void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
 {
-	unsigned count[3] = { 0, 0, 0 }, mmio = 0, pci = 0;
+	unsigned count[VDEV_NET + 1] = { 0 }, mmio = 0, pci = 0;
 
 	if (!cfg->nr_vdevs)
 		return;
@@ -183,6 +253,19 @@ void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
 			fprintf(out, "; getrandom()");
 		} else if (v->kind == VDEV_CONSOLE) {
 			fprintf(out, "; hvc0 on the console");
+		} else if (v->kind == VDEV_NET && v->netdev >= 0 &&
+			   (size_t)v->netdev < cfg->nr_netdevs) {
+			const struct netdev_cfg *n = &cfg->netdevs[v->netdev];
+			const uint8_t *m = v->mac;
+
+			if (n->fd >= 0)
+				fprintf(out, "; netdev %s: tap fd %d", n->id, n->fd);
+			else
+				fprintf(out, "; netdev %s: tap %s", n->id, n->ifname);
+			if (n->vhost)
+				fprintf(out, ", vhost=on%s", n->vhostforce ? " (forced)" : "");
+			fprintf(out, ", MAC %02x:%02x:%02x:%02x:%02x:%02x", m[0],
+				m[1], m[2], m[3], m[4], m[5]);
 		}
 		fprintf(out, "\n");
 	}
@@ -191,7 +274,7 @@ void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
 int virtio_devices_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
-	unsigned count[3] = { 0, 0, 0 }, slot = 0;
+	unsigned count[VDEV_NET + 1] = { 0 }, slot = 0;
 
 	for (size_t i = 0; i < cfg->nr_vdevs; i++) {
 		const struct vdev_cfg *v = &cfg->vdevs[i];

@@ -71,6 +71,16 @@ static void kick_later(void *ctx, unsigned q)
 		log_warn("%s: eventfd write: %s", m->dev->name, strerror(errno));
 }
 
+static int queue_kick_fd(void *ctx, unsigned q, bool watch)
+{
+	struct virtio_mmio *m = ctx;
+
+	if (q >= VIRTIO_MAX_QUEUES || m->notify[q].fd < 0 || !m->notify[q].src ||
+	    event_loop_modify(m->vm->loop, m->notify[q].src, watch ? EPOLLIN : 0) < 0)
+		return -1;
+	return m->notify[q].fd;
+}
+
 /* ---- Registers ---- */
 
 static uint64_t set_low(uint64_t v, uint32_t lo)
@@ -287,6 +297,7 @@ struct virtio_mmio *virtio_mmio_create(struct virtio_dev *dev,
 		.notify_queue = notify_queue,
 		.notify_config = notify_config,
 		.kick_later = kick_later,
+		.queue_kick_fd = queue_kick_fd,
 		.ctx = m,
 	};
 	return m;
@@ -304,8 +315,12 @@ int virtio_mmio_register(struct virtio_mmio *m, struct bus *mmio,
 static void on_notify(void *opaque, uint32_t events)
 {
 	struct mmio_notifier *n = opaque;
+	uint64_t count;
 
 	(void)events;
+	/* Take the count, or the level-triggered loop calls again at once. */
+	if (read(n->fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_warn("%s: eventfd read: %s", n->m->dev->name, strerror(errno));
 	virtio_queue_kick(n->m->dev, n->q);
 }
 

@@ -109,6 +109,16 @@ static void kick_later(void *ctx, unsigned q)
 		log_warn("%s: eventfd write: %s", p->dev->name, strerror(errno));
 }
 
+static int queue_kick_fd(void *ctx, unsigned q, bool watch)
+{
+	struct virtio_pci *p = ctx;
+
+	if (q >= VIRTIO_MAX_QUEUES || p->notify[q].fd < 0 || !p->notify[q].src ||
+	    event_loop_modify(p->vm->loop, p->notify[q].src, watch ? EPOLLIN : 0) < 0)
+		return -1;
+	return p->notify[q].fd;
+}
+
 /* ---- Common configuration (4.1.4.3) ---- */
 
 static void common_image(struct virtio_pci *p, uint8_t *c)
@@ -457,6 +467,7 @@ struct virtio_pci *virtio_pci_create(struct virtio_dev *dev,
 		.notify_queue = notify_queue,
 		.notify_config = notify_config,
 		.kick_later = kick_later,
+		.queue_kick_fd = queue_kick_fd,
 		.ctx = p,
 	};
 	return p;
@@ -470,8 +481,12 @@ fail:
 static void on_notify(void *opaque, uint32_t events)
 {
 	struct pci_notifier *n = opaque;
+	uint64_t count;
 
 	(void)events;
+	/* Take the count, or the level-triggered loop calls again at once. */
+	if (read(n->fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_warn("%s: eventfd read: %s", n->p->dev->name, strerror(errno));
 	virtio_queue_kick(n->p->dev, n->q);
 }
 

@@ -129,6 +129,14 @@ struct virtio_transport {
 	 * NULL: the model just waits for the next kick.
 	 */
 	void (*kick_later)(void *ctx, unsigned q);
+	/*
+	 * The eventfd KVM signals when the driver kicks queue q (an
+	 * ioeventfd), or -1 when kicks exit to minivmm.  watch false: the
+	 * transport stops reading it, for a model that hands it to the
+	 * kernel (vhost); true: it reads and kicks the model again.  NULL: no
+	 * such eventfds.  Any thread.
+	 */
+	int (*queue_kick_fd)(void *ctx, unsigned q, bool watch);
 	void *ctx;
 };
 

@@ -305,6 +305,22 @@ void vq_push(struct virtqueue *vq, uint16_t head, uint32_t written)
 	store16(vq->used + 2, vq->used_idx); /* release: the entry first */
 }
 
+void vq_push_batch(struct virtqueue *vq, const uint16_t *heads,
+		   const uint32_t *written, unsigned n)
+{
+	if (!vq->ready)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *elem = vq->used + RING_HDR +
+				8u * ((uint16_t)(vq->used_idx + i) % vq->size);
+
+		le_put(elem, heads[i], 4);
+		le_put(elem + 4, written[i], 4);
+	}
+	vq->used_idx = (uint16_t)(vq->used_idx + n);
+	store16(vq->used + 2, vq->used_idx); /* release: the entries first */
+}
+
 bool vq_should_notify(struct virtqueue *vq)
 {
 	uint16_t old, now, event;

@@ -123,6 +123,14 @@ enum vq_pop_result vq_pop(struct virtqueue *vq, struct vq_chain *chain);
  */
 void vq_push(struct virtqueue *vq, uint16_t head, uint32_t written);
 
+/*
+ * Hand back n chains at once: the n used ring entries, then one used->idx
+ * update, so the driver sees all of them or none (virtio-net's merged
+ * receive buffers, 5.1.6.4).
+ */
+void vq_push_batch(struct virtqueue *vq, const uint16_t *heads,
+		   const uint32_t *written, unsigned n);
+
 /* Put a popped but unprocessed chain back (it is taken again next time). */
 void vq_unpop(struct virtqueue *vq);
 

@@ -660,8 +660,8 @@ static void test_refuse_bad_device(void **state)
 	(void)state;
 	assert_refused("-device e1000: unknown device 'e1000' (see -device help)",
 		       PC, "-device", "e1000");
-	assert_refused("-device virtio-net-pci,netdev=n: unknown device 'virtio-net-pci'",
-		       PC, "-device", "virtio-net-pci,netdev=n");
+	assert_refused("-device e1000e,netdev=n: unknown device 'e1000e'",
+		       PC, "-device", "e1000e,netdev=n");
 	assert_refused("-device driver=virtio-rng-pci: expected a device name first",
 		       PC, "-device", "driver=virtio-rng-pci");
 	assert_refused("-device virtio-rng-pci,drive=d: property 'drive' not found for virtio-rng-pci (id)",
