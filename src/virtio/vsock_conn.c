@@ -297,7 +297,9 @@ static bool has_rx(const struct vsock_conn *c)
 {
 	return c->want_rst || c->want_request || c->want_response ||
 	       (c->want_shutdown & ~c->sent_shutdown) || c->want_credit_update ||
-	       c->want_credit_request || (can_read(c) && peer_credit(c));
+	       c->want_credit_request ||
+	       /* Data to read, or (no credit) a CREDIT_REQUEST to make once. */
+	       (can_read(c) && (peer_credit(c) || !c->credit_requested));
 }
 
 static void rxq_add(struct vsock_conn *c)
