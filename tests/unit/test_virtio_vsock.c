@@ -102,7 +102,7 @@ static void wr(struct fx *f, uint64_t off, uint32_t v)
 static void pump(struct fx *f)
 {
 	for (int i = 0; i < 200; i++)
-		if (event_loop_run_once(f->loop, 5) <= 0)
+		if (event_loop_run_once(f->loop, 0) <= 0)
 			return;
 }
 
