@@ -8,6 +8,7 @@
  *   -device virtio-blk-pci|virtio-blk-device,drive=ID[,serial=S][,id=ID]
  *   -device virtio-rng-pci|virtio-rng-device[,id=ID]
  *   -device virtconsole|virtio-console-pci|virtio-console-device[,id=ID]
+ *   -device vsock|vsock-pci|vsock-device,guest-cid=N,uds=PATH[,id=ID]
  *   -device help
  *
  * As in QEMU, ",," inside a value is a comma.  -drive if=virtio (our
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dev/debug_exit.h"
 #include "log.h"
@@ -52,6 +54,12 @@ static const struct {
 	  "QEMU's spelling: the virtio console on virtio-mmio; a virtconsole after it is its port" },
 	{ "virtio-console-device", VDEV_CONSOLE, VDEV_TRANSPORT_MMIO,
 	  "virtio console on virtio-mmio: [id=ID]" },
+	{ "vsock", VDEV_VSOCK, VDEV_TRANSPORT_DEFAULT,
+	  "virtio-vsock on the machine's transport, host side Unix sockets at PATH and PATH_PORT: guest-cid=N,uds=PATH[,id=ID]" },
+	{ "vsock-pci", VDEV_VSOCK, VDEV_TRANSPORT_PCI,
+	  "virtio-vsock on PCI: guest-cid=N,uds=PATH[,id=ID]" },
+	{ "vsock-device", VDEV_VSOCK, VDEV_TRANSPORT_MMIO,
+	  "virtio-vsock on virtio-mmio: guest-cid=N,uds=PATH[,id=ID]" },
 };
 #define NR_DEVICE_NAMES (sizeof(device_names) / sizeof(device_names[0]))
 
@@ -64,7 +72,8 @@ void config_devices_each(FILE *out,
 
 		fn(out, device_names[i].name,
 		   t == VDEV_TRANSPORT_PCI  ? "PCI" :
-		   t == VDEV_TRANSPORT_MMIO ? "virtio-bus" :
+		   t == VDEV_TRANSPORT_MMIO ||
+				   device_names[i].kind == VDEV_VSOCK ? "virtio-bus" :
 					      "virtio-serial-bus",
 		   device_names[i].help);
 	}
@@ -321,6 +330,37 @@ static int parse_debug_exit(struct vm_config *cfg, const char *arg, char *cursor
 	return 0;
 }
 
+/* guest-cid=N: 3 .. 0xfffffffe (0-2 and 0xffffffff are not a guest's, vsock(7)). */
+static int parse_guest_cid(const char *arg, const char *value, uint64_t *cid)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(value, &end, 0);
+	if (end == value || *end || errno || *value == '-' || v < 3 ||
+	    v > 0xfffffffeull)
+		return err_set("-device %s: guest-cid=%s: a guest's CID is 3 to 4294967294",
+			       arg, value);
+	*cid = v;
+	return 0;
+}
+
+/* uds=PATH: short enough for PATH_PORT in sun_path; a socket or nothing yet. */
+static int parse_uds(const char *arg, const char *value, char *uds)
+{
+	struct stat st;
+
+	if (!*value || strlen(value) > CONFIG_VSOCK_UDS_MAX)
+		return err_set("-device %s: uds=%s: a path of 1 to %d bytes (PATH_PORT must fit a Unix socket address)",
+			       arg, value, CONFIG_VSOCK_UDS_MAX);
+	if (lstat(value, &st) == 0 && !S_ISSOCK(st.st_mode))
+		return err_set("-device %s: uds=%s exists and is not a socket",
+			       arg, value);
+	memcpy(uds, value, strlen(value) + 1);
+	return 0;
+}
+
 int cli_parse_device(struct vm_config *cfg, const char *arg,
 		     char drive_ids[][CLI_ID_MAX])
 {
@@ -415,12 +455,30 @@ int cli_parse_device(struct vm_config *cfg, const char *arg,
 		} else if (blk && !strcmp(key, "serial")) {
 			if (copy_serial("-device", arg, value, v->serial) < 0)
 				return -1;
+		} else if (v->kind == VDEV_VSOCK && !strcmp(key, "guest-cid")) {
+			if (parse_guest_cid(arg, value, &v->guest_cid) < 0)
+				return -1;
+		} else if (v->kind == VDEV_VSOCK && !strcmp(key, "uds")) {
+			if (parse_uds(arg, value, v->uds) < 0)
+				return -1;
 		} else {
 			return err_set("-device %s: property '%s' not found for %s (%s)",
 				       arg, key, name,
 				       blk ? "drive, serial, id" :
-				       port ? "chardev, id" : "id");
+				       port ? "chardev, id" :
+				       v->kind == VDEV_VSOCK ? "guest-cid, uds, id" : "id");
 		}
+	}
+	if (v->kind == VDEV_VSOCK) {
+		if (!v->guest_cid)
+			return err_set("-device %s: guest-cid= is required (3 to 4294967294)",
+				       arg);
+		if (!v->uds[0])
+			return err_set("-device %s: uds= is required (the host's Unix socket)",
+				       arg);
+		for (size_t k = 0; k + 1 < cfg->nr_vdevs; k++)
+			if (cfg->vdevs[k].kind == VDEV_VSOCK)
+				return err_set("-device %s: one vsock device per VM", arg);
 	}
 	if (v->kind == VDEV_BLK && !drive_ids[v - cfg->vdevs][0])
 		return err_set("-device %s: drive= is required (the id of an if=none -drive)",

@@ -48,6 +48,8 @@ enum command {
 #define CONFIG_MAX_DRIVES 16
 #define CONFIG_MAX_VDEVS 32
 #define CONFIG_SERIAL_MAX 20 /* virtio-blk serial: 20 bytes (VIRTIO_BLK_ID_BYTES) */
+/* vsock uds=: sun_path (108) less "_4294967295" and the NUL (VSOCK_UDS_MAX). */
+#define CONFIG_VSOCK_UDS_MAX 96
 
 /* Default RAM when -m is not given: 128 MiB, as QEMU. */
 #define CONFIG_DEFAULT_RAM (128ull << 20)
@@ -105,7 +107,7 @@ struct drive_cfg {
 };
 
 /* -device NAME,...: the virtio devices (and the ones -drive if=virtio adds). */
-enum vdev_kind { VDEV_BLK, VDEV_RNG, VDEV_CONSOLE };
+enum vdev_kind { VDEV_BLK, VDEV_RNG, VDEV_CONSOLE, VDEV_VSOCK };
 /*
  * -pci names are PCI, -device names virtio-mmio; DEFAULT (virtconsole,
  * -drive if=virtio) is the machine's own, and config_finish() replaces it:
@@ -124,6 +126,9 @@ struct vdev_cfg {
 	char id[32]; /* "" when not given */
 	/* VDEV_CONSOLE from -device virtio-serial-*: its virtconsole port came. */
 	bool console_port;
+	/* VDEV_VSOCK: guest-cid= (3 .. 0xfffffffe) and uds= (the host's socket). */
+	uint64_t guest_cid;
+	char uds[CONFIG_VSOCK_UDS_MAX + 1];
 };
 
 /*

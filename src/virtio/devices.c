@@ -14,7 +14,12 @@
 #include "virtio/console.h"
 #include "virtio/mmio.h"
 #include "virtio/rng.h"
+#include "virtio/vsock.h"
+#include "virtio/vsock_conn.h"
 #include "vm.h"
+
+_Static_assert(CONFIG_VSOCK_UDS_MAX == VSOCK_UDS_MAX,
+	       "vsock uds=: the configuration's limit is the device's");
 
 unsigned virtio_mmio_count(const struct vm_config *cfg)
 {
@@ -34,6 +39,8 @@ static const char *kind_name(enum vdev_kind kind)
 		return "virtio-rng";
 	case VDEV_CONSOLE:
 		return "virtio-console";
+	case VDEV_VSOCK:
+		return "virtio-vsock";
 	}
 	return "virtio";
 }
@@ -56,6 +63,9 @@ static struct virtio_dev *make_model(struct vm *vm, const struct vdev_cfg *v,
 		return virtio_rng_create(name, &vm->mem);
 	case VDEV_CONSOLE:
 		return virtio_console_create(name, &vm->mem);
+	case VDEV_VSOCK:
+		return virtio_vsock_create(name, &vm->mem, v->guest_cid, v->uds,
+					   vm->loop);
 	}
 	err_set("%s: unknown kind of virtio device", name);
 	return NULL;
@@ -123,6 +133,8 @@ static unsigned kind_queues(enum vdev_kind kind)
 		return VIRTIO_RNG_QUEUES;
 	case VDEV_CONSOLE:
 		return VIRTIO_CONSOLE_QUEUES;
+	case VDEV_VSOCK:
+		return VIRTIO_VSOCK_QUEUES;
 	}
 	return 0;
 }
@@ -147,7 +159,7 @@ static const char *cache_name(enum drive_cache c)
 
 void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
 {
-	unsigned count[3] = { 0, 0, 0 }, mmio = 0, pci = 0;
+	unsigned count[VDEV_VSOCK + 1] = { 0 }, mmio = 0, pci = 0;
 
 	if (!cfg->nr_vdevs)
 		return;
@@ -183,6 +195,9 @@ void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
 			fprintf(out, "; getrandom()");
 		} else if (v->kind == VDEV_CONSOLE) {
 			fprintf(out, "; hvc0 on the console");
+		} else if (v->kind == VDEV_VSOCK) {
+			fprintf(out, "; guest CID %llu, host sockets %s and %s_PORT",
+				(unsigned long long)v->guest_cid, v->uds, v->uds);
 		}
 		fprintf(out, "\n");
 	}
@@ -191,7 +206,7 @@ void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
 int virtio_devices_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
-	unsigned count[3] = { 0, 0, 0 }, slot = 0;
+	unsigned count[VDEV_VSOCK + 1] = { 0 }, slot = 0;
 
 	for (size_t i = 0; i < cfg->nr_vdevs; i++) {
 		const struct vdev_cfg *v = &cfg->vdevs[i];
