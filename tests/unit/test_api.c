@@ -21,6 +21,8 @@
 #include "api/api.h"
 #include "api/http.h"
 #include "log.h"
+#include "unit.h"
+#include "vm_config.h"
 
 struct fake {
 	int starts, pauses, resumes, snapshots, restores;
@@ -283,6 +285,49 @@ static void test_snapshot_load_rules(void **state)
 	api_destroy(a);
 }
 
+/* PUT /vsock: its checks, GET /vm/config, and the device InstanceStart adds. */
+static void test_vsock(void **state)
+{
+	struct api *a = new_api();
+	char longpath[CONFIG_VSOCK_UDS_MAX + 2];
+
+	(void)state;
+	assert_int_equal(req(a, "PUT", "/vsock", "{\"guest_cid\":2,\"uds_path\":\"/tmp/v\"}",
+			     "guest_cid 2: a guest's CID is 3 to 4294967294"), 400);
+	assert_int_equal(req(a, "PUT", "/vsock",
+			     "{\"guest_cid\":4294967295,\"uds_path\":\"/tmp/v\"}",
+			     "a guest's CID"), 400);
+	assert_int_equal(req(a, "PUT", "/vsock", "{\"guest_cid\":3}", "uds_path"), 400);
+	assert_int_equal(req(a, "PUT", "/vsock", "{\"uds_path\":\"/tmp/v\"}", "guest_cid"), 400);
+	assert_int_equal(req(a, "PUT", "/vsock", "{\"guest_cid\":3,\"uds_path\":\"\"}",
+			     "a path of 1 to 96 bytes"), 400);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	assert_int_equal(req(a, "PUT", "/vsock",
+			     fmt("{\"guest_cid\":3,\"uds_path\":\"%s\"}", longpath, NULL),
+			     "a path of 1 to 96 bytes"), 400);
+	assert_int_equal(req(a, "PUT", "/vsock",
+			     fmt("{\"guest_cid\":3,\"uds_path\":\"%s\"}", disk, NULL),
+			     "exists and is not a socket"), 400);
+	assert_int_equal(req(a, "GET", "/vm/config", NULL, "\"vsock\":null"), 200);
+	/* Accepted; a second PUT replaces the first. */
+	assert_int_equal(req(a, "PUT", "/vsock",
+			     "{\"vsock_id\":\"v\",\"guest_cid\":9,\"uds_path\":\"/tmp/old\"}",
+			     NULL), 204);
+	assert_int_equal(req(a, "PUT", "/vsock",
+			     "{\"guest_cid\":3,\"uds_path\":\"/tmp/v,1.sock\"}", NULL), 204);
+	assert_int_equal(req(a, "GET", "/vm/config", NULL, "\"guest_cid\":3"), 200);
+	assert_int_equal(req(a, "GET", "/vm/config", NULL, "\"uds_path\":\"/tmp/v,1.sock\""), 200);
+	configure(a);
+	assert_int_equal(req(a, "PUT", "/actions", "{\"action_type\":\"InstanceStart\"}", NULL), 204);
+	assert_str_contains(fk.argv, " -device vsock-device,guest-cid=3,uds=/tmp/v,,1.sock");
+	assert_true(strstr(fk.argv, "/tmp/old") == NULL);
+	assert_int_equal(req(a, "PUT", "/vsock", "{\"guest_cid\":3,\"uds_path\":\"/tmp/v\"}",
+			     "after starting"), 400);
+	api_destroy(a);
+}
+
 /* The HTTP session: whole exchanges as bytes. */
 static char *feed(struct api_session *s, const char *in, bool *keep)
 {
@@ -359,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_drives_and_boot_source),
 		cmocka_unit_test(test_instance_start_and_state_rules),
 		cmocka_unit_test(test_snapshot_load_rules),
+		cmocka_unit_test(test_vsock),
 		cmocka_unit_test(test_http_session),
 	};
 	int fd, r;
