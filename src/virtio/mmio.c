@@ -304,8 +304,12 @@ int virtio_mmio_register(struct virtio_mmio *m, struct bus *mmio,
 static void on_notify(void *opaque, uint32_t events)
 {
 	struct mmio_notifier *n = opaque;
+	uint64_t count;
 
 	(void)events;
+	/* Level-triggered: the count must be read, or the loop spins. */
+	if (read(n->fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_warn("%s: eventfd read: %s", n->m->dev->name, strerror(errno));
 	virtio_queue_kick(n->m->dev, n->q);
 }
 

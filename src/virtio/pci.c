@@ -470,8 +470,12 @@ fail:
 static void on_notify(void *opaque, uint32_t events)
 {
 	struct pci_notifier *n = opaque;
+	uint64_t count;
 
 	(void)events;
+	/* Level-triggered: the count must be read, or the loop spins. */
+	if (read(n->fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_warn("%s: eventfd read: %s", n->p->dev->name, strerror(errno));
 	virtio_queue_kick(n->p->dev, n->q);
 }
 
