@@ -9,6 +9,7 @@
  *   -device virtio-rng-pci|virtio-rng-device[,id=ID]
  *   -device virtconsole|virtio-console-pci|virtio-console-device[,id=ID]
  *   -device vsock|vsock-pci|vsock-device,guest-cid=N,uds=PATH[,id=ID]
+ *   -device vhost-vsock-pci|vhost-vsock-device,guest-cid=N[,id=ID]
  *   -device help
  *
  * As in QEMU, ",," inside a value is a comma.  -drive if=virtio (our
@@ -60,6 +61,10 @@ static const struct {
 	  "virtio-vsock on PCI: guest-cid=N,uds=PATH[,id=ID]" },
 	{ "vsock-device", VDEV_VSOCK, VDEV_TRANSPORT_MMIO,
 	  "virtio-vsock on virtio-mmio: guest-cid=N,uds=PATH[,id=ID]" },
+	{ "vhost-vsock-pci", VDEV_VHOST_VSOCK, VDEV_TRANSPORT_PCI,
+	  "virtio-vsock on PCI served by the host kernel (/dev/vhost-vsock): guest-cid=N[,id=ID]" },
+	{ "vhost-vsock-device", VDEV_VHOST_VSOCK, VDEV_TRANSPORT_MMIO,
+	  "virtio-vsock on virtio-mmio served by the host kernel (/dev/vhost-vsock): guest-cid=N[,id=ID]" },
 };
 #define NR_DEVICE_NAMES (sizeof(device_names) / sizeof(device_names[0]))
 
@@ -455,7 +460,8 @@ int cli_parse_device(struct vm_config *cfg, const char *arg,
 		} else if (blk && !strcmp(key, "serial")) {
 			if (copy_serial("-device", arg, value, v->serial) < 0)
 				return -1;
-		} else if (v->kind == VDEV_VSOCK && !strcmp(key, "guest-cid")) {
+		} else if ((v->kind == VDEV_VSOCK || v->kind == VDEV_VHOST_VSOCK) &&
+			   !strcmp(key, "guest-cid")) {
 			if (parse_guest_cid(arg, value, &v->guest_cid) < 0)
 				return -1;
 		} else if (v->kind == VDEV_VSOCK && !strcmp(key, "uds")) {
@@ -466,18 +472,20 @@ int cli_parse_device(struct vm_config *cfg, const char *arg,
 				       arg, key, name,
 				       blk ? "drive, serial, id" :
 				       port ? "chardev, id" :
-				       v->kind == VDEV_VSOCK ? "guest-cid, uds, id" : "id");
+				       v->kind == VDEV_VSOCK ? "guest-cid, uds, id" :
+				       v->kind == VDEV_VHOST_VSOCK ? "guest-cid, id" : "id");
 		}
 	}
-	if (v->kind == VDEV_VSOCK) {
+	if (v->kind == VDEV_VSOCK || v->kind == VDEV_VHOST_VSOCK) {
 		if (!v->guest_cid)
 			return err_set("-device %s: guest-cid= is required (3 to 4294967294)",
 				       arg);
-		if (!v->uds[0])
+		if (v->kind == VDEV_VSOCK && !v->uds[0])
 			return err_set("-device %s: uds= is required (the host's Unix socket)",
 				       arg);
 		for (size_t k = 0; k + 1 < cfg->nr_vdevs; k++)
-			if (cfg->vdevs[k].kind == VDEV_VSOCK)
+			if (cfg->vdevs[k].kind == VDEV_VSOCK ||
+			    cfg->vdevs[k].kind == VDEV_VHOST_VSOCK)
 				return err_set("-device %s: one vsock device per VM", arg);
 	}
 	if (v->kind == VDEV_BLK && !drive_ids[v - cfg->vdevs][0])

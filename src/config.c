@@ -69,9 +69,11 @@ const char *config_vdev_name(enum vdev_kind kind,
 		[VDEV_CONSOLE] = { "virtconsole", "virtio-console-pci",
 				   "virtio-console-device" },
 		[VDEV_VSOCK] = { "vsock", "vsock-pci", "vsock-device" },
+		[VDEV_VHOST_VSOCK] = { "vhost-vsock", "vhost-vsock-pci",
+				       "vhost-vsock-device" },
 	};
 
-	if ((unsigned)kind > VDEV_VSOCK ||
+	if ((unsigned)kind > VDEV_VHOST_VSOCK ||
 	    (unsigned)transport > VDEV_TRANSPORT_MMIO)
 		return "?";
 	return names[kind][transport];
@@ -413,7 +415,7 @@ static int finish_devices(struct vm_config *cfg)
 		const char *name = config_vdev_name(v->kind, v->transport);
 		const char *want;
 
-		if ((unsigned)v->kind > VDEV_VSOCK ||
+		if ((unsigned)v->kind > VDEV_VHOST_VSOCK ||
 		    (unsigned)v->transport > VDEV_TRANSPORT_MMIO)
 			return err_set("-device: unknown device kind %u", v->kind);
 		if (v->id[0])

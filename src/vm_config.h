@@ -107,7 +107,13 @@ struct drive_cfg {
 };
 
 /* -device NAME,...: the virtio devices (and the ones -drive if=virtio adds). */
-enum vdev_kind { VDEV_BLK, VDEV_RNG, VDEV_CONSOLE, VDEV_VSOCK };
+enum vdev_kind {
+	VDEV_BLK,
+	VDEV_RNG,
+	VDEV_CONSOLE,
+	VDEV_VSOCK, /* user-space back end: Unix sockets at uds */
+	VDEV_VHOST_VSOCK, /* the kernel's (/dev/vhost-vsock) */
+};
 /*
  * -pci names are PCI, -device names virtio-mmio; DEFAULT (virtconsole,
  * -drive if=virtio) is the machine's own, and config_finish() replaces it:
@@ -126,7 +132,7 @@ struct vdev_cfg {
 	char id[32]; /* "" when not given */
 	/* VDEV_CONSOLE from -device virtio-serial-*: its virtconsole port came. */
 	bool console_port;
-	/* VDEV_VSOCK: guest-cid= (3 .. 0xfffffffe) and uds= (the host's socket). */
+	/* VDEV_*VSOCK: guest-cid= (3 .. 0xfffffffe); VDEV_VSOCK: uds= (the host's socket). */
 	uint64_t guest_cid;
 	char uds[CONFIG_VSOCK_UDS_MAX + 1];
 };

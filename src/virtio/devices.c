@@ -14,6 +14,7 @@
 #include "virtio/console.h"
 #include "virtio/mmio.h"
 #include "virtio/rng.h"
+#include "virtio/vhost_vsock.h"
 #include "virtio/vsock.h"
 #include "virtio/vsock_conn.h"
 #include "vm.h"
@@ -41,6 +42,8 @@ static const char *kind_name(enum vdev_kind kind)
 		return "virtio-console";
 	case VDEV_VSOCK:
 		return "virtio-vsock";
+	case VDEV_VHOST_VSOCK:
+		return "vhost-vsock";
 	}
 	return "virtio";
 }
@@ -66,6 +69,9 @@ static struct virtio_dev *make_model(struct vm *vm, const struct vdev_cfg *v,
 	case VDEV_VSOCK:
 		return virtio_vsock_create(name, &vm->mem, v->guest_cid, v->uds,
 					   vm->loop);
+	case VDEV_VHOST_VSOCK:
+		return virtio_vhost_vsock_create(name, &vm->mem, v->guest_cid,
+						 vm->loop, VHOST_VSOCK_PATH);
 	}
 	err_set("%s: unknown kind of virtio device", name);
 	return NULL;
@@ -134,6 +140,7 @@ static unsigned kind_queues(enum vdev_kind kind)
 	case VDEV_CONSOLE:
 		return VIRTIO_CONSOLE_QUEUES;
 	case VDEV_VSOCK:
+	case VDEV_VHOST_VSOCK:
 		return VIRTIO_VSOCK_QUEUES;
 	}
 	return 0;
@@ -159,7 +166,7 @@ static const char *cache_name(enum drive_cache c)
 
 void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
 {
-	unsigned count[VDEV_VSOCK + 1] = { 0 }, mmio = 0, pci = 0;
+	unsigned count[VDEV_VHOST_VSOCK + 1] = { 0 }, mmio = 0, pci = 0;
 
 	if (!cfg->nr_vdevs)
 		return;
@@ -198,6 +205,9 @@ void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
 		} else if (v->kind == VDEV_VSOCK) {
 			fprintf(out, "; guest CID %llu, host sockets %s and %s_PORT",
 				(unsigned long long)v->guest_cid, v->uds, v->uds);
+		} else if (v->kind == VDEV_VHOST_VSOCK) {
+			fprintf(out, "; guest CID %llu, the host kernel's %s",
+				(unsigned long long)v->guest_cid, VHOST_VSOCK_PATH);
 		}
 		fprintf(out, "\n");
 	}
@@ -206,7 +216,7 @@ void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
 int virtio_devices_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
-	unsigned count[VDEV_VSOCK + 1] = { 0 }, slot = 0;
+	unsigned count[VDEV_VHOST_VSOCK + 1] = { 0 }, slot = 0;
 
 	for (size_t i = 0; i < cfg->nr_vdevs; i++) {
 		const struct vdev_cfg *v = &cfg->vdevs[i];

@@ -71,6 +71,13 @@ static void kick_later(void *ctx, unsigned q)
 		log_warn("%s: eventfd write: %s", m->dev->name, strerror(errno));
 }
 
+static int queue_kick_fd(void *ctx, unsigned q)
+{
+	struct virtio_mmio *m = ctx;
+
+	return q < VIRTIO_MAX_QUEUES ? m->notify[q].fd : -1;
+}
+
 /* ---- Registers ---- */
 
 static uint64_t set_low(uint64_t v, uint32_t lo)
@@ -287,6 +294,7 @@ struct virtio_mmio *virtio_mmio_create(struct virtio_dev *dev,
 		.notify_queue = notify_queue,
 		.notify_config = notify_config,
 		.kick_later = kick_later,
+		.queue_kick_fd = queue_kick_fd,
 		.ctx = m,
 	};
 	return m;

@@ -109,6 +109,13 @@ static void kick_later(void *ctx, unsigned q)
 		log_warn("%s: eventfd write: %s", p->dev->name, strerror(errno));
 }
 
+static int queue_kick_fd(void *ctx, unsigned q)
+{
+	struct virtio_pci *p = ctx;
+
+	return q < VIRTIO_MAX_QUEUES ? p->notify[q].fd : -1;
+}
+
 /* ---- Common configuration (4.1.4.3) ---- */
 
 static void common_image(struct virtio_pci *p, uint8_t *c)
@@ -457,6 +464,7 @@ struct virtio_pci *virtio_pci_create(struct virtio_dev *dev,
 		.notify_queue = notify_queue,
 		.notify_config = notify_config,
 		.kick_later = kick_later,
+		.queue_kick_fd = queue_kick_fd,
 		.ctx = p,
 	};
 	return p;

@@ -129,6 +129,12 @@ struct virtio_transport {
 	 * NULL: the model just waits for the next kick.
 	 */
 	void (*kick_later)(void *ctx, unsigned q);
+	/*
+	 * The eventfd KVM writes when the driver kicks queue q (its
+	 * ioeventfd), for a back end in the kernel (vhost) to wait on; -1
+	 * when the transport has none.  NULL: no ioeventfds.
+	 */
+	int (*queue_kick_fd)(void *ctx, unsigned q);
 	void *ctx;
 };
 

@@ -175,6 +175,43 @@ static void test_vsock_help_name_and_describe(void **state)
 	free(text);
 }
 
+static void test_vhost_vsock(void **state)
+{
+	struct vm_config cfg;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(PARSE_FINISH(&cfg, PC, "-device", "vhost-vsock-pci,guest-cid=5,id=v"), 0);
+	assert_int_equal(cfg.vdevs[0].kind, VDEV_VHOST_VSOCK);
+	assert_int_equal(cfg.vdevs[0].transport, VDEV_TRANSPORT_PCI);
+	assert_int_equal(cfg.vdevs[0].guest_cid, 5);
+	assert_int_equal(PARSE_FINISH(&cfg, PC, "-device", "vhost-vsock-device,guest-cid=6"), 0);
+	assert_int_equal(cfg.vdevs[0].transport, VDEV_TRANSPORT_MMIO);
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	virtio_devices_describe(&cfg, f);
+	fclose(f);
+	assert_str_contains(text, "vhost-vsock0     virtio-mmio 0xfe800000-0xfe8001ff");
+	assert_str_contains(text, "guest CID 6, the host kernel's /dev/vhost-vsock");
+	free(text);
+	assert_refused("-device vhost-vsock-pci: guest-cid= is required", PC,
+		       "-device", "vhost-vsock-pci");
+	assert_refused("guest-cid=1: a guest's CID is 3 to 4294967294", PC,
+		       "-device", "vhost-vsock-pci,guest-cid=1");
+	assert_refused("property 'uds' not found for vhost-vsock-pci (guest-cid, id)", PC,
+		       "-device", "vhost-vsock-pci,guest-cid=3,uds=/tmp/a");
+	assert_refused("one vsock device per VM", PC, "-device",
+		       "vsock,guest-cid=3,uds=/tmp/a", "-device",
+		       "vhost-vsock-device,guest-cid=4");
+	assert_refused("one vsock device per VM", PC, "-device",
+		       "vhost-vsock-pci,guest-cid=4", "-device",
+		       "vsock,guest-cid=3,uds=/tmp/a");
+	assert_string_equal(config_vdev_name(VDEV_VHOST_VSOCK, VDEV_TRANSPORT_PCI),
+			    "vhost-vsock-pci");
+}
+
 #define T(fn) cmocka_unit_test_teardown(fn, teardown_args)
 
 int main(void)
@@ -184,6 +221,7 @@ int main(void)
 		T(test_vsock_on_virt_and_bare),
 		T(test_vsock_refusals),
 		T(test_vsock_help_name_and_describe),
+		T(test_vhost_vsock),
 	};
 
 	return cmocka_run_group_tests_name("config_vsock", tests, NULL, NULL);

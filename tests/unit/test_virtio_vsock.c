@@ -39,6 +39,7 @@
 #include "unit.h"
 #include "vdriver.h"
 #include "virtio/mmio.h"
+#include "virtio/vhost_vsock.h"
 #include "virtio/virtio.h"
 #include "virtio/vsock.h"
 #include "virtio/vsock_conn.h"
@@ -1194,6 +1195,30 @@ static void test_event_before_load_needs_a_buffer(void **state)
 	fx_free(b);
 }
 
+/* vhost-vsock without the kernel's device: one clear line. */
+static void test_vhost_vsock_missing(void **state)
+{
+	struct event_loop *loop = event_loop_create();
+	struct guest_mem mem;
+
+	(void)state;
+	mem_init(&mem);
+	assert_null(virtio_vhost_vsock_create("vhost-vsock0", &mem, CID, loop,
+					      "/nonexistent/vhost-vsock"));
+	assert_err_contains("vhost-vsock0: /nonexistent/vhost-vsock does not exist (load the vhost_vsock module");
+	/* Not a vhost device: its first ioctl is refused. */
+	assert_null(virtio_vhost_vsock_create("vhost-vsock0", &mem, CID, loop,
+					      "/dev/null"));
+	assert_err_contains("vhost-vsock0: VHOST_SET_OWNER: ");
+	assert_null(virtio_vhost_vsock_create("vhost-vsock0", &mem, 2, loop,
+					      VHOST_VSOCK_PATH));
+	assert_err_contains("guest-cid=2");
+	/* Nothing was left behind on the loop. */
+	assert_int_equal(event_loop_run_once(loop, 0), 0);
+	event_loop_destroy(loop);
+	mem_destroy(&mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1219,6 +1244,7 @@ int main(void)
 		cmocka_unit_test(test_small_rx_buffer),
 		cmocka_unit_test(test_save_load_transport_reset),
 		cmocka_unit_test(test_event_before_load_needs_a_buffer),
+		cmocka_unit_test(test_vhost_vsock_missing),
 	};
 
 	log_set_level(LOG_ERROR);
