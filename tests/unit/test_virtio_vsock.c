@@ -804,6 +804,105 @@ static void test_slow_host_buffers_and_flushes(void **state)
 	fx_free(f);
 }
 
+/* What the device forwarded to the socket, as a CREDIT_UPDATE tells. */
+static uint32_t ask_fwd_cnt(struct fx *f, uint32_t local)
+{
+	struct pkt p;
+
+	send_pkt(f, hdr(5000, local, VSOCK_OP_CREDIT_REQUEST), NULL, 0);
+	/* Updates the device sent on its own may come first. */
+	do
+		assert_true(recv_pkt(f, &p));
+	while (p.h.op == VSOCK_OP_CREDIT_UPDATE && vdrv_used_idx(&f->q[0]) != f->seen[0]);
+	assert_int_equal(p.h.op, VSOCK_OP_CREDIT_UPDATE);
+	return p.h.fwd_cnt;
+}
+
+static uint8_t pattern(uint64_t at)
+{
+	return (uint8_t)(at * 7 + at / 251);
+}
+
+/* Guest data of `len` bytes from stream offset *at, as a well-behaved guest: within credit. */
+static void send_stream(struct fx *f, uint32_t local, uint64_t *at, uint32_t len)
+{
+	static uint8_t chunk[VSOCK_MAX_PKT_LEN];
+
+	while (len) {
+		uint32_t n = len < sizeof(chunk) ? len : (uint32_t)sizeof(chunk);
+
+		for (uint32_t i = 0; i < n; i++)
+			chunk[i] = pattern(*at + i);
+		send_pkt(f, hdr(5000, local, VSOCK_OP_RW), chunk, n);
+		*at += n;
+		len -= n;
+	}
+}
+
+/* The device's buffer fills, drains in part, fills again across its end. */
+static void test_buffer_wraps(void **state)
+{
+	static uint8_t back[VSOCK_MAX_PKT_LEN];
+	struct fx *f = fx_new();
+	uint64_t sent = 0, seen = 0;
+	uint32_t local, fwd, room;
+	struct pkt p;
+	int fd;
+
+	(void)state;
+	post_rx(f, 32);
+	fd = host_open(f, 5000, &local);
+	/* The host reads nothing: fill the socket, then our buffer, to the brim. */
+	for (;;) {
+		fwd = ask_fwd_cnt(f, local);
+		room = VSOCK_CONN_BUF - (uint32_t)(sent - fwd);
+		if (room < 1024)
+			break;
+		send_stream(f, local, &sent, room < VSOCK_MAX_PKT_LEN ? room : VSOCK_MAX_PKT_LEN);
+		post_rx(f, 2);
+	}
+	/*
+	 * The host reads until the socket takes more (Linux wakes a Unix
+	 * socket's writer once 3/4 of it is free): part of our buffer goes,
+	 * its start moves on.
+	 */
+	while (ask_fwd_cnt(f, local) == fwd) {
+		ssize_t n = host_read(fd, back, 16 * 1024);
+
+		assert_true(n > 0);
+		for (ssize_t k = 0; k < n; k++)
+			assert_int_equal(back[k], pattern(seen + (uint64_t)k));
+		seen += (uint64_t)n;
+		pump(f);
+		post_rx(f, 1);
+	}
+	fwd = ask_fwd_cnt(f, local);
+	assert_true(sent - fwd > 0); /* only part of it went */
+	/* All the room there is now: the buffer's end is passed. */
+	room = VSOCK_CONN_BUF - (uint32_t)(sent - fwd);
+	post_rx(f, 8);
+	send_stream(f, local, &sent, room);
+	while (recv_pkt(f, &p))
+		assert_int_equal(p.h.op, VSOCK_OP_CREDIT_UPDATE);
+	assert_int_equal(virtio_vsock_nr_conns(f->dev), 1); /* no RST */
+	/* Everything arrives, in order. */
+	while (seen < sent) {
+		ssize_t n = host_read(fd, back, sizeof(back));
+
+		assert_true(n > 0);
+		for (ssize_t k = 0; k < n; k++)
+			if (back[k] != pattern(seen + (uint64_t)k))
+				fail_msg("byte %llu: 0x%02x, wanted 0x%02x",
+					 (unsigned long long)(seen + (uint64_t)k), back[k],
+					 pattern(seen + (uint64_t)k));
+		seen += (uint64_t)n;
+		pump(f);
+	}
+	assert_int_equal(ask_fwd_cnt(f, local), (uint32_t)sent);
+	close(fd);
+	fx_free(f);
+}
+
 static void test_shutdown_guest_side(void **state)
 {
 	struct fx *f = fx_new();
@@ -1235,6 +1334,7 @@ int main(void)
 		cmocka_unit_test(test_our_credit_and_updates),
 		cmocka_unit_test(test_guest_overruns_credit),
 		cmocka_unit_test(test_slow_host_buffers_and_flushes),
+		cmocka_unit_test(test_buffer_wraps),
 		cmocka_unit_test(test_shutdown_guest_side),
 		cmocka_unit_test(test_shutdown_host_side),
 		cmocka_unit_test(test_timeouts),
