@@ -39,9 +39,9 @@ struct virtio_dev *virtio_vsock_create(const char *name,
 				       uint64_t guest_cid, const char *uds_path,
 				       struct event_loop *loop);
 
-/* Open connections (for tests). */
+/* Open connections (for tests; on the loop's thread). */
 unsigned virtio_vsock_nr_conns(struct virtio_dev *dev);
-/* Every connection timeout set to ms (for tests). */
+/* Every connection timeout set to ms (for tests; on the loop's thread). */
 void virtio_vsock_set_timeout_ms(struct virtio_dev *dev, unsigned ms);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,6 +327,34 @@ static void test_vsock(void **state)
 	assert_int_equal(req(a, "PUT", "/vsock", "{\"guest_cid\":3,\"uds_path\":\"/tmp/v\"}",
 			     "after starting"), 400);
 	api_destroy(a);
+
+	/* A config file's vsock section is the same PUT. */
+	{
+		char path[] = "/tmp/test_api_configXXXXXX";
+		int fd = mkstemp(path);
+		const char *bad = "{\"vsock\":{\"guest_cid\":1,\"uds_path\":\"/tmp/v\"}}";
+		const char *good =
+			fmt("{\"boot-source\":{\"kernel_image_path\":\"%s\"},\"vsock\":{\"guest_cid\":4,\"uds_path\":\"/tmp/cfg.sock\"}}",
+			    kernel, NULL);
+
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, good, strlen(good)), (ssize_t)strlen(good));
+		close(fd);
+		a = new_api();
+		/* The file's last step is InstanceStart: the fake backend's argv. */
+		assert_int_equal(api_config_file(a, path), 0);
+		assert_str_contains(fk.argv, " -device vsock-device,guest-cid=4,uds=/tmp/cfg.sock");
+		api_destroy(a);
+		fd = open(path, O_WRONLY | O_TRUNC);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+		close(fd);
+		a = new_api();
+		assert_int_equal(api_config_file(a, path), -1);
+		assert_err_contains("guest_cid 1: a guest's CID");
+		api_destroy(a);
+		unlink(path);
+	}
 }
 
 /* The HTTP session: whole exchanges as bytes. */
