@@ -429,7 +429,7 @@ static void host_write(struct vsock_conn *c, const struct iovec *iov,
 	}
 	if (len > VSOCK_CONN_BUF - c->buf_len) {
 		WARN_ONCE(c->mux, WARN_CREDIT,
-			  "%s: the guest sent %u bytes with %u of credit; connection reset",
+			  "%s: the guest sent %u bytes beyond its credit, with room for %u; connection reset",
 			  c->mux->name, len, VSOCK_CONN_BUF - c->buf_len);
 		conn_reset(c);
 		return;
