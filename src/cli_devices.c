@@ -13,6 +13,8 @@
  *           [,vhost=on|off][,vhostforce=on|off]
  *   -nic none | tap,ifname=NAME|fd=N[,model=virtio-net-pci|virtio-net-device]
  *        [,mac=MAC][,id=ID][, the -netdev tap properties]
+ *   -device vsock|vsock-pci|vsock-device,guest-cid=N,uds=PATH[,id=ID]
+ *   -device vhost-vsock-pci|vhost-vsock-device,guest-cid=N[,id=ID]
  *   -device help
  *
  * As in QEMU, ",," inside a value is a comma.  -drive if=virtio (our
@@ -29,6 +31,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dev/debug_exit.h"
 #include "log.h"
@@ -61,6 +64,16 @@ static const struct {
 	  "virtio network card on PCI: netdev=ID[,mac=MAC][,id=ID]" },
 	{ "virtio-net-device", VDEV_NET, VDEV_TRANSPORT_MMIO,
 	  "virtio network card on virtio-mmio: netdev=ID[,mac=MAC][,id=ID]" },
+	{ "vsock", VDEV_VSOCK, VDEV_TRANSPORT_DEFAULT,
+	  "virtio-vsock on the machine's transport, host side Unix sockets at PATH and PATH_PORT: guest-cid=N,uds=PATH[,id=ID]" },
+	{ "vsock-pci", VDEV_VSOCK, VDEV_TRANSPORT_PCI,
+	  "virtio-vsock on PCI: guest-cid=N,uds=PATH[,id=ID]" },
+	{ "vsock-device", VDEV_VSOCK, VDEV_TRANSPORT_MMIO,
+	  "virtio-vsock on virtio-mmio: guest-cid=N,uds=PATH[,id=ID]" },
+	{ "vhost-vsock-pci", VDEV_VHOST_VSOCK, VDEV_TRANSPORT_PCI,
+	  "virtio-vsock on PCI served by the host kernel (/dev/vhost-vsock): guest-cid=N[,id=ID]" },
+	{ "vhost-vsock-device", VDEV_VHOST_VSOCK, VDEV_TRANSPORT_MMIO,
+	  "virtio-vsock on virtio-mmio served by the host kernel (/dev/vhost-vsock): guest-cid=N[,id=ID]" },
 };
 #define NR_DEVICE_NAMES (sizeof(device_names) / sizeof(device_names[0]))
 
@@ -73,7 +86,8 @@ void config_devices_each(FILE *out,
 
 		fn(out, device_names[i].name,
 		   t == VDEV_TRANSPORT_PCI  ? "PCI" :
-		   t == VDEV_TRANSPORT_MMIO ? "virtio-bus" :
+		   t == VDEV_TRANSPORT_MMIO ||
+				   device_names[i].kind == VDEV_VSOCK ? "virtio-bus" :
 					      "virtio-serial-bus",
 		   device_names[i].help);
 	}
@@ -353,6 +367,37 @@ static int parse_debug_exit(struct vm_config *cfg, const char *arg, char *cursor
 	return 0;
 }
 
+/* guest-cid=N: 3 .. 0xfffffffe (0-2 and 0xffffffff are not a guest's, vsock(7)). */
+static int parse_guest_cid(const char *arg, const char *value, uint64_t *cid)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(value, &end, 0);
+	if (end == value || *end || errno || *value == '-' || v < 3 ||
+	    v > 0xfffffffeull)
+		return err_set("-device %s: guest-cid=%s: a guest's CID is 3 to 4294967294",
+			       arg, value);
+	*cid = v;
+	return 0;
+}
+
+/* uds=PATH: short enough for PATH_PORT in sun_path; a socket or nothing yet. */
+static int parse_uds(const char *arg, const char *value, char *uds)
+{
+	struct stat st;
+
+	if (!*value || strlen(value) > CONFIG_VSOCK_UDS_MAX)
+		return err_set("-device %s: uds=%s: a path of 1 to %d bytes (PATH_PORT must fit a Unix socket address)",
+			       arg, value, CONFIG_VSOCK_UDS_MAX);
+	if (lstat(value, &st) == 0 && !S_ISSOCK(st.st_mode))
+		return err_set("-device %s: uds=%s exists and is not a socket",
+			       arg, value);
+	memcpy(uds, value, strlen(value) + 1);
+	return 0;
+}
+
 int cli_parse_device(struct vm_config *cfg, const char *arg,
 		     char drive_ids[][CLI_ID_MAX])
 {
@@ -458,13 +503,34 @@ int cli_parse_device(struct vm_config *cfg, const char *arg,
 			if (parse_mac("-device", arg, value, v->mac) < 0)
 				return -1;
 			v->mac_set = true;
+		} else if ((v->kind == VDEV_VSOCK || v->kind == VDEV_VHOST_VSOCK) &&
+			   !strcmp(key, "guest-cid")) {
+			if (parse_guest_cid(arg, value, &v->guest_cid) < 0)
+				return -1;
+		} else if (v->kind == VDEV_VSOCK && !strcmp(key, "uds")) {
+			if (parse_uds(arg, value, v->uds) < 0)
+				return -1;
 		} else {
 			return err_set("-device %s: property '%s' not found for %s (%s)",
 				       arg, key, name,
 				       blk ? "drive, serial, id" :
 				       net ? "netdev, mac, id" :
-				       port ? "chardev, id" : "id");
+				       port ? "chardev, id" :
+				       v->kind == VDEV_VSOCK ? "guest-cid, uds, id" :
+				       v->kind == VDEV_VHOST_VSOCK ? "guest-cid, id" : "id");
 		}
+	}
+	if (v->kind == VDEV_VSOCK || v->kind == VDEV_VHOST_VSOCK) {
+		if (!v->guest_cid)
+			return err_set("-device %s: guest-cid= is required (3 to 4294967294)",
+				       arg);
+		if (v->kind == VDEV_VSOCK && !v->uds[0])
+			return err_set("-device %s: uds= is required (the host's Unix socket)",
+				       arg);
+		for (size_t k = 0; k + 1 < cfg->nr_vdevs; k++)
+			if (cfg->vdevs[k].kind == VDEV_VSOCK ||
+			    cfg->vdevs[k].kind == VDEV_VHOST_VSOCK)
+				return err_set("-device %s: one vsock device per VM", arg);
 	}
 	if (v->kind == VDEV_BLK && !drive_ids[v - cfg->vdevs][0])
 		return err_set("-device %s: drive= is required (the id of an if=none -drive)",

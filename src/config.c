@@ -70,9 +70,12 @@ const char *config_vdev_name(enum vdev_kind kind,
 				   "virtio-console-device" },
 		[VDEV_NET] = { "virtio-net", "virtio-net-pci",
 			       "virtio-net-device" },
+		[VDEV_VSOCK] = { "vsock", "vsock-pci", "vsock-device" },
+		[VDEV_VHOST_VSOCK] = { "vhost-vsock", "vhost-vsock-pci",
+				       "vhost-vsock-device" },
 	};
 
-	if ((unsigned)kind > VDEV_NET ||
+	if ((unsigned)kind > VDEV_KIND_LAST ||
 	    (unsigned)transport > VDEV_TRANSPORT_MMIO)
 		return "?";
 	return names[kind][transport];
@@ -476,7 +479,7 @@ static int finish_devices(struct vm_config *cfg)
 		const char *name = config_vdev_name(v->kind, v->transport);
 		const char *want;
 
-		if ((unsigned)v->kind > VDEV_NET ||
+		if ((unsigned)v->kind > VDEV_KIND_LAST ||
 		    (unsigned)v->transport > VDEV_TRANSPORT_MMIO)
 			return err_set("-device: unknown device kind %u", v->kind);
 		if (v->id[0])

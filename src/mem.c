@@ -318,7 +318,8 @@ static int guest_walk(const struct guest_mem *mem, uint64_t gpa, uint8_t *host,
 			else
 				memcpy(host, hva, chunk);
 		}
-		host += chunk;
+		if (host)
+			host += chunk;
 		gpa += chunk;
 		len -= chunk;
 	}

@@ -49,6 +49,8 @@ enum command {
 #define CONFIG_MAX_VDEVS 32
 #define CONFIG_MAX_NETDEVS 8
 #define CONFIG_SERIAL_MAX 20 /* virtio-blk serial: 20 bytes (VIRTIO_BLK_ID_BYTES) */
+/* vsock uds=: sun_path (108) less "_4294967295" and the NUL (VSOCK_UDS_MAX). */
+#define CONFIG_VSOCK_UDS_MAX 96
 
 /* Default RAM when -m is not given: 128 MiB, as QEMU. */
 #define CONFIG_DEFAULT_RAM (128ull << 20)
@@ -106,7 +108,15 @@ struct drive_cfg {
 };
 
 /* -device NAME,...: the virtio devices (and the ones -drive if=virtio adds). */
-enum vdev_kind { VDEV_BLK, VDEV_RNG, VDEV_CONSOLE, VDEV_NET };
+enum vdev_kind {
+	VDEV_BLK,
+	VDEV_RNG,
+	VDEV_CONSOLE,
+	VDEV_NET,
+	VDEV_VSOCK, /* user-space back end: Unix sockets at uds */
+	VDEV_VHOST_VSOCK, /* the kernel's (/dev/vhost-vsock) */
+};
+#define VDEV_KIND_LAST VDEV_VHOST_VSOCK
 /*
  * -pci names are PCI, -device names virtio-mmio; DEFAULT (virtconsole,
  * -drive if=virtio) is the machine's own, and config_finish() replaces it:
@@ -129,6 +139,9 @@ struct vdev_cfg {
 	int netdev;
 	uint8_t mac[6];
 	bool mac_set; /* mac= given; else config_finish() picks QEMU's next */
+	/* VDEV_*VSOCK: guest-cid= (3 .. 0xfffffffe); VDEV_VSOCK: uds= (the host's socket). */
+	uint64_t guest_cid;
+	char uds[CONFIG_VSOCK_UDS_MAX + 1];
 };
 
 /*

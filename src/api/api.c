@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "vm_config.h"
 
 #define API_MAX_DRIVES 8
 #define API_MAX_VCPUS 32
@@ -58,6 +59,8 @@ struct api {
 	struct api_drive drives[API_MAX_DRIVES];
 	size_t nr_drives;
 	bool entropy;
+	char *vsock_uds; /* PUT /vsock: NULL when there is none */
+	uint64_t vsock_cid;
 	char *log_path, *metrics_path;
 	int log_level; /* -1: not set */
 	FILE *metrics;
@@ -492,6 +495,50 @@ static void put_entropy(struct api *a, json_t *b, struct api_response *resp)
 	    check_fields(b, "entropy", f, sizeof(f) / sizeof(f[0]), resp) < 0)
 		return;
 	a->entropy = true;
+	a->configured = true;
+	answer(resp, 204, NULL);
+}
+
+/* PUT /vsock: the -device vsock-device InstanceStart adds. */
+static void put_vsock(struct api *a, json_t *b, struct api_response *resp)
+{
+	static const struct field f[] = {
+		{ "guest_cid", F_UINT, true, NULL },
+		{ "uds_path", F_STRING, true, NULL },
+		{ "vsock_id", F_STRING, false, NULL }, /* deprecated, ignored */
+	};
+	const char *path;
+	json_int_t cid;
+	struct stat st;
+	char *copy;
+
+	if (!pre_boot(a, resp) ||
+	    check_fields(b, "vsock", f, sizeof(f) / sizeof(f[0]), resp) < 0)
+		return;
+	cid = json_integer_value(json_object_get(b, "guest_cid"));
+	if (cid < 3 || cid > 0xfffffffe) {
+		fault(resp, "vsock: guest_cid %lld: a guest's CID is 3 to 4294967294",
+		      (long long)cid);
+		return;
+	}
+	path = get_str(b, "uds_path");
+	if (!*path || strlen(path) > CONFIG_VSOCK_UDS_MAX) {
+		fault(resp, "vsock: uds_path \"%s\": a path of 1 to %d bytes", path,
+		      CONFIG_VSOCK_UDS_MAX);
+		return;
+	}
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		fault(resp, "vsock: uds_path %s exists and is not a socket", path);
+		return;
+	}
+	copy = strdup(path);
+	if (!copy) {
+		fault(resp, "vsock: out of memory");
+		return;
+	}
+	free(a->vsock_uds);
+	a->vsock_uds = copy;
+	a->vsock_cid = (uint64_t)cid;
 	a->configured = true;
 	answer(resp, 204, NULL);
 }
@@ -950,7 +997,12 @@ static json_t *vm_config_json(const struct api *a)
 				    json_null());
 	json_object_set_new(j, "mmds-config", json_null());
 	json_object_set_new(j, "network-interfaces", json_array());
-	json_object_set_new(j, "vsock", json_null());
+	json_object_set_new(j, "vsock",
+			    a->vsock_uds ?
+				    json_pack("{s:I,s:s}", "guest_cid",
+					      (json_int_t)a->vsock_cid, "uds_path",
+					      a->vsock_uds) :
+				    json_null());
 	json_object_set_new(j, "entropy",
 			    a->entropy ? json_object() : json_null());
 	return j;
@@ -1045,7 +1097,7 @@ void api_handle(struct api *a, const char *method, const char *path,
 	else if (path_is(path, "/network-interfaces"))
 		fault(resp, "network interfaces: minivmm has no virtio-net device yet");
 	else if (!strcmp(path, "/vsock") && put)
-		fault(resp, "vsock: minivmm has no virtio-vsock device yet");
+		put_vsock(a, b, resp);
 	else if (!strcmp(path, "/entropy") && put)
 		put_entropy(a, b, resp);
 	else if (!strcmp(path, "/logger") && put)
@@ -1199,6 +1251,18 @@ int api_build_argv(const struct api *a, int *argc, char ***argv)
 	if (a->entropy) {
 		arg(&ab, "-device");
 		arg(&ab, "virtio-rng-device");
+	}
+	if (a->vsock_uds) {
+		char *uds = comma_escaped(a->vsock_uds);
+
+		if (!uds) {
+			ab.failed = true;
+		} else {
+			arg(&ab, "-device");
+			arg(&ab, "vsock-device,guest-cid=%llu,uds=%s",
+			    (unsigned long long)a->vsock_cid, uds);
+			free(uds);
+		}
 	}
 	if (ab.failed) {
 		api_argv_free(ab.v);
@@ -1404,6 +1468,7 @@ void api_destroy(struct api *a)
 	free(a->initrd);
 	free(a->log_path);
 	free(a->metrics_path);
+	free(a->vsock_uds);
 	free(a->id);
 	free(a);
 }

@@ -100,6 +100,25 @@ fail:
 	return -1;
 }
 
+/*
+ * vsock_override: the restored vsock device listens at another path (its
+ * connections are gone anyway; the guest hears of it by the
+ * TRANSPORT_RESET event).
+ */
+static int override_vsock(struct vm_config *cfg, const char *uds)
+{
+	for (size_t i = 0; i < cfg->nr_vdevs; i++) {
+		if (cfg->vdevs[i].kind != VDEV_VSOCK)
+			continue;
+		if (!*uds || strlen(uds) > CONFIG_VSOCK_UDS_MAX)
+			return err_set("vsock_override: uds_path \"%s\": a path of 1 to %d bytes",
+				       uds, CONFIG_VSOCK_UDS_MAX);
+		memcpy(cfg->vdevs[i].uds, uds, strlen(uds) + 1);
+		return 0;
+	}
+	return err_set("vsock_override: the snapshot has no vsock device");
+}
+
 static int be_restore(void *opaque, const struct api_restore *req)
 {
 	struct vmm *m = opaque;
@@ -110,8 +129,6 @@ static int be_restore(void *opaque, const struct api_restore *req)
 	if (req->nr_net)
 		return err_set("network_overrides: the snapshot has no network interface \"%s\"",
 			       req->net[0].iface_id);
-	if (req->vsock_uds)
-		return err_set("vsock_override: the snapshot has no vsock device");
 	if (snapshot_open(&m->snap, req->state_path) < 0)
 		return -1;
 	m->have_snap = true;
@@ -120,6 +137,8 @@ static int be_restore(void *opaque, const struct api_restore *req)
 		err_set("the snapshot's command line: %s", err_msg());
 		goto fail;
 	}
+	if (req->vsock_uds && override_vsock(&m->cfg, req->vsock_uds) < 0)
+		goto fail;
 	m->cfg.api_sock = NULL;
 	m->cfg.restore = req->state_path;
 	m->cfg.start_paused = !req->resume;

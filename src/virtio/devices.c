@@ -17,7 +17,13 @@
 #include "virtio/mmio.h"
 #include "virtio/net.h"
 #include "virtio/rng.h"
+#include "virtio/vhost_vsock.h"
+#include "virtio/vsock.h"
+#include "virtio/vsock_conn.h"
 #include "vm.h"
+
+_Static_assert(CONFIG_VSOCK_UDS_MAX == VSOCK_UDS_MAX,
+	       "vsock uds=: the configuration's limit is the device's");
 
 unsigned virtio_mmio_count(const struct vm_config *cfg)
 {
@@ -39,6 +45,10 @@ static const char *kind_name(enum vdev_kind kind)
 		return "virtio-console";
 	case VDEV_NET:
 		return "virtio-net";
+	case VDEV_VSOCK:
+		return "virtio-vsock";
+	case VDEV_VHOST_VSOCK:
+		return "vhost-vsock";
 	}
 	return "virtio";
 }
@@ -124,6 +134,12 @@ static struct virtio_dev *make_model(struct vm *vm, const struct vdev_cfg *v,
 		return virtio_console_create(name, &vm->mem);
 	case VDEV_NET:
 		return make_net(vm, v, name);
+	case VDEV_VSOCK:
+		return virtio_vsock_create(name, &vm->mem, v->guest_cid, v->uds,
+					   vm->loop);
+	case VDEV_VHOST_VSOCK:
+		return virtio_vhost_vsock_create(name, &vm->mem, v->guest_cid,
+						 vm->loop, VHOST_VSOCK_PATH);
 	}
 	err_set("%s: unknown kind of virtio device", name);
 	return NULL;
@@ -193,6 +209,9 @@ static unsigned kind_queues(enum vdev_kind kind)
 		return VIRTIO_CONSOLE_QUEUES;
 	case VDEV_NET:
 		return VIRTIO_NET_QUEUES;
+	case VDEV_VSOCK:
+	case VDEV_VHOST_VSOCK:
+		return VIRTIO_VSOCK_QUEUES;
 	}
 	return 0;
 }
@@ -217,7 +236,7 @@ static const char *cache_name(enum drive_cache c)
 
 void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
 {
-	unsigned count[VDEV_NET + 1] = { 0 }, mmio = 0, pci = 0;
+	unsigned count[VDEV_KIND_LAST + 1] = { 0 }, mmio = 0, pci = 0;
 
 	if (!cfg->nr_vdevs)
 		return;
@@ -266,6 +285,12 @@ void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
 				fprintf(out, ", vhost=on%s", n->vhostforce ? " (forced)" : "");
 			fprintf(out, ", MAC %02x:%02x:%02x:%02x:%02x:%02x", m[0],
 				m[1], m[2], m[3], m[4], m[5]);
+		} else if (v->kind == VDEV_VSOCK) {
+			fprintf(out, "; guest CID %llu, host sockets %s and %s_PORT",
+				(unsigned long long)v->guest_cid, v->uds, v->uds);
+		} else if (v->kind == VDEV_VHOST_VSOCK) {
+			fprintf(out, "; guest CID %llu, the host kernel's %s",
+				(unsigned long long)v->guest_cid, VHOST_VSOCK_PATH);
 		}
 		fprintf(out, "\n");
 	}
@@ -274,7 +299,7 @@ void virtio_devices_describe(const struct vm_config *cfg, FILE *out)
 int virtio_devices_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
-	unsigned count[VDEV_NET + 1] = { 0 }, slot = 0;
+	unsigned count[VDEV_KIND_LAST + 1] = { 0 }, slot = 0;
 
 	for (size_t i = 0; i < cfg->nr_vdevs; i++) {
 		const struct vdev_cfg *v = &cfg->vdevs[i];

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 #include "api/api.h"
 #include "api/http.h"
 #include "log.h"
+#include "unit.h"
+#include "vm_config.h"
 
 struct fake {
 	int starts, pauses, resumes, snapshots, restores;
@@ -283,6 +286,77 @@ static void test_snapshot_load_rules(void **state)
 	api_destroy(a);
 }
 
+/* PUT /vsock: its checks, GET /vm/config, and the device InstanceStart adds. */
+static void test_vsock(void **state)
+{
+	struct api *a = new_api();
+	char longpath[CONFIG_VSOCK_UDS_MAX + 2];
+
+	(void)state;
+	assert_int_equal(req(a, "PUT", "/vsock", "{\"guest_cid\":2,\"uds_path\":\"/tmp/v\"}",
+			     "guest_cid 2: a guest's CID is 3 to 4294967294"), 400);
+	assert_int_equal(req(a, "PUT", "/vsock",
+			     "{\"guest_cid\":4294967295,\"uds_path\":\"/tmp/v\"}",
+			     "a guest's CID"), 400);
+	assert_int_equal(req(a, "PUT", "/vsock", "{\"guest_cid\":3}", "uds_path"), 400);
+	assert_int_equal(req(a, "PUT", "/vsock", "{\"uds_path\":\"/tmp/v\"}", "guest_cid"), 400);
+	assert_int_equal(req(a, "PUT", "/vsock", "{\"guest_cid\":3,\"uds_path\":\"\"}",
+			     "a path of 1 to 96 bytes"), 400);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	assert_int_equal(req(a, "PUT", "/vsock",
+			     fmt("{\"guest_cid\":3,\"uds_path\":\"%s\"}", longpath, NULL),
+			     "a path of 1 to 96 bytes"), 400);
+	assert_int_equal(req(a, "PUT", "/vsock",
+			     fmt("{\"guest_cid\":3,\"uds_path\":\"%s\"}", disk, NULL),
+			     "exists and is not a socket"), 400);
+	assert_int_equal(req(a, "GET", "/vm/config", NULL, "\"vsock\":null"), 200);
+	/* Accepted; a second PUT replaces the first. */
+	assert_int_equal(req(a, "PUT", "/vsock",
+			     "{\"vsock_id\":\"v\",\"guest_cid\":9,\"uds_path\":\"/tmp/old\"}",
+			     NULL), 204);
+	assert_int_equal(req(a, "PUT", "/vsock",
+			     "{\"guest_cid\":3,\"uds_path\":\"/tmp/v,1.sock\"}", NULL), 204);
+	assert_int_equal(req(a, "GET", "/vm/config", NULL, "\"guest_cid\":3"), 200);
+	assert_int_equal(req(a, "GET", "/vm/config", NULL, "\"uds_path\":\"/tmp/v,1.sock\""), 200);
+	configure(a);
+	assert_int_equal(req(a, "PUT", "/actions", "{\"action_type\":\"InstanceStart\"}", NULL), 204);
+	assert_str_contains(fk.argv, " -device vsock-device,guest-cid=3,uds=/tmp/v,,1.sock");
+	assert_true(strstr(fk.argv, "/tmp/old") == NULL);
+	assert_int_equal(req(a, "PUT", "/vsock", "{\"guest_cid\":3,\"uds_path\":\"/tmp/v\"}",
+			     "after starting"), 400);
+	api_destroy(a);
+
+	/* A config file's vsock section is the same PUT. */
+	{
+		char path[] = "/tmp/test_api_configXXXXXX";
+		int fd = mkstemp(path);
+		const char *bad = "{\"vsock\":{\"guest_cid\":1,\"uds_path\":\"/tmp/v\"}}";
+		const char *good =
+			fmt("{\"boot-source\":{\"kernel_image_path\":\"%s\"},\"vsock\":{\"guest_cid\":4,\"uds_path\":\"/tmp/cfg.sock\"}}",
+			    kernel, NULL);
+
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, good, strlen(good)), (ssize_t)strlen(good));
+		close(fd);
+		a = new_api();
+		/* The file's last step is InstanceStart: the fake backend's argv. */
+		assert_int_equal(api_config_file(a, path), 0);
+		assert_str_contains(fk.argv, " -device vsock-device,guest-cid=4,uds=/tmp/cfg.sock");
+		api_destroy(a);
+		fd = open(path, O_WRONLY | O_TRUNC);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+		close(fd);
+		a = new_api();
+		assert_int_equal(api_config_file(a, path), -1);
+		assert_err_contains("guest_cid 1: a guest's CID");
+		api_destroy(a);
+		unlink(path);
+	}
+}
+
 /* The HTTP session: whole exchanges as bytes. */
 static char *feed(struct api_session *s, const char *in, bool *keep)
 {
@@ -417,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_load_rules),
 		cmocka_unit_test(test_metrics_periodic),
 		cmocka_unit_test(test_logger_show),
+		cmocka_unit_test(test_vsock),
 		cmocka_unit_test(test_http_session),
 	};
 	int fd, r;
