@@ -9,6 +9,7 @@
  */
 #include "api/api.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -47,6 +48,14 @@ struct api_drive {
 	bool writeback; /* cache_type Writeback (default Unsafe) */
 };
 
+#define API_MAX_NETS CONFIG_MAX_NETDEVS
+
+/* PUT /network-interfaces/{id}: a tap and the card on it. */
+struct api_net {
+	char *id, *host_dev; /* iface_id (also the -netdev id), host_dev_name */
+	char mac[18]; /* guest_mac, "" for QEMU's default */
+};
+
 struct api {
 	char *id;
 	struct api_backend be;
@@ -59,6 +68,8 @@ struct api {
 	struct api_drive drives[API_MAX_DRIVES];
 	size_t nr_drives;
 	bool entropy;
+	struct api_net nets[API_MAX_NETS];
+	size_t nr_nets;
 	char *vsock_uds; /* PUT /vsock: NULL when there is none */
 	uint64_t vsock_cid;
 	char *log_path, *metrics_path;
@@ -497,6 +508,133 @@ static void put_entropy(struct api *a, json_t *b, struct api_response *resp)
 	a->entropy = true;
 	a->configured = true;
 	answer(resp, 204, NULL);
+}
+
+static struct api_net *net_find(struct api *a, const char *id)
+{
+	for (size_t i = 0; i < a->nr_nets; i++)
+		if (!strcmp(a->nets[i].id, id))
+			return &a->nets[i];
+	return NULL;
+}
+
+/* "06:00:ac:10:00:02": six hex pairs; not multicast, not all zero. */
+static bool mac_ok(const char *mac)
+{
+	unsigned b[6];
+	char end;
+
+	if (strlen(mac) != 17 ||
+	    sscanf(mac, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &end) != 6)
+		return false;
+	for (int i = 0; i < 17; i++)
+		if ((i % 3 == 2) != (mac[i] == ':') ||
+		    (i % 3 != 2 && !isxdigit((unsigned char)mac[i])))
+			return false;
+	return !(b[0] & 1) && (b[0] | b[1] | b[2] | b[3] | b[4] | b[5]);
+}
+
+/*
+ * PUT /network-interfaces/{id}: InstanceStart adds -netdev tap,ifname=
+ * host_dev_name and -device virtio-net-device on it; the same id again
+ * replaces the interface.
+ */
+static void put_net(struct api *a, const char *id, json_t *b,
+		    struct api_response *resp)
+{
+	static const struct field f[] = {
+		{ "iface_id", F_STRING, true, NULL },
+		{ "host_dev_name", F_STRING, true, NULL },
+		{ "guest_mac", F_STRING, false, NULL },
+		{ "rx_rate_limiter", F_OBJECT, false,
+		  "rate limiters are not supported by minivmm" },
+		{ "tx_rate_limiter", F_OBJECT, false,
+		  "rate limiters are not supported by minivmm" },
+	};
+	const char *dev, *mac;
+	struct api_net n = { 0 }, *old;
+
+	if (!pre_boot(a, resp) ||
+	    check_fields(b, "network interface", f, sizeof(f) / sizeof(f[0]), resp) < 0)
+		return;
+	if (strcmp(get_str(b, "iface_id"), id)) {
+		fault(resp, "The id from the path [%s] does not match the id from the body [%s]!",
+		      id, get_str(b, "iface_id"));
+		return;
+	}
+	if (!id_ok(id)) {
+		fault(resp, "network interface %s: an iface_id is 1 to 31 letters, digits, '_', '-' or '.'",
+		      id);
+		return;
+	}
+	dev = get_str(b, "host_dev_name");
+	if (!*dev || strlen(dev) >= 16 || strchr(dev, '/') || strchr(dev, ',')) {
+		fault(resp, "network interface %s: host_dev_name \"%s\": a tap's name is 1 to 15 characters, without '/' or ','",
+		      id, dev);
+		return;
+	}
+	mac = get_str(b, "guest_mac");
+	if (mac && !mac_ok(mac)) {
+		fault(resp, "network interface %s: guest_mac \"%s\": six hex pairs (06:00:ac:10:00:02), not a multicast or all-zero address",
+		      id, mac);
+		return;
+	}
+	old = net_find(a, id);
+	if (!old && a->nr_nets == API_MAX_NETS) {
+		fault(resp, "network interface %s: at most %d interfaces", id,
+		      API_MAX_NETS);
+		return;
+	}
+	n.id = strdup(id);
+	n.host_dev = strdup(dev);
+	if (!n.id || !n.host_dev) {
+		free(n.id);
+		free(n.host_dev);
+		fault(resp, "network interface: out of memory");
+		return;
+	}
+	if (mac)
+		snprintf(n.mac, sizeof(n.mac), "%s", mac);
+	if (old) {
+		free(old->id);
+		free(old->host_dev);
+		*old = n;
+	} else {
+		a->nets[a->nr_nets++] = n;
+	}
+	a->configured = true;
+	answer(resp, 204, NULL);
+}
+
+/* PATCH /network-interfaces/{id} after the start: rate limiters only. */
+static void patch_net(struct api *a, const char *id, json_t *b,
+		      struct api_response *resp)
+{
+	static const struct field f[] = {
+		{ "iface_id", F_STRING, true, NULL },
+		{ "rx_rate_limiter", F_OBJECT, false,
+		  "rate limiters are not supported by minivmm" },
+		{ "tx_rate_limiter", F_OBJECT, false,
+		  "rate limiters are not supported by minivmm" },
+	};
+
+	if (a->state == API_VM_NOT_STARTED) {
+		fault(resp, MSG_BEFORE_START);
+		return;
+	}
+	if (check_fields(b, "network interface", f, sizeof(f) / sizeof(f[0]), resp) < 0)
+		return;
+	if (strcmp(get_str(b, "iface_id"), id)) {
+		fault(resp, "The id from the path [%s] does not match the id from the body [%s]!",
+		      id, get_str(b, "iface_id"));
+		return;
+	}
+	if (!net_find(a, id)) {
+		fault(resp, "network interface %s: no such interface", id);
+		return;
+	}
+	answer(resp, 204, NULL); /* nothing to change */
 }
 
 /* PUT /vsock: the -device vsock-device InstanceStart adds. */
@@ -996,7 +1134,21 @@ static json_t *vm_config_json(const struct api *a)
 					      a->metrics_path) :
 				    json_null());
 	json_object_set_new(j, "mmds-config", json_null());
-	json_object_set_new(j, "network-interfaces", json_array());
+	{
+		json_t *nets = json_array();
+
+		for (size_t i = 0; i < a->nr_nets; i++) {
+			const struct api_net *n = &a->nets[i];
+			json_t *o = json_pack("{s:s,s:s}", "iface_id", n->id,
+					      "host_dev_name", n->host_dev);
+
+			if (n->mac[0])
+				json_object_set_new(o, "guest_mac",
+						    json_string(n->mac));
+			json_array_append_new(nets, o);
+		}
+		json_object_set_new(j, "network-interfaces", nets);
+	}
 	json_object_set_new(j, "vsock",
 			    a->vsock_uds ?
 				    json_pack("{s:I,s:s}", "guest_cid",
@@ -1094,8 +1246,10 @@ void api_handle(struct api *a, const char *method, const char *path,
 	else if (!strncmp(path, "/drives/", 8) && path[8] && !strchr(path + 8, '/'))
 		put ? put_drive(a, path + 8, b, resp) :
 		      patch_drive(a, path + 8, b, resp);
-	else if (path_is(path, "/network-interfaces"))
-		fault(resp, "network interfaces: minivmm has no virtio-net device yet");
+	else if (!strncmp(path, "/network-interfaces/", 20) && path[20] &&
+		 !strchr(path + 20, '/'))
+		put ? put_net(a, path + 20, b, resp) :
+		      patch_net(a, path + 20, b, resp);
 	else if (!strcmp(path, "/vsock") && put)
 		put_vsock(a, b, resp);
 	else if (!strcmp(path, "/entropy") && put)
@@ -1252,6 +1406,16 @@ int api_build_argv(const struct api *a, int *argc, char ***argv)
 		arg(&ab, "-device");
 		arg(&ab, "virtio-rng-device");
 	}
+	for (size_t i = 0; i < a->nr_nets; i++) {
+		const struct api_net *nic = &a->nets[i];
+
+		arg(&ab, "-netdev");
+		arg(&ab, "tap,id=%s,ifname=%s,script=no,downscript=no", nic->id,
+		    nic->host_dev);
+		arg(&ab, "-device");
+		arg(&ab, "virtio-net-device,netdev=%s%s%s", nic->id,
+		    nic->mac[0] ? ",mac=" : "", nic->mac);
+	}
 	if (a->vsock_uds) {
 		char *uds = comma_escaped(a->vsock_uds);
 
@@ -1305,6 +1469,34 @@ static int config_section(struct api *a, const char *method, const char *path,
 	return r;
 }
 
+/* A config file's list section: each element PUT at PREFIX + its ID_KEY. */
+static int config_list(struct api *a, const char *path, json_t *j,
+		       const char *section, const char *id_key,
+		       const char *prefix)
+{
+	json_t *v = json_object_get(j, section);
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_array(v))
+		return err_set("--config-file %s: %s: must be an array", path,
+			       section);
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		json_t *d = json_array_get(v, i);
+		const char *id = json_is_object(d) ? get_str(d, id_key) : NULL;
+		char p[64];
+
+		if (!id || !id_ok(id))
+			return err_set("--config-file %s: %s[%zu]: a %s of 1 to 31 letters, digits, '_', '-' or '.' is needed",
+				       path, section, i, id_key);
+		snprintf(p, sizeof(p), "%s%s", prefix, id);
+		if (config_section(a, "PUT", p, d) < 0)
+			return err_set("--config-file %s: %s[%zu]: %s", path,
+				       section, i, err_msg());
+	}
+	return 0;
+}
+
 int api_config_file(struct api *a, const char *path)
 {
 	static const char *const simple[][2] = {
@@ -1355,33 +1547,12 @@ int api_config_file(struct api *a, const char *path)
 			goto out;
 		}
 	}
-	v = json_object_get(j, "drives");
-	if (v && !json_is_null(v)) {
-		if (!json_is_array(v)) {
-			err_set("--config-file %s: drives: must be an array", path);
-			goto out;
-		}
-		for (size_t i = 0; i < json_array_size(v); i++) {
-			json_t *d = json_array_get(v, i);
-			const char *id = json_is_object(d) ? get_str(d, "drive_id") : NULL;
-			char p[64];
-
-			if (!id || !id_ok(id)) {
-				err_set("--config-file %s: drives[%zu]: a drive_id of 1 to 31 letters, digits, '_', '-' or '.' is needed",
-					path, i);
-				goto out;
-			}
-			snprintf(p, sizeof(p), "/drives/%s", id);
-			if (config_section(a, "PUT", p, d) < 0) {
-				err_set("--config-file %s: drives[%zu]: %s", path,
-					i, err_msg());
-				goto out;
-			}
-		}
-	}
+	if (config_list(a, path, j, "drives", "drive_id", "/drives/") < 0 ||
+	    config_list(a, path, j, "network-interfaces", "iface_id",
+			"/network-interfaces/") < 0)
+		goto out;
 	{
 		static const char *const later[][2] = {
-			{ "network-interfaces", "/network-interfaces/x" },
 			{ "vsock", "/vsock" }, { "balloon", "/balloon" },
 			{ "mmds-config", "/mmds/config" },
 			{ "cpu-config", "/cpu-config" }, { "pmem", "/pmem/x" },
@@ -1468,6 +1639,10 @@ void api_destroy(struct api *a)
 	free(a->initrd);
 	free(a->log_path);
 	free(a->metrics_path);
+	for (size_t i = 0; i < a->nr_nets; i++) {
+		free(a->nets[i].id);
+		free(a->nets[i].host_dev);
+	}
 	free(a->vsock_uds);
 	free(a->id);
 	free(a);

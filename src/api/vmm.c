@@ -119,16 +119,36 @@ static int override_vsock(struct vm_config *cfg, const char *uds)
 	return err_set("vsock_override: the snapshot has no vsock device");
 }
 
+/*
+ * network_overrides: a restored card's tap is another one (host_dev_name
+ * for the -netdev whose id is iface_id), as Firecracker's.
+ */
+static int override_nets(struct vm_config *cfg, const struct api_restore *req)
+{
+	for (size_t k = 0; k < req->nr_net; k++) {
+		const char *id = req->net[k].iface_id, *dev = req->net[k].host_dev_name;
+		size_t i;
+
+		for (i = 0; i < cfg->nr_netdevs && strcmp(cfg->netdevs[i].id, id); i++)
+			;
+		if (i == cfg->nr_netdevs)
+			return err_set("network_overrides: the snapshot has no network interface \"%s\"",
+				       id);
+		if (!*dev || strlen(dev) >= sizeof(cfg->netdevs[i].ifname))
+			return err_set("network_overrides: %s: host_dev_name \"%s\": a tap's name is 1 to %zu characters",
+				       id, dev, sizeof(cfg->netdevs[i].ifname) - 1);
+		snprintf(cfg->netdevs[i].ifname, sizeof(cfg->netdevs[i].ifname), "%s", dev);
+		cfg->netdevs[i].fd = -1;
+	}
+	return 0;
+}
+
 static int be_restore(void *opaque, const struct api_restore *req)
 {
 	struct vmm *m = opaque;
 
 	if (m->vm)
 		return err_set("the microVM was started already");
-	/* The devices a snapshot can have today are disks, rng and consoles. */
-	if (req->nr_net)
-		return err_set("network_overrides: the snapshot has no network interface \"%s\"",
-			       req->net[0].iface_id);
 	if (snapshot_open(&m->snap, req->state_path) < 0)
 		return -1;
 	m->have_snap = true;
@@ -137,7 +157,8 @@ static int be_restore(void *opaque, const struct api_restore *req)
 		err_set("the snapshot's command line: %s", err_msg());
 		goto fail;
 	}
-	if (req->vsock_uds && override_vsock(&m->cfg, req->vsock_uds) < 0)
+	if ((req->vsock_uds && override_vsock(&m->cfg, req->vsock_uds) < 0) ||
+	    override_nets(&m->cfg, req) < 0)
 		goto fail;
 	m->cfg.api_sock = NULL;
 	m->cfg.restore = req->state_path;

@@ -200,9 +200,6 @@ static void test_drives_and_boot_source(void **state)
 	assert_int_equal(req(a, "PUT", "/drives/second",
 			     fmt("{\"drive_id\":\"second\",\"path_on_host\":\"%s\",\"is_root_device\":true}",
 				 disk, NULL), "root block device already exists"), 400);
-	assert_int_equal(req(a, "PUT", "/network-interfaces/eth0",
-			     "{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\"}",
-			     "virtio-net"), 400);
 	assert_int_equal(req(a, "PUT", "/balloon", "{\"amount_mib\":1}", "not supported"), 400);
 	assert_int_equal(req(a, "PUT", "/entropy", "{}", NULL), 204);
 	assert_int_equal(req(a, "GET", "/vm/config", NULL, "\"drive_id\":\"rootfs\""), 200);
@@ -287,6 +284,74 @@ static void test_snapshot_load_rules(void **state)
 }
 
 /* PUT /vsock: its checks, GET /vm/config, and the device InstanceStart adds. */
+/* PUT /network-interfaces: checks, the command line, GET /vm/config. */
+static void test_network_interfaces(void **state)
+{
+	struct api *a = new_api();
+	const char *good = "{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\",\"guest_mac\":\"06:00:ac:10:00:02\"}";
+
+	(void)state;
+	assert_int_equal(req(a, "PUT", "/network-interfaces/eth1", good,
+			     "does not match the id from the body"), 400);
+	assert_int_equal(req(a, "PUT", "/network-interfaces/eth0",
+			     "{\"iface_id\":\"eth0\"}", "host_dev_name"), 400);
+	assert_int_equal(req(a, "PUT", "/network-interfaces/eth0",
+			     "{\"iface_id\":\"eth0\",\"host_dev_name\":\"a-name-too-long-for-a-tap\"}",
+			     "1 to 15 characters"), 400);
+	assert_int_equal(req(a, "PUT", "/network-interfaces/eth0",
+			     "{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\",\"guest_mac\":\"07:00:ac:10:00:02\"}",
+			     "not a multicast"), 400);
+	assert_int_equal(req(a, "PUT", "/network-interfaces/eth0",
+			     "{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\",\"guest_mac\":\"06:00:ac:10:00\"}",
+			     "six hex pairs"), 400);
+	assert_int_equal(req(a, "PUT", "/network-interfaces/eth0",
+			     "{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\",\"rx_rate_limiter\":{}}",
+			     "rate limiters are not supported"), 400);
+	assert_int_equal(req(a, "PUT", "/network-interfaces/eth0",
+			     "{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\",\"mac\":\"x\"}",
+			     "mac"), 400);
+	assert_int_equal(req(a, "PUT", "/network-interfaces/eth0",
+			     "{\"iface_id\":\"eth0\",\"host_dev_name\":\"old\"}", NULL), 204);
+	assert_int_equal(req(a, "PUT", "/network-interfaces/eth0", good, NULL), 204);
+	assert_int_equal(req(a, "PUT", "/network-interfaces/eth1",
+			     "{\"iface_id\":\"eth1\",\"host_dev_name\":\"tap1\"}", NULL), 204);
+	assert_int_equal(req(a, "GET", "/vm/config", NULL,
+			     "\"network-interfaces\":[{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\",\"guest_mac\":\"06:00:ac:10:00:02\"},{\"iface_id\":\"eth1\""), 200);
+	assert_int_equal(req(a, "PATCH", "/network-interfaces/eth0",
+			     "{\"iface_id\":\"eth0\"}", "not supported before starting"), 400);
+	configure(a);
+	assert_int_equal(req(a, "PUT", "/actions", "{\"action_type\":\"InstanceStart\"}", NULL), 204);
+	assert_str_contains(fk.argv, " -netdev tap,id=eth0,ifname=tap0,script=no,downscript=no -device virtio-net-device,netdev=eth0,mac=06:00:ac:10:00:02");
+	assert_str_contains(fk.argv, " -netdev tap,id=eth1,ifname=tap1,script=no,downscript=no -device virtio-net-device,netdev=eth1");
+	assert_true(strstr(fk.argv, "netdev=eth1,") == NULL); /* no MAC: QEMU's default */
+	assert_true(strstr(fk.argv, "ifname=old") == NULL);
+	assert_int_equal(req(a, "PUT", "/network-interfaces/eth2", "{\"iface_id\":\"eth2\",\"host_dev_name\":\"tap2\"}",
+			     "after starting"), 400);
+	assert_int_equal(req(a, "PATCH", "/network-interfaces/eth0", "{\"iface_id\":\"eth0\"}", NULL), 204);
+	assert_int_equal(req(a, "PATCH", "/network-interfaces/eth9", "{\"iface_id\":\"eth9\"}",
+			     "no such interface"), 400);
+	api_destroy(a);
+
+	/* A config file's network-interfaces list: a PUT per element. */
+	{
+		char path[] = "/tmp/test_api_netcfgXXXXXX";
+		int fd = mkstemp(path);
+		const char *cfg =
+			fmt("{\"boot-source\":{\"kernel_image_path\":\"%s\"},\"network-interfaces\":[{\"iface_id\":\"n1\",\"host_dev_name\":\"tapa\"},{\"iface_id\":\"n2\",\"host_dev_name\":\"tapb\",\"guest_mac\":\"52:54:00:00:00:09\"}]}",
+			    kernel, NULL);
+
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, cfg, strlen(cfg)), (ssize_t)strlen(cfg));
+		close(fd);
+		a = new_api();
+		assert_int_equal(api_config_file(a, path), 0);
+		assert_str_contains(fk.argv, "-netdev tap,id=n1,ifname=tapa,");
+		assert_str_contains(fk.argv, "virtio-net-device,netdev=n2,mac=52:54:00:00:00:09");
+		api_destroy(a);
+		unlink(path);
+	}
+}
+
 static void test_vsock(void **state)
 {
 	struct api *a = new_api();
@@ -491,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_load_rules),
 		cmocka_unit_test(test_metrics_periodic),
 		cmocka_unit_test(test_logger_show),
+		cmocka_unit_test(test_network_interfaces),
 		cmocka_unit_test(test_vsock),
 		cmocka_unit_test(test_http_session),
 	};
