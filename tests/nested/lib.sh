@@ -19,9 +19,10 @@ PREPARED_STAMP=$CACHE/prepared.ok
 # The packages the tier installs with apt-get when they are missing.
 # e2fsprogs, dosfstools, mtools, syslinux(-common), fdisk: the disk images
 # of the virtio cases (mkfs.ext4 -d, debugfs, mkfs.fat, mcopy, syslinux's
-# mtools installer and mbr.bin, sfdisk).
+# mtools installer and mbr.bin, sfdisk); socat: the network and vsock
+# cases (tests/nested/net.sh: TCP and vsock ends in L1 and in L2).
 NESTED_PACKAGES="qemu-system-x86 busybox-static cpio xz-utils binutils gzip
-e2fsprogs dosfstools mtools syslinux syslinux-common fdisk"
+e2fsprogs dosfstools mtools syslinux syslinux-common fdisk socat"
 
 nested_log() { echo "nested: $*" >&2; }
 
@@ -278,8 +279,17 @@ minivmm_runtime_libs() {
 
 # Modules L2's virtio tests need; their dependencies are worked out.
 L2_MODULES="virtio_pci virtio_mmio virtio_blk virtio_console virtio_rng ext4"
+# The network and vsock modes of L2 (l2.mode=net) load these instead
+# (/modules/net, /modules/vsock): virtio_net (with failover, net_failover)
+# and the virtio vsock transport (with vsock and its common part).
+L2_NET_MODULES="virtio_pci virtio_mmio virtio_net"
+L2_VSOCK_MODULES="virtio_pci virtio_mmio vmw_vsock_virtio_transport"
 # Modules L1 needs for its own disk (run-l1.sh --disk): virtio-blk-pci + ext4.
 L1_DISK_MODULES="virtio_pci virtio_blk ext4"
+# Modules L1 needs for the network and vsock cases (run-l1.sh --net): tap
+# devices, vhost-net and vhost-vsock (vhost, vhost_iotlb, tap, vsock and
+# the virtio vsock common part come with them).
+L1_NET_MODULES="tun vhost_net vhost_vsock vsock"
 
 modinfo_field() { # KO FIELD: the values of FIELD= in KO's .modinfo, one a line
 	readelf -p .modinfo "$1" 2>/dev/null | sed -n "s/^ *\[ *[0-9a-f]*\] *$2=//p"
@@ -337,7 +347,10 @@ _module_add() {
 # initramfs of both tiers, busybox (stage_busybox's extra arguments pick a
 # foreign one) with tests/nested/l2-init.sh as /init and the $L2_MODULES
 # (from the kernel package's MODDIR) in /modules with their load order in
-# /modules/order, gzipped to OUT.
+# /modules/order, the $L2_NET_MODULES and $L2_VSOCK_MODULES the same way in
+# /modules/net and /modules/vsock, gzipped to OUT.  With L2_SOCAT set (a
+# socat of the guest's architecture that ldd can read), also that program
+# at /usr/bin/socat with its libraries.
 l2_initrd_build() {
 	local out=$1 moddir=$2 stage=$CACHE/stage-l2
 	shift 2
@@ -346,7 +359,12 @@ l2_initrd_build() {
 	stage_busybox "$stage" "$@" &&
 		install -m 755 "$NESTED_DIR/l2-init.sh" "$stage/init" &&
 		modules_stage "$moddir" "$stage/modules" $L2_MODULES &&
-		cpio_from_dir "$stage" "${out%.gz}" &&
+		modules_stage "$moddir" "$stage/modules/net" $L2_NET_MODULES &&
+		modules_stage "$moddir" "$stage/modules/vsock" $L2_VSOCK_MODULES || return 1
+	if [ -n "${L2_SOCAT:-}" ]; then
+		copy_with_libs "$L2_SOCAT" "$stage" /usr/bin/socat || return 1
+	fi
+	cpio_from_dir "$stage" "${out%.gz}" &&
 		gzip -6 -n -f "${out%.gz}" || return 1
 	rm -rf "$stage"
 }
