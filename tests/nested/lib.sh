@@ -12,7 +12,8 @@ L1_KERNEL=$CACHE/vmlinux             # uncompressed ELF, booted through its PVH 
 L1_KERNEL_BZ=$CACHE/vmlinuz          # the package's bzImage (fallback for L1, used for L2)
 L1_BASE_CPIO=$CACHE/l1-base.cpio     # busybox + KVM modules + /init
 L2_INITRD=$CACHE/l2-initrd.cpio.gz   # busybox + the L2 /init (marker and report)
-L2_BUNDLE_CPIO=$CACHE/l2-bundle.cpio # /l2/bzImage and /l2/initrd.gz, for L1
+L2_NET_PART=$CACHE/l2-net.cpio.gz    # virtio_net, vsock modules, socat: appended for l2.mode=net
+L2_BUNDLE_CPIO=$CACHE/l2-bundle.cpio # /l2/bzImage, /l2/initrd.gz, /l2/initrd-net.gz, for L1
 QEMU_BUNDLE_CPIO=$CACHE/qemu-bundle.cpio # qemu-system-x86_64, its libraries and firmware
 PREPARED_STAMP=$CACHE/prepared.ok
 
@@ -280,8 +281,9 @@ minivmm_runtime_libs() {
 # Modules L2's virtio tests need; their dependencies are worked out.
 L2_MODULES="virtio_pci virtio_mmio virtio_blk virtio_console virtio_rng ext4"
 # The network and vsock modes of L2 (l2.mode=net) load these instead
-# (/modules/net, /modules/vsock): virtio_net (with failover, net_failover)
-# and the virtio vsock transport (with vsock and its common part).
+# (/modules/net, /modules/vsock, in l2_net_part_build's archive): virtio_net
+# (with failover, net_failover) and the virtio vsock transport (with vsock
+# and its common part).
 L2_NET_MODULES="virtio_pci virtio_mmio virtio_net"
 L2_VSOCK_MODULES="virtio_pci virtio_mmio vmw_vsock_virtio_transport"
 # Modules L1 needs for its own disk (run-l1.sh --disk): virtio-blk-pci + ext4.
@@ -347,10 +349,7 @@ _module_add() {
 # initramfs of both tiers, busybox (stage_busybox's extra arguments pick a
 # foreign one) with tests/nested/l2-init.sh as /init and the $L2_MODULES
 # (from the kernel package's MODDIR) in /modules with their load order in
-# /modules/order, the $L2_NET_MODULES and $L2_VSOCK_MODULES the same way in
-# /modules/net and /modules/vsock, gzipped to OUT.  With L2_SOCAT set (a
-# socat of the guest's architecture that ldd can read), also that program
-# at /usr/bin/socat with its libraries.
+# /modules/order, gzipped to OUT.
 l2_initrd_build() {
 	local out=$1 moddir=$2 stage=$CACHE/stage-l2
 	shift 2
@@ -359,25 +358,44 @@ l2_initrd_build() {
 	stage_busybox "$stage" "$@" &&
 		install -m 755 "$NESTED_DIR/l2-init.sh" "$stage/init" &&
 		modules_stage "$moddir" "$stage/modules" $L2_MODULES &&
-		modules_stage "$moddir" "$stage/modules/net" $L2_NET_MODULES &&
-		modules_stage "$moddir" "$stage/modules/vsock" $L2_VSOCK_MODULES || return 1
-	if [ -n "${L2_SOCAT:-}" ]; then
-		copy_with_libs "$L2_SOCAT" "$stage" /usr/bin/socat || return 1
-	fi
-	cpio_from_dir "$stage" "${out%.gz}" &&
+		cpio_from_dir "$stage" "${out%.gz}" &&
 		gzip -6 -n -f "${out%.gz}" || return 1
 	rm -rf "$stage"
 }
 
-# l2_bundle_build OUT.cpio KERNEL NAME INITRD: the cpio archive that puts
-# the L2 kernel at /l2/NAME and the initramfs at /l2/initrd.gz in L1.
+# l2_net_part_build OUT.cpio.gz MODDIR SOCAT: what the network and vsock
+# boots (l2.mode=net) add to the L2 initramfs, as an archive of its own
+# (the kernel unpacks concatenated archives, so the other boots do not
+# carry socat's 4 MiB of libraries): the $L2_NET_MODULES and
+# $L2_VSOCK_MODULES in /modules/net and /modules/vsock (load order in each
+# one's order file), SOCAT (a program ldd can read) at /usr/bin/socat with
+# its libraries, gzipped to OUT.
+l2_net_part_build() {
+	local out=$1 moddir=$2 socat=$3 stage=$CACHE/stage-l2net
+	rm -rf "$stage"
+	# shellcheck disable=SC2086 # a list of names
+	modules_stage "$moddir" "$stage/modules/net" $L2_NET_MODULES &&
+		modules_stage "$moddir" "$stage/modules/vsock" $L2_VSOCK_MODULES &&
+		copy_with_libs "$socat" "$stage" /usr/bin/socat &&
+		cpio_from_dir "$stage" "${out%.gz}" &&
+		gzip -6 -n -f "${out%.gz}" || return 1
+	rm -rf "$stage"
+}
+
+# l2_bundle_build OUT.cpio KERNEL NAME INITRD [NET_PART]: the cpio archive
+# that puts the L2 kernel at /l2/NAME and the initramfs at /l2/initrd.gz in
+# L1; with NET_PART (l2_net_part_build) also /l2/initrd-net.gz, the
+# initramfs followed by NET_PART, for the network and vsock boots.
 l2_bundle_build() {
-	local out=$1 kernel=$2 name=$3 initrd=$4 stage=$CACHE/stage-l2b
+	local out=$1 kernel=$2 name=$3 initrd=$4 net=${5:-} stage=$CACHE/stage-l2b
 	rm -rf "$stage"
 	mkdir -p "$stage/l2" &&
 		cp "$kernel" "$stage/l2/$name" &&
-		cp "$initrd" "$stage/l2/initrd.gz" &&
-		cpio_from_dir "$stage" "$out" || return 1
+		cp "$initrd" "$stage/l2/initrd.gz" || return 1
+	if [ -n "$net" ]; then
+		cat "$initrd" "$net" >"$stage/l2/initrd-net.gz" || return 1
+	fi
+	cpio_from_dir "$stage" "$out" || return 1
 	rm -rf "$stage"
 }
 

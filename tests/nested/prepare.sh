@@ -15,10 +15,12 @@
 # 4. L1 initramfs: busybox + irqbypass, kvm, ccp, kvm-amd + l1-init.sh;
 #    in /modules/disk the modules of L1's disk, in /modules/net those of
 #    the network cases (tun, vhost_net, vhost_vsock, vsock + dependencies).
-# 5. L2 initramfs: busybox + l2-init.sh, the virtio modules in /modules,
-#    virtio_net in /modules/net, the virtio vsock transport in
-#    /modules/vsock, socat with its libraries; and a cpio that puts the L2
-#    kernel and initramfs at /l2/ inside L1.
+# 5. L2 initramfs: busybox + l2-init.sh, the virtio modules in /modules;
+#    a second archive for the network cases (virtio_net in /modules/net,
+#    the virtio vsock transport in /modules/vsock, socat with its
+#    libraries); and a cpio that puts the L2 kernel, the initramfs
+#    (/l2/initrd.gz) and the initramfs with the second archive appended
+#    (/l2/initrd-net.gz) at /l2/ inside L1.
 # 6. A cpio with qemu-system-x86_64, the libraries ldd lists and the firmware
 #    it needs for -M pc, for running QEMU as the L2 VMM inside L1.
 # 7. The disk images of the virtio cases (cache/images/): disk.img (ext4
@@ -112,18 +114,25 @@ build_l1_base() {
 }
 
 build_l2() {
-	local key
+	local key moddir
+	moddir=$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-amd64)
 	key=$(key_of "$0" "$NESTED_DIR/lib.sh" "$NESTED_DIR/l2-init.sh" "$(command -v busybox)" \
-		"$(command -v socat)" "$CACHE/kernel/.unpacked")
+		"$CACHE/kernel/.unpacked")
 	if ! fresh "$L2_INITRD" "$key"; then
 		say "building the L2 initramfs"
-		L2_SOCAT=$(command -v socat) l2_initrd_build "$L2_INITRD" "$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-amd64)" ||
-			die "building the L2 initramfs failed"
+		l2_initrd_build "$L2_INITRD" "$moddir" || die "building the L2 initramfs failed"
 		mark "$L2_INITRD" "$key"
 	fi
-	key=$(key_of "$L2_INITRD.key" "$L1_KERNEL_BZ")
+	key=$(key_of "$0" "$NESTED_DIR/lib.sh" "$(command -v socat)" "$CACHE/kernel/.unpacked")
+	if ! fresh "$L2_NET_PART" "$key"; then
+		say "building the L2 initramfs part of the network cases"
+		l2_net_part_build "$L2_NET_PART" "$moddir" "$(command -v socat)" ||
+			die "building the network part of the L2 initramfs failed"
+		mark "$L2_NET_PART" "$key"
+	fi
+	key=$(key_of "$L2_INITRD.key" "$L2_NET_PART.key" "$L1_KERNEL_BZ")
 	if ! fresh "$L2_BUNDLE_CPIO" "$key"; then
-		l2_bundle_build "$L2_BUNDLE_CPIO" "$L1_KERNEL_BZ" bzImage "$L2_INITRD" ||
+		l2_bundle_build "$L2_BUNDLE_CPIO" "$L1_KERNEL_BZ" bzImage "$L2_INITRD" "$L2_NET_PART" ||
 			die "building the L2 bundle failed"
 		mark "$L2_BUNDLE_CPIO" "$key"
 	fi

@@ -394,7 +394,10 @@ for i in "${!case_names[@]}"; do
 		if [ "$diskboot" = 1 ]; then
 			printf ' %s' "$cmd" >>"$stepf"
 		else
-			printf ' %s -kernel %s -initrd /l2/initrd.gz -append %q' "$cmd" "$kernel" "$append" >>"$stepf"
+			initrd=/l2/initrd.gz
+			# virtio_net, the vsock transport and socat come in a second archive.
+			[ "$mode" = net ] && initrd=/l2/initrd-net.gz
+			printf ' %s -kernel %s -initrd %s -append %q' "$cmd" "$kernel" "$initrd" "$append" >>"$stepf"
 		fi
 		[ "$vmm" = minivmm ] && printf '%s' "$serial" >>"$stepf"
 		if [ "$vmm" = minivmm ]; then
