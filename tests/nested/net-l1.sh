@@ -22,12 +22,16 @@
 # vsock: one connection to the guest's port 5000 (its echo server) with a
 # token; then N connections at once, each kept open until all N have had
 # their token echoed; then HOLD more that stay open (finish counts how
-# many are left once the VMM has exited with them open).
+# many are left once the VMM has exited with them open).  socat -t: a
+# client whose input has ended waits 10 s for the echo; a held one (its
+# input never ends) exits 0.2 s after the connection ends, so finish sees
+# when that was.
 #
 # Every line it prints is "L1-NET: RUN WHAT key=value ...", WHAT one of
 # setup, down, fds, h2g, many, many-end, hold, up, hold-end, error.
 
 SOCAT=/payload/bin/socat
+linger=10
 what=$1 run=$2
 dir=/tmp/net/$run
 www=/tmp/net/www
@@ -65,12 +69,12 @@ client() {
 			done
 			echo "$1"
 			cat "$3"
-		) | $SOCAT -t 10 - "UNIX-CONNECT:$uds" >"$2" 2>"$2.err" &
+		) | $SOCAT -t "$linger" - "UNIX-CONNECT:$uds" >"$2" 2>"$2.err" &
 	else
 		(
 			echo "$1"
 			cat "$3"
-		) | $SOCAT -t 10 - VSOCK-CONNECT:3:5000,retry=20,interval=0.5 >"$2" 2>"$2.err" &
+		) | $SOCAT -t "$linger" - VSOCK-CONNECT:3:5000,retry=20,interval=0.5 >"$2" 2>"$2.err" &
 	fi
 	echo $! >>"$dir/clients"
 }
@@ -184,6 +188,7 @@ vsock)
 	done
 	say "many-end left=$(alive "$dir/clients") ms=$((i * 200))"
 	# These stay open: the guest powers off with them.
+	linger=0.2
 	say "hold $(many hold "$hold" "$dir/hold-gate")"
 	cp "$dir/clients" "$dir/hold.pids"
 	;;
