@@ -71,7 +71,9 @@
 #                      L2-NET-UP: rc=<socat> bytes=<n> sha=<sha256> ms=<wall>
 #                        (random bytes, socat to PEER:5001)
 #                    with l2.vsock=1: an echo server on vsock port 5000
-#                    (socat, one process per connection), a connection to
+#                    (socat, one process per connection, a listen backlog
+#                    of 128: socat's default 5 resets most of 100
+#                    connections that come at once), a connection to
 #                    the host (CID 2) port 5001:
 #                      L2-VSOCK-G2H: sent=<token> got=<answer> ms=<wall>
 #                    then "L2-VSOCK-READY", and it waits (120 s at most) for
@@ -271,6 +273,7 @@ fio_run() {
 }
 
 ms_now() { # milliseconds of uptime
+	# shellcheck disable=SC2046 # two numbers
 	set -- $(tr '.' ' ' </proc/uptime)
 	echo $(($1 * 1000 + 1$2 * 10 - 1000))
 }
@@ -324,7 +327,7 @@ net_test() {
 		rm -f /tmp/up.bin
 	fi
 	if [ "$net_vsock" = 1 ]; then
-		socat VSOCK-LISTEN:5000,reuseaddr,fork EXEC:cat </dev/null >/dev/null 2>/tmp/vsock-server.err &
+		socat VSOCK-LISTEN:5000,reuseaddr,fork,backlog=128 EXEC:cat </dev/null >/dev/null 2>/tmp/vsock-server.err &
 		token=G2H-$(cat /proc/sys/kernel/random/uuid)
 		t0=$(ms_now)
 		got=$(echo "$token" | socat -t 5 - VSOCK-CONNECT:2:5001,retry=10,interval=0.5 2>/tmp/socat.err)

@@ -32,12 +32,14 @@
 
 SOCAT=/payload/bin/socat
 linger=10
+retry='' # socat's connect retries: only for the first connection
 what=$1 run=$2
 dir=/tmp/net/$run
 www=/tmp/net/www
 
 say() { echo "L1-NET: $run $*"; }
 ms_now() {
+	# shellcheck disable=SC2046 # two numbers
 	set -- $(tr '.' ' ' </proc/uptime)
 	echo $(($1 * 1000 + 1$2 * 10 - 1000))
 }
@@ -74,7 +76,7 @@ client() {
 		(
 			echo "$1"
 			cat "$3"
-		) | $SOCAT -t "$linger" - VSOCK-CONNECT:3:5000,retry=20,interval=0.5 >"$2" 2>"$2.err" &
+		) | $SOCAT -t "$linger" - "VSOCK-CONNECT:3:5000$retry" >"$2" 2>"$2.err" &
 	fi
 	echo $! >>"$dir/clients"
 }
@@ -93,10 +95,10 @@ many() {
 		client "H2G-$run-$name-$i" "$dir/$name.$i" "$gate"
 		i=$((i + 1))
 	done
-	i=0
-	while [ "$(echoed "$dir/$name" "$n")" -lt "$n" ] && [ "$i" -lt 150 ]; do
+	# Until all are echoed, or one has ended (it never will be), or 30 s.
+	while [ "$(echoed "$dir/$name" "$n")" -lt "$n" ] && [ "$(alive "$dir/clients")" -eq "$n" ] &&
+		[ $(($(ms_now) - t0)) -lt 30000 ]; do
 		sleep 0.2
-		i=$((i + 1))
 	done
 	ok=0 bad=''
 	i=1
@@ -109,7 +111,7 @@ many() {
 			[ "$l1" = "H2G-$run-$name-$i" ] && ok=$((ok + 1))
 		fi
 		[ "$l1" = "H2G-$run-$name-$i" ] || [ "${l1%% *}" = OK ] ||
-			bad=${bad:-"$i: $(head -c 80 "$dir/$name.$i" | tr '\n' ' ')$(head -n 1 "$dir/$name.$i.err")"}
+			bad=${bad:-"$i: got '$(head -c 80 "$dir/$name.$i" | tr '\n' ' ')' $(head -n 1 "$dir/$name.$i.err" | grep . || echo 'no error')"}
 		i=$((i + 1))
 	done
 	echo "clients=$n echoed=$ok open=$(alive "$dir/clients") ms=$(($(ms_now) - t0))${bad:+ first-bad=$bad}"
@@ -142,13 +144,13 @@ setup)
 	fi
 	case $vsock in
 	vhost)
-		$SOCAT VSOCK-LISTEN:5001,reuseaddr,fork EXEC:cat </dev/null >/dev/null 2>"$dir/g2h.err" &
+		$SOCAT VSOCK-LISTEN:5001,reuseaddr,fork,backlog=128 EXEC:cat </dev/null >/dev/null 2>"$dir/g2h.err" &
 		echo $! >>"$dir/pids"
 		;;
 	uds=*)
 		uds=${vsock#uds=}
 		rm -f "$uds" "${uds}_5001"
-		$SOCAT "UNIX-LISTEN:${uds}_5001,fork" EXEC:cat </dev/null >/dev/null 2>"$dir/g2h.err" &
+		$SOCAT "UNIX-LISTEN:${uds}_5001,fork,backlog=128" EXEC:cat </dev/null >/dev/null 2>"$dir/g2h.err" &
 		echo $! >>"$dir/pids"
 		;;
 	esac
@@ -168,7 +170,11 @@ vsock)
 	# One connection first: the guest's server is up (the client retries).
 	: >"$dir/clients"
 	t0=$(ms_now)
+	# (it retries until the guest's server listens; the later ones do not,
+	# so a connection the VMM or the guest refuses is seen)
+	retry=,retry=20,interval=0.5
 	client "H2G-$run-one" "$dir/one" /dev/null
+	retry=
 	i=0
 	while [ "$(alive "$dir/clients")" -gt 0 ] && [ "$i" -lt 150 ]; do
 		sleep 0.1
@@ -212,6 +218,7 @@ finish)
 		done
 		say "hold-end left=$(alive "$dir/hold.pids") ms=$(($(ms_now) - t0))" \
 			"first-error=$(cat "$dir"/hold.*.err 2>/dev/null | head -n 1 | sed 's/.* E //' | tr ' ' '_' | grep . || echo none)"
+		# shellcheck disable=SC2046 # a list of pids
 		kill $(cat "$dir/hold.pids") 2>/dev/null
 		open_gate "$dir/hold-gate"
 	fi
