@@ -95,12 +95,19 @@ many() {
 		client "H2G-$run-$name-$i" "$dir/$name.$i" "$gate"
 		i=$((i + 1))
 	done
-	# Until all are echoed, or one has ended (it never will be), or 30 s.
-	while [ "$(echoed "$dir/$name" "$n")" -lt "$n" ] && [ "$(alive "$dir/clients")" -eq "$n" ] &&
+	# Until every client has its echo or has ended (held open by its gate,
+	# one that ended will not get it), or 30 s.
+	while e=$(echoed "$dir/$name" "$n") && [ $((e + n - $(alive "$dir/clients"))) -lt "$n" ] &&
 		[ $(($(ms_now) - t0)) -lt 30000 ]; do
 		sleep 0.2
 	done
-	ok=0 bad=''
+	ok=0 bad='' ended=''
+	i=1
+	for p in $(cat "$dir/clients"); do
+		kill -0 "$p" 2>/dev/null && { i=$((i + 1)); continue; }
+		ended=${ended:-"$i: got '$(head -c 80 "$dir/$name.$i" | tr '\n' ' ')' $(head -n 1 "$dir/$name.$i.err" | grep . || echo 'no error')"}
+		i=$((i + 1))
+	done
 	i=1
 	while [ "$i" -le "$n" ]; do
 		if [ -n "$uds" ]; then
@@ -114,7 +121,7 @@ many() {
 			bad=${bad:-"$i: got '$(head -c 80 "$dir/$name.$i" | tr '\n' ' ')' $(head -n 1 "$dir/$name.$i.err" | grep . || echo 'no error')"}
 		i=$((i + 1))
 	done
-	echo "clients=$n echoed=$ok open=$(alive "$dir/clients") ms=$(($(ms_now) - t0))${bad:+ first-bad=$bad}"
+	echo "clients=$n echoed=$ok open=$(alive "$dir/clients") ms=$(($(ms_now) - t0))${bad:+ first-bad=$bad}${ended:+ first-ended=$ended}"
 }
 
 case $what in
