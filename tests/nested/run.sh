@@ -646,7 +646,12 @@ check_case() {
 		why="the VMM did not exit within ${L2_GRACE}s of the guest's $v (stopped, code ${end#*code=})"
 		why=${why%% ms=*}")"
 	elif [ "$rc" = timeout ]; then
-		why="stopped after ${L2_TIMEOUT}s"
+		# shellcheck disable=SC2086 # EXPECT words
+		if [ -n "$(net_mode ${case_expect[i]})" ]; then
+			why="stopped after $((L2_TIMEOUT + NET_EXTRA_SECONDS))s"
+		else
+			why="stopped after ${L2_TIMEOUT}s"
+		fi
 		if grep -q MINIVMM-L2-INIT-REACHED "$out"; then
 			why+=" (the L2 init was reached)"
 		fi
