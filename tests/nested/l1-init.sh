@@ -6,6 +6,7 @@
 # Mounts the pseudo file systems, loads the KVM modules in the order
 # prepare.sh worked out (/modules/order), checks that /dev/kvm appeared,
 # mounts L1's disk at /disk when run-l1.sh was given one (--disk), then
+# loads the network modules when run-l1.sh was asked to (--net), then
 # runs /payload.sh (appended by run-l1.sh as a second cpio archive).
 # Status lines for the host all start with "NESTED"; the last one is
 # "NESTED-EXIT <code>", the payload's exit status, and then L1 powers off.
@@ -72,6 +73,15 @@ if [ -f /payload/.l1-disk ]; then
 	else
 		echo "NESTED-L1: cannot mount L1's disk /dev/vda on /disk"
 	fi
+fi
+
+# run-l1.sh --net: tap devices, vhost-net and vhost-vsock for the network
+# and vsock cases (the modules prepare.sh put in /modules/net).
+if [ -f /payload/.l1-net ]; then
+	while read -r mod; do
+		out=$(insmod "/modules/net/$mod.ko" 2>&1) || echo "NESTED-L1: insmod $mod failed: $out"
+	done <"$([ -f /modules/net/order ] && echo /modules/net/order || echo /dev/null)"
+	echo "NESTED-L1: net $(ls /dev/net/tun /dev/vhost-net /dev/vhost-vsock 2>&1 | tr '\n' ' ')"
 fi
 
 if [ ! -f /payload.sh ]; then

@@ -55,6 +55,31 @@
 #                    l2.fio_runtime= seconds each, default 5); one
 #                      L2-FIO: <job> <fio --minimal line>
 #                    per job, then "L2-FIO-END"
+#   l2.mode=net      the network and vsock checks (tests/nested/net.sh): the
+#                    modules of /modules/net (with an l2.ip) and of
+#                    /modules/vsock (with l2.vsock=1), then
+#                      L2-MODULES: loaded <n> failed <names|->
+#                    for each l2.ip=ADDR/PREFIX@MAC (Debian's kernel has no
+#                    CONFIG_IP_PNP, and virtio_net is a module anyway): the
+#                    interface with that MAC gets ADDR and is brought up;
+#                      L2-NET-MAC: <ifname> <address>        every interface but lo
+#                      L2-NET-PING: <ifname> <peer> transmitted=<n> received=<n>
+#                    (peer: ADDR with .1 for its last number); with
+#                    l2.tcp=1, 64 MiB each way with the first peer:
+#                      L2-NET-DOWN: rc=<wget> bytes=<n> sha=<sha256> ms=<wall>
+#                        (busybox wget from http://PEER:8080/down.bin)
+#                      L2-NET-UP: rc=<socat> bytes=<n> sha=<sha256> ms=<wall>
+#                        (random bytes, socat to PEER:5001)
+#                    with l2.vsock=1: an echo server on vsock port 5000
+#                    (socat, one process per connection, a listen backlog
+#                    of 128: socat's default 5 resets most of 100
+#                    connections that come at once), a connection to
+#                    the host (CID 2) port 5001:
+#                      L2-VSOCK-G2H: sent=<token> got=<answer> ms=<wall>
+#                    then "L2-VSOCK-READY", and it waits (120 s at most) for
+#                    a line on the console while L1 connects; then
+#                    "L2-NET-END" and the end action (the host's
+#                    connections still open)
 #   l2.end=poweroff  (default) end with poweroff -f
 #   l2.end=reboot    end with reboot -f (a VMM exits with its reset code)
 #   l2.end=none      leave the guest idle (for a VMM that stops it itself)
@@ -64,10 +89,13 @@ mount -t proc proc /proc 2>/dev/null
 mount -t sysfs sysfs /sys 2>/dev/null
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 
-mode=report end=poweroff root=/dev/vda fio_runtime=5
+mode=report end=poweroff root=/dev/vda fio_runtime=5 net_ips='' net_tcp=0 net_vsock=0
 for opt in $(cat /proc/cmdline); do
 	case $opt in
 	l2.mode=*) mode=${opt#l2.mode=} ;;
+	l2.ip=*) net_ips="$net_ips ${opt#l2.ip=}" ;;
+	l2.tcp=*) net_tcp=${opt#l2.tcp=} ;;
+	l2.vsock=*) net_vsock=${opt#l2.vsock=} ;;
 	l2.end=*) end=${opt#l2.end=} ;;
 	l2.fio_runtime=*) fio_runtime=${opt#l2.fio_runtime=} ;;
 	root=*) root=${opt#root=} ;;
@@ -76,18 +104,22 @@ done
 on_disk=0
 [ -f /etc/l2-rootfs ] && on_disk=1
 
-# load_modules: insmod /modules/*.ko in the order prepare.sh worked out
-# from their .modinfo; sets modules_line.
+# load_modules [DIR...]: insmod DIR/*.ko (default /modules) in the order
+# prepare.sh worked out from their .modinfo, each module once; sets
+# modules_line.
 load_modules() {
 	n=0 failed=
-	while read -r m; do
-		[ -n "$m" ] || continue
-		if insmod "/modules/$m.ko" 2>/tmp/insmod.err; then
-			n=$((n + 1))
-		else
-			failed="$failed${failed:+,}$m($(head -n 1 /tmp/insmod.err))"
-		fi
-	done <"$([ -f /modules/order ] && echo /modules/order || echo /dev/null)"
+	for dir in "${@:-/modules}"; do
+		while read -r m; do
+			[ -n "$m" ] || continue
+			grep -q "^$m " /proc/modules && continue
+			if insmod "$dir/$m.ko" 2>/tmp/insmod.err; then
+				n=$((n + 1))
+			else
+				failed="$failed${failed:+,}$m($(head -n 1 /tmp/insmod.err))"
+			fi
+		done <"$([ -f "$dir/order" ] && echo "$dir/order" || echo /dev/null)"
+	done
 	modules_line="L2-MODULES: loaded $n failed ${failed:--}"
 }
 
@@ -240,6 +272,76 @@ fio_run() {
 	echo "L2-FIO-END"
 }
 
+ms_now() { # milliseconds of uptime
+	# shellcheck disable=SC2046 # two numbers
+	set -- $(tr '.' ' ' </proc/uptime)
+	echo $(($1 * 1000 + 1$2 * 10 - 1000))
+}
+
+# size_sha FILE: "bytes=<n> sha=<sha256>"
+size_sha() { echo "bytes=$(wc -c <"$1") sha=$(sha256sum "$1" | cut -d' ' -f1)"; }
+
+net_test() {
+	peer1=''
+	for spec in $net_ips; do
+		addr=${spec%@*} mac=${spec#*@} ifname=''
+		i=0
+		while [ -z "$ifname" ] && [ "$i" -lt 50 ]; do
+			for a in /sys/class/net/*/address; do
+				[ "$(cat "$a")" = "$mac" ] && ifname=$(basename "$(dirname "$a")")
+			done
+			[ -n "$ifname" ] || { sleep 0.1; i=$((i + 1)); }
+		done
+		if [ -z "$ifname" ]; then
+			echo "L2-NET-IF: no interface with $mac"
+			continue
+		fi
+		ip addr add "$addr" dev "$ifname" && ip link set "$ifname" up
+		peer=${addr%/*}
+		peer=${peer%.*}.1
+		[ -n "$peer1" ] || peer1=$peer
+		eval "peer_of_$ifname=\$peer"
+	done
+	for a in /sys/class/net/*/address; do
+		ifname=$(basename "$(dirname "$a")")
+		[ "$ifname" = lo ] || echo "L2-NET-MAC: $ifname $(cat "$a")"
+	done
+	for a in /sys/class/net/*/address; do
+		ifname=$(basename "$(dirname "$a")")
+		eval "peer=\${peer_of_$ifname:-}"
+		[ -n "$peer" ] || continue
+		ping -c 3 -w 15 -I "$ifname" "$peer" >/tmp/ping.out 2>&1
+		echo "L2-NET-PING: $ifname $peer $(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/transmitted=\1 received=\2/p' /tmp/ping.out | grep . || tail -n 1 /tmp/ping.out)"
+	done
+	if [ "$net_tcp" = 1 ] && [ -n "$peer1" ]; then
+		t0=$(ms_now)
+		wget -q -O /tmp/down.bin "http://$peer1:8080/down.bin" 2>/tmp/wget.err
+		rc=$? t1=$(ms_now)
+		echo "L2-NET-DOWN: rc=$rc $(size_sha /tmp/down.bin) ms=$((t1 - t0))$(head -n 1 /tmp/wget.err | sed 's/^/ err=/')"
+		rm -f /tmp/down.bin
+		dd if=/dev/urandom of=/tmp/up.bin bs=1M count=64 2>/dev/null
+		t0=$(ms_now)
+		socat -u FILE:/tmp/up.bin "TCP:$peer1:5001,retry=10,interval=0.5" 2>/tmp/socat.err
+		rc=$? t1=$(ms_now)
+		echo "L2-NET-UP: rc=$rc $(size_sha /tmp/up.bin) ms=$((t1 - t0))$(head -n 1 /tmp/socat.err | sed 's/^/ err=/')"
+		rm -f /tmp/up.bin
+	fi
+	if [ "$net_vsock" = 1 ]; then
+		socat VSOCK-LISTEN:5000,reuseaddr,fork,backlog=128 EXEC:cat </dev/null >/dev/null 2>/tmp/vsock-server.err &
+		token=G2H-$(cat /proc/sys/kernel/random/uuid)
+		t0=$(ms_now)
+		got=$(echo "$token" | socat -t 5 - VSOCK-CONNECT:2:5001,retry=10,interval=0.5 2>/tmp/socat.err)
+		t1=$(ms_now)
+		echo "L2-VSOCK-G2H: sent=$token got=${got:-nothing} ms=$((t1 - t0))$(head -n 1 /tmp/socat.err | sed 's/^/ err=/')"
+		# The server is listening by now; L1 connects (and retries).
+		echo "L2-VSOCK-READY"
+		# shellcheck disable=SC3045 # busybox sh has read -t
+		read -t 120 -r _go
+		head -n 3 /tmp/vsock-server.err | sed 's/^/L2-VSOCK-SERVER: /'
+	fi
+	echo "L2-NET-END"
+}
+
 if [ "$on_disk" = 1 ]; then
 	# The root file system of l2.mode=rootfs: this script from the disk.
 	exec </dev/console >/dev/console 2>&1
@@ -263,7 +365,17 @@ elif [ "$mode" = hvc ]; then
 	read_commands 'L2-HVC# '
 else
 	exec </dev/console >/dev/console 2>&1
-	case $mode in report | console) ;; *) load_modules ;; esac
+	case $mode in
+	report | console) ;;
+	net)
+		net_dirs=''
+		[ -n "$net_ips" ] && net_dirs=/modules/net
+		[ "$net_vsock" = 1 ] && net_dirs="$net_dirs /modules/vsock"
+		# shellcheck disable=SC2086 # a list of directories
+		load_modules $net_dirs
+		;;
+	*) load_modules ;;
+	esac
 	if [ "$mode" = rootfs ]; then
 		mkdir -p /newroot
 		wait_for "$root" 10
@@ -305,6 +417,10 @@ else
 		echo "$modules_line"
 		wait_for /dev/vdb 1
 		fio_run
+		;;
+	net)
+		echo "$modules_line"
+		net_test
 		;;
 	esac
 fi

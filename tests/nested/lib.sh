@@ -12,16 +12,18 @@ L1_KERNEL=$CACHE/vmlinux             # uncompressed ELF, booted through its PVH 
 L1_KERNEL_BZ=$CACHE/vmlinuz          # the package's bzImage (fallback for L1, used for L2)
 L1_BASE_CPIO=$CACHE/l1-base.cpio     # busybox + KVM modules + /init
 L2_INITRD=$CACHE/l2-initrd.cpio.gz   # busybox + the L2 /init (marker and report)
-L2_BUNDLE_CPIO=$CACHE/l2-bundle.cpio # /l2/bzImage and /l2/initrd.gz, for L1
+L2_NET_PART=$CACHE/l2-net.cpio.gz    # virtio_net, vsock modules, socat: appended for l2.mode=net
+L2_BUNDLE_CPIO=$CACHE/l2-bundle.cpio # /l2/bzImage, /l2/initrd.gz, /l2/initrd-net.gz, for L1
 QEMU_BUNDLE_CPIO=$CACHE/qemu-bundle.cpio # qemu-system-x86_64, its libraries and firmware
 PREPARED_STAMP=$CACHE/prepared.ok
 
 # The packages the tier installs with apt-get when they are missing.
 # e2fsprogs, dosfstools, mtools, syslinux(-common), fdisk: the disk images
 # of the virtio cases (mkfs.ext4 -d, debugfs, mkfs.fat, mcopy, syslinux's
-# mtools installer and mbr.bin, sfdisk).
+# mtools installer and mbr.bin, sfdisk); socat: the network and vsock
+# cases (tests/nested/net.sh: TCP and vsock ends in L1 and in L2).
 NESTED_PACKAGES="qemu-system-x86 busybox-static cpio xz-utils binutils gzip
-e2fsprogs dosfstools mtools syslinux syslinux-common fdisk"
+e2fsprogs dosfstools mtools syslinux syslinux-common fdisk socat"
 
 nested_log() { echo "nested: $*" >&2; }
 
@@ -278,8 +280,18 @@ minivmm_runtime_libs() {
 
 # Modules L2's virtio tests need; their dependencies are worked out.
 L2_MODULES="virtio_pci virtio_mmio virtio_blk virtio_console virtio_rng ext4"
+# The network and vsock modes of L2 (l2.mode=net) load these instead
+# (/modules/net, /modules/vsock, in l2_net_part_build's archive): virtio_net
+# (with failover, net_failover) and the virtio vsock transport (with vsock
+# and its common part).
+L2_NET_MODULES="virtio_pci virtio_mmio virtio_net"
+L2_VSOCK_MODULES="virtio_pci virtio_mmio vmw_vsock_virtio_transport"
 # Modules L1 needs for its own disk (run-l1.sh --disk): virtio-blk-pci + ext4.
 L1_DISK_MODULES="virtio_pci virtio_blk ext4"
+# Modules L1 needs for the network and vsock cases (run-l1.sh --net): tap
+# devices, vhost-net and vhost-vsock (vhost, vhost_iotlb, tap, vsock and
+# the virtio vsock common part come with them).
+L1_NET_MODULES="tun vhost_net vhost_vsock vsock"
 
 modinfo_field() { # KO FIELD: the values of FIELD= in KO's .modinfo, one a line
 	readelf -p .modinfo "$1" 2>/dev/null | sed -n "s/^ *\[ *[0-9a-f]*\] *$2=//p"
@@ -351,15 +363,39 @@ l2_initrd_build() {
 	rm -rf "$stage"
 }
 
-# l2_bundle_build OUT.cpio KERNEL NAME INITRD: the cpio archive that puts
-# the L2 kernel at /l2/NAME and the initramfs at /l2/initrd.gz in L1.
+# l2_net_part_build OUT.cpio.gz MODDIR SOCAT: what the network and vsock
+# boots (l2.mode=net) add to the L2 initramfs, as an archive of its own
+# (the kernel unpacks concatenated archives, so the other boots do not
+# carry socat's 4 MiB of libraries): the $L2_NET_MODULES and
+# $L2_VSOCK_MODULES in /modules/net and /modules/vsock (load order in each
+# one's order file), SOCAT (a program ldd can read) at /usr/bin/socat with
+# its libraries, gzipped to OUT.
+l2_net_part_build() {
+	local out=$1 moddir=$2 socat=$3 stage=$CACHE/stage-l2net
+	rm -rf "$stage"
+	# shellcheck disable=SC2086 # a list of names
+	modules_stage "$moddir" "$stage/modules/net" $L2_NET_MODULES &&
+		modules_stage "$moddir" "$stage/modules/vsock" $L2_VSOCK_MODULES &&
+		copy_with_libs "$socat" "$stage" /usr/bin/socat &&
+		cpio_from_dir "$stage" "${out%.gz}" &&
+		gzip -6 -n -f "${out%.gz}" || return 1
+	rm -rf "$stage"
+}
+
+# l2_bundle_build OUT.cpio KERNEL NAME INITRD [NET_PART]: the cpio archive
+# that puts the L2 kernel at /l2/NAME and the initramfs at /l2/initrd.gz in
+# L1; with NET_PART (l2_net_part_build) also /l2/initrd-net.gz, the
+# initramfs followed by NET_PART, for the network and vsock boots.
 l2_bundle_build() {
-	local out=$1 kernel=$2 name=$3 initrd=$4 stage=$CACHE/stage-l2b
+	local out=$1 kernel=$2 name=$3 initrd=$4 net=${5:-} stage=$CACHE/stage-l2b
 	rm -rf "$stage"
 	mkdir -p "$stage/l2" &&
 		cp "$kernel" "$stage/l2/$name" &&
-		cp "$initrd" "$stage/l2/initrd.gz" &&
-		cpio_from_dir "$stage" "$out" || return 1
+		cp "$initrd" "$stage/l2/initrd.gz" || return 1
+	if [ -n "$net" ]; then
+		cat "$initrd" "$net" >"$stage/l2/initrd-net.gz" || return 1
+	fi
+	cpio_from_dir "$stage" "$out" || return 1
 	rm -rf "$stage"
 }
 

@@ -6,14 +6,21 @@
 #
 # 1. apt-get install (only what is missing): qemu-system-x86, busybox-static,
 #    cpio, xz-utils, binutils (readelf, objcopy), gzip; e2fsprogs, dosfstools,
-#    mtools, syslinux, syslinux-common, fdisk (the disk images, step 7).
+#    mtools, syslinux, syslinux-common, fdisk (the disk images, step 7);
+#    socat (the network and vsock cases: in L1, and in L2's initramfs).
 # 2. apt-get download the kernel package linux-image-6.1.0-*-amd64 (the
 #    -unsigned build when the archive has it) and unpack it with dpkg-deb -x.
 # 3. Extract the uncompressed vmlinux from the bzImage (its xz payload), so
 #    L1 boots through the PVH entry and skips decompression under TCG.
-# 4. L1 initramfs: busybox + irqbypass, kvm, ccp, kvm-amd + l1-init.sh.
-# 5. L2 initramfs: busybox + l2-init.sh; and a cpio that puts the L2 kernel
-#    and initramfs at /l2/ inside L1.
+# 4. L1 initramfs: busybox + irqbypass, kvm, ccp, kvm-amd + l1-init.sh;
+#    in /modules/disk the modules of L1's disk, in /modules/net those of
+#    the network cases (tun, vhost_net, vhost_vsock, vsock + dependencies).
+# 5. L2 initramfs: busybox + l2-init.sh, the virtio modules in /modules;
+#    a second archive for the network cases (virtio_net in /modules/net,
+#    the virtio vsock transport in /modules/vsock, socat with its
+#    libraries); and a cpio that puts the L2 kernel, the initramfs
+#    (/l2/initrd.gz) and the initramfs with the second archive appended
+#    (/l2/initrd-net.gz) at /l2/ inside L1.
 # 6. A cpio with qemu-system-x86_64, the libraries ldd lists and the firmware
 #    it needs for -M pc, for running QEMU as the L2 VMM inside L1.
 # 7. The disk images of the virtio cases (cache/images/): disk.img (ext4
@@ -98,24 +105,34 @@ build_l1_base() {
 	# The disk modules, loaded by a payload that uses L1's disk (run-l1.sh --disk).
 	modules_stage "$moddir" "$stage/modules/disk" $L1_DISK_MODULES ||
 		die "staging the disk modules failed"
+	# The network cases' modules, loaded when the payload asks (run-l1.sh --net).
+	modules_stage "$moddir" "$stage/modules/net" $L1_NET_MODULES ||
+		die "staging the network modules failed"
 	cpio_from_dir "$stage" "$L1_BASE_CPIO" || die "cpio of the L1 initramfs failed"
 	rm -rf "$stage"
 	mark "$L1_BASE_CPIO" "$key"
 }
 
 build_l2() {
-	local key
+	local key moddir
+	moddir=$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-amd64)
 	key=$(key_of "$0" "$NESTED_DIR/lib.sh" "$NESTED_DIR/l2-init.sh" "$(command -v busybox)" \
 		"$CACHE/kernel/.unpacked")
 	if ! fresh "$L2_INITRD" "$key"; then
 		say "building the L2 initramfs"
-		l2_initrd_build "$L2_INITRD" "$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-amd64)" ||
-			die "building the L2 initramfs failed"
+		l2_initrd_build "$L2_INITRD" "$moddir" || die "building the L2 initramfs failed"
 		mark "$L2_INITRD" "$key"
 	fi
-	key=$(key_of "$L2_INITRD.key" "$L1_KERNEL_BZ")
+	key=$(key_of "$0" "$NESTED_DIR/lib.sh" "$(command -v socat)" "$CACHE/kernel/.unpacked")
+	if ! fresh "$L2_NET_PART" "$key"; then
+		say "building the L2 initramfs part of the network cases"
+		l2_net_part_build "$L2_NET_PART" "$moddir" "$(command -v socat)" ||
+			die "building the network part of the L2 initramfs failed"
+		mark "$L2_NET_PART" "$key"
+	fi
+	key=$(key_of "$L2_INITRD.key" "$L2_NET_PART.key" "$L1_KERNEL_BZ")
 	if ! fresh "$L2_BUNDLE_CPIO" "$key"; then
-		l2_bundle_build "$L2_BUNDLE_CPIO" "$L1_KERNEL_BZ" bzImage "$L2_INITRD" ||
+		l2_bundle_build "$L2_BUNDLE_CPIO" "$L1_KERNEL_BZ" bzImage "$L2_INITRD" "$L2_NET_PART" ||
 			die "building the L2 bundle failed"
 		mark "$L2_BUNDLE_CPIO" "$key"
 	fi
@@ -152,7 +169,7 @@ build_qemu_bundle() {
 
 ensure_packages
 for tool in qemu-system-x86_64 busybox cpio xz objcopy readelf gzip od sha256sum \
-	mkfs.ext4 debugfs mkfs.fat mcopy syslinux sfdisk; do
+	mkfs.ext4 debugfs mkfs.fat mcopy syslinux sfdisk socat; do
 	command -v "$tool" >/dev/null || unavailable "$tool not found after installing packages"
 done
 fetch_kernel_package amd64 "$CACHE/kernel"

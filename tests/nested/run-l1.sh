@@ -28,6 +28,9 @@
 #                      mounts it at /disk before the payload runs, and
 #                      unmounts it at the end, so what L1 wrote there is in
 #                      IMAGE on the host afterwards (read it with debugfs)
+#   --net              load the network modules in L1 before the payload
+#                      (tun, vhost_net, vhost_vsock, vsock: /dev/net/tun,
+#                      /dev/vhost-net, /dev/vhost-vsock), for tests/nested/net.sh
 #   --bzimage          boot L1 from the bzImage instead of the vmlinux (PVH)
 #   --serial SOCKET    give L1 a second serial port (its /dev/ttyS1) whose
 #                      other end is a Unix socket at SOCKET on the host
@@ -52,7 +55,7 @@ set -u -o pipefail
 
 usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-timeout_s=300 stall_s=0 log='' disk='' verbose=0 with_qemu=0 bzimage=0 serial=''
+timeout_s=300 stall_s=0 log='' disk='' verbose=0 with_qemu=0 bzimage=0 serial='' net=0
 cpios=() files=() exes=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -64,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--disk) disk=$2; shift 2 ;;
 	--bzimage) bzimage=1; shift ;;
+	--net) net=1; shift ;;
 	--serial) serial=$2; shift 2 ;;
 	-v) verbose=1; shift ;;
 	-h | --help) usage ;;
@@ -87,6 +91,7 @@ trap 'rm -rf "$work"' EXIT
 stage=$work/stage
 l1_stage_payload "$stage" "$payload" "${files[@]}" || exit 2
 [ -n "$disk" ] && : >"$stage/payload/.l1-disk"
+[ "$net" = 1 ] && : >"$stage/payload/.l1-net"
 for f in "${exes[@]}"; do
 	src=${f%%=*} dest=/payload/bin/$(basename "${f%%=*}")
 	[ "$f" != "$src" ] && dest=${f#*=}

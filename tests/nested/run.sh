@@ -29,6 +29,7 @@ NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
 cd "$NESTED_DIR/../.." || exit 2
 . "$NESTED_DIR/lib.sh"
 . "$NESTED_DIR/virtio.sh"
+. "$NESTED_DIR/net.sh"
 
 MINIVMM=${MINIVMM:-./minivmm}
 L2_TIMEOUT=${NESTED_L2_TIMEOUT:-60}
@@ -75,6 +76,9 @@ TIER_NAME=nested # pass, fail, skip, closing: tests/nested/lib.sh
 #                 (a copy each, on L1's disk); diskboot boots without
 #                 -kernel, -initrd and -append; ARGS with -serial replace
 #                 the VMM's -serial stdio
+#   ping, tcp, macs=A,B, vhostnet=on|off, vsock-echo, vsock-many, vsock-poweroff
+#                 the network and vsock checks (tests/nested/net.sh), with
+#                 taps in L1; what the guest does follows from ARGS
 
 case_names=() case_vmm=() case_args=() case_expect=()
 qemu_case() { add_case qemu "$@"; }
@@ -154,6 +158,39 @@ l2_case minivmm-virtio-rootfs "$L2_512 -drive file=@rootfs@,format=raw,if=virtio
 # SeaBIOS (minivmm's default firmware for -M pc) boots the disk: SYSLINUX
 # loads the bzImage and the initramfs from its FAT partition.
 l2_case minivmm-seabios-disk "-M pc -m 512M -drive file=@boot@,format=raw,if=virtio" diskboot marker exit=0
+
+# ---- network and vsock: taps and vhost in L1, never a real network ------------
+# One QEMU boot checks two NICs (vhost=off) and vhost-vsock; one more the
+# vhost-net path.  minivmm gets one boot per device; until `minivmm run
+# -device help` lists it, its cases are skipped.  The hybrid vsock (a Unix
+# socket in L1, Firecracker's) has no QEMU equivalent.
+TAP0="-netdev tap,id=n0,ifname=tap0,script=no,downscript=no"
+TAP1="-netdev tap,id=n1,ifname=tap1,script=no,downscript=no"
+MAC0=52:54:00:12:34:56 MAC1=52:54:00:12:34:57
+NIC0="-device virtio-net-pci,netdev=n0,mac=$MAC0" NIC1="-device virtio-net-pci,netdev=n1,mac=$MAC1"
+NICS2="$TAP0,vhost=off $NIC0 $TAP1,vhost=off $NIC1"
+# QEMU: romfile= (none): its iPXE ROM is not in L1's QEMU bundle, and a
+# boot with -kernel does not need it.
+QNET="$L2_512 $TAP0,vhost=off $NIC0,romfile= $TAP1,vhost=off $NIC1,romfile= -device vhost-vsock-pci,guest-cid=3"
+qemu_case qemu-virtio-net "$QNET" marker ping tcp vhostnet=off exit=0
+qemu_case qemu-virtio-net-macs "$QNET" macs=$MAC0,$MAC1
+qemu_case qemu-vhost-vsock-echo "$QNET" vsock-echo
+qemu_case qemu-vhost-vsock-many "$QNET" vsock-many
+qemu_case qemu-vhost-vsock-poweroff "$QNET" vsock-poweroff exit=0
+qemu_case qemu-vhost-net "$L2_512 $TAP0,vhost=on $NIC0,romfile=" ping tcp vhostnet=on exit=0
+
+l2_case minivmm-virtio-net-pci "$L2_512 $NICS2" marker ping tcp vhostnet=off exit=0
+l2_case minivmm-virtio-net-macs "$L2_512 $NICS2" macs=$MAC0,$MAC1
+l2_case minivmm-virtio-net-vhost "$L2_512 $TAP0,vhost=on $NIC0" ping tcp vhostnet=on exit=0
+l2_case minivmm-virtio-net-mmio "$L2_512 $TAP0 -device virtio-net-device,netdev=n0,mac=$MAC0" marker ping tcp exit=0
+VHV="$L2_512 -device vhost-vsock-pci,guest-cid=3"
+l2_case minivmm-vhost-vsock-echo "$VHV" marker vsock-echo exit=0
+l2_case minivmm-vhost-vsock-many "$VHV" vsock-many
+l2_case minivmm-vhost-vsock-poweroff "$VHV" vsock-poweroff exit=0
+HYV="$L2_512 -device vsock,guest-cid=3,uds=/tmp/l2-vsock.sock"
+l2_case minivmm-vsock-echo "$HYV" marker vsock-echo exit=0
+l2_case minivmm-vsock-many "$HYV" vsock-many
+l2_case minivmm-vsock-poweroff "$HYV" vsock-poweroff exit=0
 # -----------------------------------------------------------------------------
 
 # --- can minivmm boot Linux? ------------------------------------------------------
@@ -162,7 +199,9 @@ l2_case minivmm-seabios-disk "-M pc -m 512M -drive file=@boot@,format=raw,if=vir
 minivmm_cannot() {
 	local junk out
 	[ -x "$MINIVMM" ] || { echo "no $MINIVMM (run make)"; return; }
-	"$MINIVMM" run --help 2>&1 | grep -q -e '-kernel' ||
+	# (not a pipe into grep -q: with pipefail, a help text longer than what
+	# grep reads before its match fails the test through SIGPIPE)
+	grep -q -e '-kernel' <<<"$("$MINIVMM" run --help 2>&1)" ||
 		{ echo "minivmm cannot boot Linux yet (run --help has no -kernel)"; return; }
 	# A kernel that is not one: a loader that exists rejects it; one that
 	# does not exist yet says so first.
@@ -273,7 +312,7 @@ end_step() { # RUN: the lines written to $stepf become step K (RUN: its L2 boot)
 # Which L2 boot each case uses (run_of[i]); cases that boot the same thing
 # share one.  A run is "VMM|ARGS|EXPECT words that change the guest".
 declare -A run_id=()
-run_of=() runs=0 need_minivmm=0 first_minivmm='' first_minivmm_run='' case_skip=()
+run_of=() runs=0 net_runs=0 need_minivmm=0 first_minivmm='' first_minivmm_run='' case_skip=()
 for i in "${!case_names[@]}"; do
 	# shellcheck disable=SC2086,SC2116 # ARGS on one line, spaces collapsed
 	vmm=${case_vmm[i]} args=$(echo ${case_args[i]}) mode=report end=poweroff restart=0
@@ -289,6 +328,8 @@ for i in "${!case_names[@]}"; do
 	# shellcheck disable=SC2086 # EXPECT words
 	vmode=$(virtio_mode ${case_expect[i]})
 	[ -n "$vmode" ] && mode=$vmode
+	# shellcheck disable=SC2086 # EXPECT words
+	[ -n "$(net_mode ${case_expect[i]})" ] && mode=net
 	for e in ${case_expect[i]}; do
 		case $e in
 		console) mode=console ;;
@@ -319,6 +360,13 @@ for i in "${!case_names[@]}"; do
 		elif [ -n "$vmode" ]; then
 			virtio_inputs "$mode" "r$runs" "$L2_GRACE"
 			inputs=("${v_inputs[@]}")
+		elif [ "$mode" = net ]; then
+			# Taps, addresses and the L1 end (tests/nested/net.sh).
+			net_plan "r$runs" "$L2_GRACE" "$args"
+			inputs=("${n_inputs[@]}")
+			append+=" $n_append"
+			net_runs=$((net_runs + 1))
+			echo "$n_before" >>"$stepf"
 		fi
 		# Disk images: each @NAME@ becomes a copy of its own on L1's disk.
 		virtio_expand "r$runs" "$args" || exit 2
@@ -341,12 +389,17 @@ for i in "${!case_names[@]}"; do
 			printf 'if [ -n "$minivmm_dead" ]; then echo "NESTED: L2 %s end exit=notrun ms=0 marker_ms=-"; else ' \
 				"r$runs" >>"$stepf"
 		fi
-		printf 'l2-run %s %s' "r$runs" "$L2_TIMEOUT" >>"$stepf"
+		limit=$L2_TIMEOUT
+		[ "$mode" = net ] && limit=$((L2_TIMEOUT + NET_EXTRA_SECONDS))
+		printf 'l2-run %s %s' "r$runs" "$limit" >>"$stepf"
 		printf ' %q' "${inputs[@]}" -- >>"$stepf"
 		if [ "$diskboot" = 1 ]; then
 			printf ' %s' "$cmd" >>"$stepf"
 		else
-			printf ' %s -kernel %s -initrd /l2/initrd.gz -append %q' "$cmd" "$kernel" "$append" >>"$stepf"
+			initrd=/l2/initrd.gz
+			# virtio_net, the vsock transport and socat come in a second archive.
+			[ "$mode" = net ] && initrd=/l2/initrd-net.gz
+			printf ' %s -kernel %s -initrd %s -append %q' "$cmd" "$kernel" "$initrd" "$append" >>"$stepf"
 		fi
 		[ "$vmm" = minivmm ] && printf '%s' "$serial" >>"$stepf"
 		if [ "$vmm" = minivmm ]; then
@@ -359,6 +412,7 @@ for i in "${!case_names[@]}"; do
 		fi
 		echo >>"$stepf"
 		[ "$mode" = discard ] && virtio_blocks_line "r$runs" after >>"$stepf"
+		[ "$mode" = net ] && echo "$n_after" >>"$stepf"
 		end_step "r$runs"
 	fi
 	run_of[i]=${run_id[$key]}
@@ -414,7 +468,10 @@ write_payload() {
 # Every L2 boot prints its start and, within its own limit, its end, so a
 # console silent for longer means L1 itself has wedged: --stall ends that
 # run early for the next L1 boot.
-l1_args=(--timeout $((90 + runs * (L2_TIMEOUT + 15))) --stall $((L2_TIMEOUT + L2_GRACE + 30)))
+net_extra=0
+[ "$net_runs" -gt 0 ] && net_extra=$NET_EXTRA_SECONDS
+l1_args=(--timeout $((90 + runs * (L2_TIMEOUT + 15) + net_runs * (NET_EXTRA_SECONDS + 30)))
+	--stall $((L2_TIMEOUT + L2_GRACE + 30 + net_extra)))
 [ "$runs" -gt 0 ] && l1_args+=(--qemu)
 # L1's disk: every L2 boot's disk images, on an ext4 file system (made
 # again from the stage for each L1 boot: the host reads a run's images
@@ -431,6 +488,11 @@ if [ "$need_minivmm" = 1 ]; then
 		l1_args+=(--exe "$LIFECYCLE=/payload/bin/lifecycle")
 		l1_files+=("${GUESTS:-build/guests}/count.bin")
 	fi
+fi
+# The network cases: tun, vhost-net and vhost-vsock in L1, socat, the L1 end.
+if [ "$net_runs" -gt 0 ]; then
+	l1_args+=(--net --exe "$(command -v socat)=/payload/bin/socat")
+	l1_files+=("$NESTED_DIR/net-l1.sh=/payload/net-l1.sh")
 fi
 
 # Emulated SVM under TCG now and then wedges the whole L1 kernel (every L2
@@ -584,7 +646,12 @@ check_case() {
 		why="the VMM did not exit within ${L2_GRACE}s of the guest's $v (stopped, code ${end#*code=})"
 		why=${why%% ms=*}")"
 	elif [ "$rc" = timeout ]; then
-		why="stopped after ${L2_TIMEOUT}s"
+		# shellcheck disable=SC2086 # EXPECT words
+		if [ -n "$(net_mode ${case_expect[i]})" ]; then
+			why="stopped after $((L2_TIMEOUT + NET_EXTRA_SECONDS))s"
+		else
+			why="stopped after ${L2_TIMEOUT}s"
+		fi
 		if grep -q MINIVMM-L2-INIT-REACHED "$out"; then
 			why+=" (the L2 init was reached)"
 		fi
@@ -644,6 +711,11 @@ check_case() {
 			esac
 			;;
 		reboot | restart | pvh | exit=* | append=*) ;;
+		ping | tcp | macs=* | vhostnet=* | vsock-echo | vsock-many | vsock-poweroff)
+			why=$(net_check "$e" "$out" "$rid" "$work/out")
+			[ -z "$why" ] && v=$(net_detail "$e" "$out" "$rid" "$work/out") &&
+				[ -n "$v" ] && detail+="${detail:+; }$v"
+			;;
 		disk | serials=* | ro | discard | rng | hvc | rootfs | diskboot | intx)
 			why=$(virtio_check "$e" "$out" "$rid" "$work/out" "${img_of[$rid]:-$work/l1disk.1.img}" "$work/$rid.check")
 			[ -z "$why" ] && v=$(virtio_detail "$e" "$out" "$rid" "$work/out" "${img_of[$rid]:-$work/l1disk.1.img}") &&
