@@ -46,6 +46,13 @@ struct device *device_list_find(struct device_list *list, const char *name)
 	return NULL;
 }
 
+void device_list_pause(struct device_list *list, bool paused)
+{
+	for (size_t i = 0; i < list->nr; i++)
+		if (list->items[i].ops->pause)
+			list->items[i].ops->pause(list->items[i].dev, paused);
+}
+
 void device_list_reset(struct device_list *list)
 {
 	for (size_t i = 0; i < list->nr; i++)

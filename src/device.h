@@ -23,6 +23,12 @@
  *            ops->version) into a device freshly created with the same
  *            configuration.  Every value read is checked before it is
  *            used; -1 with err_msg() on anything out of range.
+ *   pause    (may be NULL) true: stop the work that does not come from a
+ *            vCPU (host-side input such as a tap or sockets, requests in
+ *            flight, kicks), so that until pause(false) neither guest
+ *            memory nor the guest's interrupts change; false: go on.
+ *            Called with every vCPU parked (vm_pause, vm_resume); a false
+ *            without a true before it is a no-op.
  *   destroy  free everything.
  *
  * A saved device list is: u32 count, then per device its name
@@ -34,6 +40,7 @@
 #ifndef MINIVMM_DEVICE_H
 #define MINIVMM_DEVICE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +53,7 @@ struct device_ops {
 	void (*reset)(void *dev);
 	int (*save)(void *dev, struct state_writer *w);
 	int (*load)(void *dev, struct state_reader *r, uint32_t version);
+	void (*pause)(void *dev, bool paused);
 	void (*destroy)(void *dev);
 };
 
@@ -76,6 +84,8 @@ int device_list_add(struct device_list *list, const char *name,
 /* The device called `name`, or NULL. */
 struct device *device_list_find(struct device_list *list, const char *name);
 
+/* Pause (true) or go on (false), every device, in the order they were added. */
+void device_list_pause(struct device_list *list, bool paused);
 /* Reset every device, in the order they were added. */
 void device_list_reset(struct device_list *list);
 

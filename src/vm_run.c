@@ -151,6 +151,7 @@ int vm_pause(struct vm *vm)
 		return err_set("the VM is not running");
 	if (vcpu_pause_all(vm) < 0)
 		return -1;
+	device_list_pause(&vm->devices, true);
 	arch_vm_clock_stop(vm);
 	atomic_store(&vm->state, VM_PAUSED);
 	vm->nr_pauses++;
@@ -166,6 +167,7 @@ int vm_resume(struct vm *vm)
 	if (state != VM_PAUSED)
 		return err_set("the VM is not paused");
 	arch_vm_clock_start(vm);
+	device_list_pause(&vm->devices, false);
 	atomic_store(&vm->state, VM_RUNNING);
 	vcpu_resume_all(vm);
 	vm->nr_resumes++;

@@ -418,10 +418,16 @@ static void virtio_mmio_destroy(void *opaque)
 	free(m);
 }
 
+static void virtio_mmio_pause(void *opaque, bool paused)
+{
+	virtio_pause(((struct virtio_mmio *)opaque)->dev, paused);
+}
+
 const struct device_ops virtio_mmio_device_ops = {
 	.type = "virtio-mmio",
 	.version = 1,
 	.reset = virtio_mmio_reset,
+	.pause = virtio_mmio_pause,
 	.save = virtio_mmio_save,
 	.load = virtio_mmio_load,
 	.destroy = virtio_mmio_destroy,

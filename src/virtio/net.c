@@ -92,6 +92,8 @@ struct virtio_net {
 	/* vhost-net (be.vhost): under rx_lock and tx_lock, both. */
 	bool vhost_running; /* the kernel has the rings */
 	bool vhost_off; /* after a snapshot: user space for the rest of the run */
+	bool paused; /* the VM is paused: no frame moves either way */
+	bool vhost_resume; /* vhost-net was stopped by the pause: start it again */
 	int kick_fd[VIRTIO_NET_QUEUES]; /* ours, when the transport has none */
 	int vhost_kick[VIRTIO_NET_QUEUES]; /* what the kernel waits on */
 	bool kick_taken[VIRTIO_NET_QUEUES]; /* it is the transport's ioeventfd */
@@ -391,7 +393,7 @@ static void rx_process(struct virtio_net *net, bool fired)
 	if (fired)
 		net->polling = false;
 	/* With vhost-net the tap is the kernel's (a callback from before it). */
-	if (!net->active || net->vhost_running) {
+	if (!net->active || net->vhost_running || net->paused) {
 		pthread_mutex_unlock(&net->rx_lock);
 		return;
 	}
@@ -668,6 +670,39 @@ static int net_activate(struct virtio_dev *dev)
 	return 0;
 }
 
+/*
+ * The VM pauses: the tap is no longer watched and the kernel gives the
+ * rings back (vhost-net), so no frame reaches guest memory until the VM
+ * goes on (transmit waits for kicks, which the core keeps meanwhile).
+ */
+static void net_pause(struct virtio_dev *dev, bool paused)
+{
+	struct virtio_net *net = dev->priv;
+
+	pthread_mutex_lock(&net->rx_lock);
+	pthread_mutex_lock(&net->tx_lock);
+	if (paused && !net->paused) {
+		net->paused = true;
+		if (net->vhost_running) {
+			vhost_stop(net);
+			net->vhost_resume = true;
+		}
+		set_polling(net, false);
+	} else if (!paused && net->paused) {
+		net->paused = false;
+		if (net->active && net->vhost_resume && !net->vhost_off &&
+		    vhost_start(net) < 0)
+			log_warn("%s: vhost-net: %s; frames go through minivmm",
+				 dev->name, err_msg());
+		net->vhost_resume = false;
+		/* Frames may be waiting: the loop looks. */
+		if (net->active && !net->vhost_running)
+			set_polling(net, true);
+	}
+	pthread_mutex_unlock(&net->tx_lock);
+	pthread_mutex_unlock(&net->rx_lock);
+}
+
 static void net_reset(struct virtio_dev *dev)
 {
 	struct virtio_net *net = dev->priv;
@@ -823,6 +858,7 @@ static const struct virtio_dev_ops net_ops = {
 	.activate = net_activate,
 	.reset = net_reset,
 	.queue_notify = net_notify,
+	.pause = net_pause,
 	.drain = net_drain,
 	.save_state = net_save_state,
 	.load_state = net_load_state,

@@ -601,10 +601,16 @@ static void virtio_pci_destroy(void *opaque)
 	free(p);
 }
 
+static void virtio_pci_pause(void *opaque, bool paused)
+{
+	virtio_pause(((struct virtio_pci *)opaque)->dev, paused);
+}
+
 const struct device_ops virtio_pci_device_ops = {
 	.type = "virtio-pci",
 	.version = 1,
 	.reset = virtio_pci_reset,
+	.pause = virtio_pci_pause,
 	.save = virtio_pci_save,
 	.load = virtio_pci_load,
 	.destroy = virtio_pci_destroy,

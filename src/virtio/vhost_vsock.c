@@ -177,6 +177,17 @@ static void vhost_vsock_reset(struct virtio_dev *dev)
 	pthread_mutex_unlock(&v->lock);
 }
 
+/* The VM pauses: the kernel stops serving the rings, and starts again. */
+static void vhost_vsock_pause(struct virtio_dev *dev, bool paused)
+{
+	struct vhost_vsock *v = dev->priv;
+
+	pthread_mutex_lock(&v->lock);
+	if (v->running && set_running(v, !paused) < 0)
+		log_warn("%s", err_msg());
+	pthread_mutex_unlock(&v->lock);
+}
+
 static void vhost_vsock_notify(struct virtio_dev *dev, unsigned q)
 {
 	/* rx and tx are the kernel's; the event queue has nothing to send. */
@@ -223,6 +234,7 @@ static const struct virtio_dev_ops vhost_vsock_ops = {
 	.activate = vhost_vsock_activate,
 	.reset = vhost_vsock_reset,
 	.queue_notify = vhost_vsock_notify,
+	.pause = vhost_vsock_pause,
 	.save_state = vhost_vsock_save,
 	.load_state = vhost_vsock_load,
 	.destroy = vhost_vsock_destroy,

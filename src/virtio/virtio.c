@@ -103,6 +103,7 @@ static void reset_locked(struct virtio_dev *dev)
 	dev->status = 0;
 	dev->guest_features = 0;
 	dev->activated = false;
+	dev->kicks_waiting = 0;
 }
 
 void virtio_reset(struct virtio_dev *dev)
@@ -200,9 +201,35 @@ void virtio_queue_kick(struct virtio_dev *dev, unsigned q)
 	pthread_mutex_lock(&dev->lock);
 	go = q < dev->nr_queues && dev->activated && dev->vqs[q].ready &&
 	     !(dev->status & VIRTIO_STATUS_NEEDS_RESET);
+	if (go && dev->paused) {
+		dev->kicks_waiting |= 1u << q;
+		go = false;
+	}
 	pthread_mutex_unlock(&dev->lock);
 	if (go && dev->ops->queue_notify)
 		dev->ops->queue_notify(dev, q);
+}
+
+void virtio_pause(struct virtio_dev *dev, bool paused)
+{
+	uint32_t kicks;
+
+	pthread_mutex_lock(&dev->lock);
+	if (dev->paused == paused) {
+		pthread_mutex_unlock(&dev->lock);
+		return;
+	}
+	dev->paused = paused;
+	kicks = paused ? 0 : dev->kicks_waiting;
+	dev->kicks_waiting = 0;
+	pthread_mutex_unlock(&dev->lock);
+	if (dev->ops->pause)
+		dev->ops->pause(dev, paused);
+	if (paused && dev->ops->drain)
+		dev->ops->drain(dev);
+	for (unsigned q = 0; kicks && q < dev->nr_queues; q++)
+		if (kicks & (1u << q))
+			virtio_queue_kick(dev, q);
 }
 
 void virtio_notify_queue(struct virtio_dev *dev, unsigned q)

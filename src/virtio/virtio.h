@@ -109,6 +109,12 @@ struct virtio_dev_ops {
 	 * May be NULL (the model answers on the main thread).
 	 */
 	void (*drain)(struct virtio_dev *dev);
+	/*
+	 * The VM pauses (true) or goes on (false): stop and restart what the
+	 * model does on its own, without a kick (a back end's input, a kernel
+	 * serving the rings).  May be NULL.  dev->lock is NOT held.
+	 */
+	void (*pause)(struct virtio_dev *dev, bool paused);
 	/* The model's own state, for snapshots (may be NULL: none). */
 	int (*save_state)(struct virtio_dev *dev, struct state_writer *w);
 	int (*load_state)(struct virtio_dev *dev, struct state_reader *r,
@@ -152,6 +158,8 @@ struct virtio_dev {
 	uint8_t status;
 	uint32_t config_generation;
 	bool activated; /* ops->activate succeeded since the last reset */
+	bool paused; /* virtio_pause(): kicks wait in kicks_waiting */
+	uint32_t kicks_waiting; /* bit q: queue q was kicked while paused */
 
 	unsigned nr_queues;
 	struct virtqueue vqs[VIRTIO_MAX_QUEUES];
@@ -192,6 +200,13 @@ void virtio_config_write(struct virtio_dev *dev, uint32_t offset,
 			 const uint8_t *data, uint32_t len);
 /* The driver kicked queue q (no lock needed: hands over to the model). */
 void virtio_queue_kick(struct virtio_dev *dev, unsigned q);
+/*
+ * The VM pauses or goes on (the transports' device_ops.pause): while
+ * paused, kicks are kept, not passed on; the model's own work is stopped
+ * (ops->pause) and what is in flight finished (ops->drain); going on, the
+ * model restarts and the kept kicks are passed on.
+ */
+void virtio_pause(struct virtio_dev *dev, bool paused);
 /* Device reset from the machine (device list reset). */
 void virtio_reset(struct virtio_dev *dev);
 

@@ -52,6 +52,7 @@ struct virtio_vsock {
 	struct vsock_mux *mux;
 	bool active; /* DRIVER_OK, not reset since */
 	bool broken; /* a queue broke the rules: idle until reset */
+	bool paused; /* the VM is paused: the queues wait (on_wake does nothing) */
 	bool event_pending; /* TRANSPORT_RESET for the event queue */
 	unsigned warned;
 	struct vq_chain chain;
@@ -238,7 +239,8 @@ static void on_wake(void *opaque, uint32_t events)
 		log_warn("%s: eventfd read: %s", dev->name, strerror(errno));
 	pthread_mutex_lock(&v->lock);
 	vsock_mux_sync(v->mux);
-	if (v->active && !v->broken) {
+	/* Paused: the host side may queue, nothing reaches the guest. */
+	if (v->active && !v->broken && !v->paused) {
 		do_event(v, &ev);
 		if (!v->broken)
 			more |= do_tx(v, &tx);
@@ -277,6 +279,18 @@ static void vsock_queue_notify(struct virtio_dev *dev, unsigned q)
 	(void)q;
 	/* Served on the loop's thread, whichever thread kicked. */
 	wake(dev->priv);
+}
+
+/* The VM pauses: the queues wait; going on, a round looks at them. */
+static void vsock_pause(struct virtio_dev *dev, bool paused)
+{
+	struct virtio_vsock *v = dev->priv;
+
+	pthread_mutex_lock(&v->lock);
+	v->paused = paused;
+	pthread_mutex_unlock(&v->lock);
+	if (!paused)
+		wake(v);
 }
 
 static int vsock_activate(struct virtio_dev *dev)
@@ -363,6 +377,7 @@ static const struct virtio_dev_ops vsock_ops = {
 	.activate = vsock_activate,
 	.reset = vsock_reset,
 	.queue_notify = vsock_queue_notify,
+	.pause = vsock_pause,
 	.save_state = vsock_save_state,
 	.load_state = vsock_load_state,
 	.destroy = vsock_destroy,
