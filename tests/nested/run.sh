@@ -459,7 +459,9 @@ write_payload() {
 		for k in "${!steps[@]}"; do
 			[ -n "${step_done[k]:-}" ] && continue
 			[ "$attempt" = 1 ] && [ "$k" = "${NESTED_WEDGE_STEP:-}" ] && echo 'sleep 100000'
-			printf '%s\necho "NESTED: STEP %s done"\n' "${steps[k]}" "$k"
+			# sync: a step is done once what L2 wrote is on L1's disk,
+			# so an L1 that wedges later (and is stopped) keeps it.
+			printf '%s\nsync\necho "NESTED: STEP %s done"\n' "${steps[k]}" "$k"
 		done
 		echo 'exit 0'
 	} >"$payload"
