@@ -39,6 +39,11 @@
 #   *-restore-net    (x86) a NIC through PUT /network-interfaces on a
 #                    persistent tap in L1: L2 pings L1 before the snapshot,
 #                    and the restored card (the same tap) answers again
+#   *-restore-vsock  (x86) PUT /vsock (hybrid): L1 echoes through the Unix
+#                    socket and the guest's socat on port 5000 before the
+#                    snapshot, and through the restored process's socket
+#                    after it (the guest heard TRANSPORT_RESET; its listener
+#                    stays)
 #   l1-api-*         (x86) the host tier's API cases, tests/guest/api.sh, run
 #                    in L1 (bash and curl copied in): the pc-machine guest
 #                    paused, snapshotted and restored by both ways, and
@@ -68,7 +73,7 @@ fi
 . tests/gdblib.sh # gdb_prepare, gdb_skip_all: the tier's prepare step
 
 CASES="$P-boot $P-pause-resume $P-snapshot $P-restore $P-restore-disk $P-ctrl-alt-del $P-config-file"
-[ "$NET" = 1 ] && CASES="$CASES $P-restore-net"
+[ "$NET" = 1 ] && CASES="$CASES $P-restore-net $P-restore-vsock"
 
 gdb_prepare "$TIER_DIR/prepare.sh" "$P-prepare"
 [ -x "$MINIVMM" ] || { fail "$P" "no $MINIVMM (run make)"; closing; }
@@ -132,7 +137,15 @@ if [ "$NET" = 1 ]; then
 	tunctl -t tapapi >/dev/null && ip addr add 172.31.9.1/24 dev tapapi && ip link set tapapi up
 	INITRD=/l2/initrd-net.gz
 	ctl put /network-interfaces/eth0 '{"iface_id":"eth0","host_dev_name":"tapapi","guest_mac":"06:00:ac:10:00:02"}'
+	ctl put /vsock '{"guest_cid":3,"uds_path":"/tmp/api-v.sock"}'
 fi
+# vsock_echo TAG: through the hybrid vsock's socket to the guest's echo
+# server on port 5000: "VSOCK-TAG <what came back>" (OK line, then V-TAG).
+vsock_echo() {
+	got=$( (echo "CONNECT 5000"; sleep 1; echo "V-$1"; sleep 2) |
+		/payload/bin/socat -t 3 - UNIX-CONNECT:/tmp/api-v.sock 2>&1 | tr -d '\r' | tr '\n' ' ')
+	say "VSOCK-$1 $got"
+}
 ctl put /boot-source "{\"kernel_image_path\":\"$KERNEL\",\"initrd_path\":\"$INITRD\",\"boot_args\":\"$APPEND\"}"
 ctl put /drives/d0 '{"drive_id":"d0","path_on_host":"/payload/disk.img","is_root_device":false,"is_read_only":false}'
 ctl put /actions '{"action_type":"InstanceStart"}'
@@ -146,6 +159,9 @@ if wait_for /tmp/out1 L2-CONSOLE-READY 240; then
 		# L2-PING-1: L1 answers before the snapshot (L2-PING-0: not).
 		echo 'load_modules /modules/net; ip addr add 172.31.9.2/24 dev eth0; ip link set eth0 up; if ping -c 2 -W 5 172.31.9.1 >/dev/null; then echo L2-PING-$((0 + 1)); else echo L2-PING-$((0 + 0)); fi' >&3
 		wait_for /tmp/out1 'L2-PING-[01]' 60
+		echo 'load_modules /modules/vsock; socat VSOCK-LISTEN:5000,reuseaddr,fork EXEC:cat </dev/null >/dev/null 2>&1 & sleep 1; echo L2-VSOCK-$((4 + 1))' >&3
+		wait_for /tmp/out1 'L2-VSOCK-5' 60
+		vsock_echo before
 	fi
 	echo '(i=0; while :; do echo L2-COUNT $i; i=$((i + 1)); sleep 1; done) &' >&3
 	wait_count /tmp/out1 3 60
@@ -189,6 +205,7 @@ if wait_for /tmp/out2 'L2-COUNT [0-9]' 60; then
 		# L2-PING-2: L1 answers the restored card (L2-PING-3: not).
 		echo 'if ping -c 2 -W 5 172.31.9.1 >/dev/null; then echo L2-PING-$((1 + 1)); else echo L2-PING-$((1 + 2)); fi' >&4
 		wait_for /tmp/out2 'L2-PING-[23]' 60
+		vsock_echo after
 	fi
 	if [ "$CONSOLE" = ttyS0 ]; then
 		# Ctrl-Alt-Del through the i8042: with ctrl-alt-del=1 Linux
@@ -254,7 +271,7 @@ if [ "$P" = api-nested ]; then
 	fi
 fi
 net_opt=()
-[ "$NET" = 1 ] && net_opt=(--net)
+[ "$NET" = 1 ] && net_opt=(--net --exe "$(command -v socat)=/payload/bin/socat")
 "$TIER_DIR/run-l1.sh" --timeout 1500 --stall 400 "${net_opt[@]}" \
 	--exe "$MINIVMM=/payload/bin/minivmm" "${host[@]}" "$work/payload.sh" \
 	"$IMAGES/disk.img=/payload/disk.img" "${libs[@]}" "${host_files[@]}" \
@@ -322,6 +339,15 @@ if [ "$NET" = 1 ]; then
 		pass "$P-restore-net" "eth0 (PUT /network-interfaces, tap in L1) pinged L1 before the snapshot and after the restore"
 	else
 		fail "$P-restore-net" "$(why "ping results: $(grep '^L2-PING' "$work/out" | tr '\n' ' ') (1 before and 2 after: answered)")"
+	fi
+fi
+
+if [ "$NET" = 1 ]; then
+	vb=$(line VSOCK-before) va=$(line VSOCK-after)
+	if [[ $vb == "OK "*V-before* ]] && [[ $va == "OK "*V-after* ]]; then
+		pass "$P-restore-vsock" "hybrid vsock echo before the snapshot ('$vb') and after the restore ('$va')"
+	else
+		fail "$P-restore-vsock" "$(why "echo before '$vb', after '$va'")"
 	fi
 fi
 
