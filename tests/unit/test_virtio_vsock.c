@@ -618,6 +618,31 @@ static void test_data_both_ways(void **state)
 	fx_free(f);
 }
 
+/* A paused VM: host data waits; going on, it reaches the guest. */
+static void test_pause_holds_host_data(void **state)
+{
+	struct fx *f = fx_new();
+	struct pkt *p;
+	uint32_t local;
+	int h;
+
+	(void)state;
+	post_rx(f, 16);
+	h = host_open(f, 5000, &local);
+	virtio_mmio_device_ops.pause(f->m, true);
+	host_write(h, "held", 4);
+	pump(f);
+	expect_nothing(f);
+	virtio_mmio_device_ops.pause(f->m, false);
+	pump(f);
+	p = expect_pkt(f, VSOCK_OP_RW);
+	assert_int_equal(p->h.src_port, local);
+	assert_memory_equal(p->data, "held", 4);
+	expect_nothing(f);
+	close(h);
+	fx_free(f);
+}
+
 static void test_no_rx_buffers_no_spin(void **state)
 {
 	struct fx *f = fx_new();
@@ -1329,6 +1354,7 @@ int main(void)
 		cmocka_unit_test(test_connect_line_split_and_data_after_it),
 		cmocka_unit_test(test_guest_connect),
 		cmocka_unit_test(test_data_both_ways),
+		cmocka_unit_test(test_pause_holds_host_data),
 		cmocka_unit_test(test_no_rx_buffers_no_spin),
 		cmocka_unit_test(test_guest_credit_limits_host_data),
 		cmocka_unit_test(test_our_credit_and_updates),
