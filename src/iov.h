@@ -54,4 +54,32 @@ static inline size_t iov_from_buf(const struct iovec *iov, unsigned nr,
 	return iov_copy_(iov, nr, skip, (char *)(uintptr_t)src, len, true);
 }
 
+/*
+ * The part of src that is `len` bytes after the first `skip` (a chain's
+ * data after its header), as iovecs into dst (room for nr); how many.
+ */
+static inline unsigned iov_slice(struct iovec *dst, const struct iovec *src,
+				 unsigned nr, size_t skip, size_t len)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < nr && len; i++) {
+		size_t piece = src[i].iov_len;
+
+		if (skip >= piece) {
+			skip -= piece;
+			continue;
+		}
+		piece -= skip;
+		if (piece > len)
+			piece = len;
+		dst[n].iov_base = (uint8_t *)src[i].iov_base + skip;
+		dst[n].iov_len = piece;
+		n++;
+		len -= piece;
+		skip = 0;
+	}
+	return n;
+}
+
 #endif

@@ -194,31 +194,6 @@ static void io_done(struct block_request *io)
 
 /* ---- Parsing ---- */
 
-/* The data part of a chain: iovecs after `skip` bytes, `len` bytes long. */
-static unsigned slice(struct iovec *dst, const struct iovec *src, unsigned nr,
-		      size_t skip, size_t len)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < nr && len; i++) {
-		size_t piece = src[i].iov_len;
-
-		if (skip >= piece) {
-			skip -= piece;
-			continue;
-		}
-		piece -= skip;
-		if (piece > len)
-			piece = len;
-		dst[n].iov_base = (uint8_t *)src[i].iov_base + skip;
-		dst[n].iov_len = piece;
-		n++;
-		len -= piece;
-		skip = 0;
-	}
-	return n;
-}
-
 static bool in_disk(const struct virtio_blk *blk, uint64_t sector,
 		    uint64_t count)
 {
@@ -269,8 +244,8 @@ static int parse(struct virtio_blk *blk, struct blk_req *r, bool *submit)
 		r->io.offset = sector * VIRTIO_BLK_SECTOR;
 		r->io.len = len;
 		r->io.iov = r->data;
-		r->io.nr_iov = in ? slice(r->data, c->in, c->nr_in, 0, len) :
-				    slice(r->data, c->out, c->nr_out, HDR_LEN, len);
+		r->io.nr_iov = in ? iov_slice(r->data, c->in, c->nr_in, 0, len) :
+				    iov_slice(r->data, c->out, c->nr_out, HDR_LEN, len);
 		if (in)
 			r->written = len + 1;
 		break;

@@ -76,31 +76,6 @@ static void wake(void *ctx)
 		log_warn("%s: eventfd write: %s", v->vdev.name, strerror(errno));
 }
 
-/* The iovecs of `len` bytes after `skip` in src (at most VQ_MAX_IOV). */
-static unsigned slice(struct iovec *dst, const struct iovec *src, unsigned nr,
-		      size_t skip, size_t len)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < nr && len; i++) {
-		size_t piece = src[i].iov_len;
-
-		if (skip >= piece) {
-			skip -= piece;
-			continue;
-		}
-		piece -= skip;
-		if (piece > len)
-			piece = len;
-		dst[n].iov_base = (uint8_t *)src[i].iov_base + skip;
-		dst[n].iov_len = piece;
-		n++;
-		len -= piece;
-		skip = 0;
-	}
-	return n;
-}
-
 /* ---- The queues (lock held) ---- */
 
 /* Packets from the guest.  Returns whether more chains wait. */
@@ -141,7 +116,7 @@ static bool do_tx(struct virtio_vsock *v, bool *pushed)
 			vq_push(vq, c->head, 0);
 			continue;
 		}
-		nr = slice(v->payload, c->out, c->nr_out, VSOCK_HDR_LEN, h.len);
+		nr = iov_slice(v->payload, c->out, c->nr_out, VSOCK_HDR_LEN, h.len);
 		vsock_mux_tx(v->mux, &h, v->payload, nr);
 		vq_push(vq, c->head, 0);
 	}
@@ -180,7 +155,7 @@ static bool do_rx(struct virtio_vsock *v, bool *pushed)
 			*pushed = true;
 			continue;
 		}
-		nr = slice(v->payload, c->in, c->nr_in, VSOCK_HDR_LEN,
+		nr = iov_slice(v->payload, c->in, c->nr_in, VSOCK_HDR_LEN,
 			   c->in_len - VSOCK_HDR_LEN);
 		if (!vsock_mux_rx(v->mux, &h, v->payload, nr,
 				  c->in_len - VSOCK_HDR_LEN)) {
