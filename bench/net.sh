@@ -33,6 +33,8 @@
 #   BENCH_NET_VSOCK_MIB      MiB each way over vsock             (64)
 #   BENCH_NET_L2_TIMEOUT     seconds one L2 boot may take        (150)
 #   BENCH_NET_KEEP=DIR       keep L1's console log, payload and output
+#   BENCH_NET_REPLAY=FILE    no L1 run: make the table from a kept output
+#                            (DIR/out of BENCH_NET_KEEP, the same ROUNDS)
 #
 #   bench/net.sh --print-payload   print L1's payload script and stop
 #
@@ -187,8 +189,13 @@ if [ -z "$why_mv" ]; then
 fi
 echo "bench-net: one L1 boot, $boots L2 boots (each at most ${L2_TIMEOUT}s; L1 at most ${l1_timeout}s)..." >&2
 t0=$(date +%s)
-"$NESTED_DIR/run-l1.sh" "${l1_args[@]}" >"$work/out" 2>"$work/err"
-l1rc=$?
+if [ -n "${BENCH_NET_REPLAY:-}" ]; then
+	cp "$BENCH_NET_REPLAY" "$work/out" && : >"$work/err" && : >"$work/console.log"
+	l1rc=$?
+else
+	"$NESTED_DIR/run-l1.sh" "${l1_args[@]}" >"$work/out" 2>"$work/err"
+	l1rc=$?
+fi
 t1=$(date +%s)
 if [ -n "${BENCH_NET_KEEP:-}" ]; then
 	mkdir -p "$BENCH_NET_KEEP" &&
@@ -232,7 +239,7 @@ sample() {
 	esac
 	[[ ${v:-} =~ ^[0-9.]+$ ]] && echo "$v"
 }
-# cell C ROW: "median (r1, r2, r3)" or "n/a"; sets cell_med
+# cell C ROW: sets cell_txt ("median (r1, r2, r3)" or "n/a") and cell_med
 cell() {
 	local r runs=() s
 	for ((r = 1; r <= ROUNDS; r++)); do
@@ -240,11 +247,10 @@ cell() {
 		runs+=("${s:--}")
 	done
 	cell_med=$(printf '%s\n' "${runs[@]}" | grep -v '^-$' | median)
+	cell_txt=n/a
 	if [ -n "$cell_med" ]; then
 		s=$(IFS=,; echo "${runs[*]}")
-		echo "$cell_med (${s//,/, })"
-	else
-		echo "n/a"
+		cell_txt="$cell_med (${s//,/, })"
 	fi
 }
 # why_na C: why contender C has no numbers (the first failed boot)
@@ -263,8 +269,10 @@ why_na() {
 
 row() { # LABEL ROW HIGHER(1: higher is better) CONT_A CONT_B [TARGET]
 	local a b ma mb ratio verdict=''
-	a=$(cell "$4" "$2") ma=$cell_med
-	b=$(cell "$5" "$2") mb=$cell_med
+	cell "$4" "$2"
+	a=$cell_txt ma=$cell_med
+	cell "$5" "$2"
+	b=$cell_txt mb=$cell_med
 	ratio=n/a
 	if [ -n "$ma" ] && [ -n "$mb" ]; then
 		if [ "$3" = 1 ]; then
@@ -298,8 +306,10 @@ row() { # LABEL ROW HIGHER(1: higher is better) CONT_A CONT_B [TARGET]
 	row "host->guest" vh2g 1 minivmm-on qemu-on
 	row "guest->host" vg2h 1 minivmm-on qemu-on
 	printf '%-24s %-26s\n' "" "minivmm hybrid (uds)"
-	printf '%-24s %-26s\n' "host->guest" "$(cell minivmm-off vh2g)"
-	printf '%-24s %-26s\n' "guest->host" "$(cell minivmm-off vg2h)"
+	cell minivmm-off vh2g
+	printf '%-24s %-26s\n' "host->guest" "$cell_txt"
+	cell minivmm-off vg2h
+	printf '%-24s %-26s\n' "guest->host" "$cell_txt"
 	for c in "${contenders[@]}" minivmm-off minivmm-on; do
 		w=$(why_na "$c")
 		[ -n "$w" ] && echo "  $c: no numbers: $w"
