@@ -483,4 +483,7 @@ fi
 	[ -z "$retried" ] || echo "note: $retried"
 } | tee "$RESULT"
 [ "${BENCH_NESTED_DISK:-1}" = 1 ] && disk_bench
+# The network rows (bench/net.sh: virtio-net over a tap with vhost off and
+# on, vsock; one more L1 boot); BENCH_NESTED_NET=0 skips them.
+[ "${BENCH_NESTED_NET:-1}" = 1 ] && bench/net.sh
 exit 0
