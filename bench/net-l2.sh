@@ -14,6 +14,7 @@
 #   L2-NB: tcp-g2h mbps=<iperf3 receiver Mbit/s>   (iperf3 -c, SECONDS after 1 s omitted)
 #   L2-NB: tcp-h2g mbps=<...>                      (the same with -R)
 #   L2-NB: ping avg=<ms> loss=<%>                  (PINGS pings, 0.2 s apart)
+#   L2-NB: features <the driver's bits>, L2-NB: irqs <vector>=<count> ...  (for reading a miss)
 # with a vsock device, after "L2-NB-VSOCK-READY" (L1 then sends MIB MiB to
 # port 5201 and listens for the guest's MIB MiB, then types a line):
 #   L2-NB: vsock-h2g bytes=<n> ms=<first accepted -> end of file, in L2>
@@ -61,6 +62,8 @@ if [ -n "$ifname" ]; then
 	i=0
 	until ping -c 1 -W 1 "$PEER" >/dev/null 2>&1 || [ "$i" -ge 30 ]; do i=$((i + 1)); done
 	say "up if=$ifname ms=$(($(ms_now) - t0))"
+	# What the driver negotiated (virtio feature bits 0..63, as a string of 0/1).
+	say "features $(cat "/sys/class/net/$ifname/device/features" 2>/dev/null || echo none)"
 	# iperf3's final "receiver" line, in Mbit/s.
 	for dir in g2h h2g; do
 		r=
@@ -74,6 +77,8 @@ if [ -n "$ifname" ]; then
 	avg=$(sed -n 's|^round-trip min/avg/max = [^/]*/\([^/]*\)/.*|\1|p' /tmp/ping.out)
 	loss=$(sed -n 's/.* \([0-9]*\)% packet loss.*/\1/p' /tmp/ping.out)
 	say "ping avg=${avg:-none} loss=${loss:-?}"
+	# The NIC's interrupts over the whole run (its MSI-X vectors, summed).
+	say "irqs $(awk '/virtio[0-9]*-(input|output|config)/ { n[$NF] += $2 } END { for (k in n) printf "%s=%d ", k, n[k] }' /proc/interrupts)"
 else
 	say "up if=none ms=$(($(ms_now) - t0)) (no interface with $mac)"
 fi
