@@ -25,6 +25,9 @@
 #   bench/nested.sh            the benchmark (~2 minutes), then the
 #                              virtio-blk rows (~2 more; BENCH_NESTED_DISK=0
 #                              leaves them out)
+#                              and last the network rows (bench/net.sh, one
+#                              more L1 boot, ~7 minutes; BENCH_NESTED_NET=0
+#                              leaves them out)
 #   bench/nested.sh --disk     only the virtio-blk rows: fio in L2 on a raw
 #                              image in L1 (tests/nested/bench-blk.sh),
 #                              QEMU virtio-blk-pci against minivmm's; table
