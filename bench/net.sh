@@ -88,7 +88,7 @@ case $prc in
 3) na "${why#nested: }" ;;
 *) echo "bench-net: prepare.sh failed ($prc): ${why#nested: }" >&2; exit 1 ;;
 esac
-[ -f "$L2_NET_PART" ] || na "the nested tier has no network part of the L2 initramfs ($L2_NET_PART)"
+[ -f "${L2_NET_PART:-}" ] || na "the nested tier has no network part of the L2 initramfs ($L2_NET_PART)"
 
 # minivmm takes part when it has the devices; QEMU always does.
 why_mv=
