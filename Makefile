@@ -106,7 +106,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run check check-unit check-guest check-asan check-nested bench bench-api \
-	guests clean format bench-nested arm64 check-arm64 bench-arm64 \
+	guests clean format bench-nested bench-net arm64 check-arm64 bench-arm64 \
 	fuzz fuzz-link check-fuzz check-kut
 # The same binary under QEMU's name takes QEMU's command line (src/qemu_cli.h).
 QEMU_LINK := $(BUILD)/bin/qemu-system-$(patsubst arm64,aarch64,$(ARCH))
@@ -225,6 +225,11 @@ bench-nested: all
 # restore latency at 128 MiB and 1 GiB (bench/api.sh; nested for the VM rows).
 bench-api: all
 	bench/api.sh
+
+# virtio-net and vsock under nested KVM: minivmm vs QEMU, vhost off and on
+# (also the last part of bench-nested).
+bench-net: all
+	bench/net.sh
 
 # The arm64 monitor and guests, cross-built from here (the nested arm64
 # tier in tests/arm64 and bench/arm64.sh run them under arm64 KVM).

@@ -26,6 +26,8 @@
 #                              virtio-blk rows (~2 more; BENCH_NESTED_DISK=0
 #                              leaves them out), then the API rows of
 #                              bench/api.sh (~3 more; BENCH_NESTED_API=0
+#                              leaves them out), and last the network rows (bench/net.sh, one
+#                              more L1 boot, ~7 minutes; BENCH_NESTED_NET=0
 #                              leaves them out)
 #   bench/nested.sh --disk     only the virtio-blk rows: fio in L2 on a raw
 #                              image in L1 (tests/nested/bench-blk.sh),
@@ -488,4 +490,7 @@ fi
 # The control API's rows (bench/api.sh: restore latency, snapshot
 # creation, round trip, InstanceStart to init); BENCH_NESTED_API=0 skips.
 [ "${BENCH_NESTED_API:-1}" = 1 ] && bench/api.sh
+# The network rows (bench/net.sh: virtio-net over a tap with vhost off and
+# on, vsock; one more L1 boot); BENCH_NESTED_NET=0 skips them.
+[ "${BENCH_NESTED_NET:-1}" = 1 ] && bench/net.sh
 exit 0
