@@ -463,31 +463,34 @@ static void test_lock_held_against_another_process(void **state)
 {
 	struct drive_cfg rw;
 	struct block_image *img;
-	char path[512];
-	int to_child[2], status;
+	char path[512], c;
+	int to_child[2], from_child[2], status;
 	pid_t pid;
 
 	(void)state;
 	make_file("shared.img", 4096, path, sizeof(path));
 	rw = drive(path);
-	img = open_ok(&rw);
 	assert_int_equal(pipe(to_child), 0);
+	assert_int_equal(pipe(from_child), 0);
+	/*
+	 * The child is forked before the parent opens its image: an open
+	 * image has I/O threads, and a fork while one of them holds a lock
+	 * (the allocator's, under ASan) leaves the child waiting on it.
+	 */
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct block_image *mine;
-		char c;
+		bool refused;
 
-		/*
-		 * Not through the parent's descriptor: a forked copy shares
-		 * its open file description, and so its lock.
-		 */
-		for (int fd = 3; fd < 1024; fd++)
-			if (fd != to_child[0])
-				close(fd);
-		/* The parent's image is open: refused. */
+		close(to_child[1]);
+		close(from_child[0]);
+		/* The parent has opened it: refused. */
+		if (read(to_child[0], &c, 1) != 1)
+			_exit(4);
 		mine = block_image_open(&rw);
-		if (mine || !strstr(err_msg(), "in use by another process (locked)"))
+		refused = !mine && strstr(err_msg(), "in use by another process (locked)");
+		if (write(from_child[1], "t", 1) != 1 || !refused)
 			_exit(1);
 		/* The parent closed it: ours now. */
 		if (read(to_child[0], &c, 1) != 1)
@@ -498,13 +501,17 @@ static void test_lock_held_against_another_process(void **state)
 		block_image_close(mine);
 		_exit(0);
 	}
+	close(from_child[1]);
+	img = open_ok(&rw);
+	assert_int_equal(write(to_child[1], "o", 1), 1);
 	/* The child's first try happens while this is open. */
-	usleep(100 * 1000);
+	assert_int_equal(read(from_child[0], &c, 1), 1);
 	block_image_close(img);
 	assert_int_equal(write(to_child[1], "x", 1), 1);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	close(to_child[0]);
 	close(to_child[1]);
+	close(from_child[0]);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
