@@ -352,6 +352,17 @@ static void put_boot_source(struct api *a, json_t *b, struct api_response *resp)
 	answer(resp, 204, NULL);
 }
 
+/* The body's KEY (a required string field) is the id in the path, as Firecracker checks. */
+static bool body_id_matches(json_t *b, const char *key, const char *id,
+			    struct api_response *resp)
+{
+	if (!strcmp(get_str(b, key), id))
+		return true;
+	fault(resp, "The id from the path [%s] does not match the id from the body [%s]!",
+	      id, get_str(b, key));
+	return false;
+}
+
 static struct api_drive *drive_find(struct api *a, const char *id)
 {
 	for (size_t i = 0; i < a->nr_drives; i++)
@@ -400,11 +411,8 @@ static void put_drive(struct api *a, const char *id, json_t *b,
 	if (!pre_boot(a, resp) ||
 	    check_fields(b, "drive", f, sizeof(f) / sizeof(f[0]), resp) < 0)
 		return;
-	if (strcmp(get_str(b, "drive_id"), id)) {
-		fault(resp, "The id from the path [%s] does not match the id from the body [%s]!",
-		      id, get_str(b, "drive_id"));
+	if (!body_id_matches(b, "drive_id", id, resp))
 		return;
-	}
 	if (!id_ok(id)) {
 		fault(resp, "drive \"%s\": an id is 1 to 31 letters, digits, '_', '-' or '.'",
 		      id);
@@ -483,11 +491,8 @@ static void patch_drive(struct api *a, const char *id, json_t *b,
 	}
 	if (check_fields(b, "drive", f, sizeof(f) / sizeof(f[0]), resp) < 0)
 		return;
-	if (strcmp(get_str(b, "drive_id"), id)) {
-		fault(resp, "The id from the path [%s] does not match the id from the body [%s]!",
-		      id, get_str(b, "drive_id"));
+	if (!body_id_matches(b, "drive_id", id, resp))
 		return;
-	}
 	if (!drive_find(a, id)) {
 		fault(resp, "drive %s: no such drive", id);
 		return;
@@ -558,11 +563,8 @@ static void put_net(struct api *a, const char *id, json_t *b,
 	if (!pre_boot(a, resp) ||
 	    check_fields(b, "network interface", f, sizeof(f) / sizeof(f[0]), resp) < 0)
 		return;
-	if (strcmp(get_str(b, "iface_id"), id)) {
-		fault(resp, "The id from the path [%s] does not match the id from the body [%s]!",
-		      id, get_str(b, "iface_id"));
+	if (!body_id_matches(b, "iface_id", id, resp))
 		return;
-	}
 	if (!id_ok(id)) {
 		fault(resp, "network interface %s: an iface_id is 1 to 31 letters, digits, '_', '-' or '.'",
 		      id);
@@ -625,11 +627,8 @@ static void patch_net(struct api *a, const char *id, json_t *b,
 	}
 	if (check_fields(b, "network interface", f, sizeof(f) / sizeof(f[0]), resp) < 0)
 		return;
-	if (strcmp(get_str(b, "iface_id"), id)) {
-		fault(resp, "The id from the path [%s] does not match the id from the body [%s]!",
-		      id, get_str(b, "iface_id"));
+	if (!body_id_matches(b, "iface_id", id, resp))
 		return;
-	}
 	if (!net_find(a, id)) {
 		fault(resp, "network interface %s: no such interface", id);
 		return;
