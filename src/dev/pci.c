@@ -94,6 +94,8 @@ int pci_device_init(struct pci_device *dev, const char *name,
 	dev->wmask[PCI_INTERRUPT_LINE] = 0xff;
 
 	pthread_mutex_init(&dev->msix.lock, NULL);
+	for (unsigned i = 0; i < PCI_MSIX_MAX_FDS; i++)
+		dev->msix.fds[i].fd = -1;
 	return 0;
 }
 
@@ -260,6 +262,22 @@ static void set_pending(struct pci_msix *m, unsigned v, bool on)
 		m->pba[v / 64] &= ~(1ull << (v % 64));
 }
 
+/* Attach or detach the fds of vector v as its mask says.  m->lock held. */
+static void msix_sync_fds(struct pci_msix *m, unsigned v)
+{
+	bool on = !vector_masked(m, v) && m->bus_master;
+
+	for (unsigned i = 0; i < PCI_MSIX_MAX_FDS; i++) {
+		struct pci_msix_fd *f = &m->fds[i];
+
+		if (f->fd < 0 || f->vector != v || f->bound == on)
+			continue;
+		/* (a message that is no interrupt stays undelivered, as fire's) */
+		if (m->sink.attach(m->sink.ctx, v, f->fd, on) == 0)
+			f->bound = on;
+	}
+}
+
 /*
  * Tell the sink what changed about vector v (always, with force) and
  * deliver its pending message once it may go.  m->lock held.
@@ -285,6 +303,7 @@ static void msix_sync(struct pci_msix *m, unsigned v, bool force)
 		set_pending(m, v, false);
 		m->fired++;
 	}
+	msix_sync_fds(m, v);
 }
 
 static void msix_sync_all(struct pci_msix *m, bool force)
@@ -403,6 +422,54 @@ enum pci_msix_result pci_msix_notify(struct pci_device *dev, unsigned vector)
 	}
 	pthread_mutex_unlock(&m->lock);
 	return r;
+}
+
+int pci_msix_attach_fd(struct pci_device *dev, unsigned vector, int fd)
+{
+	struct pci_msix *m = &dev->msix;
+	int r = -1;
+
+	if (vector >= m->nr || fd < 0 || !m->sink.attach)
+		return err_set("pci %s: vector %u cannot be signalled by an eventfd",
+			       dev->name, vector);
+	pthread_mutex_lock(&m->lock);
+	for (unsigned i = 0; i < PCI_MSIX_MAX_FDS; i++) {
+		struct pci_msix_fd *f = &m->fds[i];
+
+		if (f->fd >= 0)
+			continue;
+		f->fd = fd;
+		f->vector = vector;
+		f->bound = false;
+		msix_sync_fds(m, vector);
+		r = 0;
+		break;
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (r < 0)
+		err_set("pci %s: more than %d eventfds for MSI-X vectors",
+			dev->name, PCI_MSIX_MAX_FDS);
+	return r;
+}
+
+void pci_msix_detach_fd(struct pci_device *dev, int fd)
+{
+	struct pci_msix *m = &dev->msix;
+
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&m->lock);
+	for (unsigned i = 0; i < PCI_MSIX_MAX_FDS; i++) {
+		struct pci_msix_fd *f = &m->fds[i];
+
+		if (f->fd != fd)
+			continue;
+		if (f->bound && m->sink.attach(m->sink.ctx, f->vector, fd, false) < 0)
+			log_warn("MSI-X vector %u: %s", f->vector, err_msg());
+		f->fd = -1;
+		f->bound = false;
+	}
+	pthread_mutex_unlock(&m->lock);
 }
 
 bool pci_msix_enabled(struct pci_device *dev)

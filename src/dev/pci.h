@@ -134,7 +134,23 @@ struct pci_msi_sink {
 	/* Deliver vector v (unmasked) now; false: it could not be. */
 	bool (*fire)(void *ctx, unsigned vector);
 	void *ctx;
+	/*
+	 * Optional: from now on (on) or no longer, a signal on the eventfd fd
+	 * delivers vector v without minivmm (KVM_IRQFD); 0, or -1 with
+	 * err_msg().  Only called while v is unmasked (on) or as it stops
+	 * being so, or its fd is let go (off).
+	 */
+	int (*attach)(void *ctx, unsigned vector, int fd, bool on);
 };
+
+/* An eventfd that delivers a vector by itself while it is unmasked. */
+struct pci_msix_fd {
+	int fd; /* -1: slot free */
+	unsigned vector;
+	bool bound; /* the sink has it attached now */
+};
+
+#define PCI_MSIX_MAX_FDS 8
 
 struct pci_bar {
 	uint64_t size; /* 0: not implemented (or the upper half of a 64-bit BAR) */
@@ -158,6 +174,7 @@ struct pci_msix {
 	uint64_t *pba; /* (nr + 63) / 64 words */
 	struct pci_msix_told *told; /* nr */
 	struct pci_msi_sink sink;
+	struct pci_msix_fd fds[PCI_MSIX_MAX_FDS];
 	/* Copies of Message Control and the bus master bit, under lock. */
 	bool enabled, function_masked, bus_master;
 	pthread_mutex_t lock;
@@ -228,6 +245,18 @@ enum pci_msix_result {
 enum pci_msix_result pci_msix_notify(struct pci_device *dev, unsigned vector);
 /* MSI-X is enabled in Message Control (INTx is not used then). */
 bool pci_msix_enabled(struct pci_device *dev);
+
+/*
+ * Let the eventfd fd signal vector v by itself (an in-kernel back end's
+ * interrupt, e.g. vhost's call fd): while v is unmasked the sink has KVM
+ * deliver it; while masked nothing does, and what fd counted meanwhile is
+ * delivered once v is unmasked again (KVM looks at a bound fd's count).
+ * The caller stops reading fd itself.  -1 with err_msg() when the sink
+ * cannot (no attach), v does not exist or the slots are full.
+ */
+int pci_msix_attach_fd(struct pci_device *dev, unsigned vector, int fd);
+/* Undo pci_msix_attach_fd for fd (nothing when it is not attached). */
+void pci_msix_detach_fd(struct pci_device *dev, int fd);
 
 /* ---- for the bus ---- */
 

@@ -57,6 +57,7 @@ struct vhost_call {
 	unsigned q;
 	int fd;
 	struct event_source *src;
+	bool direct; /* the transport delivers it (queue_call_fd), not us */
 };
 
 struct virtio_net {
@@ -539,6 +540,33 @@ static void on_vhost_call(void *opaque, uint32_t events)
 }
 
 /*
+ * Let the transport turn the kernel's call signals into the driver's
+ * interrupts by itself (KVM's irqfd for the queue's MSI-X vector), as
+ * every hop through minivmm's loop costs a wakeup; else they stay ours.
+ */
+static void vhost_call_direct(struct virtio_net *net, unsigned q, bool on)
+{
+	struct virtio_dev *dev = &net->vdev;
+	struct vhost_call *c = &net->call[q];
+
+	if (!dev->transport.queue_call_fd || !c->src || c->direct == on)
+		return;
+	if (on) {
+		if (dev->transport.queue_call_fd(dev->transport.ctx, q, c->fd) < 0)
+			return;
+		c->direct = true;
+		if (event_loop_modify(net->loop, c->src, 0) < 0)
+			log_warn("%s: %s", dev->name, err_msg());
+		return;
+	}
+	dev->transport.queue_call_fd(dev->transport.ctx, q, -1);
+	c->direct = false;
+	/* A signal the transport had not passed on yet reaches on_vhost_call. */
+	if (event_loop_modify(net->loop, c->src, EPOLLIN) < 0)
+		log_warn("%s: %s", dev->name, err_msg());
+}
+
+/*
  * Our view of the rings after the kernel had them: its next avail index,
  * and the used index it wrote into guest memory (both locks held).
  */
@@ -550,6 +578,7 @@ static void vhost_stop_queues(struct virtio_net *net, unsigned started)
 		struct virtqueue *vq = &dev->vqs[q];
 		uint16_t last;
 
+		vhost_call_direct(net, q, false);
 		if (net->kick_taken[q]) {
 			/* The transport reads its ioeventfd again. */
 			dev->transport.queue_kick_fd(dev->transport.ctx, q, true);
@@ -614,6 +643,7 @@ static int vhost_start(struct virtio_net *net)
 			vhost_stop_queues(net, q);
 			return err_set("%s", why);
 		}
+		vhost_call_direct(net, q, true);
 	}
 	net->vhost_running = true;
 	return 0;

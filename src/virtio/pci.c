@@ -54,6 +54,7 @@ struct virtio_pci {
 	struct vm *vm;
 	uint64_t bar_addr; /* BAR 4, or PCI_BAR_UNMAPPED */
 	struct pci_notifier notify[VIRTIO_MAX_QUEUES];
+	int call_fd[VIRTIO_MAX_QUEUES]; /* queue_call_fd's, or -1 */
 };
 
 static struct virtqueue *selected(struct virtio_pci *p)
@@ -117,6 +118,29 @@ static int queue_kick_fd(void *ctx, unsigned q, bool watch)
 	    event_loop_modify(p->vm->loop, p->notify[q].src, watch ? EPOLLIN : 0) < 0)
 		return -1;
 	return p->notify[q].fd;
+}
+
+static int queue_call_fd(void *ctx, unsigned q, int fd)
+{
+	struct virtio_pci *p = ctx;
+	int *taken;
+	uint16_t v;
+
+	if (q >= p->dev->nr_queues)
+		return -1;
+	taken = &p->call_fd[q];
+	if (fd < 0) {
+		pci_msix_detach_fd(&p->pci, *taken);
+		*taken = -1;
+		return 0;
+	}
+	v = p->dev->vqs[q].msix_vector;
+	/* (the driver chose the vector before DRIVER_OK, 3.1.1) */
+	if (*taken >= 0 || !pci_msix_enabled(&p->pci) ||
+	    v == VIRTIO_MSI_NO_VECTOR || pci_msix_attach_fd(&p->pci, v, fd) < 0)
+		return -1;
+	*taken = fd;
+	return 0;
 }
 
 /* ---- Common configuration (4.1.4.3) ---- */
@@ -431,8 +455,10 @@ struct virtio_pci *virtio_pci_create(struct virtio_dev *dev,
 	p->nr_vectors = virtio_pci_vectors(dev);
 	p->bar_addr = PCI_BAR_UNMAPPED;
 	regs_reset(p);
-	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		p->notify[q] = (struct pci_notifier){ .p = p, .q = q, .fd = -1 };
+		p->call_fd[q] = -1;
+	}
 	pd = &p->pci;
 	if (pci_device_init(pd, dev->name, &info, &virtio_pci_ops, p) < 0)
 		goto fail;
@@ -468,6 +494,7 @@ struct virtio_pci *virtio_pci_create(struct virtio_dev *dev,
 		.notify_config = notify_config,
 		.kick_later = kick_later,
 		.queue_kick_fd = queue_kick_fd,
+		.queue_call_fd = queue_call_fd,
 		.ctx = p,
 	};
 	return p;

@@ -143,6 +143,15 @@ struct virtio_transport {
 	 * such eventfds.  Any thread.
 	 */
 	int (*queue_kick_fd)(void *ctx, unsigned q, bool watch);
+	/*
+	 * From now on the eventfd fd signals queue q's interrupt without
+	 * minivmm (an in-kernel back end's call fd: KVM delivers it, holding
+	 * it while the vector is masked); fd -1 undoes it.  0 when taken: the
+	 * model stops reading fd and the driver hears of every signal; -1
+	 * when this transport cannot (no MSI-X vector for q, INTx, mmio) and
+	 * the model goes on with notify_queue.  NULL: never.  Any thread.
+	 */
+	int (*queue_call_fd)(void *ctx, unsigned q, int fd);
 	void *ctx;
 };
 

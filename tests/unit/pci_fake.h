@@ -43,6 +43,8 @@ struct sink_rec {
 	unsigned fired[FAKE_VECTORS];
 	unsigned nr_fired;
 	bool refuse; /* fire() returns false */
+	unsigned bound[FAKE_VECTORS]; /* eventfds attached per vector now */
+	unsigned nr_attach; /* attach calls */
 };
 
 struct bar_move {
@@ -81,6 +83,20 @@ static inline bool fake_fire(void *ctx, unsigned vector)
 	s->fired[vector]++;
 	s->nr_fired++;
 	return true;
+}
+
+static inline int fake_attach(void *ctx, unsigned vector, int fd, bool on)
+{
+	struct sink_rec *s = ctx;
+
+	assert_true(vector < FAKE_VECTORS);
+	assert_true(fd >= 0);
+	s->nr_attach++;
+	if (on)
+		s->bound[vector]++;
+	else
+		s->bound[vector]--;
+	return 0;
 }
 
 /* The last route update for vector v (fails the test if there is none). */
@@ -153,7 +169,7 @@ static inline struct fake *fake_new(void)
 	assert_int_equal(pci_bar_init(&f->pci, 2, FAKE_BAR2_SIZE, PCI_BAR_MEM64), 0);
 	f->vndr_cap = pci_add_capability(&f->pci, PCI_CAP_ID_VNDR, FAKE_VNDR_LEN);
 	assert_int_equal(f->vndr_cap, PCI_CAP_START);
-	sink = (struct pci_msi_sink){ fake_route, fake_fire, &f->sink };
+	sink = (struct pci_msi_sink){ fake_route, fake_fire, &f->sink, fake_attach };
 	assert_int_equal(pci_msix_init(&f->pci, FAKE_VECTORS, 2, 0, FAKE_PBA, &sink), 0);
 	f->msix_cap = f->pci.msix.cap;
 	return f;

@@ -32,6 +32,8 @@ struct kvm_rec {
 	int bound_fd[PC_MSI_MAX_ROUTES + 1];
 	unsigned bound_gsi[PC_MSI_MAX_ROUTES + 1];
 	unsigned nr_bound;
+	int unbound_fd;
+	unsigned unbound_gsi, nr_unbound;
 	bool refuse_table, refuse_irqfd;
 };
 
@@ -61,6 +63,16 @@ static int rec_bind_irqfd(void *ctx, int fd, unsigned gsi)
 	return 0;
 }
 
+static int rec_unbind_irqfd(void *ctx, int fd, unsigned gsi)
+{
+	struct kvm_rec *k = ctx;
+
+	k->unbound_fd = fd;
+	k->unbound_gsi = gsi;
+	k->nr_unbound++;
+	return 0;
+}
+
 struct ctx {
 	struct kvm_rec k;
 	struct pc_msi *msi;
@@ -69,7 +81,7 @@ struct ctx {
 static int setup(void **state)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
-	struct pc_msi_kvm kvm = { rec_set_routing, rec_bind_irqfd, NULL };
+	struct pc_msi_kvm kvm = { rec_set_routing, rec_bind_irqfd, NULL, rec_unbind_irqfd };
 
 	assert_non_null(c);
 	kvm.ctx = &c->k;
@@ -318,6 +330,30 @@ static void test_with_a_pci_device(void **state)
 	assert_int_equal(signalled(fd), 1);
 	assert_int_equal(pci_msix_notify(&d, 1), PCI_MSIX_SENT);
 	assert_int_equal(signalled(fd), 1);
+
+	/* A back end's eventfd: a second irqfd on the vector's GSI. */
+	assert_non_null(s.attach);
+	assert_int_equal(pci_msix_attach_fd(&d, 1, 77), 0);
+	assert_int_equal(c->k.bound_fd[c->k.nr_bound - 1], 77);
+	assert_int_equal(c->k.bound_gsi[c->k.nr_bound - 1], PC_MSI_GSI_BASE + 1);
+	/* Masked: KVM lets it go (what it counts then waits in the fd). */
+	le_put(v, 1, 4);
+	pci_bar_write(&d, 1, 16 + PCI_MSIX_ENTRY_VECTOR_CTRL, v, 4);
+	assert_int_equal(c->k.nr_unbound, 1);
+	assert_int_equal(c->k.unbound_fd, 77);
+	assert_int_equal(c->k.unbound_gsi, PC_MSI_GSI_BASE + 1);
+	le_put(v, 0, 4);
+	pci_bar_write(&d, 1, 16 + PCI_MSIX_ENTRY_VECTOR_CTRL, v, 4);
+	assert_int_equal(c->k.bound_fd[c->k.nr_bound - 1], 77);
+	pci_msix_detach_fd(&d, 77);
+	assert_int_equal(c->k.nr_unbound, 2);
+	/* Vector 0's message is not an interrupt: never bound. */
+	le_put(v, 0, 4);
+	pci_bar_write(&d, 1, PCI_MSIX_ENTRY_VECTOR_CTRL, v, 4);
+	assert_int_equal(pci_msix_attach_fd(&d, 0, 78), 0);
+	assert_int_not_equal(c->k.bound_fd[c->k.nr_bound - 1], 78);
+	pci_msix_detach_fd(&d, 78);
+	assert_int_equal(c->k.nr_unbound, 2);
 	pci_device_destroy(&d);
 }
 

@@ -387,6 +387,71 @@ static void test_msix_routes_mask_pending(void **state)
 	assert_int_equal(s->nr_fired, n);
 }
 
+/*
+ * An eventfd that delivers a vector by itself (vhost's call fd): attached
+ * to the sink exactly while the vector is unmasked, let go on detach.
+ */
+static void test_msix_fds(void **state)
+{
+	struct bus0 *b = ((struct ctx *)*state)->b;
+	struct fake *f = ((struct ctx *)*state)->f;
+	struct sink_rec *s = &f->sink;
+
+	fake_program(b, SLOT, BAR0, BAR2);
+	/* Taken while MSI-X is off, but not bound: the vector is masked. */
+	assert_int_equal(pci_msix_attach_fd(&f->pci, 0, 100), 0);
+	assert_int_equal(pci_msix_attach_fd(&f->pci, 0, 101), 0);
+	assert_int_equal(s->bound[0], 0);
+	assert_int_equal(s->nr_attach, 0);
+	msix_enable(b, f, true);
+	msix_fill(b, 0, 0xfee00000, 0x4041);
+	mmio_wr(b, msix_entry(BAR2, 0, 3), 4, 0);
+	assert_int_equal(s->bound[0], 0); /* the function mask */
+	msix_enable(b, f, false);
+	assert_int_equal(s->bound[0], 2);
+	assert_int_equal(s->bound[1], 0);
+	/* Masking the vector lets both go; unmasking binds them again. */
+	mmio_wr(b, msix_entry(BAR2, 0, 3), 4, 1);
+	assert_int_equal(s->bound[0], 0);
+	mmio_wr(b, msix_entry(BAR2, 0, 3), 4, 0);
+	assert_int_equal(s->bound[0], 2);
+	/* A route change keeps them bound (KVM follows the GSI's route). */
+	msix_fill(b, 0, 0xfee01000, 0x4042);
+	assert_int_equal(s->bound[0], 2);
+	/* Detached: unbound at once, and no longer follows the mask. */
+	pci_msix_detach_fd(&f->pci, 100);
+	assert_int_equal(s->bound[0], 1);
+	pci_msix_detach_fd(&f->pci, 100); /* twice: nothing */
+	assert_int_equal(s->bound[0], 1);
+	/* Disabling MSI-X or bus mastering lets the last one go. */
+	cfg_wr(b, SLOT, f->msix_cap + PCI_MSIX_FLAGS, 2, 0);
+	assert_int_equal(s->bound[0], 0);
+	msix_enable(b, f, false);
+	assert_int_equal(s->bound[0], 1);
+	cfg_wr(b, SLOT, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(s->bound[0], 0);
+	cfg_wr(b, SLOT, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_int_equal(s->bound[0], 1);
+	pci_msix_detach_fd(&f->pci, 101);
+	assert_int_equal(s->bound[0], 0);
+	/* No such vector, no fd, and at most PCI_MSIX_MAX_FDS at once. */
+	assert_int_equal(pci_msix_attach_fd(&f->pci, FAKE_VECTORS, 102), -1);
+	assert_int_equal(pci_msix_attach_fd(&f->pci, 1, -1), -1);
+	for (int i = 0; i < PCI_MSIX_MAX_FDS; i++)
+		assert_int_equal(pci_msix_attach_fd(&f->pci, 1, 200 + i), 0);
+	assert_int_equal(pci_msix_attach_fd(&f->pci, 1, 300), -1);
+	for (int i = 0; i < PCI_MSIX_MAX_FDS; i++)
+		pci_msix_detach_fd(&f->pci, 200 + i);
+	assert_int_equal(s->bound[1], 0);
+	/* A device reset masks every vector: nothing stays bound. */
+	assert_int_equal(pci_msix_attach_fd(&f->pci, 0, 103), 0);
+	assert_int_equal(s->bound[0], 1);
+	pci_device_reset(&f->pci);
+	assert_int_equal(s->bound[0], 0);
+	pci_msix_detach_fd(&f->pci, 103);
+	assert_int_equal(s->bound[0], 0);
+}
+
 /* How the table and PBA answer odd accesses. */
 static void test_msix_table_accesses(void **state)
 {
@@ -439,7 +504,7 @@ static void test_setup_refusals(void **state)
 	static const struct pci_device_info info = { .vendor_id = 1 };
 	static const struct pci_device_info bad_pin = { .interrupt_pin = 5 };
 	static struct sink_rec rec;
-	struct pci_msi_sink sink = { fake_route, fake_fire, &rec };
+	struct pci_msi_sink sink = { fake_route, fake_fire, &rec, NULL };
 	struct pci_device d;
 
 	(void)state;
@@ -471,6 +536,9 @@ static void test_setup_refusals(void **state)
 	assert_int_equal(pci_msix_init(&d, 4, 2, 0, 0x800, &sink), 0);
 	assert_int_equal(pci_msix_init(&d, 4, 2, 0, 0x800, &sink), -1);
 	assert_err_contains("already");
+	/* A sink without attach: no eventfd can deliver a vector. */
+	assert_int_equal(pci_msix_attach_fd(&d, 0, 100), -1);
+	assert_err_contains("eventfd");
 	pci_device_destroy(&d);
 }
 
@@ -484,6 +552,7 @@ int main(void)
 		T(test_capability_chain),
 		T(test_msix_routes_mask_pending),
 		T(test_msix_table_accesses),
+		T(test_msix_fds),
 		cmocka_unit_test(test_setup_refusals),
 	};
 #undef T

@@ -159,6 +159,34 @@ static bool sink_fire(void *ctx, unsigned vector)
 	return sent;
 }
 
+/*
+ * An in-kernel back end's eventfd delivers the vector by itself: bound to
+ * the vector's GSI as a second irqfd, with the route in KVM's table.
+ */
+static int sink_attach(void *ctx, unsigned vector, int fd, bool on)
+{
+	struct pc_msi_group *g = ctx;
+	struct pc_msi *msi = g->msi;
+	struct pc_msi_route *rt;
+	int r;
+
+	if (vector >= g->nr)
+		return err_set("MSI-X vector %u of %u", vector, g->nr);
+	pthread_mutex_lock(&msi->lock);
+	rt = &msi->routes[g->first + vector];
+	if (!on)
+		r = msi->kvm.unbind_irqfd(msi->kvm.ctx, fd, rt->gsi);
+	else if (!is_interrupt(rt->address))
+		r = err_set("MSI to 0x%llx (GSI %u) is not an interrupt",
+			    (unsigned long long)rt->address, rt->gsi);
+	else if (!install(msi, rt))
+		r = err_set("no MSI route for GSI %u", rt->gsi);
+	else
+		r = msi->kvm.bind_irqfd(msi->kvm.ctx, fd, rt->gsi);
+	pthread_mutex_unlock(&msi->lock);
+	return r;
+}
+
 struct pc_msi *pc_msi_create(const struct pc_msi_kvm *kvm)
 {
 	struct pc_msi *msi = calloc(1, sizeof(*msi));
@@ -210,11 +238,23 @@ static int vm_bind_irqfd(void *ctx, int fd, unsigned gsi)
 	return 0;
 }
 
+static int vm_unbind_irqfd(void *ctx, int fd, unsigned gsi)
+{
+	struct vm *vm = ctx;
+	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd, .gsi = gsi,
+				   .flags = KVM_IRQFD_FLAG_DEASSIGN };
+
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
+		return err_errno("KVM_IRQFD deassign for GSI %u", gsi);
+	return 0;
+}
+
 struct pc_msi *pc_msi_create_vm(struct vm *vm)
 {
 	struct pc_msi_kvm kvm = {
 		.set_routing = vm_set_routing,
 		.bind_irqfd = vm_bind_irqfd,
+		.unbind_irqfd = vm_unbind_irqfd,
 		.ctx = vm,
 	};
 
@@ -262,6 +302,7 @@ int pc_msi_sink(struct pc_msi *msi, const char *who, unsigned nr_vectors,
 	g->nr = nr_vectors;
 	sink->route = sink_route;
 	sink->fire = sink_fire;
+	sink->attach = msi->kvm.unbind_irqfd ? sink_attach : NULL;
 	sink->ctx = g;
 out:
 	pthread_mutex_unlock(&msi->lock);

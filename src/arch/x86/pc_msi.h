@@ -53,6 +53,8 @@ struct pc_msi_kvm {
 	/* KVM_IRQFD: signalling fd injects GSI gsi (0, or -1 with err_msg()). */
 	int (*bind_irqfd)(void *ctx, int fd, unsigned gsi);
 	void *ctx;
+	/* Optional: KVM_IRQFD_FLAG_DEASSIGN of a bind_irqfd (0, or -1). */
+	int (*unbind_irqfd)(void *ctx, int fd, unsigned gsi);
 };
 
 /* The ISA IRQs but 2, and the IOAPIC's pins but 2. */
