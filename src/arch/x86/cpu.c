@@ -93,9 +93,10 @@ int arch_vm_init(struct vm *vm)
 	xv->cpuid->nent = CPUID_MAX_ENTRIES;
 	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, xv->cpuid) < 0)
 		return err_errno("KVM_GET_SUPPORTED_CPUID");
-	if (x86_cpu_features_apply(xv->cpuid,
+	if (x86_cpu_features_apply(xv->cpuid, CPUID_MAX_ENTRIES,
 				   ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
 					 KVM_CAP_TSC_DEADLINE_TIMER) > 0,
+				   vm->cfg->cpu_model,
 				   vm->cfg->cpu_features) < 0)
 		return -1;
 	if (x86_vm_state_init(vm) < 0)
