@@ -130,6 +130,12 @@ const char *arch_cpu_model(const char *name, size_t len);
  * " and QEMU's qemu64, ..." or "".
  */
 const char *arch_cpu_model_names(void);
+/*
+ * For -v: what the guest's CPU says of itself, after "cpu: MODEL", e.g.
+ * " (GenuineIntel family 15 model 107 stepping 1, leaves to 0xd and
+ * 0x8000000a)"; "" when there is nothing to add.
+ */
+void arch_cpu_describe(const struct vm *vm, char *buf, size_t size);
 
 int arch_vm_wake(struct vm *vm);
 void arch_vcpu_destroy(struct vcpu *vcpu);

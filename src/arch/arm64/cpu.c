@@ -299,6 +299,13 @@ const char *arch_cpu_model_names(void)
 	return "";
 }
 
+void arch_cpu_describe(const struct vm *vm, char *buf, size_t size)
+{
+	(void)vm;
+	if (size)
+		buf[0] = 0;
+}
+
 /* The virt machine has no ACPI sleep states: nothing ever asks for S3. */
 int arch_vm_suspend(struct vm *vm, int64_t *wake_ns)
 {
