@@ -266,8 +266,7 @@ static int list_apply(const struct kvm_cpuid2 *sup, struct kvm_cpuid2 *to,
 			return -1;
 		e = entry((struct kvm_cpuid2 *)sup, f->leaf, f->index);
 		if (on && (!e || !(*reg_of(e, f->reg) & (1u << f->bit))))
-			return err_set("-cpu: +%s: KVM on this host cannot "
-				       "give the guest %s",
+			return err_set("-cpu: +%s: KVM on this host cannot give the guest %s",
 				       f->name, f->name);
 		e = entry(to, f->leaf, f->index);
 		if (e && on)
