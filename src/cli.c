@@ -257,17 +257,19 @@ static int parse_gdb(struct vm_config *cfg, const char *arg)
 }
 
 /*
- * -cpu host|max[,FEATURES], QEMU's spelling: both models are the CPUID KVM
- * supports on this host; FEATURES turn bits off or insist on them.
+ * -cpu MODEL[,FEATURES], QEMU's spelling: host and max are the CPUID KVM
+ * supports on this host, the architecture's named models (x86: QEMU's
+ * qemu64, kvm64, qemu32, kvm32) QEMU's model on it; FEATURES turn bits off
+ * or insist on them.
  */
 static int parse_cpu(struct vm_config *cfg, const char *arg)
 {
 	size_t n = strcspn(arg, ",");
 
-	if (!((n == 4 && !strncmp(arg, "host", 4)) ||
-	      (n == 3 && !strncmp(arg, "max", 3))))
-		return err_set("-cpu %s: CPU model '%.*s' is not modelled; minivmm gives the guest the CPUID KVM supports on this host (-cpu host or -cpu max)",
-			       arg, (int)n, arg);
+	cfg->cpu_model = arch_cpu_model(arg, n);
+	if (!cfg->cpu_model)
+		return err_set("-cpu %s: CPU model '%.*s' is not modelled; minivmm has host and max (the CPUID KVM supports on this host)%s",
+			       arg, (int)n, arg, arch_cpu_model_names());
 	cfg->cpu_features = arg[n] ? arg + n + 1 : NULL;
 	if (cfg->cpu_features && arch_cpu_features_check(cfg->cpu_features) < 0)
 		return err_set("-cpu %s: %s", arg, err_msg());
@@ -742,8 +744,9 @@ void config_usage(FILE *out)
 "  -M pc-i440fx-1.7                    the old 3.5 GiB RAM split\n"
 "  -M virt[,gic-version=2|3|host]      arm64: QEMU's virt board, GIC, PL011 UART\n"
 "                                      (default with -kernel on arm64)\n"
-"  -cpu host|max[,+FEAT|-FEAT]         the CPUID KVM supports (default), with\n"
-"                                      features cleared or insisted on\n"
+"  -cpu MODEL[,+FEAT|-FEAT]            host|max: the CPUID KVM supports (default);\n"
+"                                      x86 also QEMU's qemu64, kvm64, qemu32,\n"
+"                                      kvm32; features cleared or insisted on\n"
 "  -m, --memory SIZE                   RAM size; bare number = MiB, K/M/G/T\n"
 "                                      suffixes (default 128M)\n"
 "  --mem-path PATH                     back RAM by a MAP_SHARED mapping of PATH (a\n"

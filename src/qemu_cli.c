@@ -22,7 +22,7 @@ enum qopt_kind {
 	Q_DROP, /* changes nothing here */
 	Q_MACHINE, /* -M/-machine: accel= taken out, a default type put in */
 	Q_ACCEL, /* -accel: kvm only */
-	Q_CPU, /* -cpu: minivmm's own -cpu (host or max, and features) */
+	Q_CPU, /* -cpu: minivmm's own -cpu (host, max, QEMU's generic models; features) */
 	Q_GLOBAL, /* -global: the properties known to change nothing */
 	Q_DEVICE, /* -device: help/? answered here */
 	Q_DISPLAY, /* -display none only */
@@ -350,7 +350,8 @@ void qemu_cli_usage(const struct qemu_cli *q, FILE *out)
 "-M|-machine [TYPE][,accel=kvm][,PROP=V]  %s (accel= must be kvm;\n"
 "                             pc: max-ram-below-4g=, pit=off)\n"
 "-accel kvm, -enable-kvm      the only accelerator\n"
-"-cpu host|max[,+FEAT|-FEAT]  the CPUID KVM supports on this host\n"
+"-cpu MODEL[,+FEAT|-FEAT]     host|max: the CPUID KVM supports on this host;\n"
+"                             x86: qemu64, kvm64, qemu32, kvm32 as QEMU's\n"
 "-m [size=]SIZE               RAM\n"
 "-smp N                       vCPUs\n"
 "-kernel FILE, -initrd FILE, -append TEXT, -bios FILE\n"

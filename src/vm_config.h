@@ -184,7 +184,12 @@ struct vm_config {
 	uint64_t max_ram_below_4g; /* pc only; 0 = the machine's default */
 	bool max_ram_below_4g_set;
 	bool no_pit; /* pc only: -M pc,pit=off (no in-kernel i8254) */
-	/* -cpu host|max[,FEATURES]: the FEATURES part, or NULL. */
+	/*
+	 * -cpu MODEL[,FEATURES]: the model (arch_cpu_model(): "host", "max",
+	 * "qemu64", ...; NULL without -cpu, which is host), and the FEATURES
+	 * part or NULL.
+	 */
+	const char *cpu_model;
 	const char *cpu_features;
 	unsigned gic_version; /* virt only: 2, 3, or 0 = 3 where the host has it */
 

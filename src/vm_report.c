@@ -51,6 +51,7 @@ void vm_report_setup(struct vm *vm, FILE *out)
 {
 	const struct vm_config *cfg = vm->cfg;
 	const struct boot_state *b = &vm->boot;
+	char cpu[128];
 
 	fprintf(out, "machine: %s (%s); %u vCPU%s; %s%s%s; KVM backend: %s\n",
 		cfg->machine_name, cfg->machine_why, vm->nr_vcpus,
@@ -60,6 +61,10 @@ void vm_report_setup(struct vm *vm, FILE *out)
 		vm->has_irqchip ? "" : arch_info()->bare_end,
 		vm->has_irqchip ? "" : ")",
 		vm->pvm ? "PVM (guest code emulated)" : "hardware");
+	arch_cpu_describe(vm, cpu, sizeof(cpu));
+	fprintf(out, "cpu: %s%s%s%s\n", cfg->cpu_model ? cfg->cpu_model : "host",
+		cfg->cpu_features ? "," : "",
+		cfg->cpu_features ? cfg->cpu_features : "", cpu);
 	vm_report_memory(vm, out);
 	fprintf(out, "devices:\n");
 	report_bus(&vm->pio, out);

@@ -113,11 +113,30 @@ int arch_ctrl_alt_del(struct vm *vm);
 int arch_vm_suspend(struct vm *vm, int64_t *wake_ns);
 
 /*
- * -cpu host|max[,FEATURES]: 0 when every item of the comma-separated
+ * -cpu MODEL[,FEATURES]: 0 when every item of the comma-separated
  * FEATURES ("+NAME", "-NAME", "NAME=on|off") names a feature this
  * architecture can change, else -1 with err_msg() naming the item.
  */
 int arch_cpu_features_check(const char *list);
+
+/*
+ * -cpu MODEL: the name (NAME, LEN) as the model this architecture has
+ * (host and max, on x86 also QEMU's qemu64, kvm64, qemu32, kvm32), a
+ * static string; NULL when it has none by that name.
+ */
+const char *arch_cpu_model(const char *name, size_t len);
+/*
+ * The models arch_cpu_model() takes besides host and max, for messages:
+ * " and QEMU's qemu64, ..." or "".
+ */
+const char *arch_cpu_model_names(void);
+/*
+ * For -v: what the guest's CPU says of itself, after "cpu: MODEL", e.g.
+ * " (GenuineIntel family 15 model 107 stepping 1, leaves to 0xd and
+ * 0x8000000a)"; "" when there is nothing to add.
+ */
+void arch_cpu_describe(const struct vm *vm, char *buf, size_t size);
+
 int arch_vm_wake(struct vm *vm);
 void arch_vcpu_destroy(struct vcpu *vcpu);
 

@@ -145,6 +145,17 @@ if ready qemu-kut-command-line kvm; then
 	fi
 fi
 
+# -cpu qemu64,+x2apic,+tsc-deadline (kvm-unit-tests' vmexit_tscdeadline):
+# QEMU's model is taken and the guest runs to its end, stderr empty.
+if ready qemu-cpu-qemu64 kvm; then
+	qrun "${KUT[@]}" -cpu qemu64,+x2apic,+tsc-deadline -kernel "$G/multiboot.bin" -debugcon stdio
+	if [ "$rc" != 0 ] || ! grep -qx DONE "$OUT" || grep -q '^FAIL' "$OUT"; then
+		fail qemu-cpu-qemu64 "exit $rc or the guest's report is incomplete"
+	else
+		stderr_is qemu-cpu-qemu64 "" && pass qemu-cpu-qemu64 "the multiboot guest ran on qemu64"
+	fi
+fi
+
 # -machine pit=off (kvm-unit-tests' vmexit_ipi): the machine without its
 # in-kernel i8254 boots and runs the guest to its end.
 if ready qemu-pit-off kvm; then
@@ -201,9 +212,9 @@ if ready minivmm-qemu -; then
 	if [ "$rc" != 0 ] || ! grep -q '^QEMU emulator version 7.2.0 (minivmm' "$OUT"; then
 		fail minivmm-qemu "exit $rc, '$(head -n 1 "$OUT")'"
 	else
-		timeout 10 "$MINIVMM" qemu -cpu qemu64 >"$OUT" 2>"$ERR" </dev/null
+		timeout 10 "$MINIVMM" qemu -cpu EPYC >"$OUT" 2>"$ERR" </dev/null
 		rc=$?
-		if [ "$rc" != 1 ] || ! grep -q "^minivmm: -cpu qemu64: CPU model 'qemu64' is not modelled" "$ERR"; then
+		if [ "$rc" != 1 ] || ! grep -q "^minivmm: -cpu EPYC: CPU model 'EPYC' is not modelled" "$ERR"; then
 			fail minivmm-qemu "a bad -cpu: exit $rc"
 		else
 			pass minivmm-qemu "minivmm qemu -version; errors start 'minivmm:'"
@@ -216,8 +227,10 @@ fi
 K=$G/multiboot.bin
 refuse qemu-missing-kernel "could not load kernel '$WORK/none': No such file or directory" -- \
 	-kernel "$WORK/none"
-refuse qemu-cpu-model "-cpu qemu64,+x2apic: CPU model 'qemu64' is not modelled; minivmm gives the guest the CPUID KVM supports on this host (-cpu host or -cpu max)" -- \
-	-cpu qemu64,+x2apic -kernel "$K"
+refuse qemu-cpu-model "-cpu Skylake-Client,+x2apic: CPU model 'Skylake-Client' is not modelled; minivmm has host and max (the CPUID KVM supports on this host) and QEMU's qemu64, kvm64, qemu32, kvm32" -- \
+	-cpu Skylake-Client,+x2apic -kernel "$K"
+refuse qemu-cpu-model-feature "-cpu qemu64,+foo: 'foo': not a CPU feature minivmm knows (QEMU's names: x2apic, tsc-deadline, pcid, ...)" -- \
+	-cpu qemu64,+foo -kernel "$K"
 refuse qemu-cpu-features "-cpu host,+foo: 'foo': not a CPU feature minivmm knows (QEMU's names: x2apic, tsc-deadline, pcid, ...)" -- \
 	-cpu host,+foo -kernel "$K"
 refuse qemu-accel-tcg "-accel tcg: minivmm runs guests on KVM only" -- -accel tcg -kernel "$K"

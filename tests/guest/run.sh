@@ -320,13 +320,38 @@ expect debug-exit-v 3 "" "minivmm: exited: isa-debug-exit: exit status 3" -- \
 TESTDEV=(-M pc --bios "$G/testdev.bin" -device isa-debug-exit,iobase=0xf4,iosize=4)
 expect pc-testdev 253 "" - -- run "${TESTDEV[@]}" -device pc-testdev
 expect pc-testdev-absent 3 "" "io write at 0xe0 size=4" -- run "${TESTDEV[@]}"
-# -cpu host|max[,FEATURES] (guests/cpuid.S reads CPUID leaf 1): the CPUID
+# -cpu MODEL[,FEATURES] (guests/cpuid.S reads CPUID leaf 1): host and max are the CPUID
 # KVM supports, the TSC deadline timer included (as QEMU's -cpu host);
 # -FEAT clears a bit, +FEAT one KVM cannot give is refused.
 expect cpu-host 0 "~x2apic=1 tsc-deadline=1" - -- run -cpu host "$G/cpuid.bin"
 expect cpu-minus-x2apic 0 "x2apic=0 tsc-deadline=1\n" - -- run -cpu host,-x2apic "$G/cpuid.bin"
 expect cpu-off-deadline 0 "x2apic=0 tsc-deadline=0\n" - -- run -cpu max,tsc-deadline=off,x2apic=off "$G/cpuid.bin"
-refuse cpu-model - "-cpu qemu64: CPU model 'qemu64' is not modelled" -- run -cpu qemu64 "$G/cpuid.bin"
+# QEMU's generic models (--reg rax=1: guests/cpuid.S also prints the
+# highest leaves, the signature, the feature words, vendor and model-id):
+# x2apic on and the deadline timer only when asked for, as QEMU under KVM;
+# the vendor is the host's, and on AMD leaf 0x80000001 EDX repeats leaf 1's.
+VENDOR=$(sed -n 's/^vendor_id[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+amd() { if [ "$VENDOR" = AuthenticAMD ]; then echo "$1"; else echo "$2"; fi; }
+expect cpu-qemu64 0 "x2apic=1 tsc-deadline=0\n" - -- run -cpu qemu64 "$G/cpuid.bin"
+expect cpu-qemu64-deadline 0 "x2apic=1 tsc-deadline=1\n" - -- \
+	run -cpu qemu64,+x2apic,+tsc-deadline "$G/cpuid.bin"
+expect cpu-qemu64-words 0 "x2apic=1 tsc-deadline=0\nlevel=0000000d xlevel=8000000a sig=00060fb1
+1: ecx=80202001 edx=078bfbfd\n80000001: ecx=00000001 edx=$(amd 2193fbfd 20100800)
+vendor=$VENDOR\nmodel-id=QEMU Virtual CPU version 2.5+\n" - -- run --reg rax=1 -cpu qemu64 "$G/cpuid.bin"
+expect cpu-kvm64-minus-lm 0 "x2apic=0 tsc-deadline=0\nlevel=0000000d xlevel=80000008 sig=00000f61
+1: ecx=80002001 edx=078bfbfd\n80000001: ecx=00000000 edx=$(amd 0193fbfd 00100800)
+vendor=$VENDOR\nmodel-id=Common KVM processor\n" - -- run --reg rax=1 -cpu kvm64,-lm,x2apic=off "$G/cpuid.bin"
+expect cpu-qemu32 0 "x2apic=1 tsc-deadline=0\nlevel=00000004 xlevel=80000004 sig=00000663
+1: ecx=80200001 edx=0781abfd\n80000001: ecx=00000000 edx=$(amd 0181a3fd 00000000)
+vendor=$VENDOR\nmodel-id=QEMU Virtual CPU version 2.5+\n" - -- run --reg rax=1 -cpu qemu32 "$G/cpuid.bin"
+expect cpu-kvm32-deadline 0 "x2apic=1 tsc-deadline=1\nlevel=00000005 xlevel=80000008 sig=00000f61
+1: ecx=81200001 edx=078bfbfd\n80000001: ecx=00000000 edx=$(amd 0183f3fd 00000000)
+vendor=$VENDOR\nmodel-id=Common 32-bit KVM processor\n" - -- run --reg rax=1 -cpu kvm32,+tsc-deadline "$G/cpuid.bin"
+refuse cpu-model - "-cpu Skylake-Client: CPU model 'Skylake-Client' is not modelled; minivmm has host and max (the CPUID KVM supports on this host) and QEMU's qemu64, kvm64, qemu32, kvm32" -- \
+	run -cpu Skylake-Client "$G/cpuid.bin"
+refuse cpu-model-feature - "-cpu qemu64,+foo: 'foo': not a CPU feature minivmm knows" -- run -cpu qemu64,+foo "$G/cpuid.bin"
+refuse cpu-model-unsupported kvm "-cpu: +monitor: KVM on this host cannot give the guest monitor" -- \
+	run -cpu qemu64,+monitor "$G/cpuid.bin"
 refuse cpu-unknown-feature - "-cpu host,+foo: 'foo': not a CPU feature minivmm knows" -- run -cpu host,+foo "$G/cpuid.bin"
 refuse cpu-feature-syntax - "-cpu host,x2apic: 'x2apic': a CPU feature is +NAME, -NAME, NAME=on or NAME=off" -- \
 	run -cpu host,x2apic "$G/cpuid.bin"

@@ -284,6 +284,28 @@ int arch_cpu_features_check(const char *list)
 	return err_set("'%s': CPU features cannot be changed on arm64", list);
 }
 
+/* -cpu host or max: the host's CPU as KVM gives it; no named models. */
+const char *arch_cpu_model(const char *name, size_t len)
+{
+	if (len == 4 && !strncmp(name, "host", 4))
+		return "host";
+	if (len == 3 && !strncmp(name, "max", 3))
+		return "max";
+	return NULL;
+}
+
+const char *arch_cpu_model_names(void)
+{
+	return "";
+}
+
+void arch_cpu_describe(const struct vm *vm, char *buf, size_t size)
+{
+	(void)vm;
+	if (size)
+		buf[0] = 0;
+}
+
 /* The virt machine has no ACPI sleep states: nothing ever asks for S3. */
 int arch_vm_suspend(struct vm *vm, int64_t *wake_ns)
 {

@@ -93,9 +93,10 @@ int arch_vm_init(struct vm *vm)
 	xv->cpuid->nent = CPUID_MAX_ENTRIES;
 	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, xv->cpuid) < 0)
 		return err_errno("KVM_GET_SUPPORTED_CPUID");
-	if (x86_cpu_features_apply(xv->cpuid,
+	if (x86_cpu_features_apply(xv->cpuid, CPUID_MAX_ENTRIES,
 				   ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
 					 KVM_CAP_TSC_DEADLINE_TIMER) > 0,
+				   vm->cfg->cpu_model,
 				   vm->cfg->cpu_features) < 0)
 		return -1;
 	if (x86_vm_state_init(vm) < 0)
@@ -251,6 +252,45 @@ static __u64 *reg_slot(struct kvm_regs *r, const char *name)
 		if (!strcmp(name, reg_names[i]))
 			return slots[i];
 	return NULL;
+}
+
+static const struct kvm_cpuid_entry2 *template_leaf(const struct x86_vm *xv,
+						   uint32_t leaf)
+{
+	for (uint32_t i = 0; xv && xv->cpuid && i < xv->cpuid->nent; i++)
+		if (xv->cpuid->entries[i].function == leaf &&
+		    xv->cpuid->entries[i].index == 0)
+			return &xv->cpuid->entries[i];
+	return NULL;
+}
+
+/* Vendor, family/model/stepping as the SDM decodes them, highest leaves. */
+void arch_cpu_describe(const struct vm *vm, char *buf, size_t size)
+{
+	const struct kvm_cpuid_entry2 *l0 = template_leaf(vm->arch, 0);
+	const struct kvm_cpuid_entry2 *l1 = template_leaf(vm->arch, 1);
+	const struct kvm_cpuid_entry2 *x0 = template_leaf(vm->arch, 0x80000000);
+	char vendor[13];
+	unsigned fam, model;
+
+	if (!size)
+		return;
+	buf[0] = 0;
+	if (!l0 || !l1)
+		return;
+	memcpy(vendor, &l0->ebx, 4);
+	memcpy(vendor + 4, &l0->edx, 4);
+	memcpy(vendor + 8, &l0->ecx, 4);
+	vendor[12] = 0;
+	fam = (l1->eax >> 8) & 0xf;
+	model = (l1->eax >> 4) & 0xf;
+	if (fam == 0xf)
+		fam += (l1->eax >> 20) & 0xff;
+	if (fam == 0x6 || fam >= 0xf)
+		model |= ((l1->eax >> 16) & 0xf) << 4;
+	snprintf(buf, size,
+		 " (%s family %u model %u stepping %u, leaves to 0x%x and 0x%x)",
+		 vendor, fam, model, l1->eax & 0xf, l0->eax, x0 ? x0->eax : 0);
 }
 
 /* CPUID as KVM supports it, with this vCPU's APIC ID (SDM CPUID leaf 1/0xb). */

@@ -55,11 +55,16 @@ struct x86_vm {
 };
 
 /*
- * The -cpu feature list on the CPUID template (cpu_features.c): bits
+ * -cpu MODEL[,FEATURES] on the CPUID template (cpu_features.c): `c` holds
+ * what KVM supports (KVM_GET_SUPPORTED_CPUID, room for `room` entries) and
+ * becomes what the guest gets.  MODEL NULL, "host" or "max": KVM's table;
+ * qemu64, kvm64, qemu32, kvm32: QEMU's model on it.  FEATURES: bits
  * cleared, bits asked for checked against what KVM supports; tsc_deadline
- * (KVM_CAP_TSC_DEADLINE_TIMER) adds the deadline timer.  -1 with err_msg().
+ * (KVM_CAP_TSC_DEADLINE_TIMER) makes the deadline timer one KVM can give
+ * (and gives it on host and max).  -1 with err_msg().
  */
-int x86_cpu_features_apply(struct kvm_cpuid2 *c, bool tsc_deadline,
+int x86_cpu_features_apply(struct kvm_cpuid2 *c, uint32_t room,
+			   bool tsc_deadline, const char *model,
 			   const char *list);
 
 /* ACPI S3 on the pc machine (pc_sleep.c): the PM1a_CNT callback. */
