@@ -266,7 +266,12 @@ static int parse_cpu(struct vm_config *cfg, const char *arg)
 {
 	size_t n = strcspn(arg, ",");
 
-	cfg->cpu_model = arch_cpu_model(arg, n);
+	if (n == 4 && !strncmp(arg, "host", 4))
+		cfg->cpu_model = "host";
+	else if (n == 3 && !strncmp(arg, "max", 3))
+		cfg->cpu_model = "max";
+	else
+		cfg->cpu_model = arch_cpu_model(arg, n);
 	if (!cfg->cpu_model)
 		return err_set("-cpu %s: CPU model '%.*s' is not modelled; minivmm has host and max (the CPUID KVM supports on this host)%s",
 			       arg, (int)n, arg, arch_cpu_model_names());

@@ -120,8 +120,8 @@ int arch_vm_suspend(struct vm *vm, int64_t *wake_ns);
 int arch_cpu_features_check(const char *list);
 
 /*
- * -cpu MODEL: the name (NAME, LEN) as the model this architecture has
- * (host and max, on x86 also QEMU's qemu64, kvm64, qemu32, kvm32), a
+ * -cpu MODEL: the name (NAME, LEN) as a named model this architecture has
+ * besides host and max (x86: QEMU's qemu64, kvm64, qemu32, kvm32), a
  * static string; NULL when it has none by that name.
  */
 const char *arch_cpu_model(const char *name, size_t len);

@@ -208,13 +208,7 @@ const char *arch_cpu_model(const char *name, size_t len)
 {
 	const struct cpu_model *m = model_find(name, len);
 
-	if (m)
-		return m->name;
-	if (len == 4 && !strncmp(name, "host", 4))
-		return "host";
-	if (len == 3 && !strncmp(name, "max", 3))
-		return "max";
-	return NULL;
+	return m ? m->name : NULL;
 }
 
 const char *arch_cpu_model_names(void)
