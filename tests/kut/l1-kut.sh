@@ -14,8 +14,10 @@
 #   QEMU_NAME   the QEMU program name the harness looks for
 #               (qemu-system-x86_64, qemu-system-aarch64)
 #   REF_QEMU    L1's QEMU
-#   KUT_TESTS   test names, or empty for all; KUT_JOBS; KUT_TIMEOUT (the
-#               harness's TIMEOUT, overriding unittests.cfg; empty: its own)
+#   M_TESTS, Q_TESTS  the names of the tests to run under minivmm and
+#               under QEMU (empty: that suite is not run this time); KUT_JOBS;
+#               KUT_TIMEOUT (the harness's TIMEOUT, overriding
+#               unittests.cfg; empty: its own)
 #   KUT_LOGS    "all": every test's whole log; else the last N lines of the
 #               log of each test that did not pass
 #
@@ -29,6 +31,7 @@
 # Exit status 0 when both suites ran (whatever their verdicts), 2 when the
 # tree could not be set up.
 
+# shellcheck source=/dev/null # written by run.sh
 . /payload/kut.env
 say() { echo "NESTED: $*"; }
 
@@ -50,40 +53,45 @@ if [ -n "$ERRATA" ] && [ ! -e "$ERRATA" ]; then
 	mkdir -p "$(dirname "$ERRATA")" && cp /payload/kut/errata.txt "$ERRATA"
 fi
 # L1 has no python3 for scripts/pretty_print_stacks.py (it only turns the
-# addresses of a stack trace in a log into source lines).
-echo PRETTY_PRINT_STACKS=no >>"$KUT_TREE/config.mak"
+# addresses of a stack trace in a log into source lines).  A tree cross-built for arm64 on an x86 host says HOST=x86_64, and the
+# harness then finds no KVM for its ARCH: HOST as ./configure would have
+# found it here.
+printf 'PRETTY_PRINT_STACKS=no\nHOST=%s\n' "$(uname -m)" >>"$KUT_TREE/config.mak"
 
-export PATH=/payload/bin:$PATH
+export PATH="/payload/bin:$PATH"
 mkdir -p /payload/mq && ln -sf /payload/bin/minivmm "/payload/mq/$QEMU_NAME"
 say "QVER $("$REF_QEMU" -version 2>&1 | head -n 1)"
 
 (while sleep 30; do say "ALIVE $(cut -d' ' -f1 /proc/uptime)"; done) &
 alive=$!
 
+# (tee passes each line on at once: a pipe into sed would hold them in its
+# buffer until the suite ends.)
 esc=$(printf '\033') # the harness colours its verdicts
-# suite TAG QEMU
+# suite TAG QEMU TESTS
 suite() {
 	tag=$1
+	[ -n "$3" ] || return 0
 	cd "$KUT_TREE" || return
 	rm -rf logs logs.old
 	start=$(cut -d' ' -f1 /proc/uptime)
-	# shellcheck disable=SC2086 # KUT_TESTS: a list of names
+	# shellcheck disable=SC2086 # $3: a list of names
 	env QEMU="$2" ACCEL=kvm ${KUT_TIMEOUT:+TIMEOUT=$KUT_TIMEOUT} \
-		bash ./run_tests.sh -j "$KUT_JOBS" $KUT_TESTS </dev/null 2>&1 |
-		sed "s/$esc\[[0-9;]*m//g" | tee "/tmp/kut-$tag.out" | sed "s/^/NESTED: $tag /"
+		bash ./run_tests.sh -j "$KUT_JOBS" $3 </dev/null 2>&1 |
+		tee "/tmp/kut-$tag.out" | sed "s/^/NESTED: $tag /"
 	say "$tag-TIME $(awk -v s="$start" -v e="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.0f", e - s }')"
 	for log in logs/*.log; do
 		[ -f "$log" ] || continue
 		name=$(basename "$log" .log)
 		if [ "$KUT_LOGS" = all ]; then
 			cat "$log"
-		elif ! grep -q "^PASS $name " "/tmp/kut-$tag.out"; then
+		elif ! sed "s/$esc\[[0-9;]*m//g" "/tmp/kut-$tag.out" | grep -q "^PASS $name "; then
 			tail -n "$KUT_LOGS" "$log"
 		fi | sed "s/^/NESTED: $tag-LOG $name /"
 	done
 }
 
-suite M "/payload/mq/$QEMU_NAME"
-suite Q "$REF_QEMU"
+suite M "/payload/mq/$QEMU_NAME" "$M_TESTS"
+suite Q "$REF_QEMU" "$Q_TESTS"
 kill "$alive" 2>/dev/null
 exit 0

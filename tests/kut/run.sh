@@ -38,7 +38,10 @@
 # all), KUT_LOGS (nested: "all" brings every test's whole log back from L1;
 # default the last 40 lines of each test's log that did not pass),
 # KUT_KEEP=DIR (nested: keep L1's console and the parsed output there),
-# KUT_L1_TIMEOUT (nested: bound on the whole L1 run, default 5400 s).
+# KUT_L1_TIMEOUT (nested: bound on each L1 run, default 5400 s),
+# KUT_L1_BOOTS (nested: at most that many L1 boots, default 4: when an L1
+# dies, the test it was running gets the verdict L1-DIED and a new L1 runs
+# the tests that have no verdict yet).
 #
 # Output: the table "TEST  MINIVMM  QEMU", then one verdict per test QEMU
 # passes: PASS when minivmm passes it too, FAIL when not, SKIP for tests
@@ -62,11 +65,12 @@ TIER_NAME=kut
 if [ "$where" = arm64 ]; then
 	KUT_DIR=${1:-${KUT_ARM64_DIR:-}}
 	want_arch=arm64 qemu_name=qemu-system-aarch64 make_hint="make arm64"
+	configure="./configure --arch=arm64 --cross-prefix=aarch64-linux-gnu-"
 	MINIVMM=${MINIVMM:-$ROOT/build-arm64/minivmm}
 	MQ_LINK=$ROOT/build-arm64/bin/$qemu_name
 else
 	KUT_DIR=${1:-${KUT_DIR:-}}
-	want_arch=x86_64 qemu_name=qemu-system-x86_64 make_hint=make
+	want_arch=x86_64 qemu_name=qemu-system-x86_64 make_hint=make configure=./configure
 	MINIVMM=${MINIVMM:-$ROOT/minivmm}
 	MQ_LINK=${MINIVMM_QEMU:-$ROOT/build/bin/$qemu_name}
 fi
@@ -84,7 +88,7 @@ mak() { sed -n "s/^$1=//p" "$KUT_DIR/config.mak" | tail -n 1; }
 if [ -z "$KUT_DIR" ]; then
 	var=KUT_DIR
 	[ "$where" = arm64 ] && var=KUT_ARM64_DIR
-	skip "$TIER_NAME" "no kvm-unit-tests tree given (make check-kut $var=DIR; it is not a Debian package: clone it, ./configure${want_arch/x86_64/} && make)"
+	skip "$TIER_NAME" "no kvm-unit-tests tree given (make check-kut $var=DIR; it is not a Debian package: clone it, $configure && make)"
 	closing
 fi
 KUT_DIR=$(cd "$KUT_DIR" 2>/dev/null && pwd) || {
@@ -94,11 +98,11 @@ KUT_DIR=$(cd "$KUT_DIR" 2>/dev/null && pwd) || {
 TEST_DIR=
 [ -f "$KUT_DIR/config.mak" ] && TEST_DIR=$(mak TEST_DIR)
 if [ -z "$TEST_DIR" ] || ! ls "$KUT_DIR/$TEST_DIR"/*.flat >/dev/null 2>&1 || [ ! -x "$KUT_DIR/run_tests.sh" ]; then
-	skip "$TIER_NAME" "$KUT_DIR has no built tests ($TEST_DIR/*.flat): ./configure && make there"
+	skip "$TIER_NAME" "$KUT_DIR has no built tests (${TEST_DIR:-TEST_DIR}/*.flat): $configure && make there"
 	closing
 fi
 if [ "$(mak ARCH)" != "$want_arch" ]; then
-	skip "$TIER_NAME" "$KUT_DIR is built for $(mak ARCH), not $want_arch (./configure --arch=...)"
+	skip "$TIER_NAME" "$KUT_DIR is built for $(mak ARCH), not $want_arch ($configure)"
 	closing
 fi
 for f in "$MINIVMM" "$MQ_LINK"; do
@@ -131,10 +135,33 @@ host_suite() {
 	cp -r "$KUT_DIR/logs/." "$2.logs" 2>/dev/null
 }
 
-# nested_suites: both suites in one L1 boot; fills $WORK/{minivmm,qemu}
-# and their .logs, sets QVER.  Returns 3 when the tier cannot run here.
+# arm64_tools: what run_tests.sh needs in the arm64 L1 that busybox lacks
+# (bash, a timeout that knows --foreground, getconf), from Debian's arm64
+# packages, downloaded and unpacked (never installed) into $A64_TOOLS.
+A64_TOOLS=$ROOT/tests/arm64/cache/kut-tools
+A64_TOOL_PACKAGES="bash-static coreutils libc-bin"
+arm64_tools() {
+	local p dl=$A64_TOOLS.deb
+	[ -x "$A64_TOOLS/bin/bash-static" ] && [ -x "$A64_TOOLS/usr/bin/timeout" ] &&
+		[ -x "$A64_TOOLS/usr/bin/getconf" ] && return 0
+	rm -rf "$dl" "$A64_TOOLS" && mkdir -p "$dl" || return 1
+	for p in $A64_TOOL_PACKAGES; do
+		if ! (cd "$dl" && apt-get download "$p:arm64") >"$dl/log" 2>&1; then
+			echo "cannot download $p:arm64 ($(tail -n 1 "$dl/log"))" >"$WORK/err"
+			return 1
+		fi
+	done
+	for p in "$dl"/*.deb; do
+		dpkg-deb -x "$p" "$A64_TOOLS" || return 1
+	done
+	rm -rf "$dl"
+}
+
+# nested_suites: both suites in L1 (one boot, more when an L1 dies);
+# fills $WORK/{minivmm,qemu} and their .logs, sets QVER.  Returns 3 when
+# the tier cannot run here, 2 when the tree cannot be staged.
 nested_suites() {
-	local tree=$WORK/tree f runner exes=() l1rc
+	local tree=$WORK/tree f runner exes=() files=() l1rc
 	mkdir -p "$tree/scripts" "$tree/$TEST_DIR" "$tree/$(mak TEST_SUBDIR)"
 	cp "$KUT_DIR/run_tests.sh" "$KUT_DIR/config.mak" "$tree/" &&
 		cp "$KUT_DIR"/scripts/*.bash "$tree/scripts/" &&
@@ -145,18 +172,14 @@ nested_suites() {
 		[ -f "$KUT_DIR/$f" ] && cp "$KUT_DIR/$f" "$tree/"
 	done
 	[ -f "$tree/errata.txt" ] || { [ -f "$(mak ERRATATXT)" ] && cp "$(mak ERRATATXT)" "$tree/errata.txt"; }
-	{
-		printf '%s=%q\n' KUT_TREE "$KUT_DIR" ERRATA "$(mak ERRATATXT)" QEMU_NAME "$qemu_name" \
-			KUT_TESTS "${KUT_TESTS:-}" KUT_JOBS "$JOBS" KUT_TIMEOUT "$TIMEOUT_EACH" KUT_LOGS "${KUT_LOGS:-40}"
-		if [ "$where" = arm64 ]; then
-			echo REF_QEMU=/usr/bin/qemu-system-aarch64
-		else
-			echo REF_QEMU=/usr/bin/qemu-system-x86_64
-		fi
-	} >"$WORK/kut.env"
 	if [ "$where" = arm64 ]; then
 		runner=tests/arm64/run-l1.sh
-		exes=(--exe "$MINIVMM=/payload/bin/minivmm")
+		arm64_tools || return 3
+		# bash-static as bash; timeout and getconf are dynamic: they run
+		# on the arm64 glibc that the QEMU bundle (--qemu) brings.
+		exes=(--exe "$A64_TOOLS/bin/bash-static=/payload/bin/bash" --exe "$MINIVMM=/payload/bin/minivmm")
+		files=("$A64_TOOLS/usr/bin/timeout=/payload/bin/timeout" "$A64_TOOLS/usr/bin/getconf=/payload/bin/getconf")
+		ref=/usr/bin/qemu-system-aarch64
 	else
 		runner=tests/nested/run-l1.sh
 		# What run_tests.sh needs that L1's busybox lacks: bash, a
@@ -166,26 +189,71 @@ nested_suites() {
 			exes+=(--exe "$(command -v "$f")=/payload/bin/$f")
 		done
 		exes+=(--exe "$MINIVMM=/payload/bin/minivmm")
+		ref=/usr/bin/qemu-system-x86_64
 	fi
-	"$runner" --qemu --timeout "${KUT_L1_TIMEOUT:-5400}" --stall 300 --log "$WORK/l1.log" \
-		"${exes[@]}" tests/kut/l1-kut.sh "$tree=/payload/kut" "$WORK/kut.env=/payload/kut.env" \
-		>"$WORK/out" 2>"$WORK/err"
-	l1rc=$?
-	if [ -n "${KUT_KEEP:-}" ]; then
-		mkdir -p "$KUT_KEEP" && cp "$WORK/out" "$WORK/err" "$WORK/l1.log" "$KUT_KEEP/"
-	fi
-	[ "$l1rc" = 3 ] && return 3
-	sed -n 's/^M //p' "$WORK/out" | verdicts >"$WORK/minivmm"
-	sed -n 's/^Q //p' "$WORK/out" | verdicts >"$WORK/qemu"
-	awk -v d="$WORK" '$1 == "M-LOG" || $1 == "Q-LOG" {
-		f = d "/" ($1 == "M-LOG" ? "minivmm" : "qemu") ".logs/" $2 ".log"
-		line = $0; sub(/^[MQ]-LOG [^ ]+ ?/, "", line); print line > f
-	}' "$WORK/out"
-	QVER=$(sed -n 's/^QVER //p' "$WORK/out" | head -n 1)
-	echo "L1: exit $l1rc; minivmm's suite $(sed -n 's/^M-TIME //p' "$WORK/out") s, QEMU's $(sed -n 's/^Q-TIME //p' "$WORK/out") s"
-	if [ "$l1rc" != 0 ]; then
-		fail "$TIER_NAME-l1" "the L1 run ended with $l1rc: $(grep -v '^  |' "$WORK/err" | head -n 2 | tr '\n' ' ')$(tail -n 3 "$WORK/out" | tr '\n' ' ')"
-	fi
+	# The suite's tests in its own order (run_tests.sh -l), KUT_TESTS only.
+	local all=() t
+	for t in $(cd "$KUT_DIR" && ./run_tests.sh -l 2>/dev/null); do
+		if [ ${#TESTS[@]} = 0 ] || [[ " ${TESTS[*]} " == *" $t "* ]]; then
+			all+=("$t")
+		fi
+	done
+	[ ${#all[@]} -gt 0 ] || { echo "run_tests.sh -l lists no tests" >"$WORK/err"; return 2; }
+	: >"$WORK/M.raw"
+	: >"$WORK/Q.raw"
+	# pending TAG: the tests without a verdict yet in that suite.
+	pending() {
+		for t in "${all[@]}"; do
+			grep -q "^$t " "$WORK/$1.raw" || printf '%s ' "$t"
+		done
+	}
+	# L1 boots until both suites have a verdict for every test: an L1
+	# that dies (QEMU 7.2's TCG has aborted under the emulated SVM) loses
+	# only the test that was running, which gets "L1-DIED", and a new
+	# L1 runs the rest.
+	local boot=0 out mt qt tag culprit
+	while :; do
+		mt=$(pending M) qt=$(pending Q)
+		[ -n "$mt$qt" ] || break
+		if [ $((boot += 1)) -gt "${KUT_L1_BOOTS:-4}" ]; then
+			fail "$TIER_NAME-l1" "gave up after $((boot - 1)) L1 boots; no verdict for: ${mt:+minivmm: $mt}${qt:+QEMU: $qt}"
+			break
+		fi
+		printf '%s=%q\n' KUT_TREE "$KUT_DIR" ERRATA "$(mak ERRATATXT)" QEMU_NAME "$qemu_name" \
+			REF_QEMU "$ref" M_TESTS "$mt" Q_TESTS "$qt" KUT_JOBS "$JOBS" \
+			KUT_TIMEOUT "$TIMEOUT_EACH" KUT_LOGS "${KUT_LOGS:-40}" >"$WORK/kut.env"
+		out=$WORK/out.$boot
+		"$runner" --qemu --timeout "${KUT_L1_TIMEOUT:-5400}" --stall 300 --log "$WORK/l1.log.$boot" \
+			"${exes[@]}" tests/kut/l1-kut.sh "$tree=/payload/kut" "$WORK/kut.env=/payload/kut.env" "${files[@]}" \
+			>"$out" 2>"$WORK/err.$boot"
+		l1rc=$?
+		if [ -n "${KUT_KEEP:-}" ]; then
+			mkdir -p "$KUT_KEEP" && cp "$out" "$WORK/err.$boot" "$WORK/l1.log.$boot" "$WORK/kut.env" "$KUT_KEEP/"
+		fi
+		if [ "$l1rc" = 3 ]; then
+			cp "$WORK/err.$boot" "$WORK/err"
+			return 3
+		fi
+		sed -n 's/^M //p' "$out" | verdicts >>"$WORK/M.raw"
+		sed -n 's/^Q //p' "$out" | verdicts >>"$WORK/Q.raw"
+		awk -v d="$WORK" '$1 == "M-LOG" || $1 == "Q-LOG" {
+			f = d "/" ($1 == "M-LOG" ? "minivmm" : "qemu") ".logs/" $2 ".log"
+			line = $0; sub(/^[MQ]-LOG [^ ]+ ?/, "", line); print line > f
+		}' "$out"
+		[ -n "${QVER:-}" ] || QVER=$(sed -n 's/^QVER //p' "$out" | head -n 1)
+		echo "L1 boot $boot: exit $l1rc; minivmm's suite $(sed -n 's/^M-TIME //p' "$out") s, QEMU's $(sed -n 's/^Q-TIME //p' "$out") s"
+		[ "$l1rc" = 0 ] && break
+		echo "L1 boot $boot: $(grep -v -e '^  |' "$WORK/err.$boot" | head -n 3 | tr '\n' ' ')"
+		grep -q '^QVER ' "$out" || { fail "$TIER_NAME-l1" "L1 ended with $l1rc before the suites began"; break; }
+		tag=Q
+		grep -q '^M-TIME ' "$out" || tag=M
+		for culprit in $(pending $tag); do break; done
+		echo "$culprit L1-DIED" >>"$WORK/$tag.raw"
+		echo "L1 died while this test ran (boot $boot, exit $l1rc): $(grep -v -e '^  |' "$WORK/err.$boot" | head -n 2 | tr '\n' ' ')" \
+			>>"$WORK/$([ $tag = M ] && echo minivmm || echo qemu).logs/$culprit.log"
+	done
+	sort "$WORK/M.raw" >"$WORK/minivmm"
+	sort "$WORK/Q.raw" >"$WORK/qemu"
 	return 0
 }
 
