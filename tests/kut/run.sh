@@ -208,9 +208,10 @@ nested_suites() {
 		done
 	}
 	# L1 boots until both suites have a verdict for every test: an L1
-	# that dies (QEMU 7.2's TCG has aborted under the emulated SVM) loses
-	# only the test that was running, which gets "L1-DIED", and a new
-	# L1 runs the rest.
+	# that dies (QEMU 7.2's TCG has aborted under the emulated SVM) or
+	# wedges (no ALIVE line, which l1-kut.sh prints every 30 s, for 150 s)
+	# loses only the test that was running, which gets "L1-DIED", and a
+	# new L1 runs the rest.
 	local boot=0 out mt qt tag culprit
 	while :; do
 		mt=$(pending M) qt=$(pending Q)
@@ -223,7 +224,7 @@ nested_suites() {
 			REF_QEMU "$ref" M_TESTS "$mt" Q_TESTS "$qt" KUT_JOBS "$JOBS" \
 			KUT_TIMEOUT "$TIMEOUT_EACH" KUT_LOGS "${KUT_LOGS:-40}" >"$WORK/kut.env"
 		out=$WORK/out.$boot
-		"$runner" --qemu --timeout "${KUT_L1_TIMEOUT:-5400}" --stall 300 --log "$WORK/l1.log.$boot" \
+		"$runner" --qemu --timeout "${KUT_L1_TIMEOUT:-5400}" --stall 150 --log "$WORK/l1.log.$boot" \
 			"${exes[@]}" tests/kut/l1-kut.sh "$tree=/payload/kut" "$WORK/kut.env=/payload/kut.env" "${files[@]}" \
 			>"$out" 2>"$WORK/err.$boot"
 		l1rc=$?
