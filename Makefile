@@ -207,9 +207,14 @@ check-asan:
 check-fuzz:
 	tests/run.sh --fuzz
 
-# kvm-unit-tests, unchanged, under minivmm and QEMU (tests/kut/run.sh).
-check-kut: all
-	tests/kut/run.sh $(KUT_DIR)
+# kvm-unit-tests, unchanged, under minivmm and QEMU (tests/kut/run.sh): on
+# this host, in the nested tier's L1 (the same x86 tree), and an arm64 build
+# of the suite (KUT_ARM64_DIR) in the arm64 tier's L1; each part SKIPs
+# when it has no tree or cannot run here.
+check-kut: all $(if $(KUT_ARM64_DIR),arm64)
+	@rc=0; tests/kut/run.sh $(KUT_DIR) || rc=1; \
+	tests/kut/run.sh --nested $(KUT_DIR) || rc=1; \
+	tests/kut/run.sh --arm64 $(KUT_ARM64_DIR) || rc=1; exit $$rc
 
 check-nested: all $(HOST_TEST_BINS)
 	tests/run.sh --nested
