@@ -54,8 +54,9 @@ static void irq_write(void *opaque, uint64_t offset, const uint8_t *data,
 {
 	struct pc_testdev *t = opaque;
 
-	t->host.set_irq(t->host.opaque, (unsigned)offset,
-			bus_data_get(data, len) != 0);
+	/* As QEMU's, byte-wise: byte i of a wider write is line offset + i. */
+	for (uint32_t i = 0; i < len && offset + i < PC_TESTDEV_NR_IRQS; i++)
+		t->host.set_irq(t->host.opaque, (unsigned)(offset + i), data[i] != 0);
 }
 
 static const struct bus_ops irq_ops = {
@@ -105,7 +106,7 @@ int pc_testdev_register(struct pc_testdev *t, struct bus *io, struct bus *mmio)
 	    bus_register(io, "pc-testdev-byte", PC_TESTDEV_BYTE_PORT, 4, any,
 			 &reg_ops, t) < 0 ||
 	    bus_register(io, "pc-testdev-irq", PC_TESTDEV_IRQ_PORT,
-			 PC_TESTDEV_NR_IRQS, BUS_W1, &irq_ops, t) < 0)
+			 PC_TESTDEV_NR_IRQS, any, &irq_ops, t) < 0)
 		return -1;
 	return bus_register(mmio, "pc-testdev-iomem", PC_TESTDEV_IOMEM,
 			    PC_TESTDEV_IOMEM_LEN, BUS_W_ANY, &iomem_ops, t);
