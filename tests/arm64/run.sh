@@ -188,8 +188,11 @@ TAP0="-netdev tap,id=n0,ifname=tap0,script=no,downscript=no"
 TAP1="-netdev tap,id=n1,ifname=tap1,script=no,downscript=no"
 MAC0=52:54:00:12:34:56 MAC1=52:54:00:12:34:57
 NIC0="-device virtio-net-device,netdev=n0,mac=$MAC0" NIC1="-device virtio-net-device,netdev=n1,mac=$MAC1"
-NETA="$V256 $TAP0,vhost=off $NIC0 $TAP1,vhost=off $NIC1 -device vsock-device,guest-cid=3,uds=/tmp/l2-vsock.sock"
-NETB="$V256 $TAP0,vhost=on $NIC0 -device vhost-vsock-device,guest-cid=3"
+# -m 512M: L2 keeps each 64 MiB file in its initramfs (tmpfs, half of
+# RAM); with 256M it fills up a few MiB short of 64.
+NET512="-m 512M -smp 1"
+NETA="$NET512 $TAP0,vhost=off $NIC0 $TAP1,vhost=off $NIC1 -device vsock-device,guest-cid=3,uds=/tmp/l2-vsock.sock"
+NETB="$NET512 $TAP0,vhost=on $NIC0 -device vhost-vsock-device,guest-cid=3"
 linux arm64-virtio-net "$NETA" marker ping tcp vhostnet=off exit=0
 linux arm64-virtio-net-macs "$NETA" macs=$MAC0,$MAC1
 linux arm64-vsock-echo "$NETA" vsock-echo
