@@ -15,7 +15,10 @@ IMAGES=$CACHE/images # the virtio cases' disk images (tests/nested/virtio.sh)
 A64_KERNEL=$CACHE/Image                   # Debian's arm64 vmlinuz: an uncompressed Image
 A64_L1_BASE_CPIO=$CACHE/l1-base.cpio      # busybox (arm64) + /init + l2-run
 A64_L2_INITRD=$CACHE/l2-initrd.cpio.gz    # busybox (arm64) + tests/nested/l2-init.sh
-A64_L2_BUNDLE_CPIO=$CACHE/l2-bundle.cpio  # /l2/Image and /l2/initrd.gz, for L1
+A64_L2_NET_PART=$CACHE/l2-net.cpio.gz    # arm64 virtio_net, vsock modules, socat: appended for l2.mode=net
+A64_L2_BUNDLE_CPIO=$CACHE/l2-bundle.cpio  # /l2/Image, /l2/initrd.gz, /l2/initrd-net.gz, for L1
+A64_SOCAT_CPIO=$CACHE/socat-bundle.cpio   # /payload/bin/socat (arm64) + libraries + loader, for L1 (run-l1.sh --net)
+A64_SOCAT_ROOT=$CACHE/socat-root          # socat:arm64 and its dependencies, unpacked
 A64_QEMU_BUNDLE_CPIO=$CACHE/qemu-bundle.cpio # qemu-system-aarch64 (arm64) + libraries
 A64_BUSYBOX=$CACHE/busybox/bin/busybox    # from busybox-static:arm64
 A64_PREPARED_STAMP=$CACHE/prepared.ok

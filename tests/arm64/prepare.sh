@@ -10,12 +10,19 @@
 # 2. apt-get download linux-image-6.1.0-*-arm64:arm64 (the -unsigned build
 #    when the archive has it) and busybox-static:arm64; dpkg-deb -x them.
 #    Debian's arm64 vmlinuz is an uncompressed Image (KVM built in, PL011).
-# 3. L1 initramfs: arm64 busybox + tests/nested/{l1-init.sh as /init, l2-run.sh}.
+# 3. L1 initramfs: arm64 busybox + tests/nested/{l1-init.sh as /init, l2-run.sh},
+#    the disk modules in /modules/disk and the network ones (tun vhost_net
+#    vhost_vsock vsock and their dependencies) in /modules/net.
 # 4. L2 initramfs: arm64 busybox + tests/nested/l2-init.sh (the same report
-#    as on x86); and a cpio that puts the Image and it at /l2/ inside L1.
-# 5. With --qemu: a cpio with the arm64 qemu-system-aarch64 and every
-#    library it needs (qemu-system-arm:arm64 and its library dependencies,
-#    downloaded and unpacked, never installed), for QEMU as the L2 VMM.
+#    as on x86); the network part (virtio_net, the virtio vsock transport,
+#    the arm64 socat); and a cpio that puts the Image, the initramfs and the
+#    initramfs with the network part (/l2/initrd-net.gz) at /l2/ inside L1.
+# 5. Programs from arm64 packages (the package and its library
+#    dependencies downloaded and unpacked into a sysroot, never
+#    installed): socat:arm64 as a cpio putting /payload/bin/socat, its
+#    libraries and its loader into L1 (run-l1.sh --net); with --qemu a cpio
+#    with qemu-system-aarch64 and every library it needs, for QEMU as the
+#    L2 VMM.
 # 6. The virtio cases' disk images (cache/images/, tests/nested/virtio.sh):
 #    disk.img (ext4 with /hello.txt) and rootfs.img (ext4: the arm64
 #    busybox and l2-init.sh as /init).  With --fio (bench/arm64.sh) also
@@ -82,7 +89,7 @@ fetch_busybox() {
 build_l1_base() {
 	local key stage
 	key=$(key_of "$0" "$ARM64_DIR/lib.sh" "$NESTED_DIR/lib.sh" "$NESTED_DIR/l1-init.sh" \
-		"$NESTED_DIR/l2-run.sh" "$A64_BUSYBOX")
+		"$NESTED_DIR/l2-run.sh" "$A64_BUSYBOX" "$CACHE/kernel-release")
 	fresh "$A64_L1_BASE_CPIO" "$key" && return 0
 	say "building the L1 initramfs"
 	stage=$CACHE/stage-l1
@@ -93,6 +100,11 @@ build_l1_base() {
 	# shellcheck disable=SC2086 # a list of names
 	modules_stage "$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-arm64)" "$stage/modules/disk" \
 		$L1_DISK_MODULES || die "staging the disk modules failed"
+	# The network and vsock cases' modules (tun, vhost_net, vhost_vsock,
+	# vsock and what they need), loaded with run-l1.sh --net.
+	# shellcheck disable=SC2086 # a list of names
+	modules_stage "$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-arm64)" "$stage/modules/net" \
+		$L1_NET_MODULES || die "staging the network modules failed"
 	install -m 755 "$NESTED_DIR/l2-run.sh" "$stage/usr/bin/l2-run"
 	cpio_from_dir "$stage" "$A64_L1_BASE_CPIO" || die "cpio of the L1 initramfs failed"
 	rm -rf "$stage"
@@ -109,92 +121,100 @@ build_l2() {
 			die "building the L2 initramfs failed"
 		mark "$A64_L2_INITRD" "$key"
 	fi
-	key=$(key_of "$A64_L2_INITRD.key" "$A64_KERNEL")
+	# The network and vsock boots' second archive: virtio_net, the virtio
+	# vsock transport and the arm64 socat (tests/nested/net.sh).
+	key=$(key_of "$0" "$ARM64_DIR/lib.sh" "$NESTED_DIR/lib.sh" "$A64_SOCAT_ROOT/usr/bin/socat" \
+		"$CACHE/kernel-release")
+	if ! fresh "$A64_L2_NET_PART" "$key"; then
+		say "building the L2 initramfs part of the network cases"
+		l2_net_part_build "$A64_L2_NET_PART" "$(echo "$CACHE"/kernel/lib/modules/6.1.0-*-arm64)" \
+			/usr/bin/socat "$A64_SOCAT_ROOT" ||
+			die "building the network part of the L2 initramfs failed"
+		mark "$A64_L2_NET_PART" "$key"
+	fi
+	key=$(key_of "$A64_L2_INITRD.key" "$A64_L2_NET_PART.key" "$A64_KERNEL")
 	if ! fresh "$A64_L2_BUNDLE_CPIO" "$key"; then
-		l2_bundle_build "$A64_L2_BUNDLE_CPIO" "$A64_KERNEL" Image "$A64_L2_INITRD" ||
+		l2_bundle_build "$A64_L2_BUNDLE_CPIO" "$A64_KERNEL" Image "$A64_L2_INITRD" "$A64_L2_NET_PART" ||
 			die "building the L2 bundle failed"
 		mark "$A64_L2_BUNDLE_CPIO" "$key"
 	fi
 }
 
-# --- 5. QEMU for arm64 --------------------------------------------------------------------
+# --- 5. programs from arm64 packages: QEMU, socat -------------------------------------
 
-# The arm64 QEMU is not installable next to the host's, so its package and
-# its whole dependency closure (apt-cache depends --recurse, the :arm64
+# An arm64 program is not installable next to the host's, so its package
+# and its whole dependency closure (apt-cache depends --recurse, the :arm64
 # packages) are downloaded in one apt-get call and unpacked into a sysroot;
-# the bundle takes the binary and the shared libraries its NEEDED entries
-# reach, transitively (about 60 MB of the 90 MB downloaded).
+# a bundle takes the binary, the shared libraries its NEEDED entries reach,
+# transitively, and its loader (sysroot_copy_prog, tests/nested/lib.sh).
 QEMU_ROOT=$CACHE/qemu-root
 
-qemu_sysroot() {
-	local pkgs p missing=() deb
-	[ -f "$QEMU_ROOT/.complete" ] && return 0
-	apt_has qemu-system-arm:arm64 || apt_update_once
+# arm64_sysroot ROOT PACKAGE: PACKAGE:arm64 and its dependency closure,
+# unpacked into ROOT (never installed); the .deb files stay in $CACHE/debs.
+arm64_sysroot() {
+	local root=$1 pkg=$2 pkgs p missing=() deb
+	[ -f "$root/.complete" ] && return 0
+	apt_has "$pkg:arm64" || apt_update_once
 	pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
-		--no-breaks --no-replaces --no-enhances qemu-system-arm:arm64 2>/dev/null |
+		--no-breaks --no-replaces --no-enhances "$pkg:arm64" 2>/dev/null |
 		grep -E '^[a-z0-9][^ ]*:arm64$' | sort -u)
-	[ -n "$pkgs" ] || unavailable "the archive has no qemu-system-arm:arm64"
+	[ -n "$pkgs" ] || unavailable "the archive has no $pkg:arm64"
 	for p in $pkgs; do
 		ls "$CACHE/debs/${p%:arm64}"_*_arm64.deb >/dev/null 2>&1 || missing+=("$p")
 	done
 	mkdir -p "$CACHE/debs"
 	if [ ${#missing[@]} -gt 0 ]; then
-		say "downloading ${#missing[@]} arm64 packages (qemu-system-arm:arm64 and its dependencies)"
+		say "downloading ${#missing[@]} arm64 packages ($pkg:arm64 and its dependencies)"
 		(cd "$CACHE/debs" && apt-get -q -o APT::Sandbox::User=root download "${missing[@]}" \
 			>"$CACHE/download.log" 2>&1) ||
-			unavailable "cannot download qemu-system-arm:arm64 and its dependencies (see $CACHE/download.log)"
+			unavailable "cannot download $pkg:arm64 and its dependencies (see $CACHE/download.log)"
 	fi
-	say "unpacking $(wc -w <<<"$pkgs") packages into the QEMU sysroot"
-	rm -rf "$QEMU_ROOT"
-	mkdir -p "$QEMU_ROOT"
+	say "unpacking $(wc -w <<<"$pkgs") packages into $(basename "$root")"
+	rm -rf "$root"
+	mkdir -p "$root"
 	for p in $pkgs; do
 		deb=$(ls "$CACHE/debs/${p%:arm64}"_*_arm64.deb 2>/dev/null | head -1)
 		[ -n "$deb" ] || die "apt-get download left no ${p%:arm64}_*_arm64.deb"
-		dpkg-deb -x "$deb" "$QEMU_ROOT" || die "dpkg-deb -x $deb failed"
+		dpkg-deb -x "$deb" "$root" || die "dpkg-deb -x $deb failed"
 	done
-	touch "$QEMU_ROOT/.complete"
-}
-
-# needed_libs ELF: the NEEDED sonames of ELF.
-needed_libs() {
-	readelf -d "$1" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
-}
-
-# bundle_elf FILE: copy FILE (a path in the sysroot) and, once each, the
-# libraries it needs (searched in the sysroot's multiarch directories).
-bundle_elf() {
-	local f=$1 so path
-	[ -e "$stage$f" ] && return 0
-	mkdir -p "$stage$(dirname "$f")"
-	cp -L "$QEMU_ROOT$f" "$stage$f" || die "cannot copy $f from the QEMU sysroot"
-	for so in $(needed_libs "$QEMU_ROOT$f"); do
-		path=
-		for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu /lib /usr/lib; do
-			[ -e "$QEMU_ROOT$d/$so" ] && { path=$d/$so; break; }
-		done
-		[ -n "$path" ] || die "qemu-system-aarch64 needs $so, not in the downloaded packages"
-		bundle_elf "$path"
-	done
+	touch "$root/.complete"
 }
 
 build_qemu_bundle() {
-	local key stage interp
-	qemu_sysroot
-	key=$(key_of "$0" "$ARM64_DIR/lib.sh" "$QEMU_ROOT/usr/bin/qemu-system-aarch64")
+	local key stage
+	arm64_sysroot "$QEMU_ROOT" qemu-system-arm
+	key=$(key_of "$0" "$ARM64_DIR/lib.sh" "$NESTED_DIR/lib.sh" "$QEMU_ROOT/usr/bin/qemu-system-aarch64")
 	fresh "$A64_QEMU_BUNDLE_CPIO" "$key" && return 0
 	say "building the arm64 QEMU bundle"
 	stage=$CACHE/stage-qemu
 	rm -rf "$stage"
-	bundle_elf /usr/bin/qemu-system-aarch64
-	# The dynamic loader, at the path the binary names (PT_INTERP).
-	interp=$(readelf -l "$QEMU_ROOT/usr/bin/qemu-system-aarch64" |
-		sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
-	[ -n "$interp" ] || die "qemu-system-aarch64 names no program interpreter"
-	mkdir -p "$stage$(dirname "$interp")"
-	cp -L "$QEMU_ROOT$interp" "$stage$interp" || die "no $interp in the QEMU sysroot"
+	sysroot_copy_prog "$QEMU_ROOT" /usr/bin/qemu-system-aarch64 "$stage" ||
+		die "cannot bundle qemu-system-aarch64 from the QEMU sysroot"
 	cpio_from_dir "$stage" "$A64_QEMU_BUNDLE_CPIO" || die "cpio of the QEMU bundle failed"
 	rm -rf "$stage"
 	mark "$A64_QEMU_BUNDLE_CPIO" "$key"
+}
+
+# The network and vsock cases' socat (tests/nested/net.sh): the one in L1
+# (/payload/bin/socat, run-l1.sh --net) and the one in L2's network part
+# (build_l2).  Either runs with its own loader and libraries; the bundle is
+# tried once here through qemu-aarch64-static, rooted in its stage.
+build_socat() {
+	local key stage
+	arm64_sysroot "$A64_SOCAT_ROOT" socat
+	[ -x "$A64_SOCAT_ROOT/usr/bin/socat" ] || die "no usr/bin/socat in socat:arm64"
+	key=$(key_of "$0" "$ARM64_DIR/lib.sh" "$NESTED_DIR/lib.sh" "$A64_SOCAT_ROOT/usr/bin/socat")
+	fresh "$A64_SOCAT_CPIO" "$key" && return 0
+	say "building the arm64 socat bundle"
+	stage=$CACHE/stage-socat
+	rm -rf "$stage"
+	sysroot_copy_prog "$A64_SOCAT_ROOT" /usr/bin/socat "$stage" /payload/bin/socat ||
+		die "cannot bundle socat from the socat:arm64 sysroot"
+	qemu-aarch64-static -L "$stage" "$stage/payload/bin/socat" -V 2>&1 | grep -q '^socat version' ||
+		die "the arm64 socat bundle does not run: $(qemu-aarch64-static -L "$stage" "$stage/payload/bin/socat" -V 2>&1 | head -n 1)"
+	cpio_from_dir "$stage" "$A64_SOCAT_CPIO" || die "cpio of the socat bundle failed"
+	rm -rf "$stage"
+	mark "$A64_SOCAT_CPIO" "$key"
 }
 
 # --- 6. disk images ----------------------------------------------------------------------
@@ -269,6 +289,7 @@ fetch_kernel_package arm64:arm64 "$CACHE/kernel"
 install_image
 fetch_busybox
 build_l1_base
+build_socat
 build_l2
 [ "$want_qemu" = 1 ] && build_qemu_bundle
 build_images

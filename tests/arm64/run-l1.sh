@@ -29,6 +29,11 @@
 #                      mounts it at /disk before the payload runs, and
 #                      unmounts it at the end, so what L1 wrote there is in
 #                      IMAGE on the host afterwards (read it with debugfs)
+#   --net              the network and vsock cases' L1 end (tests/nested/net.sh):
+#                      L1's init loads tun, vhost_net, vhost_vsock, vsock
+#                      (/dev/net/tun, /dev/vhost-net, /dev/vhost-vsock)
+#                      before the payload, and the arm64 socat is at
+#                      /payload/bin/socat with its own loader and libraries
 #   --serial SOCKET    give L1 a virtio console (its /dev/hvc0) whose other
 #                      end is a Unix socket at SOCKET on the host (QEMU
 #                      listens; a host gdb talks to a stub in L1).  The
@@ -42,7 +47,8 @@
 # -cpu max,pauth=off -smp 1 -m 1G -nographic -no-reboot -nic none
 # -kernel cache/Image -initrd ... -append "console=ttyAMA0 panic=-1 quiet".
 # In L1: busybox, /dev/kvm, the L2 kernel /l2/Image and initramfs
-# /l2/initrd.gz (also $NESTED_L2_KERNEL / $NESTED_L2_INITRD), l2-run (see
+# /l2/initrd.gz (also $NESTED_L2_KERNEL / $NESTED_L2_INITRD; the network
+# and vsock boots' initramfs is /l2/initrd-net.gz), l2-run (see
 # tests/nested/README.md), a tmpfs /tmp, vm.overcommit_memory=1.
 # ARM64_L1_APPEND adds words to L1's command line (e.g. nokaslr, so that
 # L1's /proc/kallsyms has the addresses an L2 of the same kernel runs at).
@@ -56,7 +62,7 @@ set -u -o pipefail
 
 usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-timeout_s=300 stall_s=0 log='' disk='' verbose=0 with_qemu=0 serial=''
+timeout_s=300 stall_s=0 log='' disk='' verbose=0 with_qemu=0 serial='' net=0
 cpios=() files=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -75,6 +81,7 @@ while [ $# -gt 0 ]; do
 	--stall) stall_s=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--disk) disk=$2; shift 2 ;;
+	--net) net=1; shift ;;
 	--serial) serial=$2; shift 2 ;;
 	-v) verbose=1; shift ;;
 	-h | --help) usage ;;
@@ -120,11 +127,13 @@ fi
 # kernel unpacks concatenated archives one after the other).
 l1_stage_payload "$work/stage" "$payload" "${files[@]}" || exit 2
 [ -n "$disk" ] && : >"$work/stage/payload/.l1-disk"
+[ "$net" = 1 ] && : >"$work/stage/payload/.l1-net"
 chmod -R a+rX "$work/stage/payload"
 [ -d "$work/stage/payload/bin" ] && chmod 755 "$work/stage/payload/bin"/*
 cpio_from_dir "$work/stage" "$work/overlay.cpio" || exit 2
 parts=("$A64_L1_BASE_CPIO" "$A64_L2_BUNDLE_CPIO")
 [ "$with_qemu" = 1 ] && parts+=("$A64_QEMU_BUNDLE_CPIO")
+[ "$net" = 1 ] && parts+=("$A64_SOCAT_CPIO")
 parts+=("${cpios[@]}" "$work/overlay.cpio")
 cat "${parts[@]}" >"$work/initrd" || exit 2
 

@@ -30,6 +30,7 @@ ARM64_DIR=$(cd "$(dirname "$0")" && pwd)
 cd "$ARM64_DIR/../.." || exit 2
 . "$ARM64_DIR/lib.sh"
 . "$ARM64_DIR/../nested/virtio.sh"
+. "$ARM64_DIR/../nested/net.sh"
 
 MINIVMM=${MINIVMM:-build-arm64/minivmm}
 GUESTS=${ARM64_GUESTS:-build-arm64/guests}
@@ -64,7 +65,11 @@ wanted() { [[ $1 == *"$filter"* ]]; }
 #     itself with N); and the virtio words of tests/nested/virtio.sh
 #     (disk, serials=A,B, ro, discard, rng, hvc, rootfs; @disk@ etc. in
 #     ARGS name disk images, each a copy of its own on L1's disk; ARGS
-#     with -serial replace QEMU's -serial stdio).
+#     with -serial replace QEMU's -serial stdio); and the network and
+#     vsock words of tests/nested/net.sh (ping, tcp, macs=A,B,
+#     vhostnet=on|off, vsock-echo, vsock-many, vsock-poweroff: taps and
+#     the L1 end in L1, tests/nested/net-l1.sh; such a boot gets
+#     /l2/initrd-net.gz and NET_EXTRA_SECONDS more).
 # dtb NAME ARGS...                  on the host: `minivmm dtb -o F ARGS`
 #     (through qemu-aarch64-static), decompiled with dtc and checked
 #     against ARGS (see check_dtb).
@@ -172,6 +177,31 @@ linux arm64-virtio-blk-discard "$V256 $D0,discard=unmap -device virtio-blk-devic
 linux arm64-virtio-rng "$V256 -device virtio-rng-device" rng exit=0
 linux arm64-virtconsole "$V256 $HVC" marker hvc exit=0
 linux arm64-virtio-rootfs "$V256 $R0 -device virtio-blk-device,drive=r0" marker rootfs exit=0
+
+# Network and vsock (tests/nested/net.sh; taps in L1, never a real network),
+# on virtio-mmio: two boots in all, as each moves 64 MiB each way through
+# L1's TCG network stack.  The first has two NICs (vhost=off) and the
+# hybrid vsock (Firecracker's: a Unix socket in L1), the second vhost-net
+# and vhost-vsock.  Skipped until `minivmm run -device help` lists the
+# devices.
+TAP0="-netdev tap,id=n0,ifname=tap0,script=no,downscript=no"
+TAP1="-netdev tap,id=n1,ifname=tap1,script=no,downscript=no"
+MAC0=52:54:00:12:34:56 MAC1=52:54:00:12:34:57
+NIC0="-device virtio-net-device,netdev=n0,mac=$MAC0" NIC1="-device virtio-net-device,netdev=n1,mac=$MAC1"
+# -m 512M: L2 keeps each 64 MiB file in its initramfs (tmpfs, half of
+# RAM); with 256M it fills up a few MiB short of 64.
+NET512="-m 512M -smp 1"
+NETA="$NET512 $TAP0,vhost=off $NIC0 $TAP1,vhost=off $NIC1 -device vsock-device,guest-cid=3,uds=/tmp/l2-vsock.sock"
+NETB="$NET512 $TAP0,vhost=on $NIC0 -device vhost-vsock-device,guest-cid=3"
+linux arm64-virtio-net "$NETA" marker ping tcp vhostnet=off exit=0
+linux arm64-virtio-net-macs "$NETA" macs=$MAC0,$MAC1
+linux arm64-vsock-echo "$NETA" vsock-echo
+linux arm64-vsock-many "$NETA" vsock-many
+linux arm64-vsock-poweroff "$NETA" vsock-poweroff exit=0
+linux arm64-virtio-net-vhost "$NETB" marker ping tcp vhostnet=on exit=0
+linux arm64-vhost-vsock-echo "$NETB" vsock-echo
+linux arm64-vhost-vsock-many "$NETB" vsock-many
+linux arm64-vhost-vsock-poweroff "$NETB" vsock-poweroff exit=0
 
 # --- the run -----------------------------------------------------------------------
 
@@ -320,7 +350,7 @@ if [ ${#lc_names[@]} -gt 0 ] && [ -z "$why_not" ]; then
 			"$LIFECYCLE_TIMEOUT" >>"$payload"
 	fi
 fi
-l2_runs=0
+l2_runs=0 net_runs=0
 # Cases with the same VMM, ARGS and guest mode share one boot (l2_run[i]:
 # the name of the case whose boot it is); l2_skip[i]: why case i is skipped.
 declare -A l2_key=()
@@ -340,6 +370,8 @@ for i in "${!l2_names[@]}"; do
 	# shellcheck disable=SC2086 # EXPECT words
 	vmode=$(virtio_mode ${l2_expect[i]})
 	[ -n "$vmode" ] && mode=$vmode
+	# shellcheck disable=SC2086 # EXPECT words
+	[ -n "$(net_mode ${l2_expect[i]})" ] && mode=net
 	for e in ${l2_expect[i]}; do
 		case $e in console) mode=console ;; reboot) end=reboot ;; restart) end=reboot restart=1 ;; esac
 	done
@@ -364,6 +396,18 @@ for i in "${!l2_names[@]}"; do
 	vargs=$(echo $v_args)
 	append="$L2_APPEND l2.mode=$mode l2.end=$end"
 	[ "$mode" = rootfs ] && append+=" root=/dev/vda rootfstype=ext4"
+	limit=$L2_TIMEOUT initrd=/l2/initrd.gz
+	# shellcheck disable=SC2154 # n_inputs, n_append, n_before: set by net_plan
+	if [ "$mode" = net ]; then
+		# Taps, addresses and the L1 end (tests/nested/net.sh); virtio_net,
+		# the vsock transport and socat come in a second archive.
+		net_plan "$name" "$GRACE" "$vargs"
+		inputs=("${n_inputs[@]}")
+		append+=" $n_append"
+		limit=$((L2_TIMEOUT + NET_EXTRA_SECONDS)) initrd=/l2/initrd-net.gz
+		net_runs=$((net_runs + 1))
+		echo "$n_before" >>"$payload"
+	fi
 	if [ "$vmm" = qemu ]; then
 		serial=" -serial stdio"
 		[[ " $vargs " == *" -serial "* ]] && serial=
@@ -372,19 +416,22 @@ for i in "${!l2_names[@]}"; do
 	else
 		cmd="/payload/bin/minivmm run $vargs"
 	fi
-	line=$(printf 'l2-run %s %s' "$name" "$L2_TIMEOUT"; printf ' %q' "${inputs[@]}" --
-		printf ' %s -kernel /l2/Image -initrd /l2/initrd.gz -append %q' "$cmd" "$append")
+	line=$(printf 'l2-run %s %s' "$name" "$limit"; printf ' %q' "${inputs[@]}" --
+		printf ' %s -kernel /l2/Image -initrd %s -append %q' "$cmd" "$initrd" "$append")
 	[ "$mode" = discard ] && virtio_blocks_line "$name" before >>"$payload"
 	# When a minivmm Linux boot does not reach the marker, the later ones
 	# are not tried: each would only wait for its timeout (a virtio case's
-	# failure is its device's, and does not stop the others).
+	# failure is its device's, and does not stop the others; so is a
+	# network case's).
 	if [ "$vmm" = minivmm ]; then
 		printf 'if [ -n "$dead" ]; then echo "NESTED: L2 %s end exit=notrun ms=0 marker_ms=-"; else %s%s; fi\n' \
-			"$name" "$line" "$([ -z "$vmode" ] && echo ' || dead=1')" >>"$payload"
+			"$name" "$line" "$([ -z "$vmode" ] && [ "$mode" != net ] && echo ' || dead=1')" >>"$payload"
 	else
 		echo "$line" >>"$payload"
 	fi
 	[ "$mode" = discard ] && virtio_blocks_line "$name" after >>"$payload"
+	# shellcheck disable=SC2154 # set by net_plan
+	[ "$mode" = net ] && echo "$n_after" >>"$payload"
 	l2_runs=$((l2_runs + 1))
 done
 echo 'exit 0' >>"$payload"
@@ -393,8 +440,10 @@ echo 'exit 0' >>"$payload"
 # means L1 itself is stuck.
 lc_time=0
 [ ${#lc_names[@]} -gt 0 ] && lc_time=$LIFECYCLE_TIMEOUT
-l1_args=(--timeout $((90 + runs * (FLAT_TIMEOUT + 2) + l2_runs * (L2_TIMEOUT + GRACE + 5) + lc_time))
-	--stall $((L2_TIMEOUT + GRACE + 60)) --log "$work/console.log")
+net_extra=0
+[ "$net_runs" -gt 0 ] && net_extra=$NET_EXTRA_SECONDS
+l1_args=(--timeout $((90 + runs * (FLAT_TIMEOUT + 2) + l2_runs * (L2_TIMEOUT + GRACE + 5) + net_runs * (NET_EXTRA_SECONDS + 30) + lc_time))
+	--stall $((L2_TIMEOUT + GRACE + 60 + net_extra)) --log "$work/console.log")
 [ "${ARM64_QEMU:-1}" = 1 ] && [ -z "$qemu_why" ] && l1_args+=(--qemu)
 # L1's disk: every L2 boot's disk images, on an ext4 file system.
 if [ -n "$(ls "$VIRTIO_STAGE")" ]; then
@@ -402,6 +451,12 @@ if [ -n "$(ls "$VIRTIO_STAGE")" ]; then
 	l1_args+=(--disk "$work/l1disk.img")
 fi
 files=()
+# The network cases: tun, vhost-net and vhost-vsock in L1, the arm64 socat
+# (with its loader and libraries) and the L1 end.
+if [ "$net_runs" -gt 0 ]; then
+	l1_args+=(--net)
+	files+=("$ARM64_DIR/../nested/net-l1.sh=/payload/net-l1.sh")
+fi
 if [ -z "$why_not" ]; then
 	l1_args+=(--exe "$MINIVMM=/payload/bin/minivmm")
 	[ ${#lc_names[@]} -gt 0 ] && [ -z "$lc_why" ] &&
@@ -515,7 +570,11 @@ check_l2() {
 	done
 	case $rc in
 	notrun) why="not run: the first minivmm Linux boot did not reach the L2 marker" ;;
-	timeout*) why="stopped after ${L2_TIMEOUT}s" ;;
+	timeout*)
+		why="stopped after ${L2_TIMEOUT}s"
+		# shellcheck disable=SC2086 # EXPECT words
+		[ -n "$(net_mode $expect)" ] && why="stopped after $((L2_TIMEOUT + NET_EXTRA_SECONDS))s"
+		;;
 	stopped*) [ -n "$want_exit" ] && why="the VMM did not exit within ${GRACE}s of the guest's end (${rc})" ;;
 	*) [ -n "$want_exit" ] && [ "$rc" != "$want_exit" ] && why="exit $rc, expected $want_exit" ;;
 	esac
@@ -544,6 +603,11 @@ check_l2() {
 			;;
 		console) grep -q 'L2-TYPED-42$' "$work/$run.out" || why="the command typed on the console did not run" ;;
 		reboot | restart | exit=*) ;;
+		ping | tcp | macs=* | vhostnet=* | vsock-echo | vsock-many | vsock-poweroff)
+			why=$(net_check "$e" "$work/$run.out" "$run" "$work/out")
+			[ -z "$why" ] && v=$(net_detail "$e" "$work/$run.out" "$run" "$work/out") &&
+				[ -n "$v" ] && detail+="; $v"
+			;;
 		disk | serials=* | ro | discard | rng | hvc | rootfs)
 			why=$(virtio_check "$e" "$work/$run.out" "$run" "$work/out" "$work/l1disk.img" "$work/$run.check")
 			[ -z "$why" ] && v=$(virtio_detail "$e" "$work/$run.out" "$run" "$work/out" "$work/l1disk.img") &&

@@ -363,21 +363,27 @@ l2_initrd_build() {
 	rm -rf "$stage"
 }
 
-# l2_net_part_build OUT.cpio.gz MODDIR SOCAT: what the network and vsock
-# boots (l2.mode=net) add to the L2 initramfs, as an archive of its own
-# (the kernel unpacks concatenated archives, so the other boots do not
+# l2_net_part_build OUT.cpio.gz MODDIR SOCAT [ROOT]: what the network and
+# vsock boots (l2.mode=net) add to the L2 initramfs, as an archive of its
+# own (the kernel unpacks concatenated archives, so the other boots do not
 # carry socat's 4 MiB of libraries): the $L2_NET_MODULES and
 # $L2_VSOCK_MODULES in /modules/net and /modules/vsock (load order in each
-# one's order file), SOCAT (a program ldd can read) at /usr/bin/socat with
-# its libraries, gzipped to OUT.
+# one's order file), socat at /usr/bin/socat with its libraries, gzipped
+# to OUT.  Without ROOT, SOCAT is a program ldd can read (the host's);
+# with ROOT, a path in ROOT, another architecture's sysroot
+# (sysroot_copy_prog: its NEEDED libraries and its loader from there).
 l2_net_part_build() {
-	local out=$1 moddir=$2 socat=$3 stage=$CACHE/stage-l2net
+	local out=$1 moddir=$2 socat=$3 root=${4:-} stage=$CACHE/stage-l2net
 	rm -rf "$stage"
 	# shellcheck disable=SC2086 # a list of names
 	modules_stage "$moddir" "$stage/modules/net" $L2_NET_MODULES &&
-		modules_stage "$moddir" "$stage/modules/vsock" $L2_VSOCK_MODULES &&
-		copy_with_libs "$socat" "$stage" /usr/bin/socat &&
-		cpio_from_dir "$stage" "${out%.gz}" &&
+		modules_stage "$moddir" "$stage/modules/vsock" $L2_VSOCK_MODULES || return 1
+	if [ -z "$root" ]; then
+		copy_with_libs "$socat" "$stage" /usr/bin/socat || return 1
+	else
+		sysroot_copy_prog "$root" "$socat" "$stage" /usr/bin/socat || return 1
+	fi
+	cpio_from_dir "$stage" "${out%.gz}" &&
 		gzip -6 -n -f "${out%.gz}" || return 1
 	rm -rf "$stage"
 }
@@ -486,10 +492,8 @@ fio_image_build() {
 	if [ -z "$root" ]; then
 		copy_with_libs "$fio" "$stage" /usr/bin/fio || return 1
 	else
-		sysroot_copy_elf "$root" "$fio" "$stage" || return 1
+		sysroot_copy_prog "$root" "$fio" "$stage" || return 1
 		[ "$fio" = /usr/bin/fio ] || { mkdir -p "$stage/usr/bin" && cp "$stage$fio" "$stage/usr/bin/fio"; }
-		interp=$(readelf -l "$root$fio" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
-		mkdir -p "$stage$(dirname "$interp")" && cp -L "$root$interp" "$stage$interp" || return 1
 	fi
 	(cd "$stage" && find . -name '*.so*' -printf '/%h\n' | sed 's|^/\./|/|' | sort -u | paste -sd:) >"$stage/ld.path"
 	size=$(($(du -sm "$stage" | cut -f1) + 32))
@@ -512,4 +516,21 @@ sysroot_copy_elf() {
 		[ -n "$path" ] || { echo "$f needs $so, not in $root" >&2; return 1; }
 		sysroot_copy_elf "$root" "$path" "$stage" || return 1
 	done
+}
+
+# sysroot_copy_prog ROOT FILE STAGE [DEST]: the program ROOT/FILE ready to
+# run in a root without a libc of its own: at STAGE/DEST (default FILE),
+# the libraries it needs (sysroot_copy_elf) and its dynamic loader (its
+# PT_INTERP) at their own paths under STAGE.
+sysroot_copy_prog() {
+	local root=$1 f=$2 stage=$3 dest=${4:-$2} interp
+	interp=$(readelf -l "$root$f" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
+	[ -n "$interp" ] || { echo "$root$f names no program interpreter" >&2; return 1; }
+	sysroot_copy_elf "$root" "$f" "$stage" || return 1
+	if [ "$dest" != "$f" ]; then
+		mkdir -p "$stage$(dirname "$dest")" && mv "$stage$f" "$stage$dest" || return 1
+	fi
+	chmod 755 "$stage$dest"
+	[ -e "$stage$interp" ] && return 0
+	mkdir -p "$stage$(dirname "$interp")" && cp -L "$root$interp" "$stage$interp"
 }
