@@ -85,7 +85,7 @@ static struct fx *fx_new(void)
 	assert_int_equal(mem_add_region(&f->mem, "ram", f->ram, 0, 0, RAM_SIZE,
 					false, true), 0);
 	f->b = bus0_new();
-	sink = (struct pci_msi_sink){ fake_route, fake_fire, &f->sink };
+	sink = (struct pci_msi_sink){ fake_route, fake_fire, &f->sink, fake_attach };
 	f->p = virtio_pci_create(virtio_rng_create("virtio-rng0", &f->mem), &sink);
 	assert_non_null(f->p);
 	assert_int_equal(pci_host_add_device(f->b->host, virtio_pci_device(f->p),
