@@ -149,7 +149,7 @@ static void test_irq_lines(void **state)
 	assert_true(f->levels[23]);
 	assert_int_equal(f->irq_calls, 10);
 	/* Past the last line is not ours. */
-	assert_int_not_equal(bus_write(&f->io, 0x2016, d, 4), BUS_OK);
+	assert_int_not_equal(bus_write(&f->io, 0x2016, (uint8_t[4]){ 1, 1, 1, 1 }, 4), BUS_OK);
 	assert_int_not_equal(bus_write(&f->io, 0x2018, d, 1), BUS_OK);
 	assert_int_equal(f->irq_calls, 10);
 }
